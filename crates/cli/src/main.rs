@@ -1,0 +1,36 @@
+//! `tenantry`: the command line over Tenantry's core, for scripting, CI and benchmarks.
+
+mod clusters;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Tenantry: run a fleet of tenants across Kubernetes clusters.
+#[derive(Parser)]
+#[command(name = "tenantry", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the clusters of the kubeconfig with their reachability and Kubernetes version.
+    Clusters(clusters::Args),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let _log_guard = match tenantry_core::logging::init(&tenantry_core::paths::log_dir()) {
+        Ok(guard) => Some(guard),
+        Err(err) => {
+            eprintln!("warning: logging to file is off: {}", tenantry_core::error::chain(&err));
+            None
+        }
+    };
+    match cli.command {
+        Command::Clusters(args) => clusters::run(args).await,
+    }
+}

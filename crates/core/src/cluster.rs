@@ -1,0 +1,153 @@
+//! The clusters of the kubeconfig and their reachability: one entry per context, probed
+//! concurrently with a timeout so that one slow cluster never delays the others.
+
+use std::time::{Duration, Instant};
+
+use futures::stream::{FuturesUnordered, Stream};
+use k8s_openapi::api::authentication::v1::SelfSubjectReview;
+use kube::api::PostParams;
+use tenantry_model::{ClusterRow, KubeconfigSummary, Probe};
+
+use crate::kubeconfig::{ContextEntry, ContextError, Kubeconfig, Sources};
+
+/// How long a probe may take before the cluster counts as unreachable.
+pub const DEFAULT_PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What a successful probe found out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeReport {
+    /// Kubernetes version, e.g. `v1.33.13`.
+    pub version: String,
+    /// The user name the cluster authenticated us as (SelfSubjectReview), if it says.
+    pub identity: Option<String>,
+    /// Round trip of the version request.
+    pub latency: Duration,
+}
+
+/// Why a cluster could not be probed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    /// The context itself is broken; fix the kubeconfig.
+    #[error(transparent)]
+    Context(#[from] ContextError),
+    /// The client could not be built from a valid-looking context (TLS material, auth plugin).
+    #[error("cannot build a client for this context")]
+    Client(#[source] kube::Error),
+    /// The cluster did not answer in time: it is down, or the network path is blocked.
+    #[error("no answer within {} s", .0.as_secs())]
+    Timeout(Duration),
+    /// The request failed: refused connection, TLS, rejected credentials, or an API error.
+    #[error("the version request failed")]
+    Request(#[source] kube::Error),
+}
+
+/// The clusters of one loaded kubeconfig.
+#[derive(Debug)]
+pub struct ClusterList {
+    /// Where the list came from and whether it could be loaded.
+    pub summary: KubeconfigSummary,
+    /// One entry per context, sorted by name.
+    pub entries: Vec<ContextEntry>,
+}
+
+impl ClusterList {
+    /// Loads the kubeconfig from `sources`; a broken kubeconfig yields an empty list and an error.
+    pub fn load(sources: &Sources) -> Self {
+        match Kubeconfig::load(sources) {
+            Ok(kubeconfig) => Self::from_kubeconfig(&kubeconfig),
+            Err(err) => {
+                tracing::warn!(error = %crate::error::chain(&err), "kubeconfig cannot be loaded");
+                Self {
+                    summary: KubeconfigSummary {
+                        files: sources.files().iter().map(|p| p.display().to_string()).collect(),
+                        error: Some(crate::error::load_error_for_ui(&err)),
+                    },
+                    entries: Vec::new(),
+                }
+            }
+        }
+    }
+
+    /// The list of an already loaded kubeconfig.
+    pub fn from_kubeconfig(kubeconfig: &Kubeconfig) -> Self {
+        Self {
+            summary: KubeconfigSummary {
+                files: kubeconfig.files.iter().map(|p| p.display().to_string()).collect(),
+                error: None,
+            },
+            entries: kubeconfig.contexts(),
+        }
+    }
+
+    /// The rows as the UI shows them before any probe has finished; broken contexts already
+    /// carry their error.
+    pub fn rows(&self) -> Vec<ClusterRow> {
+        self.entries
+            .iter()
+            .map(|entry| ClusterRow {
+                context: entry.name.clone(),
+                cluster: entry.cluster.clone(),
+                server: entry.server.clone().filter(|s| !s.is_empty()),
+                user: entry.user.clone(),
+                namespace: entry.namespace.clone(),
+                current: entry.current,
+                probe: match &entry.problem {
+                    Some(problem) => Probe::Failed { error: crate::error::context_error_for_ui(problem) },
+                    None => Probe::Probing,
+                },
+            })
+            .collect()
+    }
+
+    /// Probes every usable context at once; yields `(context, probe)` as each finishes.
+    pub fn probe_all(&self, timeout: Duration) -> impl Stream<Item = (String, Probe)> + Send + 'static {
+        self.entries
+            .iter()
+            .filter(|entry| entry.problem.is_none())
+            .cloned()
+            .map(|entry| async move {
+                let outcome = probe(&entry, timeout).await;
+                (entry.name.clone(), probe_for_ui(&outcome))
+            })
+            .collect::<FuturesUnordered<_>>()
+    }
+}
+
+/// Asks one cluster for its version and who we are, within `timeout`.
+pub async fn probe(entry: &ContextEntry, timeout: Duration) -> Result<ProbeReport, ProbeError> {
+    let span = tracing::info_span!("probe", context = %entry.name);
+    let _guard = span.enter();
+    let config = entry.client_config().await?;
+    let client = kube::Client::try_from(config).map_err(ProbeError::Client)?;
+    let started = Instant::now();
+    let request = async {
+        let version = client.apiserver_version().await.map_err(ProbeError::Request)?;
+        let latency = started.elapsed();
+        let review = kube::Api::<SelfSubjectReview>::all(client.clone())
+            .create(&PostParams::default(), &SelfSubjectReview::default())
+            .await;
+        let identity = match review {
+            Ok(review) => review.status.and_then(|s| s.user_info).and_then(|u| u.username),
+            Err(kube::Error::Api(status)) if status.code == 403 => None,
+            Err(err) => return Err(ProbeError::Request(err)),
+        };
+        Ok(ProbeReport { version: version.git_version, identity, latency })
+    };
+    let outcome = tokio::time::timeout(timeout, request).await.map_err(|_| ProbeError::Timeout(timeout))?;
+    match &outcome {
+        Ok(report) => tracing::info!(version = %report.version, latency_ms = report.latency.as_millis() as u64, "reachable"),
+        Err(err) => tracing::info!(error = %crate::error::chain(err), "probe failed"),
+    }
+    outcome
+}
+
+fn probe_for_ui(outcome: &Result<ProbeReport, ProbeError>) -> Probe {
+    match outcome {
+        Ok(report) => Probe::Reachable {
+            version: report.version.clone(),
+            identity: report.identity.clone(),
+            latency_ms: u64::try_from(report.latency.as_millis()).unwrap_or(u64::MAX),
+        },
+        Err(err) => Probe::Failed { error: crate::error::probe_error_for_ui(err) },
+    }
+}

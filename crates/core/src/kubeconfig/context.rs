@@ -1,0 +1,225 @@
+//! One kubeconfig context resolved to its cluster and user, checked the way kubectl checks it
+//! when it is used, and turned into a client configuration.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use kube::client::ConfigExt as _;
+use kube::config::{AuthInfo, Cluster, KubeConfigOptions, NamedAuthInfo, NamedCluster, NamedContext};
+
+use super::file::ContextRef;
+use super::{AuthKind, AuthMethod, ContextError};
+
+/// One context: what it points to, how it authenticates, and whether it can be used.
+#[derive(Debug, Clone)]
+pub struct ContextEntry {
+    /// Context name.
+    pub name: String,
+    /// Cluster entry name the context points to (may name a missing entry).
+    pub cluster: String,
+    /// Server URL of the cluster entry, when the entry exists.
+    pub server: Option<String>,
+    /// User entry name (empty when the context names none).
+    pub user: String,
+    /// Default namespace.
+    pub namespace: Option<String>,
+    /// How the context authenticates.
+    pub auth: AuthKind,
+    /// Whether it is the kubeconfig's current context.
+    pub current: bool,
+    /// Why the context cannot be used, if it cannot.
+    pub problem: Option<ContextError>,
+    resolved: Option<(Cluster, AuthInfo)>,
+}
+
+impl ContextEntry {
+    /// Resolves `context` against its cluster entry (`None`: missing) and user entry
+    /// (`None`: no user named; `Some(None)`: named but missing).
+    pub(super) fn resolve(
+        name: &str,
+        context: ContextRef,
+        cluster: Option<Cluster>,
+        user: Option<Option<AuthInfo>>,
+        current: bool,
+    ) -> Self {
+        let auth = match &user {
+            None => AuthKind::NoUserRef,
+            Some(None) => AuthKind::MissingUser,
+            Some(Some(user)) => AuthKind::of(user),
+        };
+        let server = cluster.as_ref().map(|c| c.server.clone().unwrap_or_default());
+        let checked = check(name, &context, cluster, user, &auth);
+        let (problem, resolved) = match checked {
+            Ok(resolved) => (None, Some(resolved)),
+            Err(problem) => (Some(problem), None),
+        };
+        Self {
+            name: name.to_owned(),
+            cluster: context.cluster,
+            server,
+            user: context.user,
+            namespace: context.namespace.filter(|n| !n.is_empty()),
+            auth,
+            current,
+            problem,
+            resolved,
+        }
+    }
+
+    /// The client configuration for this context, or why there is none.
+    pub async fn client_config(&self) -> Result<kube::Config, ContextError> {
+        let Some((cluster, user)) = &self.resolved else {
+            return Err(self.problem.clone().unwrap_or_else(|| ContextError::MissingCluster {
+                context: self.name.clone(),
+                cluster: self.cluster.clone(),
+            }));
+        };
+        let kubeconfig = kube::config::Kubeconfig {
+            clusters: vec![NamedCluster { name: "c".into(), cluster: Some(cluster.clone()), ..Default::default() }],
+            auth_infos: vec![NamedAuthInfo { name: "u".into(), auth_info: Some(user.clone()), ..Default::default() }],
+            contexts: vec![NamedContext {
+                name: self.name.clone(),
+                context: Some(kube::config::Context {
+                    cluster: "c".into(),
+                    user: Some("u".into()),
+                    namespace: self.namespace.clone(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }],
+            current_context: Some(self.name.clone()),
+            ..Default::default()
+        };
+        let options = KubeConfigOptions { context: Some(self.name.clone()), ..Default::default() };
+        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+            .await
+            .map_err(|source| ContextError::Client { context: self.name.clone(), source: Arc::new(source) })?;
+        if config.cluster_url.scheme_str() == Some("https") {
+            let has_ca = cluster.certificate_authority.as_deref().is_some_and(|c| !c.is_empty())
+                || cluster.certificate_authority_data.as_deref().is_some_and(|c| !c.is_empty());
+            if has_ca && config.root_cert.as_ref().is_none_or(Vec::is_empty) {
+                return Err(ContextError::EmptyCertificateAuthority { cluster: self.cluster.clone() });
+            }
+            config
+                .rustls_client_config()
+                .map_err(|source| ContextError::TlsMaterial { context: self.name.clone(), source: Arc::new(source) })?;
+        }
+        Ok(config)
+    }
+}
+
+/// kubectl's use-time checks (client-go's `ConfirmUsable` and client construction), stricter
+/// where kubectl would silently talk to `http://localhost:8080`.
+fn check(
+    name: &str,
+    context: &ContextRef,
+    cluster: Option<Cluster>,
+    user: Option<Option<AuthInfo>>,
+    auth: &AuthKind,
+) -> Result<(Cluster, AuthInfo), ContextError> {
+    let mut cluster = cluster.ok_or_else(|| ContextError::MissingCluster {
+        context: name.to_owned(),
+        cluster: context.cluster.clone(),
+    })?;
+    let server = cluster.server.clone().unwrap_or_default();
+    if server.is_empty() {
+        return Err(ContextError::NoServer { cluster: context.cluster.clone() });
+    }
+    let mut user = match user {
+        None => AuthInfo::default(),
+        Some(None) => {
+            return Err(ContextError::MissingUser { context: name.to_owned(), user: context.user.clone() });
+        }
+        Some(Some(user)) => user,
+    };
+    check_user(&context.user, &user, auth)?;
+    check_cluster(&context.cluster, &cluster, &server)?;
+    if server.starts_with("http://") {
+        // kubectl applies neither TLS settings nor credentials to a plain-HTTP server.
+        cluster = Cluster { server: Some(server), proxy_url: cluster.proxy_url, ..Default::default() };
+        user = AuthInfo::default();
+    } else {
+        if matches!(auth, AuthKind::None | AuthKind::NoUserRef) {
+            return Err(ContextError::NoCredentials { context: name.to_owned() });
+        }
+        check_readable("certificate-authority", cluster.certificate_authority.as_deref())?;
+        check_readable("client-certificate", user.client_certificate.as_deref())?;
+        check_readable("client-key", user.client_key.as_deref())?;
+        if user.token.is_none() {
+            check_readable("tokenFile", user.token_file.as_deref())?;
+        }
+    }
+    Ok((cluster, user))
+}
+
+fn check_user(name: &str, user: &AuthInfo, auth: &AuthKind) -> Result<(), ContextError> {
+    let AuthKind::Methods(methods) = auth else { return Ok(()) };
+    let has = |wanted: fn(&AuthMethod) -> bool| methods.iter().any(wanted);
+    let bearer = has(|m| matches!(m, AuthMethod::Token | AuthMethod::TokenFile));
+    let basic = has(|m| matches!(m, AuthMethod::Basic));
+    let exec = has(|m| matches!(m, AuthMethod::Exec(_)));
+    let provider = has(|m| matches!(m, AuthMethod::AuthProvider(_)));
+    if (bearer && basic) || (exec && provider) {
+        let listed: Vec<String> = methods.iter().map(ToString::to_string).collect();
+        return Err(ContextError::MultipleAuthMethods { user: name.to_owned(), methods: listed.join(", ") });
+    }
+    if let Some(provider) = &user.auth_provider {
+        if matches!(provider.name.as_str(), "gcp" | "azure") {
+            return Err(ContextError::RemovedAuthProvider { user: name.to_owned(), provider: provider.name.clone() });
+        }
+        if let Some(data) = provider.config.get("idp-certificate-authority-data") {
+            if !holds_pem_certificate(data) {
+                return Err(ContextError::OidcCertificateAuthority { user: name.to_owned() });
+            }
+        }
+    }
+    if let Some(exec) = &user.exec {
+        let version = exec.api_version.clone().unwrap_or_default();
+        let supported = ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"];
+        if !supported.contains(&version.as_str()) {
+            return Err(ContextError::ExecApiVersion { user: name.to_owned(), api_version: version });
+        }
+        if version.ends_with("/v1") && exec.interactive_mode.is_none() {
+            return Err(ContextError::ExecInteractiveMode { user: name.to_owned() });
+        }
+        let env = exec.env.iter().flatten();
+        if env.into_iter().any(|var| var.get("name").is_none_or(|n| n.is_empty())) {
+            return Err(ContextError::ExecEnvName { user: name.to_owned() });
+        }
+    }
+    Ok(())
+}
+
+/// Whether base64 `data` decodes to at least one PEM certificate, every one of them well formed.
+fn holds_pem_certificate(data: &str) -> bool {
+    use base64::Engine as _;
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject as _;
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(data.trim()) else { return false };
+    let certificates: Result<Vec<_>, _> = CertificateDer::pem_slice_iter(&bytes).collect();
+    certificates.is_ok_and(|certificates| !certificates.is_empty())
+}
+
+fn check_cluster(name: &str, cluster: &Cluster, server: &str) -> Result<(), ContextError> {
+    if let Some(url) = cluster.proxy_url.as_deref().filter(|u| !u.is_empty()) {
+        let scheme = url.split_once("://").map(|(scheme, _)| scheme).unwrap_or_default();
+        if !matches!(scheme, "http" | "https" | "socks5") {
+            return Err(ContextError::ProxyScheme { cluster: name.to_owned(), url: url.to_owned() });
+        }
+    }
+    let has_ca = cluster.certificate_authority.as_deref().is_some_and(|c| !c.is_empty())
+        || cluster.certificate_authority_data.as_deref().is_some_and(|c| !c.is_empty());
+    if has_ca && cluster.insecure_skip_tls_verify == Some(true) && server.starts_with("https://") {
+        return Err(ContextError::CaWithInsecure { cluster: name.to_owned() });
+    }
+    Ok(())
+}
+
+fn check_readable(what: &'static str, path: Option<&str>) -> Result<(), ContextError> {
+    match path.filter(|p| !p.is_empty()) {
+        Some(path) => std::fs::metadata(path).and_then(|_| std::fs::File::open(path)).map(drop).map_err(|source| {
+            ContextError::UnreadableFile { what, path: Path::new(path).to_owned(), source: Arc::new(source) }
+        }),
+        None => Ok(()),
+    }
+}

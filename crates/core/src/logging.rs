@@ -1,0 +1,66 @@
+//! Logging with tracing: to stderr and to a daily-rotated file in the app's data folder.
+//!
+//! `RUST_LOG` overrides the default filter. Credentials never reach a log line: core logs names
+//! of contexts and users, never tokens, keys or passwords, and HTTP clients stay at `warn`.
+
+use std::path::Path;
+
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_appender::rolling::{RollingFileAppender, Rotation};
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
+use tracing_subscriber::{EnvFilter, Layer as _, fmt};
+
+/// Default filter when `RUST_LOG` is not set.
+pub const DEFAULT_FILTER: &str = "info,kube=warn,hyper=warn,rustls=warn,tower=warn";
+
+/// Log files kept before the oldest is deleted.
+const KEPT_FILES: usize = 7;
+
+/// Why logging could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum LoggingError {
+    /// The log folder cannot be created: check the data folder's permissions.
+    #[error("cannot create the log folder {}", path.display())]
+    Folder {
+        /// The folder.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The rotating log file cannot be opened.
+    #[error("cannot open the log file in {}", path.display())]
+    File {
+        /// The folder.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: tracing_appender::rolling::InitError,
+    },
+    /// A global subscriber is already installed (logging initialised twice).
+    #[error("logging is already initialised")]
+    AlreadySet(#[source] tracing_subscriber::util::TryInitError),
+}
+
+/// Installs the global subscriber: human-readable lines on stderr, and the same lines in
+/// `<log_dir>/tenantry.YYYY-MM-DD.log`. Keep the returned guard alive until exit so that the
+/// file is flushed.
+pub fn init(log_dir: &Path) -> Result<WorkerGuard, LoggingError> {
+    std::fs::create_dir_all(log_dir).map_err(|source| LoggingError::Folder { path: log_dir.to_owned(), source })?;
+    let appender = RollingFileAppender::builder()
+        .rotation(Rotation::DAILY)
+        .filename_prefix("tenantry")
+        .filename_suffix("log")
+        .max_log_files(KEPT_FILES)
+        .build(log_dir)
+        .map_err(|source| LoggingError::File { path: log_dir.to_owned(), source })?;
+    let (file_writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    tracing_subscriber::registry()
+        .with(fmt::layer().with_writer(std::io::stderr).with_filter(filter()))
+        .with(fmt::layer().with_ansi(false).with_writer(file_writer).with_filter(filter()))
+        .try_init()
+        .map_err(LoggingError::AlreadySet)?;
+    Ok(guard)
+}

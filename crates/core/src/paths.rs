@@ -1,0 +1,22 @@
+//! Where Tenantry keeps its files on this machine.
+
+use std::path::PathBuf;
+
+/// Environment variable that overrides the data folder (tests, portable installs).
+pub const DATA_DIR_VAR: &str = "TENANTRY_DATA_DIR";
+
+/// The app's data folder: `$TENANTRY_DATA_DIR`, else the platform's (on Linux
+/// `~/.local/share/tenantry`), else `./tenantry-data` when no home folder is known.
+pub fn data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os(DATA_DIR_VAR).filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    directories::ProjectDirs::from("io", "tenantry", "tenantry")
+        .map(|dirs| dirs.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from("tenantry-data"))
+}
+
+/// The folder of the rotating log files.
+pub fn log_dir() -> PathBuf {
+    data_dir().join("logs")
+}

@@ -1,0 +1,88 @@
+//! Clusters as listed from the kubeconfig, and what a probe found out about each.
+
+use serde::{Deserialize, Serialize};
+
+use crate::UiError;
+
+/// One context of the user's kubeconfig, shown as one cluster row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterRow {
+    /// Context name; unique within the merged kubeconfig and the row's key.
+    pub context: String,
+    /// Name of the kubeconfig cluster entry the context points to.
+    pub cluster: String,
+    /// API server URL, when the context resolves to one.
+    pub server: Option<String>,
+    /// Name of the kubeconfig user entry (identity) the context uses.
+    pub user: String,
+    /// Default namespace of the context, if any.
+    pub namespace: Option<String>,
+    /// Whether this is the kubeconfig's current context.
+    pub current: bool,
+    /// What is known about the cluster's reachability.
+    pub probe: Probe,
+}
+
+/// Reachability of one cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Probe {
+    /// A probe is under way.
+    Probing,
+    /// The API server answered `/version` with these credentials.
+    Reachable {
+        /// Kubernetes version reported by the API server, e.g. `v1.33.13`.
+        version: String,
+        /// The user name the cluster knows us as, when it tells us.
+        identity: Option<String>,
+        /// Round-trip time of the probe in milliseconds.
+        latency_ms: u64,
+    },
+    /// The cluster could not be used; the error says why.
+    Failed {
+        /// Why the probe failed.
+        error: UiError,
+    },
+}
+
+/// Where the cluster list came from, and what was wrong with it as a whole.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct KubeconfigSummary {
+    /// Files that were read, in merge order.
+    pub files: Vec<String>,
+    /// Problems that prevent loading the kubeconfig at all (then there are no rows).
+    pub error: Option<UiError>,
+}
+
+/// One message on the cluster stream from the backend to the UI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum ClusterEvent {
+    /// The kubeconfig was (re)loaded: the full list of rows, probes still running.
+    Listed {
+        /// Where the rows came from.
+        kubeconfig: KubeconfigSummary,
+        /// One row per context, in name order.
+        clusters: Vec<ClusterRow>,
+    },
+    /// A batch of probe results, keyed by context name.
+    Probed {
+        /// `(context, probe)` pairs finished since the last batch.
+        results: Vec<(String, Probe)>,
+    },
+    /// Every probe has finished.
+    Done,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probe_serializes_with_a_state_tag() {
+        let probe = Probe::Reachable { version: "v1.33.13".into(), identity: Some("admin".into()), latency_ms: 4 };
+        let json = serde_json::to_value(&probe).expect("serializes");
+        assert_eq!(json["state"], "reachable");
+        assert_eq!(serde_json::from_value::<Probe>(json).expect("round-trips"), probe);
+    }
+}
