@@ -1,1 +1,16 @@
-//! placeholder
+//! Real local Kubernetes clusters for Tenantry's tests, demos and benchmarks.
+//!
+//! Each cluster is etcd, kube-apiserver (RBAC on), kube-controller-manager, kube-scheduler and
+//! KWOK on loopback ports, built from the upstream Go modules by `tests/cluster/build-k8s.sh`.
+//! A [`fleet::Fleet`] starts several side by side and writes one kubeconfig with an admin and a
+//! help-desk context per cluster; [`seed`] fills them with tenants following DESIGN.md's model.
+
+pub mod binaries;
+pub mod cluster;
+pub mod error;
+pub mod fleet;
+pub mod identity;
+pub mod process;
+pub mod seed;
+
+pub use error::{Error, Result};

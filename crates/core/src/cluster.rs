@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use futures::stream::{FuturesUnordered, Stream};
 use k8s_openapi::api::authentication::v1::SelfSubjectReview;
 use kube::api::PostParams;
+use tracing::Instrument as _;
 use tenantry_model::{ClusterRow, KubeconfigSummary, Probe};
 
 use crate::kubeconfig::{ContextEntry, ContextError, Kubeconfig, Sources};
@@ -115,8 +116,11 @@ impl ClusterList {
 
 /// Asks one cluster for its version and who we are, within `timeout`.
 pub async fn probe(entry: &ContextEntry, timeout: Duration) -> Result<ProbeReport, ProbeError> {
-    let span = tracing::info_span!("probe", context = %entry.name);
-    let _guard = span.enter();
+    let span = tracing::debug_span!("probe", context = %entry.name);
+    probe_in_span(entry, timeout).instrument(span).await
+}
+
+async fn probe_in_span(entry: &ContextEntry, timeout: Duration) -> Result<ProbeReport, ProbeError> {
     let config = entry.client_config().await?;
     let client = kube::Client::try_from(config).map_err(ProbeError::Client)?;
     let started = Instant::now();
@@ -135,8 +139,8 @@ pub async fn probe(entry: &ContextEntry, timeout: Duration) -> Result<ProbeRepor
     };
     let outcome = tokio::time::timeout(timeout, request).await.map_err(|_| ProbeError::Timeout(timeout))?;
     match &outcome {
-        Ok(report) => tracing::info!(version = %report.version, latency_ms = report.latency.as_millis() as u64, "reachable"),
-        Err(err) => tracing::info!(error = %crate::error::chain(err), "probe failed"),
+        Ok(report) => tracing::debug!(version = %report.version, latency_ms = report.latency.as_millis() as u64, "reachable"),
+        Err(err) => tracing::debug!(error = %crate::error::chain(err), "probe failed"),
     }
     outcome
 }

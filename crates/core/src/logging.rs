@@ -3,6 +3,7 @@
 //! `RUST_LOG` overrides the default filter. Credentials never reach a log line: core logs names
 //! of contexts and users, never tokens, keys or passwords, and HTTP clients stay at `warn`.
 
+use std::io::IsTerminal as _;
 use std::path::Path;
 
 use tracing_appender::non_blocking::WorkerGuard;
@@ -11,8 +12,9 @@ use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::{EnvFilter, Layer as _, fmt};
 
-/// Default filter when `RUST_LOG` is not set.
-pub const DEFAULT_FILTER: &str = "info,kube=warn,hyper=warn,rustls=warn,tower=warn";
+/// Default filter when `RUST_LOG` is not set;
+/// kube_client's own connection errors are off: the probe reports them with their context.
+pub const DEFAULT_FILTER: &str = "info,kube=warn,kube_client=off,hyper=warn,rustls=warn,tower=warn";
 
 /// Log files kept before the oldest is deleted.
 const KEPT_FILES: usize = 7;
@@ -43,8 +45,8 @@ pub enum LoggingError {
     AlreadySet(#[source] tracing_subscriber::util::TryInitError),
 }
 
-/// Installs the global subscriber: human-readable lines on stderr, and the same lines in
-/// `<log_dir>/tenantry.YYYY-MM-DD.log`. Keep the returned guard alive until exit so that the
+/// Installs the global subscriber: human-readable lines on stderr, and the same events as JSON
+/// lines in `<log_dir>/tenantry.YYYY-MM-DD.log`. Keep the returned guard alive until exit so that the
 /// file is flushed.
 pub fn init(log_dir: &Path) -> Result<WorkerGuard, LoggingError> {
     std::fs::create_dir_all(log_dir).map_err(|source| LoggingError::Folder { path: log_dir.to_owned(), source })?;
@@ -58,8 +60,8 @@ pub fn init(log_dir: &Path) -> Result<WorkerGuard, LoggingError> {
     let (file_writer, guard) = tracing_appender::non_blocking(appender);
     let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     tracing_subscriber::registry()
-        .with(fmt::layer().with_writer(std::io::stderr).with_filter(filter()))
-        .with(fmt::layer().with_ansi(false).with_writer(file_writer).with_filter(filter()))
+        .with(fmt::layer().with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal()).with_filter(filter()))
+        .with(fmt::layer().json().with_writer(file_writer).with_filter(filter()))
         .try_init()
         .map_err(LoggingError::AlreadySet)?;
     Ok(guard)

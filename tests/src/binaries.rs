@@ -1,0 +1,40 @@
+//! Finds (building once if needed) the etcd, Kubernetes and KWOK binaries of the local clusters.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::{Error, Result};
+
+/// Folder of the built binaries, as printed by `build-k8s.sh` (cached, keyed by version).
+#[derive(Debug, Clone)]
+pub struct Binaries {
+    dir: PathBuf,
+}
+
+impl Binaries {
+    /// Runs `tests/cluster/build-k8s.sh`, which returns at once when the binaries are cached.
+    pub fn ensure() -> Result<Self> {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("cluster/build-k8s.sh");
+        let output = Command::new("bash")
+            .arg(&script)
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .map_err(crate::error::io(format!("cannot run {}", script.display())))?;
+        if !output.status.success() {
+            return Err(Error::Build(format!("{} exited with {}", script.display(), output.status)));
+        }
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let dir = stdout.lines().last().unwrap_or_default().trim();
+        Ok(Self { dir: PathBuf::from(dir) })
+    }
+
+    /// The path of one binary, e.g. `kube-apiserver`.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// The folder holding every binary; processes started from here are ours.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}

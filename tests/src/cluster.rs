@@ -1,0 +1,312 @@
+//! One local Kubernetes control plane: etcd, kube-apiserver (RBAC on), controller-manager,
+//! scheduler and KWOK with a few fake Nodes, all on free loopback ports.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::core::v1::{Node, ServiceAccount};
+use kube::api::{Api, Patch, PatchParams, PostParams};
+use serde_json::json;
+
+use crate::binaries::Binaries;
+use crate::process::Component;
+use crate::{Error, Result};
+
+/// How long each component may take to become ready.
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Fake nodes KWOK manages in every cluster.
+const NODES: usize = 3;
+
+/// A running local cluster. Dropping it stops every process it started.
+#[derive(Debug)]
+pub struct LocalCluster {
+    /// Cluster name (also the kubeconfig cluster entry).
+    pub name: String,
+    /// Its folder: data, certificates, logs, admin kubeconfig.
+    pub dir: PathBuf,
+    /// API server URL, `https://127.0.0.1:<port>`.
+    pub server: String,
+    /// PEM bundle of the API server's self-signed certificate and its CA.
+    pub ca_pem: Vec<u8>,
+    /// Bearer token of the admin identity (group `system:masters`).
+    pub admin_token: String,
+    components: Vec<Component>,
+}
+
+impl LocalCluster {
+    /// Starts a cluster named `name` in `dir` and waits until it can run pods.
+    pub async fn start(binaries: &Binaries, name: &str, dir: &Path) -> Result<Self> {
+        let started = Instant::now();
+        for sub in ["etcd", "pki", "logs"] {
+            std::fs::create_dir_all(dir.join(sub)).map_err(crate::error::io(format!("cannot create {}", dir.display())))?;
+        }
+        let ports = free_ports(5)?;
+        let (etcd_port, peer_port, api_port, kcm_port, sched_port) = (ports[0], ports[1], ports[2], ports[3], ports[4]);
+        let admin_token = random_token()?;
+        write(dir.join("tokens.csv"), format!("{admin_token},admin,admin,system:masters\n"))?;
+        let key = rcgen::KeyPair::generate().map_err(Error::Key)?;
+        write(dir.join("pki/sa.key"), key.serialize_pem())?;
+        write(dir.join("pki/sa.pub"), key.public_key_pem())?;
+
+        let mut cluster = Self {
+            name: name.to_owned(),
+            dir: dir.to_owned(),
+            server: format!("https://127.0.0.1:{api_port}"),
+            ca_pem: Vec::new(),
+            admin_token,
+            components: Vec::new(),
+        };
+        let path = |p: &str| dir.join(p).display().to_string();
+        let etcd_url = format!("http://127.0.0.1:{etcd_port}");
+        let peer_url = format!("http://127.0.0.1:{peer_port}");
+        cluster.spawn(binaries, "etcd", &[
+            "--name=etcd".into(),
+            format!("--data-dir={}", path("etcd")),
+            format!("--listen-client-urls={etcd_url}"),
+            format!("--advertise-client-urls={etcd_url}"),
+            format!("--listen-peer-urls={peer_url}"),
+            format!("--initial-advertise-peer-urls={peer_url}"),
+            format!("--initial-cluster=etcd={peer_url}"),
+            "--unsafe-no-fsync=true".into(),
+            "--log-level=warn".into(),
+        ])?;
+        cluster.wait_tcp("etcd", etcd_port).await?;
+        cluster.spawn(binaries, "kube-apiserver", &[
+            format!("--etcd-servers={etcd_url}"),
+            "--bind-address=127.0.0.1".into(),
+            "--advertise-address=127.0.0.1".into(),
+            format!("--secure-port={api_port}"),
+            format!("--cert-dir={}", path("pki")),
+            "--authorization-mode=RBAC".into(),
+            format!("--token-auth-file={}", path("tokens.csv")),
+            "--service-account-issuer=https://kubernetes.default.svc".into(),
+            format!("--service-account-key-file={}", path("pki/sa.pub")),
+            format!("--service-account-signing-key-file={}", path("pki/sa.key")),
+            "--service-cluster-ip-range=10.96.0.0/16".into(),
+            "--allow-privileged=true".into(),
+            "--enable-priority-and-fairness=false".into(),
+            "--profiling=false".into(),
+            "--v=0".into(),
+        ])?;
+        let ca_file = dir.join("pki/apiserver.crt");
+        cluster.wait_file("kube-apiserver", &ca_file).await?;
+        cluster.ca_pem = std::fs::read(&ca_file).map_err(crate::error::io("cannot read the apiserver certificate"))?;
+        let admin_kubeconfig = dir.join("admin.kubeconfig");
+        write(&admin_kubeconfig, admin_kubeconfig_yaml(&cluster, &ca_file))?;
+        let client = cluster.admin_client().await?;
+        cluster.wait_ready(&client).await?;
+
+        let kubeconfig_arg = format!("--kubeconfig={}", admin_kubeconfig.display());
+        cluster.spawn(binaries, "kube-controller-manager", &[
+            kubeconfig_arg.clone(),
+            format!("--service-account-private-key-file={}", path("pki/sa.key")),
+            format!("--root-ca-file={}", ca_file.display()),
+            "--leader-elect=false".into(),
+            "--bind-address=127.0.0.1".into(),
+            format!("--secure-port={kcm_port}"),
+            "--use-service-account-credentials=false".into(),
+            format!("--cluster-name={name}"),
+        ])?;
+        cluster.spawn(binaries, "kube-scheduler", &[
+            kubeconfig_arg.clone(),
+            "--leader-elect=false".into(),
+            "--bind-address=127.0.0.1".into(),
+            format!("--secure-port={sched_port}"),
+        ])?;
+        cluster.spawn(binaries, "kwok", &[
+            kubeconfig_arg,
+            "--manage-all-nodes=true".into(),
+            "--node-lease-duration-seconds=40".into(),
+            "--cidr=10.244.0.1/16".into(),
+            "--node-ip=127.0.0.1".into(),
+        ])?;
+        cluster.create_nodes(&client).await?;
+        cluster.wait_default_service_account(&client).await?;
+        tracing::info!(cluster = name, server = %cluster.server, seconds = started.elapsed().as_secs_f32(), "cluster ready");
+        Ok(cluster)
+    }
+
+    /// A client with the admin identity, through Tenantry's own kubeconfig loader.
+    pub async fn admin_client(&self) -> Result<kube::Client> {
+        let text = std::fs::read_to_string(self.dir.join("admin.kubeconfig"))
+            .map_err(crate::error::io("cannot read the admin kubeconfig"))?;
+        client_from_yaml(&text, &self.dir, None).await
+    }
+
+    /// Process ids of the running components, giving up ownership (used by `testenv up`).
+    pub fn detach(mut self) -> Vec<u32> {
+        self.components.drain(..).rev().filter_map(Component::detach).collect()
+    }
+
+    /// Stops every component, newest first.
+    pub fn stop(&mut self) {
+        while let Some(mut component) = self.components.pop() {
+            component.stop();
+        }
+    }
+
+    fn spawn(&mut self, binaries: &Binaries, name: &str, args: &[String]) -> Result<()> {
+        let component = Component::start(name, &binaries.path(name), args, &self.dir.join("logs"))?;
+        self.components.push(component);
+        Ok(())
+    }
+
+    fn check_alive(&mut self) -> Result<()> {
+        for c in &mut self.components {
+            if let Some(status) = c.exited() {
+                return Err(Error::Exited { cluster: self.name.clone(), component: c.name.clone(), status, log: c.log.clone() });
+            }
+        }
+        Ok(())
+    }
+
+    fn not_ready(&self, component: &str) -> Error {
+        Error::NotReady {
+            cluster: self.name.clone(),
+            component: component.to_owned(),
+            seconds: READY_TIMEOUT.as_secs(),
+            log: self.dir.join("logs").join(format!("{component}.log")),
+        }
+    }
+
+    async fn wait_tcp(&mut self, component: &str, port: u16) -> Result<()> {
+        let deadline = Instant::now() + READY_TIMEOUT;
+        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+            self.check_alive()?;
+            if Instant::now() > deadline {
+                return Err(self.not_ready(component));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(())
+    }
+
+    async fn wait_file(&mut self, component: &str, file: &Path) -> Result<()> {
+        let deadline = Instant::now() + READY_TIMEOUT;
+        while !file.exists() {
+            self.check_alive()?;
+            if Instant::now() > deadline {
+                return Err(self.not_ready(component));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(())
+    }
+
+    async fn wait_ready(&mut self, client: &kube::Client) -> Result<()> {
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            let request = http::Request::get("/readyz").body(Vec::new()).map_err(|e| Error::Encoding {
+                what: "the readyz request".into(),
+                source: Box::new(e),
+            })?;
+            if client.request_text(request).await.is_ok_and(|body| body.trim() == "ok") {
+                return Ok(());
+            }
+            self.check_alive()?;
+            if Instant::now() > deadline {
+                return Err(self.not_ready("kube-apiserver"));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn create_nodes(&self, client: &kube::Client) -> Result<()> {
+        let nodes: Api<Node> = Api::all(client.clone());
+        for i in 0..NODES {
+            let name = format!("kwok-node-{i}");
+            let node: Node = serde_json::from_value(json!({
+                "apiVersion": "v1",
+                "kind": "Node",
+                "metadata": {
+                    "name": name,
+                    "labels": {"type": "kwok", "kubernetes.io/hostname": name, "kubernetes.io/os": "linux"},
+                    "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+                },
+            }))
+            .map_err(|e| Error::Encoding { what: "a Node".into(), source: Box::new(e) })?;
+            nodes.create(&PostParams::default(), &node).await.map_err(crate::error::kube(format!("cannot create node {name}")))?;
+            let capacity = json!({"cpu": "32", "memory": "256Gi", "pods": "250"});
+            let status = json!({"status": {"capacity": capacity, "allocatable": capacity}});
+            nodes
+                .patch_status(&name, &PatchParams::default(), &Patch::Merge(&status))
+                .await
+                .map_err(crate::error::kube(format!("cannot set the capacity of node {name}")))?;
+        }
+        Ok(())
+    }
+
+    async fn wait_default_service_account(&mut self, client: &kube::Client) -> Result<()> {
+        let accounts: Api<ServiceAccount> = Api::namespaced(client.clone(), "default");
+        let deadline = Instant::now() + READY_TIMEOUT;
+        while accounts.get_opt("default").await.ok().flatten().is_none() {
+            self.check_alive()?;
+            if Instant::now() > deadline {
+                return Err(self.not_ready("kube-controller-manager"));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for LocalCluster {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A kube client for `context` (else the current context) of a kubeconfig document, through
+/// Tenantry's own loader.
+pub async fn client_from_yaml(text: &str, dir: &Path, context: Option<&str>) -> Result<kube::Client> {
+    let kubeconfig = tenantry_core::kubeconfig::Kubeconfig::from_yaml(text, dir)
+        .map_err(|e| Error::Encoding { what: "a generated kubeconfig".into(), source: Box::new(e) })?;
+    let entry = kubeconfig
+        .contexts()
+        .into_iter()
+        .find(|c| context.map_or(c.current, |name| c.name == name))
+        .ok_or_else(|| Error::NoContext(context.map(str::to_owned)))?;
+    let config = entry.client_config().await.map_err(Error::Kubeconfig)?;
+    kube::Client::try_from(config).map_err(crate::error::kube("cannot build a client"))
+}
+
+fn admin_kubeconfig_yaml(cluster: &LocalCluster, ca_file: &Path) -> String {
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: {name}\n  cluster:\n    server: {server}\n    certificate-authority: {ca}\n\
+         users:\n- name: admin\n  user:\n    token: {token}\ncontexts:\n- name: {name}\n  context:\n    cluster: {name}\n    user: admin\n\
+         current-context: {name}\n",
+        name = cluster.name,
+        server = cluster.server,
+        ca = ca_file.display(),
+        token = cluster.admin_token,
+    )
+}
+
+fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> Result<()> {
+    let path = path.as_ref();
+    std::fs::write(path, contents).map_err(crate::error::io(format!("cannot write {}", path.display())))
+}
+
+/// `count` distinct free loopback ports (held open together so none repeats).
+fn free_ports(count: usize) -> Result<Vec<u16>> {
+    let listeners: Vec<std::net::TcpListener> = (0..count)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0"))
+        .collect::<std::io::Result<_>>()
+        .map_err(crate::error::io("cannot find free ports"))?;
+    listeners
+        .iter()
+        .map(|l| l.local_addr().map(|a| a.port()))
+        .collect::<std::io::Result<_>>()
+        .map_err(crate::error::io("cannot find free ports"))
+}
+
+/// 32 hex characters from the kernel's random source.
+pub fn random_token() -> Result<String> {
+    use std::io::Read as _;
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(crate::error::io("cannot read /dev/urandom"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}

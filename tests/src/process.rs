@@ -1,0 +1,97 @@
+//! Child processes of a local cluster: started with their output in a log file, stopped with
+//! SIGTERM then SIGKILL, and never left behind when their owner is dropped.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+use crate::Result;
+
+/// How long a component may take to exit after SIGTERM before it is killed.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// One running component of a cluster.
+#[derive(Debug)]
+pub struct Component {
+    /// Name, e.g. `kube-apiserver`.
+    pub name: String,
+    /// Its log file (stdout and stderr).
+    pub log: PathBuf,
+    child: Option<Child>,
+}
+
+impl Component {
+    /// Starts `program` with `args`, output to `<log_dir>/<name>.log`, in its own process group
+    /// so that a Ctrl-C meant for a test runner does not kill it half-way.
+    pub fn start(name: &str, program: &Path, args: &[String], log_dir: &Path) -> Result<Self> {
+        use std::os::unix::process::CommandExt as _;
+        let log = log_dir.join(format!("{name}.log"));
+        let out = File::create(&log).map_err(crate::error::io(format!("cannot create {}", log.display())))?;
+        let err = out.try_clone().map_err(crate::error::io("cannot duplicate a log handle"))?;
+        let child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .process_group(0)
+            .spawn()
+            .map_err(crate::error::io(format!("cannot start {}", program.display())))?;
+        Ok(Self { name: name.to_owned(), log, child: Some(child) })
+    }
+
+    /// `Some(status)` if the process has exited.
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.as_mut().and_then(|c| c.try_wait().ok().flatten())
+    }
+
+    /// Gives up ownership: the process keeps running after `self` is dropped.
+    pub fn detach(mut self) -> Option<u32> {
+        self.child.take().map(|c| c.id())
+    }
+
+    /// Stops the process: SIGTERM, then SIGKILL after a grace period; waits for it.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            terminate(child.id());
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Component {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Sends SIGTERM to `pid`, then SIGKILL if it is still alive after the grace period.
+pub fn terminate(pid: u32) {
+    let Ok(raw) = i32::try_from(pid) else { return };
+    let pid = Pid::from_raw(raw);
+    if kill(pid, Signal::SIGTERM).is_err() {
+        return;
+    }
+    let deadline = Instant::now() + GRACE;
+    while Instant::now() < deadline {
+        if !alive(pid) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = kill(pid, Signal::SIGKILL);
+}
+
+/// Whether `pid` still runs (a zombie counts as gone).
+fn alive(pid: Pid) -> bool {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    !stat.is_empty() && !stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z'))
+}
+
+/// Whether the process `pid` runs a program from `dir` (guards against reused pids).
+pub fn runs_from(pid: u32, dir: &Path) -> bool {
+    std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe.starts_with(dir))
+}
