@@ -39,7 +39,8 @@ impl LocalCluster {
     pub async fn start(binaries: &Binaries, name: &str, dir: &Path) -> Result<Self> {
         let started = Instant::now();
         for sub in ["etcd", "pki", "logs"] {
-            std::fs::create_dir_all(dir.join(sub)).map_err(crate::error::io(format!("cannot create {}", dir.display())))?;
+            std::fs::create_dir_all(dir.join(sub))
+                .map_err(crate::error::io(format!("cannot create {}", dir.display())))?;
         }
         let ports = free_ports(5)?;
         let (etcd_port, peer_port, api_port, kcm_port, sched_port) = (ports[0], ports[1], ports[2], ports[3], ports[4]);
@@ -60,35 +61,43 @@ impl LocalCluster {
         let path = |p: &str| dir.join(p).display().to_string();
         let etcd_url = format!("http://127.0.0.1:{etcd_port}");
         let peer_url = format!("http://127.0.0.1:{peer_port}");
-        cluster.spawn(binaries, "etcd", &[
-            "--name=etcd".into(),
-            format!("--data-dir={}", path("etcd")),
-            format!("--listen-client-urls={etcd_url}"),
-            format!("--advertise-client-urls={etcd_url}"),
-            format!("--listen-peer-urls={peer_url}"),
-            format!("--initial-advertise-peer-urls={peer_url}"),
-            format!("--initial-cluster=etcd={peer_url}"),
-            "--unsafe-no-fsync=true".into(),
-            "--log-level=warn".into(),
-        ])?;
+        cluster.spawn(
+            binaries,
+            "etcd",
+            &[
+                "--name=etcd".into(),
+                format!("--data-dir={}", path("etcd")),
+                format!("--listen-client-urls={etcd_url}"),
+                format!("--advertise-client-urls={etcd_url}"),
+                format!("--listen-peer-urls={peer_url}"),
+                format!("--initial-advertise-peer-urls={peer_url}"),
+                format!("--initial-cluster=etcd={peer_url}"),
+                "--unsafe-no-fsync=true".into(),
+                "--log-level=warn".into(),
+            ],
+        )?;
         cluster.wait_tcp("etcd", etcd_port).await?;
-        cluster.spawn(binaries, "kube-apiserver", &[
-            format!("--etcd-servers={etcd_url}"),
-            "--bind-address=127.0.0.1".into(),
-            "--advertise-address=127.0.0.1".into(),
-            format!("--secure-port={api_port}"),
-            format!("--cert-dir={}", path("pki")),
-            "--authorization-mode=RBAC".into(),
-            format!("--token-auth-file={}", path("tokens.csv")),
-            "--service-account-issuer=https://kubernetes.default.svc".into(),
-            format!("--service-account-key-file={}", path("pki/sa.pub")),
-            format!("--service-account-signing-key-file={}", path("pki/sa.key")),
-            "--service-cluster-ip-range=10.96.0.0/16".into(),
-            "--allow-privileged=true".into(),
-            "--enable-priority-and-fairness=false".into(),
-            "--profiling=false".into(),
-            "--v=0".into(),
-        ])?;
+        cluster.spawn(
+            binaries,
+            "kube-apiserver",
+            &[
+                format!("--etcd-servers={etcd_url}"),
+                "--bind-address=127.0.0.1".into(),
+                "--advertise-address=127.0.0.1".into(),
+                format!("--secure-port={api_port}"),
+                format!("--cert-dir={}", path("pki")),
+                "--authorization-mode=RBAC".into(),
+                format!("--token-auth-file={}", path("tokens.csv")),
+                "--service-account-issuer=https://kubernetes.default.svc".into(),
+                format!("--service-account-key-file={}", path("pki/sa.pub")),
+                format!("--service-account-signing-key-file={}", path("pki/sa.key")),
+                "--service-cluster-ip-range=10.96.0.0/16".into(),
+                "--allow-privileged=true".into(),
+                "--enable-priority-and-fairness=false".into(),
+                "--profiling=false".into(),
+                "--v=0".into(),
+            ],
+        )?;
         let ca_file = dir.join("pki/apiserver.crt");
         cluster.wait_file("kube-apiserver", &ca_file).await?;
         cluster.ca_pem = std::fs::read(&ca_file).map_err(crate::error::io("cannot read the apiserver certificate"))?;
@@ -98,29 +107,41 @@ impl LocalCluster {
         cluster.wait_ready(&client).await?;
 
         let kubeconfig_arg = format!("--kubeconfig={}", admin_kubeconfig.display());
-        cluster.spawn(binaries, "kube-controller-manager", &[
-            kubeconfig_arg.clone(),
-            format!("--service-account-private-key-file={}", path("pki/sa.key")),
-            format!("--root-ca-file={}", ca_file.display()),
-            "--leader-elect=false".into(),
-            "--bind-address=127.0.0.1".into(),
-            format!("--secure-port={kcm_port}"),
-            "--use-service-account-credentials=false".into(),
-            format!("--cluster-name={name}"),
-        ])?;
-        cluster.spawn(binaries, "kube-scheduler", &[
-            kubeconfig_arg.clone(),
-            "--leader-elect=false".into(),
-            "--bind-address=127.0.0.1".into(),
-            format!("--secure-port={sched_port}"),
-        ])?;
-        cluster.spawn(binaries, "kwok", &[
-            kubeconfig_arg,
-            "--manage-all-nodes=true".into(),
-            "--node-lease-duration-seconds=40".into(),
-            "--cidr=10.244.0.1/16".into(),
-            "--node-ip=127.0.0.1".into(),
-        ])?;
+        cluster.spawn(
+            binaries,
+            "kube-controller-manager",
+            &[
+                kubeconfig_arg.clone(),
+                format!("--service-account-private-key-file={}", path("pki/sa.key")),
+                format!("--root-ca-file={}", ca_file.display()),
+                "--leader-elect=false".into(),
+                "--bind-address=127.0.0.1".into(),
+                format!("--secure-port={kcm_port}"),
+                "--use-service-account-credentials=false".into(),
+                format!("--cluster-name={name}"),
+            ],
+        )?;
+        cluster.spawn(
+            binaries,
+            "kube-scheduler",
+            &[
+                kubeconfig_arg.clone(),
+                "--leader-elect=false".into(),
+                "--bind-address=127.0.0.1".into(),
+                format!("--secure-port={sched_port}"),
+            ],
+        )?;
+        cluster.spawn(
+            binaries,
+            "kwok",
+            &[
+                kubeconfig_arg,
+                "--manage-all-nodes=true".into(),
+                "--node-lease-duration-seconds=40".into(),
+                "--cidr=10.244.0.1/16".into(),
+                "--node-ip=127.0.0.1".into(),
+            ],
+        )?;
         cluster.create_nodes(&client).await?;
         cluster.wait_default_service_account(&client).await?;
         tracing::info!(cluster = name, server = %cluster.server, seconds = started.elapsed().as_secs_f32(), "cluster ready");
@@ -129,9 +150,7 @@ impl LocalCluster {
 
     /// A client with the admin identity, through Tenantry's own kubeconfig loader.
     pub async fn admin_client(&self) -> Result<kube::Client> {
-        let text = std::fs::read_to_string(self.dir.join("admin.kubeconfig"))
-            .map_err(crate::error::io("cannot read the admin kubeconfig"))?;
-        client_from_yaml(&text, &self.dir, None).await
+        client_for(&self.dir.join("admin.kubeconfig"), None).await
     }
 
     /// Process ids of the running components, giving up ownership (used by `testenv up`).
@@ -147,7 +166,7 @@ impl LocalCluster {
     }
 
     fn spawn(&mut self, binaries: &Binaries, name: &str, args: &[String]) -> Result<()> {
-        let component = Component::start(name, &binaries.path(name), args, &self.dir.join("logs"))?;
+        let component = Component::start(name, &binaries.path(name), args, &[], &self.dir.join("logs"))?;
         self.components.push(component);
         Ok(())
     }
@@ -155,7 +174,12 @@ impl LocalCluster {
     fn check_alive(&mut self) -> Result<()> {
         for c in &mut self.components {
             if let Some(status) = c.exited() {
-                return Err(Error::Exited { cluster: self.name.clone(), component: c.name.clone(), status, log: c.log.clone() });
+                return Err(Error::Exited {
+                    cluster: self.name.clone(),
+                    component: c.name.clone(),
+                    status,
+                    log: c.log.clone(),
+                });
             }
         }
         Ok(())
@@ -197,10 +221,9 @@ impl LocalCluster {
     async fn wait_ready(&mut self, client: &kube::Client) -> Result<()> {
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
-            let request = http::Request::get("/readyz").body(Vec::new()).map_err(|e| Error::Encoding {
-                what: "the readyz request".into(),
-                source: Box::new(e),
-            })?;
+            let request = http::Request::get("/readyz")
+                .body(Vec::new())
+                .map_err(|e| Error::Encoding { what: "the readyz request".into(), source: Box::new(e) })?;
             if client.request_text(request).await.is_ok_and(|body| body.trim() == "ok") {
                 return Ok(());
             }
@@ -226,7 +249,10 @@ impl LocalCluster {
                 },
             }))
             .map_err(|e| Error::Encoding { what: "a Node".into(), source: Box::new(e) })?;
-            nodes.create(&PostParams::default(), &node).await.map_err(crate::error::kube(format!("cannot create node {name}")))?;
+            nodes
+                .create(&PostParams::default(), &node)
+                .await
+                .map_err(crate::error::kube(format!("cannot create node {name}")))?;
             let capacity = json!({"cpu": "32", "memory": "256Gi", "pods": "250"});
             let status = json!({"status": {"capacity": capacity, "allocatable": capacity}});
             nodes
@@ -257,11 +283,12 @@ impl Drop for LocalCluster {
     }
 }
 
-/// A kube client for `context` (else the current context) of a kubeconfig document, through
-/// Tenantry's own loader.
-pub async fn client_from_yaml(text: &str, dir: &Path, context: Option<&str>) -> Result<kube::Client> {
-    let kubeconfig = tenantry_core::kubeconfig::Kubeconfig::from_yaml(text, dir)
-        .map_err(|e| Error::Encoding { what: "a generated kubeconfig".into(), source: Box::new(e) })?;
+/// A kube client for `context` (else the current context) of the kubeconfig file at `path`,
+/// through Tenantry's own loader.
+pub async fn client_for(path: &Path, context: Option<&str>) -> Result<kube::Client> {
+    use tenantry_core::kubeconfig::{Kubeconfig, Sources};
+    let kubeconfig = Kubeconfig::load(&Sources::Explicit(path.to_owned()))
+        .map_err(|e| Error::Encoding { what: path.display().to_string(), source: Box::new(e) })?;
     let entry = kubeconfig
         .contexts()
         .into_iter()

@@ -61,7 +61,8 @@ impl Fleet {
             .await
             .map_err(|e| Error::Build(format!("the build task failed: {e}")))??;
         let dirs: Vec<PathBuf> = names.iter().map(|name| dir.join(name)).collect();
-        let starts = names.iter().zip(&dirs).map(|(name, cluster_dir)| LocalCluster::start(&binaries, name, cluster_dir));
+        let starts =
+            names.iter().zip(&dirs).map(|(name, cluster_dir)| LocalCluster::start(&binaries, name, cluster_dir));
         let clusters = futures::future::try_join_all(starts).await?;
         let mut helpdesk_tokens = Vec::new();
         for cluster in &clusters {
@@ -109,10 +110,15 @@ impl Fleet {
             binaries: binaries.dir().to_owned(),
             clusters: clusters
                 .into_iter()
-                .map(|cluster| ClusterState { name: cluster.name.clone(), server: cluster.server.clone(), pids: cluster.detach() })
+                .map(|cluster| ClusterState {
+                    name: cluster.name.clone(),
+                    server: cluster.server.clone(),
+                    pids: cluster.detach(),
+                })
                 .collect(),
         };
-        let json = serde_json::to_string_pretty(&state).map_err(|e| Error::Encoding { what: "the state file".into(), source: Box::new(e) })?;
+        let json = serde_json::to_string_pretty(&state)
+            .map_err(|e| Error::Encoding { what: "the state file".into(), source: Box::new(e) })?;
         std::fs::write(dir.join(STATE_FILE), json).map_err(crate::error::io("cannot write the state file"))?;
         Ok(state)
     }

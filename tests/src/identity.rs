@@ -41,7 +41,8 @@ fn decode<T: serde::de::DeserializeOwned>(what: &str, value: serde_json::Value) 
 /// Creates (idempotently) the help-desk identity with the admin `client`; returns its token.
 pub async fn create_helpdesk(client: &kube::Client) -> Result<String> {
     let apply = PatchParams::apply("tenantry-testenv").force();
-    let namespace: Namespace = decode("a Namespace", json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}))?;
+    let namespace: Namespace =
+        decode("a Namespace", json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}))?;
     Api::<Namespace>::all(client.clone())
         .patch(NAMESPACE, &apply, &Patch::Apply(&namespace))
         .await
@@ -51,7 +52,10 @@ pub async fn create_helpdesk(client: &kube::Client) -> Result<String> {
         json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": NAME, "namespace": NAMESPACE}}),
     )?;
     let accounts: Api<ServiceAccount> = Api::namespaced(client.clone(), NAMESPACE);
-    accounts.patch(NAME, &apply, &Patch::Apply(&account)).await.map_err(crate::error::kube("cannot create the help-desk account"))?;
+    accounts
+        .patch(NAME, &apply, &Patch::Apply(&account))
+        .await
+        .map_err(crate::error::kube("cannot create the help-desk account"))?;
     let role: ClusterRole = decode(
         "a ClusterRole",
         json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": NAME}, "rules": rules()}),

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{Signal, kill};
+use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 
 use crate::Result;
@@ -25,15 +25,17 @@ pub struct Component {
 }
 
 impl Component {
-    /// Starts `program` with `args`, output to `<log_dir>/<name>.log`, in its own process group
-    /// so that a Ctrl-C meant for a test runner does not kill it half-way.
-    pub fn start(name: &str, program: &Path, args: &[String], log_dir: &Path) -> Result<Self> {
+    /// Starts `program` with `args` and extra environment `envs`, output to
+    /// `<log_dir>/<name>.log`, in its own process group so that a Ctrl-C meant for a test runner
+    /// does not kill it half-way.
+    pub fn start(name: &str, program: &Path, args: &[String], envs: &[(&str, &Path)], log_dir: &Path) -> Result<Self> {
         use std::os::unix::process::CommandExt as _;
         let log = log_dir.join(format!("{name}.log"));
         let out = File::create(&log).map_err(crate::error::io(format!("cannot create {}", log.display())))?;
         let err = out.try_clone().map_err(crate::error::io("cannot duplicate a log handle"))?;
         let child = Command::new(program)
             .args(args)
+            .envs(envs.iter().copied())
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
@@ -68,20 +70,23 @@ impl Drop for Component {
     }
 }
 
-/// Sends SIGTERM to `pid`, then SIGKILL if it is still alive after the grace period.
+/// Sends SIGTERM to the process group led by `pid` (the component and anything it started),
+/// then SIGKILL if the leader is still alive after the grace period.
 pub fn terminate(pid: u32) {
     let Ok(raw) = i32::try_from(pid) else { return };
     let pid = Pid::from_raw(raw);
-    if kill(pid, Signal::SIGTERM).is_err() {
+    if killpg(pid, Signal::SIGTERM).is_err() && kill(pid, Signal::SIGTERM).is_err() {
         return;
     }
     let deadline = Instant::now() + GRACE;
     while Instant::now() < deadline {
         if !alive(pid) {
+            let _ = killpg(pid, Signal::SIGKILL);
             return;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = killpg(pid, Signal::SIGKILL);
     let _ = kill(pid, Signal::SIGKILL);
 }
 

@@ -22,7 +22,8 @@ const FIRST: [&str; 20] = [
     "alder", "birch", "cedar", "dune", "ember", "fjord", "glade", "harbor", "iris", "juniper", "kestrel", "lumen",
     "maple", "nimbus", "orchid", "pine", "quartz", "raven", "sable", "tundra",
 ];
-const SECOND: [&str; 10] = ["books", "bakery", "cycles", "dental", "fitness", "garden", "law", "learning", "outfitters", "studio"];
+const SECOND: [&str; 10] =
+    ["books", "bakery", "cycles", "dental", "fitness", "garden", "law", "learning", "outfitters", "studio"];
 const VERSIONS: [&str; 3] = ["6.4.2", "6.5.0", "6.5.1"];
 const PLANS: [&str; 3] = ["small", "medium", "large"];
 
@@ -116,10 +117,12 @@ where
 async fn apply_tenant(client: &kube::Client, index: usize, tenant: &SeededTenant) -> Result<()> {
     let id = tenant.id.as_str();
     let labels = json!({"app.kubernetes.io/managed-by": "tenantry", "tenantry.io/tenant": id});
-    let app_labels = json!({"app.kubernetes.io/managed-by": "tenantry", "tenantry.io/tenant": id, "app.kubernetes.io/name": "app"});
+    let app_labels =
+        json!({"app.kubernetes.io/managed-by": "tenantry", "tenantry.io/tenant": id, "app.kubernetes.io/name": "app"});
     let desired = if tenant.condition == Condition::Suspended { 2 } else { tenant.replicas };
     let spec = spec(index, tenant, desired);
-    let spec_text = serde_json::to_string(&spec).map_err(|e| Error::Encoding { what: "a tenant spec".into(), source: Box::new(e) })?;
+    let spec_text = serde_json::to_string(&spec)
+        .map_err(|e| Error::Encoding { what: "a tenant spec".into(), source: Box::new(e) })?;
     let meta = |name: &str| json!({"name": name, "namespace": id, "labels": labels});
 
     apply(Api::<Namespace>::all(client.clone()), id, json!({
@@ -127,9 +130,13 @@ async fn apply_tenant(client: &kube::Client, index: usize, tenant: &SeededTenant
         "metadata": {"name": id, "labels": labels, "annotations": {"tenantry.io/spec": spec_text, "tenantry.io/revision": "1"}},
     }))
     .await?;
-    apply(Api::<ConfigMap>::namespaced(client.clone(), id), "tenantry-history", json!({
-        "apiVersion": "v1", "kind": "ConfigMap", "metadata": meta("tenantry-history"), "data": {"1": spec_text},
-    }))
+    apply(
+        Api::<ConfigMap>::namespaced(client.clone(), id),
+        "tenantry-history",
+        json!({
+            "apiVersion": "v1", "kind": "ConfigMap", "metadata": meta("tenantry-history"), "data": {"1": spec_text},
+        }),
+    )
     .await?;
     let mut pod_spec = json!({
         "containers": [{
@@ -143,25 +150,33 @@ async fn apply_tenant(client: &kube::Client, index: usize, tenant: &SeededTenant
     if tenant.condition == Condition::Unschedulable {
         pod_spec["nodeSelector"] = json!({"tenantry.io/pool": "retired"});
     }
-    apply(Api::<Deployment>::namespaced(client.clone(), id), "app", json!({
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta("app"),
-        "spec": {
-            "replicas": tenant.replicas,
-            "selector": {"matchLabels": {"tenantry.io/tenant": id, "app.kubernetes.io/name": "app"}},
-            "template": {"metadata": {"labels": app_labels}, "spec": pod_spec},
-        },
-    }))
+    apply(
+        Api::<Deployment>::namespaced(client.clone(), id),
+        "app",
+        json!({
+            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta("app"),
+            "spec": {
+                "replicas": tenant.replicas,
+                "selector": {"matchLabels": {"tenantry.io/tenant": id, "app.kubernetes.io/name": "app"}},
+                "template": {"metadata": {"labels": app_labels}, "spec": pod_spec},
+            },
+        }),
+    )
     .await?;
     apply(Api::<Service>::namespaced(client.clone(), id), "app", json!({
         "apiVersion": "v1", "kind": "Service", "metadata": meta("app"),
         "spec": {"selector": {"tenantry.io/tenant": id, "app.kubernetes.io/name": "app"}, "ports": [{"port": 80, "targetPort": 8080}]},
     }))
     .await?;
-    apply(Api::<Ingress>::namespaced(client.clone(), id), "app", json!({
-        "apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": meta("app"),
-        "spec": {"rules": [{"host": tenant.domain, "http": {"paths": [{"path": "/", "pathType": "Prefix",
-            "backend": {"service": {"name": "app", "port": {"number": 80}}}}]}}]},
-    }))
+    apply(
+        Api::<Ingress>::namespaced(client.clone(), id),
+        "app",
+        json!({
+            "apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": meta("app"),
+            "spec": {"rules": [{"host": tenant.domain, "http": {"paths": [{"path": "/", "pathType": "Prefix",
+                "backend": {"service": {"name": "app", "port": {"number": 80}}}}]}}]},
+        }),
+    )
     .await?;
     apply(Api::<CronJob>::namespaced(client.clone(), id), "backup", json!({
         "apiVersion": "batch/v1", "kind": "CronJob", "metadata": meta("backup"),

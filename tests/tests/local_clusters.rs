@@ -10,15 +10,14 @@ use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
 use tenantry_core::cluster::ClusterList;
 use tenantry_core::kubeconfig::Sources;
 use tenantry_model::{ErrorKind, Probe};
-use tenantry_tests::cluster::client_from_yaml;
+use tenantry_tests::cluster::client_for;
 use tenantry_tests::fleet::{Fleet, helpdesk_context};
 use tenantry_tests::seed::{self, Condition};
 
 const HELPDESK_USER: &str = "system:serviceaccount:tenantry-system:tenantry-helpdesk";
 
 async fn client(fleet: &Fleet, context: &str) -> kube::Client {
-    let text = std::fs::read_to_string(&fleet.kubeconfig).expect("fleet kubeconfig is readable");
-    client_from_yaml(&text, &fleet.dir, Some(context)).await.expect("context yields a client")
+    client_for(&fleet.kubeconfig, Some(context)).await.expect("context yields a client")
 }
 
 /// A second kubeconfig file with one broken context per failure the probe must classify.
@@ -74,12 +73,15 @@ async fn admin_and_helpdesk_authenticate(fleet: &Fleet) {
             other => panic!("{context} is not reachable: {other:?}"),
         })
         .collect();
-    assert_eq!(identities, vec![
-        ("local-1", Some("admin")),
-        ("local-1-helpdesk", Some(HELPDESK_USER)),
-        ("local-2", Some("admin")),
-        ("local-2-helpdesk", Some(HELPDESK_USER)),
-    ]);
+    assert_eq!(
+        identities,
+        vec![
+            ("local-1", Some("admin")),
+            ("local-1-helpdesk", Some(HELPDESK_USER)),
+            ("local-2", Some("admin")),
+            ("local-2-helpdesk", Some(HELPDESK_USER)),
+        ]
+    );
 }
 
 async fn helpdesk_is_limited(fleet: &Fleet) {
@@ -119,7 +121,8 @@ async fn seeded_tenants_converge(fleet: &Fleet) {
     loop {
         let mut pending = Vec::new();
         for tenant in &tenants {
-            let deployment = Api::<Deployment>::namespaced(admin.clone(), &tenant.id).get("app").await.expect("deployment exists");
+            let deployment =
+                Api::<Deployment>::namespaced(admin.clone(), &tenant.id).get("app").await.expect("deployment exists");
             let status = deployment.status.unwrap_or_default();
             let ready = status.ready_replicas.unwrap_or(0);
             let converged = match tenant.condition {
@@ -140,7 +143,8 @@ async fn seeded_tenants_converge(fleet: &Fleet) {
 }
 
 async fn probe_failures_are_classified(fleet: &Fleet, dir: &std::path::Path) {
-    let closed_port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+    let closed_port =
+        std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
     let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("silent listener");
     let silent_port = silent.local_addr().expect("address").port();
     let hold = tokio::spawn(async move {

@@ -119,7 +119,9 @@ mod tests {
         assert!(state.probing);
         assert_eq!(counts(&state.rows), (0, 1, 2));
 
-        let probed = ClusterEvent::Probed { results: vec![("b".into(), failed()), ("a".into(), reachable()), ("gone".into(), reachable())] };
+        let probed = ClusterEvent::Probed {
+            results: vec![("b".into(), failed()), ("a".into(), reachable()), ("gone".into(), reachable())],
+        };
         let state = apply(state, vec![Action::Event(probed), Action::Event(ClusterEvent::Done)]);
         assert!(!state.probing);
         assert_eq!(counts(&state.rows), (1, 2, 0));

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use futures::stream::{FuturesUnordered, Stream};
 use k8s_openapi::api::authentication::v1::SelfSubjectReview;
 use kube::api::PostParams;
-use tracing::Instrument as _;
 use tenantry_model::{ClusterRow, KubeconfigSummary, Probe};
+use tracing::Instrument as _;
 
 use crate::kubeconfig::{ContextEntry, ContextError, Kubeconfig, Sources};
 
@@ -139,7 +139,9 @@ async fn probe_in_span(entry: &ContextEntry, timeout: Duration) -> Result<ProbeR
     };
     let outcome = tokio::time::timeout(timeout, request).await.map_err(|_| ProbeError::Timeout(timeout))?;
     match &outcome {
-        Ok(report) => tracing::debug!(version = %report.version, latency_ms = report.latency.as_millis() as u64, "reachable"),
+        Ok(report) => {
+            tracing::debug!(version = %report.version, latency_ms = report.latency.as_millis() as u64, "reachable")
+        }
         Err(err) => tracing::debug!(error = %crate::error::chain(err), "probe failed"),
     }
     outcome

@@ -61,11 +61,9 @@ pub fn probe_error_for_ui(err: &ProbeError) -> UiError {
             "The connection settings of this context cannot be used (certificate, key or auth plugin).",
             err,
         ),
-        ProbeError::Timeout(timeout) => ui(
-            ErrorKind::Unreachable,
-            format!("The cluster did not answer within {} seconds.", timeout.as_secs()),
-            err,
-        ),
+        ProbeError::Timeout(timeout) => {
+            ui(ErrorKind::Unreachable, format!("The cluster did not answer within {} seconds.", timeout.as_secs()), err)
+        }
         ProbeError::Request(request) => request_error_for_ui(request, err),
     }
 }
@@ -73,7 +71,11 @@ pub fn probe_error_for_ui(err: &ProbeError) -> UiError {
 fn request_error_for_ui(request: &kube::Error, err: &ProbeError) -> UiError {
     if let kube::Error::Api(status) = request {
         return match status.code {
-            401 => ui(ErrorKind::Unauthorized, "The cluster rejected this context's credentials; they may have expired.", err),
+            401 => ui(
+                ErrorKind::Unauthorized,
+                "The cluster rejected this context's credentials; they may have expired.",
+                err,
+            ),
             403 => ui(ErrorKind::Forbidden, "This identity is not allowed to do that on this cluster.", err),
             code => ui(ErrorKind::Api, format!("The cluster answered with an error (HTTP {code})."), err),
         };

@@ -60,7 +60,9 @@ pub fn init(log_dir: &Path) -> Result<WorkerGuard, LoggingError> {
     let (file_writer, guard) = tracing_appender::non_blocking(appender);
     let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     tracing_subscriber::registry()
-        .with(fmt::layer().with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal()).with_filter(filter()))
+        .with(
+            fmt::layer().with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal()).with_filter(filter()),
+        )
         .with(fmt::layer().json().with_writer(file_writer).with_filter(filter()))
         .try_init()
         .map_err(LoggingError::AlreadySet)?;

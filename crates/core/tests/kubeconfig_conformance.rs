@@ -32,7 +32,9 @@ fn classify(message: &str) -> Use {
         Use::Broken
     } else if message.contains("getting credentials") || message.contains("ID Token") {
         Use::AtConnect
-    } else if message.starts_with("Unable to connect to the server") || message.starts_with("The connection to the server") {
+    } else if message.starts_with("Unable to connect to the server")
+        || message.starts_with("The connection to the server")
+    {
         Use::Accepted
     } else {
         Use::Broken
@@ -88,7 +90,10 @@ async fn check_case(dir: &Path, name: &str, case: &Value) -> Vec<String> {
         };
         let got_missing = matches!(entry.problem, Some(ContextError::MissingCluster { .. }));
         if entry.cluster != cluster || got_missing != missing {
-            wrong.push(format!("{name}/{}: cluster {:?} (missing: {got_missing}), kubectl {}", entry.name, entry.cluster, expected["cluster"]));
+            wrong.push(format!(
+                "{name}/{}: cluster {:?} (missing: {got_missing}), kubectl {}",
+                entry.name, entry.cluster, expected["cluster"]
+            ));
         }
         if !missing && entry.server.as_deref().unwrap_or_default() != expected["server"].as_str().unwrap_or_default() {
             wrong.push(format!("{name}/{}: server {:?}, kubectl {}", entry.name, entry.server, expected["server"]));
@@ -97,7 +102,10 @@ async fn check_case(dir: &Path, name: &str, case: &Value) -> Vec<String> {
             wrong.push(format!("{name}/{}: user {:?}, kubectl {}", entry.name, entry.user, expected["user"]));
         }
         if entry.namespace.as_deref() != expected["namespace"].as_str().filter(|n| !n.is_empty()) {
-            wrong.push(format!("{name}/{}: namespace {:?}, kubectl {}", entry.name, entry.namespace, expected["namespace"]));
+            wrong.push(format!(
+                "{name}/{}: namespace {:?}, kubectl {}",
+                entry.name, entry.namespace, expected["namespace"]
+            ));
         }
         if entry.auth.to_string() != expected["auth"].as_str().unwrap_or_default() {
             wrong.push(format!("{name}/{}: auth {}, kubectl {}", entry.name, entry.auth, expected["auth"]));
@@ -117,7 +125,9 @@ async fn check_case(dir: &Path, name: &str, case: &Value) -> Vec<String> {
     let agrees = got_use == expected_use || (expected_use == Use::AtConnect && got_use == Use::Accepted);
     if !agrees {
         let problem = current_entry.and_then(|e| e.problem.as_ref()).map(|p| tenantry_core::error::chain(p));
-        wrong.push(format!("{name}: using the current context: {got_use:?} ({problem:?}), kubectl {expected_use:?}: {use_message}"));
+        wrong.push(format!(
+            "{name}: using the current context: {got_use:?} ({problem:?}), kubectl {expected_use:?}: {use_message}"
+        ));
     }
     wrong
 }

@@ -44,9 +44,13 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,kube=warn,kube_client=off".into()),
-    ).init();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,kube=warn,kube_client=off".into()),
+        )
+        .init();
     let cli = Cli::parse();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -73,12 +77,8 @@ async fn run(cli: Cli) -> tenantry_tests::Result<()> {
         }
         Command::Seed { tenants, replicas } => {
             let state = fleet::read_state(&cli.dir)?;
-            let text = std::fs::read_to_string(&state.kubeconfig).map_err(|source| tenantry_tests::Error::Io {
-                what: format!("cannot read {}", state.kubeconfig.display()),
-                source,
-            })?;
             for cluster in &state.clusters {
-                let client = tenantry_tests::cluster::client_from_yaml(&text, &cli.dir, Some(&cluster.name)).await?;
+                let client = tenantry_tests::cluster::client_for(&state.kubeconfig, Some(&cluster.name)).await?;
                 let started = std::time::Instant::now();
                 tenantry_tests::seed::seed(&client, tenants, replicas).await?;
                 eprintln!("{}: {tenants} tenants seeded in {:.1} s", cluster.name, started.elapsed().as_secs_f32());

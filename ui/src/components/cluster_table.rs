@@ -35,7 +35,9 @@ fn row(row: &ClusterRow) -> Html {
         Probe::Reachable { version, identity, latency_ms } => (
             html! { <span class="version">{ version }</span> },
             html! { { format!("{latency_ms} ms") } },
-            identity.as_ref().map_or_else(dash, |who| html! { <span class="identity" title={who.clone()}>{ who }</span> }),
+            identity
+                .as_ref()
+                .map_or_else(dash, |who| html! { <span class="identity" title={who.clone()}>{ who }</span> }),
         ),
         _ => (dash(), dash(), dash()),
     };

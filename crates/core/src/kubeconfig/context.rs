@@ -117,10 +117,8 @@ fn check(
     user: Option<Option<AuthInfo>>,
     auth: &AuthKind,
 ) -> Result<(Cluster, AuthInfo), ContextError> {
-    let mut cluster = cluster.ok_or_else(|| ContextError::MissingCluster {
-        context: name.to_owned(),
-        cluster: context.cluster.clone(),
-    })?;
+    let mut cluster = cluster
+        .ok_or_else(|| ContextError::MissingCluster { context: name.to_owned(), cluster: context.cluster.clone() })?;
     let server = cluster.server.clone().unwrap_or_default();
     if server.is_empty() {
         return Err(ContextError::NoServer { cluster: context.cluster.clone() });

@@ -118,7 +118,9 @@ pub enum ContextError {
         methods: String,
     },
     /// The user relies on a removed in-tree auth provider; use its exec plugin instead.
-    #[error("user \"{user}\": the {provider} auth provider has been removed from Kubernetes clients; use its exec credential plugin")]
+    #[error(
+        "user \"{user}\": the {provider} auth provider has been removed from Kubernetes clients; use its exec credential plugin"
+    )]
     RemovedAuthProvider {
         /// The user entry.
         user: String,

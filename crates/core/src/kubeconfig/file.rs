@@ -182,7 +182,9 @@ fn check_base64(field: &str, data: Option<&str>) -> Result<(), String> {
 }
 
 fn resolve(dir: &Path, path: Option<String>) -> Option<String> {
-    path.map(|p| if p.is_empty() || Path::new(&p).is_absolute() { p } else { dir.join(p).to_string_lossy().into_owned() })
+    path.map(
+        |p| if p.is_empty() || Path::new(&p).is_absolute() { p } else { dir.join(p).to_string_lossy().into_owned() },
+    )
 }
 
 fn resolve_cluster_paths(mut cluster: Cluster, dir: &Path) -> Cluster {

@@ -54,14 +54,6 @@ impl Kubeconfig {
         Ok(merged)
     }
 
-    /// Parses a single kubeconfig document; relative paths resolve against `dir`.
-    pub fn from_yaml(text: &str, dir: &std::path::Path) -> Result<Self, LoadError> {
-        let file = file::parse(text, dir).map_err(|reason| LoadError::Invalid { path: dir.join("<inline>"), reason })?;
-        let mut merged = Self::default();
-        merged.merge(dir.join("<inline>"), file);
-        Ok(merged)
-    }
-
     fn merge(&mut self, path: PathBuf, file: file::KubeconfigFile) {
         if self.current_context.is_none() {
             self.current_context = file.current_context;
@@ -109,5 +101,87 @@ impl Kubeconfig {
                 ContextEntry::resolve(name, context, cluster, user, current)
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+    use std::path::Path;
+
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write fixture");
+        path
+    }
+
+    #[test]
+    fn kubeconfig_variable_is_split_deduplicated_and_falls_back_to_home() {
+        let home = Path::new("/home/ann");
+        let cases: [(Option<&str>, Sources); 4] = [
+            (None, Sources::Default(home.join(".kube/config"))),
+            (Some(""), Sources::Default(home.join(".kube/config"))),
+            (Some("/a::/b:/a"), Sources::List(vec!["/a".into(), "/b".into()])),
+            (Some(":/only:"), Sources::List(vec!["/only".into()])),
+        ];
+        for (var, expected) in cases {
+            assert_eq!(Sources::from_parts(var.map(OsStr::new), home), expected, "KUBECONFIG={var:?}");
+        }
+    }
+
+    #[test]
+    fn first_file_wins_each_name_and_current_context_is_first_non_empty() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let a = write(
+            dir.path(),
+            "a",
+            "clusters:\n- name: c\n  cluster:\n    server: https://a\ncontexts:\n- name: x\n  context:\n    cluster: c\n",
+        );
+        let b = write(
+            dir.path(),
+            "b",
+            "current-context: x\nclusters:\n- name: c\n  cluster:\n    server: https://b\n- name: d\n  cluster:\n    server: https://d\n",
+        );
+        let merged = Kubeconfig::load(&Sources::List(vec![a, dir.path().join("missing"), b])).expect("merges");
+        assert_eq!(merged.current_context.as_deref(), Some("x"));
+        assert_eq!(merged.cluster_names().collect::<Vec<_>>(), vec!["c", "d"]);
+        assert_eq!(merged.contexts()[0].server.as_deref(), Some("https://a"), "the first definition of c wins");
+        assert_eq!(merged.files.len(), 2, "the missing file in the list is skipped");
+    }
+
+    #[test]
+    fn relative_paths_resolve_against_the_defining_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(dir.path().join("sub")).expect("sub folder");
+        let text = "clusters:\n- name: c\n  cluster:\n    server: https://c\n    certificate-authority: ca.crt\n\
+                    users:\n- name: u\n  user:\n    tokenFile: token\n\
+                    contexts:\n- name: x\n  context:\n    cluster: c\n    user: u\ncurrent-context: x\n";
+        let path = write(&dir.path().join("sub"), "config", text);
+        let entry = Kubeconfig::load(&Sources::Explicit(path)).expect("loads").contexts().remove(0);
+        match entry.problem {
+            Some(ContextError::UnreadableFile { path, .. }) => assert_eq!(path, dir.path().join("sub/ca.crt")),
+            other => panic!("expected the resolved CA path to be unreadable, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn load_errors_name_the_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let missing = dir.path().join("nope");
+        let cases: Vec<(Sources, fn(&LoadError) -> bool)> = vec![
+            (Sources::Explicit(missing.clone()), |e| matches!(e, LoadError::Missing { .. })),
+            (Sources::List(vec![dir.path().to_owned()]), |e| matches!(e, LoadError::IsDirectory { .. })),
+            (Sources::Explicit(write(dir.path(), "bad", "clusters: [")), |e| matches!(e, LoadError::Invalid { .. })),
+            (Sources::Explicit(write(dir.path(), "binary", "\u{0}\u{ff}")), |e| matches!(e, LoadError::Invalid { .. })),
+        ];
+        for (sources, expected) in cases {
+            let err = Kubeconfig::load(&sources).expect_err("must fail");
+            assert!(expected(&err), "{sources:?}: {err:?}");
+            assert!(err.to_string().contains(&dir.path().display().to_string()), "names the file: {err}");
+        }
+        let empty = Kubeconfig::load(&Sources::Default(missing)).expect("an absent ~/.kube/config is an empty list");
+        assert!(empty.contexts().is_empty());
     }
 }

@@ -1,0 +1,95 @@
+//! `tenantry clusters` against a real local cluster: table and JSON output, exit codes, a
+//! damaged kubeconfig, and no credential in any output or log line.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use tenantry_tests::fleet::Fleet;
+
+fn tenantry(kubeconfig: &str, data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tenantry"))
+        .arg("clusters")
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .env("TENANTRY_DATA_DIR", data_dir)
+        .env("RUST_LOG", "trace")
+        .output()
+        .expect("tenantry runs")
+}
+
+fn log_text(data_dir: &Path) -> String {
+    let logs = std::fs::read_dir(data_dir.join("logs")).expect("the log folder exists");
+    logs.flatten().map(|entry| std::fs::read_to_string(entry.path()).unwrap_or_default()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn clusters_command_reports_every_context() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fleet = Fleet::start(&dir.path().join("fleet"), &["local-1".to_owned()]).await.expect("a local cluster starts");
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(
+        &broken,
+        "apiVersion: v1\nkind: Config\ncontexts:\n- name: orphan\n  context:\n    cluster: gone\n    user: nobody\n",
+    )
+    .expect("write the broken kubeconfig");
+    let kubeconfig = format!("{}:{}", fleet.kubeconfig.display(), broken.display());
+    let data_dir = dir.path().join("data");
+
+    let json = tenantry(&kubeconfig, &data_dir, &["--json"]);
+    assert_eq!(json.status.code(), Some(1), "one context is broken, so the exit code is 1");
+    let report: Value = serde_json::from_slice(&json.stdout).expect("stdout is JSON");
+    let states: Vec<(String, String)> = report["clusters"]
+        .as_array()
+        .expect("clusters array")
+        .iter()
+        .map(|row| {
+            (
+                row["context"].as_str().unwrap_or_default().to_owned(),
+                row["probe"]["state"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            ("local-1".to_owned(), "reachable".to_owned()),
+            ("local-1-helpdesk".to_owned(), "reachable".to_owned()),
+            ("orphan".to_owned(), "failed".to_owned()),
+        ]
+    );
+    assert_eq!(report["clusters"][0]["probe"]["version"], "v1.33.13");
+    assert_eq!(report["clusters"][2]["probe"]["error"]["kind"], "bad_kubeconfig");
+
+    let table = tenantry(&fleet.kubeconfig.display().to_string(), &data_dir, &[]);
+    assert_eq!(table.status.code(), Some(0), "every context reachable: exit code 0");
+    let stdout = String::from_utf8_lossy(&table.stdout);
+    assert!(stdout.lines().next().is_some_and(|h| h.starts_with("CONTEXT")), "table header: {stdout}");
+    assert!(stdout.contains("* local-1 ") && stdout.contains("v1.33.13") && stdout.contains("reachable"), "{stdout}");
+
+    let mut secrets = vec![fleet.clusters[0].admin_token.clone()];
+    secrets.extend(fleet.helpdesk_tokens.iter().cloned());
+    let outputs = [&json, &table]
+        .map(|o| format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)));
+    let logged = log_text(&data_dir);
+    assert!(
+        logged.contains("trace") || logged.contains("TRACE") || logged.contains("DEBUG"),
+        "trace logging reached the file"
+    );
+    for secret in &secrets {
+        assert!(!outputs.iter().any(|o| o.contains(secret.as_str())), "a token appeared in the output");
+        assert!(!logged.contains(secret.as_str()), "a token appeared in the log file");
+    }
+}
+
+#[test]
+fn a_damaged_kubeconfig_is_reported_with_exit_code_2() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let damaged = dir.path().join("config");
+    std::fs::write(&damaged, "clusters: [unclosed").expect("write the damaged kubeconfig");
+    let output = tenantry(&damaged.display().to_string(), &dir.path().join("data"), &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("The kubeconfig file is damaged"), "{stderr}");
+    assert!(stderr.contains(&damaged.display().to_string()), "the message names the file: {stderr}");
+}

@@ -1,0 +1,179 @@
+//! End to end in the real window: the release app binary (custom-protocol build) under Xvfb,
+//! driven through tauri-driver and WebKitWebDriver. Reads the cluster rows the user sees and
+//! saves screenshots to `artifacts/screenshots/`.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use tenantry_tests::fleet::Fleet;
+use tenantry_tests::process::Component;
+
+/// The app binary `scripts/test` builds before the tests run.
+fn app_binary() -> PathBuf {
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("target dir").to_path_buf();
+    let binary = target.join("release/tenantry-app");
+    assert!(
+        binary.exists(),
+        "{} is missing: build it first with `cargo build --release -p tenantry-app --features custom-protocol` (scripts/test does)",
+        binary.display()
+    );
+    binary
+}
+
+fn screenshot_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../artifacts/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    dir
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port()
+}
+
+/// tauri-driver (and through it WebKitWebDriver and the app), stopped on drop.
+struct Driver {
+    _process: Component,
+    url: String,
+}
+
+impl Driver {
+    async fn start(kubeconfig: &str, data_dir: &Path, log_dir: &Path) -> Self {
+        assert!(
+            std::env::var_os("DISPLAY").is_some(),
+            "no X display: run the tests under xvfb-run (scripts/test does)"
+        );
+        let (port, native_port) = (free_port(), free_port());
+        let driver = which("tauri-driver");
+        let args = [
+            format!("--port={port}"),
+            format!("--native-port={native_port}"),
+            "--native-driver=/usr/bin/WebKitWebDriver".to_owned(),
+        ];
+        // The driver passes its environment on to the app it starts.
+        let envs = [("KUBECONFIG", Path::new(kubeconfig)), ("TENANTRY_DATA_DIR", data_dir)];
+        let process = Component::start("tauri-driver", &driver, &args, &envs, log_dir).expect("tauri-driver starts");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not listen on {port}; see {}", log_dir.display());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Self { _process: process, url: format!("http://127.0.0.1:{port}") }
+    }
+
+    async fn open_app(&self) -> Client {
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("tauri:options".into(), serde_json::json!({"application": app_binary()}));
+        ClientBuilder::native()
+            .capabilities(capabilities)
+            .connect(&self.url)
+            .await
+            .expect("a WebDriver session opens the app")
+    }
+}
+
+fn which(program: &str) -> PathBuf {
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.exists())
+        .unwrap_or_else(|| panic!("{program} is not on PATH: run scripts/setup"))
+}
+
+/// Waits until every cluster row has left the "probing" state; returns (context, state, text).
+async fn settled_rows(client: &Client, expected: usize) -> Vec<(String, String, String)> {
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let mut rows = Vec::new();
+        for row in client.find_all(Locator::Css("tr.cluster-row")).await.expect("rows can be queried") {
+            let context = row.attr("data-context").await.ok().flatten().unwrap_or_default();
+            let state = row.attr("data-state").await.ok().flatten().unwrap_or_default();
+            let text = row.text().await.unwrap_or_default();
+            rows.push((context, state, text));
+        }
+        if rows.len() == expected && rows.iter().all(|(_, state, _)| state != "probing") {
+            return rows;
+        }
+        assert!(Instant::now() < deadline, "rows did not settle: {rows:?}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// WebKit paints asynchronously and a WebDriver screenshot shows the last painted frame: wait
+/// for two animation frames and a moment before taking one, so it shows what the DOM holds.
+async fn save_screenshot(client: &Client, name: &str) {
+    let two_frames = "const done = arguments[arguments.length - 1]; \
+                      requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
+    client.execute_async(two_frames, Vec::new()).await.expect("the page paints");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let png = client.screenshot().await.expect("screenshot taken");
+    assert!(png.starts_with(b"\x89PNG"), "the screenshot is a PNG");
+    let path = screenshot_dir().join(name);
+    std::fs::write(&path, png).expect("screenshot saved");
+    eprintln!("screenshot: {}", path.display());
+}
+
+/// The longest the whole scenario may take: a hung WebDriver call fails the test, not CI.
+const SCENARIO_TIMEOUT: Duration = Duration::from_secs(240);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_window_lists_clusters_live_and_explains_problems() {
+    tokio::time::timeout(SCENARIO_TIMEOUT, scenario()).await.expect("the window scenario finished in time");
+}
+
+async fn scenario() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let names = ["eu-west".to_owned(), "us-east".to_owned()];
+    let fleet = Fleet::start(&dir.path().join("fleet"), &names).await.expect("two local clusters start");
+    let down = dir.path().join("down.yaml");
+    let ca = base64_of(&fleet.clusters[0].ca_pem);
+    std::fs::write(&down, format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: ap-south\n  cluster:\n    server: https://127.0.0.1:{}\n    certificate-authority-data: {ca}\n\
+         users:\n- name: ap-south-admin\n  user:\n    token: not-used\ncontexts:\n- name: ap-south\n  context:\n    cluster: ap-south\n    user: ap-south-admin\n",
+        free_port()
+    ))
+    .expect("write the unreachable cluster's kubeconfig");
+    let kubeconfig = format!("{}:{}", fleet.kubeconfig.display(), down.display());
+
+    let driver = Driver::start(&kubeconfig, &dir.path().join("data"), dir.path()).await;
+    let client = driver.open_app().await;
+    let rows = settled_rows(&client, 5).await;
+    let states: Vec<(&str, &str)> = rows.iter().map(|(c, s, _)| (c.as_str(), s.as_str())).collect();
+    assert_eq!(
+        states,
+        vec![
+            ("ap-south", "unreachable"),
+            ("eu-west", "reachable"),
+            ("eu-west-helpdesk", "reachable"),
+            ("us-east", "reachable"),
+            ("us-east-helpdesk", "reachable"),
+        ]
+    );
+    for (context, state, text) in &rows {
+        if state == "reachable" {
+            assert!(text.contains("v1.33.13"), "{context} shows its Kubernetes version: {text}");
+        }
+    }
+    let problem =
+        client.find(Locator::Css("tr.problem-row .problem")).await.expect("the unreachable row explains itself");
+    assert!(problem.text().await.unwrap_or_default().contains("cannot be reached"));
+    save_screenshot(&client, "clusters.png").await;
+    client.close().await.expect("session closes");
+    drop(driver);
+
+    let damaged = dir.path().join("damaged.yaml");
+    std::fs::write(&damaged, "clusters: [unclosed").expect("write the damaged kubeconfig");
+    let driver = Driver::start(&damaged.display().to_string(), &dir.path().join("data"), dir.path()).await;
+    let client = driver.open_app().await;
+    let notice = client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(".notice strong")).await;
+    let text = notice.expect("a damaged kubeconfig shows a notice").text().await.unwrap_or_default();
+    assert!(text.contains("The kubeconfig file is damaged"), "{text}");
+    save_screenshot(&client, "damaged-kubeconfig.png").await;
+    client.close().await.expect("session closes");
+}
+
+fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
