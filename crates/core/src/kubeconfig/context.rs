@@ -165,10 +165,10 @@ fn check_user(name: &str, user: &AuthInfo, auth: &AuthKind) -> Result<(), Contex
         if matches!(provider.name.as_str(), "gcp" | "azure") {
             return Err(ContextError::RemovedAuthProvider { user: name.to_owned(), provider: provider.name.clone() });
         }
-        if let Some(data) = provider.config.get("idp-certificate-authority-data") {
-            if !holds_pem_certificate(data) {
-                return Err(ContextError::OidcCertificateAuthority { user: name.to_owned() });
-            }
+        if let Some(data) = provider.config.get("idp-certificate-authority-data")
+            && !holds_pem_certificate(data)
+        {
+            return Err(ContextError::OidcCertificateAuthority { user: name.to_owned() });
         }
     }
     if let Some(exec) = &user.exec {

@@ -166,11 +166,14 @@ mod tests {
         }
     }
 
+    /// Whether an error is the expected kind.
+    type IsExpected = fn(&LoadError) -> bool;
+
     #[test]
     fn load_errors_name_the_file() {
         let dir = tempfile::tempdir().expect("temp dir");
         let missing = dir.path().join("nope");
-        let cases: Vec<(Sources, fn(&LoadError) -> bool)> = vec![
+        let cases: Vec<(Sources, IsExpected)> = vec![
             (Sources::Explicit(missing.clone()), |e| matches!(e, LoadError::Missing { .. })),
             (Sources::List(vec![dir.path().to_owned()]), |e| matches!(e, LoadError::IsDirectory { .. })),
             (Sources::Explicit(write(dir.path(), "bad", "clusters: [")), |e| matches!(e, LoadError::Invalid { .. })),
