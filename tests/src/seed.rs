@@ -8,9 +8,10 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::batch::v1::CronJob;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Service};
 use k8s_openapi::api::networking::v1::Ingress;
-use kube::api::{Api, Patch, PatchParams};
+use kube::api::Api;
 use serde_json::{Value, json};
 
+use crate::apply::apply;
 use crate::{Error, Result};
 
 /// Field manager of seeded objects.
@@ -104,16 +105,6 @@ fn spec(index: usize, tenant: &SeededTenant, replicas: i32) -> Value {
     })
 }
 
-async fn apply<K>(api: Api<K>, name: &str, object: Value) -> Result<()>
-where
-    K: kube::Resource<DynamicType = ()> + Clone + std::fmt::Debug + serde::de::DeserializeOwned + serde::Serialize,
-{
-    api.patch(name, &PatchParams::apply(MANAGER).force(), &Patch::Apply(&object))
-        .await
-        .map(drop)
-        .map_err(crate::error::kube(format!("cannot apply {} {name}", K::kind(&()))))
-}
-
 async fn apply_tenant(client: &kube::Client, index: usize, tenant: &SeededTenant) -> Result<()> {
     let id = tenant.id.as_str();
     let labels = json!({"app.kubernetes.io/managed-by": "tenantry", "tenantry.io/tenant": id});
@@ -125,13 +116,14 @@ async fn apply_tenant(client: &kube::Client, index: usize, tenant: &SeededTenant
         .map_err(|e| Error::Encoding { what: "a tenant spec".into(), source: Box::new(e) })?;
     let meta = |name: &str| json!({"name": name, "namespace": id, "labels": labels});
 
-    apply(Api::<Namespace>::all(client.clone()), id, json!({
+    apply(Api::<Namespace>::all(client.clone()), MANAGER, id, json!({
         "apiVersion": "v1", "kind": "Namespace",
         "metadata": {"name": id, "labels": labels, "annotations": {"tenantry.io/spec": spec_text, "tenantry.io/revision": "1"}},
     }))
     .await?;
     apply(
         Api::<ConfigMap>::namespaced(client.clone(), id),
+        MANAGER,
         "tenantry-history",
         json!({
             "apiVersion": "v1", "kind": "ConfigMap", "metadata": meta("tenantry-history"), "data": {"1": spec_text},
@@ -152,6 +144,7 @@ async fn apply_tenant(client: &kube::Client, index: usize, tenant: &SeededTenant
     }
     apply(
         Api::<Deployment>::namespaced(client.clone(), id),
+        MANAGER,
         "app",
         json!({
             "apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta("app"),
@@ -163,13 +156,14 @@ async fn apply_tenant(client: &kube::Client, index: usize, tenant: &SeededTenant
         }),
     )
     .await?;
-    apply(Api::<Service>::namespaced(client.clone(), id), "app", json!({
+    apply(Api::<Service>::namespaced(client.clone(), id), MANAGER, "app", json!({
         "apiVersion": "v1", "kind": "Service", "metadata": meta("app"),
         "spec": {"selector": {"tenantry.io/tenant": id, "app.kubernetes.io/name": "app"}, "ports": [{"port": 80, "targetPort": 8080}]},
     }))
     .await?;
     apply(
         Api::<Ingress>::namespaced(client.clone(), id),
+        MANAGER,
         "app",
         json!({
             "apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": meta("app"),
@@ -178,7 +172,7 @@ async fn apply_tenant(client: &kube::Client, index: usize, tenant: &SeededTenant
         }),
     )
     .await?;
-    apply(Api::<CronJob>::namespaced(client.clone(), id), "backup", json!({
+    apply(Api::<CronJob>::namespaced(client.clone(), id), MANAGER, "backup", json!({
         "apiVersion": "batch/v1", "kind": "CronJob", "metadata": meta("backup"),
         "spec": {
             "schedule": "0 3 * * *",
