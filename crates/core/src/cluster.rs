@@ -70,7 +70,7 @@ impl ClusterList {
     }
 
     /// The list of an already loaded kubeconfig.
-    pub fn from_kubeconfig(kubeconfig: &Kubeconfig) -> Self {
+    fn from_kubeconfig(kubeconfig: &Kubeconfig) -> Self {
         Self {
             summary: KubeconfigSummary {
                 files: kubeconfig.files.iter().map(|p| p.display().to_string()).collect(),
