@@ -329,7 +329,7 @@ fn free_ports(count: usize) -> Result<Vec<u16>> {
 }
 
 /// 32 hex characters from the kernel's random source.
-pub fn random_token() -> Result<String> {
+fn random_token() -> Result<String> {
     use std::io::Read as _;
     let mut bytes = [0u8; 16];
     std::fs::File::open("/dev/urandom")
