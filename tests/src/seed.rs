@@ -115,6 +115,7 @@ async fn apply_tenant(client: &kube::Client, index: usize, tenant: &SeededTenant
     let spec_text = serde_json::to_string(&spec)
         .map_err(|e| Error::Encoding { what: "a tenant spec".into(), source: Box::new(e) })?;
     let meta = |name: &str| json!({"name": name, "namespace": id, "labels": labels});
+    let app_meta = json!({"name": "app", "namespace": id, "labels": app_labels});
 
     apply(Api::<Namespace>::all(client.clone()), MANAGER, id, json!({
         "apiVersion": "v1", "kind": "Namespace",
@@ -147,7 +148,7 @@ async fn apply_tenant(client: &kube::Client, index: usize, tenant: &SeededTenant
         MANAGER,
         "app",
         json!({
-            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta("app"),
+            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": app_meta,
             "spec": {
                 "replicas": tenant.replicas,
                 "selector": {"matchLabels": {"tenantry.io/tenant": id, "app.kubernetes.io/name": "app"}},

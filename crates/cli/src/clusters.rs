@@ -66,19 +66,8 @@ fn print_table(report: &Report) {
         println!("No contexts in the kubeconfig ({}).", report.kubeconfig.files.join(", "));
         return;
     }
-    let header = ["CONTEXT", "SERVER", "STATE", "VERSION", "LATENCY", "IDENTITY"];
-    let lines: Vec<[String; 6]> = report.clusters.iter().map(row_cells).collect();
-    let widths: Vec<usize> = (0..header.len())
-        .map(|i| lines.iter().map(|l| l[i].chars().count()).chain([header[i].len()]).max().unwrap_or(0))
-        .collect();
-    let print = |cells: &[&str]| {
-        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        println!("{}", padded.join("  ").trim_end());
-    };
-    print(&header);
-    for line in &lines {
-        print(&line.iter().map(String::as_str).collect::<Vec<_>>());
-    }
+    let rows: Vec<[String; 6]> = report.clusters.iter().map(row_cells).collect();
+    crate::table::print(["CONTEXT", "SERVER", "STATE", "VERSION", "LATENCY", "IDENTITY"], &rows);
     for row in &report.clusters {
         if let Probe::Failed { error } = &row.probe {
             eprintln!("{}: {}\n  {}", row.context, error.message, error.detail);

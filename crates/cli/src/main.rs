@@ -1,6 +1,8 @@
 //! `tenantry`: the command line over Tenantry's core, for scripting, CI and benchmarks.
 
 mod clusters;
+mod table;
+mod tenants;
 
 use std::process::ExitCode;
 
@@ -18,6 +20,8 @@ struct Cli {
 enum Command {
     /// List the clusters of the kubeconfig with their reachability and Kubernetes version.
     Clusters(clusters::Args),
+    /// List the tenants of every cluster, live from the clusters: health, version, domains.
+    Tenants(tenants::Args),
 }
 
 #[tokio::main]
@@ -32,5 +36,6 @@ async fn main() -> ExitCode {
     };
     match cli.command {
         Command::Clusters(args) => clusters::run(args).await,
+        Command::Tenants(args) => tenants::run(args).await,
     }
 }

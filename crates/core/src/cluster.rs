@@ -100,6 +100,21 @@ impl ClusterList {
             .collect()
     }
 
+    /// One usable context per API server: the current context where it is one of them, else the
+    /// first by name. A cluster reached through several identities (admin and help-desk) would
+    /// otherwise be watched, and its tenants listed, more than once.
+    pub fn one_context_per_server(&self) -> Vec<&ContextEntry> {
+        let mut chosen: Vec<&ContextEntry> = Vec::new();
+        let usable = self.entries.iter().filter(|e| e.problem.is_none());
+        for entry in usable.clone().filter(|e| e.current).chain(usable.filter(|e| !e.current)) {
+            if !chosen.iter().any(|c| c.server == entry.server) {
+                chosen.push(entry);
+            }
+        }
+        chosen.sort_by(|a, b| a.name.cmp(&b.name));
+        chosen
+    }
+
     /// Probes every usable context at once; yields `(context, probe)` as each finishes.
     pub fn probe_all(&self, timeout: Duration) -> impl Stream<Item = (String, Probe)> + Send + 'static {
         self.entries

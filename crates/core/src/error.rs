@@ -5,6 +5,7 @@ use std::error::Error as StdError;
 use tenantry_model::{ErrorKind, UiError};
 
 use crate::cluster::ProbeError;
+use crate::inventory::InventoryError;
 use crate::kubeconfig::{ContextError, LoadError};
 
 /// The error and all its sources, joined with `: `.
@@ -65,6 +66,23 @@ pub fn probe_error_for_ui(err: &ProbeError) -> UiError {
             ui(ErrorKind::Unreachable, format!("The cluster did not answer within {} seconds.", timeout.as_secs()), err)
         }
         ProbeError::Request(request) => request_error_for_ui(request, err),
+    }
+}
+
+/// A cluster whose tenants cannot be watched.
+pub fn inventory_error_for_ui(err: &InventoryError) -> UiError {
+    match err {
+        InventoryError::Context(context) => context_error_for_ui(context),
+        InventoryError::Client { .. } => ui(
+            ErrorKind::BadKubeconfig,
+            "The connection settings of this context cannot be used (certificate, key or auth plugin).",
+            err,
+        ),
+        InventoryError::NotSynced { .. } => ui(
+            ErrorKind::Unreachable,
+            "The cluster's tenants could not be listed in time; it may be down, or this identity may not list namespaces.",
+            err,
+        ),
     }
 }
 

@@ -4,6 +4,8 @@
 
 mod cluster;
 mod error;
+mod tenant;
 
 pub use cluster::{ClusterEvent, ClusterRow, KubeconfigSummary, Probe};
 pub use error::{ErrorKind, UiError};
+pub use tenant::{BackupPolicy, Health, TenantSpec, TenantSummary};

@@ -1,0 +1,129 @@
+//! `tenantry tenants`: the live tenant inventory of every cluster, filtered, as a table or JSON.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use tenantry_core::cluster::ClusterList;
+use tenantry_core::inventory::ClusterInventory;
+use tenantry_core::kubeconfig::{ContextEntry, Sources};
+use tenantry_model::{Health, TenantSummary, UiError};
+
+/// Options of `tenantry tenants`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Show only tenants whose id, customer, name or domain contains this text (any case).
+    search: Option<String>,
+    /// Only this cluster (context name); default: every cluster, one context per API server.
+    #[arg(long)]
+    cluster: Option<String>,
+    /// Only tenants in this health.
+    #[arg(long, value_parser = parse_health)]
+    health: Option<Health>,
+    /// Print JSON (`{"tenants": […], "errors": {context: error}}`) instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Seconds each cluster may take to list its tenants.
+    #[arg(long, default_value_t = 10)]
+    timeout: u64,
+    /// Read this kubeconfig file only, like `kubectl --kubeconfig`.
+    #[arg(long)]
+    kubeconfig: Option<std::path::PathBuf>,
+}
+
+fn parse_health(text: &str) -> Result<Health, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_lowercase()))
+        .map_err(|_| "expected healthy, suspended, progressing, degraded, down or unknown".to_owned())
+}
+
+#[derive(serde::Serialize)]
+struct Report {
+    tenants: Vec<TenantSummary>,
+    errors: std::collections::BTreeMap<String, UiError>,
+}
+
+/// Exit codes: 0 every cluster listed, 1 some cluster could not be, 2 no kubeconfig or no such cluster.
+pub async fn run(args: Args) -> ExitCode {
+    let sources = args.kubeconfig.clone().map_or_else(Sources::from_env, Sources::Explicit);
+    let list = ClusterList::load(&sources);
+    if let Some(error) = &list.summary.error {
+        eprintln!("error: {}\n  {}", error.message, error.detail);
+        return ExitCode::from(2);
+    }
+    let clusters: Vec<&ContextEntry> = match &args.cluster {
+        Some(name) => list.entries.iter().filter(|e| &e.name == name).collect(),
+        None => list.one_context_per_server(),
+    };
+    if clusters.is_empty() {
+        eprintln!("error: no usable cluster{}", args.cluster.map(|c| format!(" named {c}")).unwrap_or_default());
+        return ExitCode::from(2);
+    }
+    let timeout = Duration::from_secs(args.timeout);
+    let listings = futures::future::join_all(clusters.into_iter().map(|entry| list_tenants(entry, timeout))).await;
+    let mut report = Report { tenants: Vec::new(), errors: Default::default() };
+    for (context, listing) in listings {
+        match listing {
+            Ok(tenants) => report.tenants.extend(tenants),
+            Err(error) => {
+                report.errors.insert(context, error);
+            }
+        }
+    }
+    let needle = args.search.as_deref().map(str::to_lowercase);
+    report.tenants.retain(|t| {
+        args.health.is_none_or(|h| t.health == h) && needle.as_deref().is_none_or(|needle| matches(t, needle))
+    });
+    if args.json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(json) => println!("{json}"),
+            Err(err) => eprintln!("error: cannot encode the report: {err}"),
+        }
+    } else {
+        print_table(&report);
+    }
+    if report.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+async fn list_tenants(entry: &ContextEntry, timeout: Duration) -> (String, Result<Vec<TenantSummary>, UiError>) {
+    let listing = async {
+        let inventory = ClusterInventory::start(entry).await?;
+        inventory.synced(timeout).await?;
+        Ok(inventory.summaries())
+    };
+    let outcome = listing.await.map_err(|err| tenantry_core::error::inventory_error_for_ui(&err));
+    (entry.name.clone(), outcome)
+}
+
+fn matches(tenant: &TenantSummary, needle: &str) -> bool {
+    [&tenant.id, &tenant.customer, &tenant.display_name]
+        .into_iter()
+        .chain(&tenant.domains)
+        .any(|field| field.to_lowercase().contains(needle))
+}
+
+fn print_table(report: &Report) {
+    let rows: Vec<[String; 8]> = report
+        .tenants
+        .iter()
+        .map(|t| {
+            let health = serde_json::to_value(t.health).ok().and_then(|v| v.as_str().map(str::to_owned));
+            [
+                t.cluster.clone(),
+                t.id.clone(),
+                t.customer.clone(),
+                t.domains.first().cloned().unwrap_or_else(|| "-".into()),
+                t.version.clone(),
+                health.unwrap_or_default(),
+                format!("{}/{}", t.ready, t.desired),
+                t.reason.clone(),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        println!("No tenants match.");
+    } else {
+        crate::table::print(["CLUSTER", "TENANT", "CUSTOMER", "DOMAIN", "VERSION", "HEALTH", "READY", "REASON"], &rows);
+    }
+    for (context, error) in &report.errors {
+        eprintln!("{context}: {}\n  {}", error.message, error.detail);
+    }
+}
