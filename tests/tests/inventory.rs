@@ -1,13 +1,20 @@
 //! The watched tenant inventory against real seeded clusters: it equals what was seeded, for
-//! the admin and the help-desk identity, and an unreachable cluster fails its sync cleanly.
+//! the admin and the help-desk identity; readiness changes reach the change stream; an
+//! unreachable cluster fails its sync cleanly.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
 use tenantry_core::cluster::ClusterList;
-use tenantry_core::inventory::{ClusterInventory, InventoryError};
+
+use futures::StreamExt as _;
+use k8s_openapi::api::core::v1::Pod;
+use kube::ResourceExt as _;
+use kube::api::{Api, Patch, PatchParams};
+use tenantry_core::inventory::{self, ClusterInventory, InventoryError};
 use tenantry_core::kubeconfig::{ContextEntry, Sources};
-use tenantry_model::Health;
+use tenantry_model::{Health, TenantChanges};
 use tenantry_tests::cluster::client_for;
 use tenantry_tests::fleet::{Fleet, helpdesk_context};
 use tenantry_tests::seed::{self, Condition, SeededTenant};
@@ -57,6 +64,42 @@ async fn converges(inventory: &ClusterInventory, want: &Expected) {
     }
 }
 
+/// Waits for a batch in which `id` has `health`; panics after a few seconds.
+async fn health_arrives(changes: &mut (impl futures::Stream<Item = TenantChanges> + Unpin), id: &str, health: Health) {
+    let wait = async {
+        while let Some(batch) = changes.next().await {
+            if batch.upserted.iter().any(|t| t.id == id && t.health == health) {
+                return;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), wait)
+        .await
+        .unwrap_or_else(|_| panic!("{id} never turned {health:?}"));
+}
+
+/// A pod of a healthy tenant stops being ready: the tenant turns degraded in the change stream,
+/// and healthy again when the pod recovers.
+async fn readiness_flips_reach_the_change_stream(fleet: &Fleet, list: &ClusterList) {
+    let inventory =
+        ClusterInventory::start_synced(&entry(list, "local-1"), Duration::from_secs(30)).await.expect("syncs");
+    let mut changes = inventory::changes(Arc::new(inventory), Duration::from_millis(100)).boxed();
+    let everything = changes.next().await.expect("the first batch lists every tenant");
+    let tenant = seed::tenant(0, 2).id;
+    assert!(everything.upserted.iter().any(|t| t.id == tenant && t.health == Health::Healthy));
+
+    let pods: Api<Pod> =
+        Api::namespaced(client_for(&fleet.kubeconfig, Some("local-1")).await.expect("client"), &tenant);
+    let pod = pods.list(&Default::default()).await.expect("pods").items.remove(0).name_any();
+    let set_ready = |ready: &'static str| serde_json::json!({"status": {"conditions": [{"type": "Ready", "status": ready, "reason": "Probe"}]}});
+    pods.patch_status(&pod, &PatchParams::default(), &Patch::Strategic(set_ready("False")))
+        .await
+        .expect("pod not ready");
+    health_arrives(&mut changes, &tenant, Health::Degraded).await;
+    pods.patch_status(&pod, &PatchParams::default(), &Patch::Strategic(set_ready("True"))).await.expect("pod ready");
+    health_arrives(&mut changes, &tenant, Health::Healthy).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn inventory_matches_what_was_seeded() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -74,6 +117,8 @@ async fn inventory_matches_what_was_seeded() {
         inventory.synced(Duration::from_secs(30)).await.expect("the first listing arrives");
         converges(&inventory, want).await;
     }
+
+    readiness_flips_reach_the_change_stream(&fleet, &list).await;
 
     let closed_port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
     let text = std::fs::read_to_string(&fleet.kubeconfig).expect("kubeconfig");

@@ -3,6 +3,7 @@
 mod clusters;
 mod table;
 mod tenants;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -22,6 +23,8 @@ enum Command {
     Clusters(clusters::Args),
     /// List the tenants of every cluster, live from the clusters: health, version, domains.
     Tenants(tenants::Args),
+    /// Print every tenant, then each change as it happens, until interrupted.
+    Watch(watch::Args),
 }
 
 #[tokio::main]
@@ -37,5 +40,6 @@ async fn main() -> ExitCode {
     match cli.command {
         Command::Clusters(args) => clusters::run(args).await,
         Command::Tenants(args) => tenants::run(args).await,
+        Command::Watch(args) => watch::run(args).await,
     }
 }

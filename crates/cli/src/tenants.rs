@@ -49,10 +49,7 @@ pub async fn run(args: Args) -> ExitCode {
         eprintln!("error: {}\n  {}", error.message, error.detail);
         return ExitCode::from(2);
     }
-    let clusters: Vec<&ContextEntry> = match &args.cluster {
-        Some(name) => list.entries.iter().filter(|e| &e.name == name).collect(),
-        None => list.one_context_per_server(),
-    };
+    let clusters = list.watched(args.cluster.as_deref());
     if clusters.is_empty() {
         eprintln!("error: no usable cluster{}", args.cluster.map(|c| format!(" named {c}")).unwrap_or_default());
         return ExitCode::from(2);
@@ -84,12 +81,10 @@ pub async fn run(args: Args) -> ExitCode {
 }
 
 async fn list_tenants(entry: &ContextEntry, timeout: Duration) -> (String, Result<Vec<TenantSummary>, UiError>) {
-    let listing = async {
-        let inventory = ClusterInventory::start(entry).await?;
-        inventory.synced(timeout).await?;
-        Ok(inventory.summaries())
-    };
-    let outcome = listing.await.map_err(|err| tenantry_core::error::inventory_error_for_ui(&err));
+    let outcome = ClusterInventory::start_synced(entry, timeout)
+        .await
+        .map(|inventory| inventory.summaries())
+        .map_err(|err| tenantry_core::error::inventory_error_for_ui(&err));
     (entry.name.clone(), outcome)
 }
 

@@ -115,6 +115,14 @@ impl ClusterList {
         chosen
     }
 
+    /// The contexts to watch: the one named `context`, else one per API server.
+    pub fn watched(&self, context: Option<&str>) -> Vec<&ContextEntry> {
+        match context {
+            Some(name) => self.entries.iter().filter(|e| e.name == name).collect(),
+            None => self.one_context_per_server(),
+        }
+    }
+
     /// Probes every usable context at once; yields `(context, probe)` as each finishes.
     pub fn probe_all(&self, timeout: Duration) -> impl Stream<Item = (String, Probe)> + Send + 'static {
         self.entries

@@ -1,6 +1,7 @@
 //! The tenant inventory of one cluster, kept current by watches: reflector stores of tenant
 //! Namespaces, Tenantry's Deployments and tenant Pods (trimmed of managedFields), from which
-//! [`ClusterInventory::summaries`] derives one [`TenantSummary`] per tenant.
+//! [`ClusterInventory::summaries`] derives one [`TenantSummary`] per tenant and
+//! [`changes`] publishes them as batched diffs.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,7 +13,8 @@ use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::{WatchStreamExt as _, watcher};
 use kube::{Api, ResourceExt as _};
-use tenantry_model::{TenantSpec, TenantSummary};
+use tenantry_model::{TenantChanges, TenantSpec, TenantSummary};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::kubeconfig::{ContextEntry, ContextError};
@@ -62,6 +64,7 @@ pub struct ClusterInventory {
     namespaces: Store<Namespace>,
     deployments: Store<Deployment>,
     pods: Store<Pod>,
+    changed: Arc<Notify>,
     watches: Vec<JoinHandle<()>>,
 }
 
@@ -74,10 +77,19 @@ impl ClusterInventory {
         let context = entry.name.clone();
         let tenants = watcher::Config::default().labels(TENANT_LABEL);
         let managed = watcher::Config::default().labels(MANAGED_SELECTOR);
-        let (namespaces, ns_watch) = watch(&context, Api::<Namespace>::all(client.clone()), tenants.clone());
-        let (deployments, deploy_watch) = watch(&context, Api::<Deployment>::all(client.clone()), managed);
-        let (pods, pod_watch) = watch(&context, Api::<Pod>::all(client), tenants);
-        Ok(Self { context, namespaces, deployments, pods, watches: vec![ns_watch, deploy_watch, pod_watch] })
+        let changed = Arc::new(Notify::new());
+        let (namespaces, ns_watch) = watch(&context, &changed, Api::<Namespace>::all(client.clone()), tenants.clone());
+        let (deployments, deploy_watch) = watch(&context, &changed, Api::<Deployment>::all(client.clone()), managed);
+        let (pods, pod_watch) = watch(&context, &changed, Api::<Pod>::all(client), tenants);
+        let watches = vec![ns_watch, deploy_watch, pod_watch];
+        Ok(Self { context, namespaces, deployments, pods, changed, watches })
+    }
+
+    /// Starts the watches and waits up to `timeout` for their first complete listing.
+    pub async fn start_synced(entry: &ContextEntry, timeout: Duration) -> Result<Self, InventoryError> {
+        let inventory = Self::start(entry).await?;
+        inventory.synced(timeout).await?;
+        Ok(inventory)
     }
 
     /// Waits until every store holds its first complete listing.
@@ -92,6 +104,11 @@ impl ClusterInventory {
         tokio::time::timeout(timeout, all)
             .await
             .map_err(|_| InventoryError::NotSynced { context: self.context.clone(), timeout })
+    }
+
+    /// Returns after the next change to any store (changes since the last call count at once).
+    pub async fn changed(&self) {
+        self.changed.notified().await;
     }
 
     /// One summary per tenant namespace currently in the store, sorted by id.
@@ -125,13 +142,15 @@ impl Drop for ClusterInventory {
     }
 }
 
-/// A reflector for `api`, driven by a spawned task that logs (and backs off from) errors.
-fn watch<K>(context: &str, api: Api<K>, config: watcher::Config) -> (Store<K>, JoinHandle<()>)
+/// A reflector for `api`, driven by a spawned task that wakes `changed` on every event and
+/// logs (and backs off from) errors.
+fn watch<K>(context: &str, changed: &Arc<Notify>, api: Api<K>, config: watcher::Config) -> (Store<K>, JoinHandle<()>)
 where
     K: kube::Resource<DynamicType = ()> + Clone + std::fmt::Debug + serde::de::DeserializeOwned + Send + Sync + 'static,
 {
     let (store, writer) = reflector::store();
     let context = context.to_owned();
+    let changed = Arc::clone(changed);
     let stream = watcher(api, config)
         .default_backoff()
         .modify(|object: &mut K| object.managed_fields_mut().clear())
@@ -140,6 +159,7 @@ where
     let task = tokio::spawn(async move {
         futures::pin_mut!(stream);
         while let Some(event) = stream.next().await {
+            changed.notify_one();
             if let Err(err) = event {
                 tracing::warn!(context = %context, kind = %K::kind(&()), error = %crate::error::chain(&err), "watch interrupted; retrying");
             }
@@ -200,5 +220,90 @@ fn pod_facts(pod: &Pod) -> PodFacts {
             .iter()
             .any(|c| c.type_ == "PodScheduled" && c.status == "False" && c.reason.as_deref() == Some("Unschedulable")),
         waiting: containers.iter().find_map(|c| c.state.as_ref()?.waiting.as_ref()?.reason.clone()),
+    }
+}
+
+/// The inventory as a stream of batched diffs: first every tenant, then after each change (and
+/// `batch` more time for further changes to arrive) what appeared, changed or disappeared.
+pub fn changes(inventory: Arc<ClusterInventory>, batch: Duration) -> impl futures::Stream<Item = TenantChanges> {
+    let state = (inventory, HashMap::<String, TenantSummary>::new(), true);
+    futures::stream::unfold(state, move |(inventory, mut sent, first)| async move {
+        if !first {
+            inventory.changed().await;
+            tokio::time::sleep(batch).await;
+        }
+        loop {
+            let diff = diff(&mut sent, inventory.summaries());
+            if first || !diff.is_empty() {
+                return Some((diff, (inventory, sent, false)));
+            }
+            inventory.changed().await;
+            tokio::time::sleep(batch).await;
+        }
+    })
+}
+
+/// What changed between `sent` and `now`; `sent` becomes `now`.
+fn diff(sent: &mut HashMap<String, TenantSummary>, now: Vec<TenantSummary>) -> TenantChanges {
+    let mut changes = TenantChanges::default();
+    let now: HashMap<String, TenantSummary> = now.into_iter().map(|s| (s.id.clone(), s)).collect();
+    for (id, summary) in &now {
+        if sent.get(id) != Some(summary) {
+            changes.upserted.push(summary.clone());
+        }
+    }
+    for (id, summary) in sent.iter() {
+        if !now.contains_key(id) {
+            changes.removed.push((summary.cluster.clone(), id.clone()));
+        }
+    }
+    changes.upserted.sort_by(|a, b| a.id.cmp(&b.id));
+    changes.removed.sort();
+    *sent = now;
+    changes
+}
+
+#[cfg(test)]
+mod tests {
+    use tenantry_model::Health;
+
+    use super::*;
+
+    fn summary(id: &str, health: Health) -> TenantSummary {
+        TenantSummary {
+            id: id.into(),
+            cluster: "c".into(),
+            display_name: String::new(),
+            customer: String::new(),
+            domains: Vec::new(),
+            blueprint: String::new(),
+            version: String::new(),
+            plan: String::new(),
+            health,
+            reason: String::new(),
+            ready: 0,
+            desired: 0,
+            restarts: 0,
+            revision: 1,
+            created: None,
+        }
+    }
+
+    #[test]
+    fn diff_sends_only_what_changed_and_what_left() {
+        let mut sent = HashMap::new();
+        let first = diff(&mut sent, vec![summary("a", Health::Healthy), summary("b", Health::Healthy)]);
+        assert_eq!(first.upserted.len(), 2);
+        let second = diff(
+            &mut sent,
+            vec![summary("a", Health::Healthy), summary("b", Health::Down), summary("c", Health::Unknown)],
+        );
+        let ids: Vec<&str> = second.upserted.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, vec!["b", "c"]);
+        assert!(second.removed.is_empty());
+        let third = diff(&mut sent, vec![summary("b", Health::Down)]);
+        assert!(third.upserted.is_empty());
+        assert_eq!(third.removed, vec![("c".to_owned(), "a".to_owned()), ("c".to_owned(), "c".to_owned())]);
+        assert!(diff(&mut sent, vec![summary("b", Health::Down)]).is_empty());
     }
 }

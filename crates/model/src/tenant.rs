@@ -92,3 +92,19 @@ pub struct TenantSummary {
     /// When the namespace was created (RFC 3339).
     pub created: Option<String>,
 }
+
+/// One batch of changes to the tenant inventory, sent as they happen.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TenantChanges {
+    /// Tenants that appeared or changed, in full.
+    pub upserted: Vec<TenantSummary>,
+    /// Tenants that disappeared, as `(cluster, id)`.
+    pub removed: Vec<(String, String)>,
+}
+
+impl TenantChanges {
+    /// Whether the batch changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.upserted.is_empty() && self.removed.is_empty()
+    }
+}
