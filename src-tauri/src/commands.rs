@@ -1,13 +1,20 @@
 //! The Tauri commands: thin adapters from the UI's calls to core.
 
+use std::time::Duration;
+
 use futures::StreamExt as _;
 use tauri::ipc::Channel;
 use tenantry_core::cluster::{ClusterList, DEFAULT_PROBE_TIMEOUT};
+use tenantry_core::inventory;
 use tenantry_core::kubeconfig::Sources;
-use tenantry_model::{ClusterEvent, ErrorKind, UiError};
+use tenantry_model::{ClusterEvent, ErrorKind, FleetEvent, TenantChanges, UiError};
 
 /// Most probe results sent in one message.
 const BATCH: usize = 64;
+/// How long a tenant change waits for more before its batch is sent (one IPC message per batch).
+const CHANGE_BATCH: Duration = Duration::from_millis(200);
+/// How long a cluster may take to list its tenants before it is reported as failed.
+const SYNC_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Streams the kubeconfig's clusters to `on_event`: the list at once (broken contexts already
 /// marked), then probe results in batches as they finish, then `Done`.
@@ -23,10 +30,31 @@ pub async fn watch_clusters(on_event: Channel<ClusterEvent>) -> Result<(), UiErr
     send(&on_event, ClusterEvent::Done)
 }
 
-fn send(channel: &Channel<ClusterEvent>, event: ClusterEvent) -> Result<(), UiError> {
+/// Streams the tenants of every cluster (one context per API server) to `on_event`: each
+/// cluster's full list once it has synced, then batched changes, for as long as the window
+/// listens; a cluster that cannot be watched is reported once and delays no other.
+#[tauri::command]
+pub async fn watch_tenants(on_event: Channel<FleetEvent>) -> Result<(), UiError> {
+    let list = ClusterList::load(&Sources::from_env());
+    if let Some(error) = list.summary.error {
+        return Err(error);
+    }
+    let clusters: Vec<_> = list.watched(None).into_iter().cloned().collect();
+    if clusters.is_empty() {
+        // Nothing to watch: say so, so the window shows its empty state instead of waiting.
+        return send(&on_event, FleetEvent::Changes(TenantChanges::default()));
+    }
+    let mut events = inventory::fleet_events(clusters, SYNC_TIMEOUT, CHANGE_BATCH).boxed();
+    while let Some(event) = events.next().await {
+        send(&on_event, event)?;
+    }
+    Ok(())
+}
+
+fn send<T: tauri::ipc::IpcResponse>(channel: &Channel<T>, event: T) -> Result<(), UiError> {
     channel.send(event).map_err(|err| UiError {
         kind: ErrorKind::Internal,
-        message: "The window stopped listening for cluster updates.".into(),
+        message: "The window stopped listening for updates.".into(),
         detail: err.to_string(),
     })
 }

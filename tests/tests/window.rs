@@ -1,13 +1,15 @@
 //! End to end in the real window: the release app binary (custom-protocol build) under Xvfb,
-//! driven through tauri-driver and WebKitWebDriver. Reads the cluster rows the user sees and
-//! saves screenshots to `artifacts/screenshots/`.
+//! driven through tauri-driver and WebKitWebDriver. Searches the fleet, reads the cluster rows
+//! the user sees and saves screenshots to `artifacts/screenshots/`.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use tenantry_tests::cluster::client_for;
 use tenantry_tests::fleet::Fleet;
 use tenantry_tests::process::Component;
+use tenantry_tests::seed;
 
 /// The app binary `scripts/test` builds before the tests run.
 fn app_binary() -> PathBuf {
@@ -135,9 +137,15 @@ async fn scenario() {
     ))
     .expect("write the unreachable cluster's kubeconfig");
     let kubeconfig = format!("{}:{}", fleet.kubeconfig.display(), down.display());
+    for (cluster, count) in [("eu-west", 6), ("us-east", 4)] {
+        let admin = client_for(&fleet.kubeconfig, Some(cluster)).await.expect("admin client");
+        seed::seed(&admin, count, 1).await.expect("tenants seeded");
+    }
 
     let driver = Driver::start(&kubeconfig, &dir.path().join("data"), dir.path()).await;
     let client = driver.open_app().await;
+    fleet_view_finds_a_tenant_by_domain(&client).await;
+    client.find(Locator::Id("tab-clusters")).await.expect("clusters tab").click().await.expect("switch view");
     let rows = settled_rows(&client, 5).await;
     let states: Vec<(&str, &str)> = rows.iter().map(|(c, s, _)| (c.as_str(), s.as_str())).collect();
     assert_eq!(
@@ -171,6 +179,51 @@ async fn scenario() {
     assert!(text.contains("The kubeconfig file is damaged"), "{text}");
     save_screenshot(&client, "damaged-kubeconfig.png").await;
     client.close().await.expect("session closes");
+}
+
+/// The tenant rows in view: (cluster, tenant).
+async fn tenant_rows(client: &Client) -> Vec<(String, String)> {
+    let mut rows = Vec::new();
+    for row in client.find_all(Locator::Css("tr.tenant-row")).await.expect("rows can be queried") {
+        let cluster = row.attr("data-cluster").await.ok().flatten().unwrap_or_default();
+        let tenant = row.attr("data-tenant").await.ok().flatten().unwrap_or_default();
+        rows.push((cluster, tenant));
+    }
+    rows
+}
+
+/// Waits until the tenant rows in view satisfy `done`.
+async fn tenant_rows_until(
+    client: &Client,
+    what: &str,
+    done: impl Fn(&[(String, String)]) -> bool,
+) -> Vec<(String, String)> {
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let rows = tenant_rows(client).await;
+        if done(&rows) {
+            return rows;
+        }
+        assert!(Instant::now() < deadline, "{what}: {rows:?}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// The fleet view lists the tenants of both reachable clusters, reports the unreachable one,
+/// and a domain typed into the search leaves exactly that tenant.
+async fn fleet_view_finds_a_tenant_by_domain(client: &Client) {
+    tenant_rows_until(client, "all ten seeded tenants listed", |rows| rows.len() == 10).await;
+    let unreachable = client.wait().at_most(Duration::from_secs(40)).for_element(Locator::Css(".notice strong")).await;
+    let text = unreachable.expect("the unreachable cluster is reported").text().await.unwrap_or_default();
+    assert!(text.starts_with("ap-south:"), "{text}");
+    save_screenshot(client, "tenants.png").await;
+
+    let wanted = seed::tenant(5, 1);
+    let search = client.find(Locator::Id("tenant-search")).await.expect("search box");
+    search.send_keys(&wanted.domain).await.expect("type a domain");
+    let rows = tenant_rows_until(client, "the search leaves one tenant", |rows| rows.len() == 1).await;
+    assert_eq!(rows, vec![("eu-west".to_owned(), wanted.id.clone())]);
+    save_screenshot(client, "tenant-search.png").await;
 }
 
 fn base64_of(bytes: &[u8]) -> String {

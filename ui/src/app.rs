@@ -1,29 +1,60 @@
-//! The root component: runs the cluster stream and lays out the screen.
+//! The root component: starts the backend streams once and switches between the views.
+
+use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::components::{ClusterTable, Notice, Summary, TopBar};
+use crate::components::TopBar;
 use crate::ipc;
-use crate::state::{Action, ClustersState};
+use crate::pages::{ClustersPage, TenantsPage};
+use crate::state::clusters::{Action, ClustersState};
+use crate::state::fleet::{FleetAction, FleetState};
 
-/// The whole window.
+/// The views of the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// The fleet: every tenant of every cluster.
+    Tenants,
+    /// The clusters of the kubeconfig and their reachability.
+    Clusters,
+}
+
+/// The whole window. Both streams live here, so switching views never restarts them.
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(ClustersState::default);
+    let view = use_state(|| View::Tenants);
+    let clusters = use_reducer(ClustersState::default);
+    let fleet = use_reducer(FleetState::default);
     let generation = use_state(|| 0_u32);
     {
-        let state = state.clone();
+        let clusters = clusters.clone();
         use_effect_with(*generation, move |_| {
-            state.dispatch(Action::Refresh);
+            clusters.dispatch(Action::Refresh);
             wasm_bindgen_futures::spawn_local(async move {
-                let events = state.clone();
+                let events = clusters.clone();
                 let outcome = ipc::watch_clusters(move |event| match event {
                     Ok(event) => events.dispatch(Action::Event(event)),
                     Err(error) => events.dispatch(Action::Failed(error)),
                 })
                 .await;
                 if let Err(error) = outcome {
-                    state.dispatch(Action::Failed(error));
+                    clusters.dispatch(Action::Failed(error));
+                }
+            });
+        });
+    }
+    {
+        let fleet = fleet.clone();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                let events = fleet.clone();
+                let outcome = ipc::watch_tenants(move |event| match event {
+                    Ok(event) => events.dispatch(FleetAction::Event(event)),
+                    Err(error) => events.dispatch(FleetAction::Failed(error)),
+                })
+                .await;
+                if let Err(error) = outcome {
+                    fleet.dispatch(FleetAction::Failed(error));
                 }
             });
         });
@@ -32,28 +63,21 @@ pub fn app() -> Html {
         let generation = generation.clone();
         Callback::from(move |_| generation.set(*generation + 1))
     };
-    let kubeconfig_error = state.kubeconfig.as_ref().and_then(|k| k.error.clone());
-    let loaded = state.kubeconfig.is_some();
+    let on_view = {
+        let view = view.clone();
+        Callback::from(move |next: View| view.set(next))
+    };
+    let files = clusters.kubeconfig.as_ref().map(|k| k.files.clone()).unwrap_or_default();
     html! {
         <div class="app">
-            <TopBar files={state.kubeconfig.as_ref().map(|k| k.files.clone()).unwrap_or_default()}
-                    probing={state.probing} {on_refresh} />
+            <TopBar {files} view={*view} {on_view} tenants={fleet.tenants.len()} clusters={clusters.rows.len()}
+                    probing={clusters.probing} {on_refresh} />
             <main class="content">
-                if let Some(error) = state.error.clone() {
-                    <Notice {error} />
-                }
-                if let Some(error) = kubeconfig_error {
-                    <Notice {error} />
-                } else if loaded && state.rows.is_empty() {
-                    <div class="empty">
-                        <h2>{ "No clusters yet" }</h2>
-                        <p>{ "The kubeconfig has no contexts. Add a cluster with kubectl or point KUBECONFIG at a file that has some." }</p>
-                    </div>
-                } else if loaded {
-                    <Summary rows={state.rows.clone()} />
-                    <ClusterTable rows={state.rows.clone()} />
-                } else {
-                    <div class="empty" aria-busy="true"><p>{ "Reading the kubeconfig…" }</p></div>
+                {
+                    match *view {
+                        View::Tenants => html! { <TenantsPage fleet={Rc::new((*fleet).clone())} /> },
+                        View::Clusters => html! { <ClustersPage state={Rc::new((*clusters).clone())} /> },
+                    }
                 }
             </main>
         </div>

@@ -1,6 +1,6 @@
 //! The only place that talks to the Tauri backend (`window.__TAURI__.core`).
 
-use tenantry_model::{ClusterEvent, ErrorKind, UiError};
+use tenantry_model::{ClusterEvent, ErrorKind, FleetEvent, UiError};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -27,14 +27,17 @@ fn decode_error(value: JsValue) -> UiError {
     })
 }
 
-/// Starts the cluster stream: `on_event` receives the list, then probe results, then `Done`.
-/// Resolves when the backend has sent everything, or with the backend's error.
-pub async fn watch_clusters(on_event: impl Fn(Result<ClusterEvent, UiError>) + 'static) -> Result<(), UiError> {
+/// Invokes `command` with a channel argument `onEvent` and hands every message, decoded, to
+/// `on_event`. Resolves when the command returns.
+async fn stream<T: serde::de::DeserializeOwned + 'static>(
+    command: &str,
+    on_event: impl Fn(Result<T, UiError>) + 'static,
+) -> Result<(), UiError> {
     let channel = TauriChannel::new();
     let handler = Closure::<dyn Fn(JsValue)>::new(move |message: JsValue| {
         on_event(serde_wasm_bindgen::from_value(message).map_err(|err| UiError {
             kind: ErrorKind::Internal,
-            message: "A cluster update could not be read.".into(),
+            message: "An update from the backend could not be read.".into(),
             detail: err.to_string(),
         }));
     });
@@ -42,7 +45,17 @@ pub async fn watch_clusters(on_event: impl Fn(Result<ClusterEvent, UiError>) + '
     let args = js_sys::Object::new();
     js_sys::Reflect::set(&args, &"onEvent".into(), &channel).map_err(decode_error)?;
     // Channel messages may still be in flight when the command resolves, so the handler must
-    // outlive this call: it is handed to the JS side for good (one small closure per refresh).
+    // outlive this call: it is handed to the JS side for good (one small closure per stream).
     handler.forget();
-    invoke("watch_clusters", args.into()).await.map(drop).map_err(decode_error)
+    invoke(command, args.into()).await.map(drop).map_err(decode_error)
+}
+
+/// The cluster stream: the list, then probe results, then `Done`.
+pub async fn watch_clusters(on_event: impl Fn(Result<ClusterEvent, UiError>) + 'static) -> Result<(), UiError> {
+    stream("watch_clusters", on_event).await
+}
+
+/// The tenant stream: each cluster's tenants, then their changes, for as long as the window lives.
+pub async fn watch_tenants(on_event: impl Fn(Result<FleetEvent, UiError>) + 'static) -> Result<(), UiError> {
+    stream("watch_tenants", on_event).await
 }

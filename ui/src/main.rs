@@ -4,6 +4,7 @@
 mod app;
 mod components;
 mod ipc;
+mod pages;
 mod state;
 
 fn main() {

@@ -1,14 +1,13 @@
 //! `tenantry watch`: tenant changes across clusters, printed as they happen.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt as _;
 use tenantry_core::cluster::ClusterList;
-use tenantry_core::inventory::{self, ClusterInventory};
+use tenantry_core::inventory;
 use tenantry_core::kubeconfig::Sources;
-use tenantry_model::TenantChanges;
+use tenantry_model::{FleetEvent, TenantChanges};
 
 /// How long a change waits for more before its batch is printed.
 const BATCH: Duration = Duration::from_millis(200);
@@ -30,8 +29,8 @@ pub struct Args {
     kubeconfig: Option<std::path::PathBuf>,
 }
 
-/// Prints every tenant once, then each change, until interrupted. Exit code 2 when no cluster
-/// can be watched; clusters that cannot be are reported on stderr.
+/// Prints every tenant once, then each change, until interrupted. Exit code 2 when there is no
+/// kubeconfig or no such cluster; clusters that cannot be watched are reported on stderr.
 pub async fn run(args: Args) -> ExitCode {
     let sources = args.kubeconfig.clone().map_or_else(Sources::from_env, Sources::Explicit);
     let list = ClusterList::load(&sources);
@@ -39,30 +38,17 @@ pub async fn run(args: Args) -> ExitCode {
         eprintln!("error: {}\n  {}", error.message, error.detail);
         return ExitCode::from(2);
     }
-    let timeout = Duration::from_secs(args.timeout);
-    let starts = list
-        .watched(args.cluster.as_deref())
-        .into_iter()
-        .map(|entry| async move { (entry.name.clone(), ClusterInventory::start_synced(entry, timeout).await) });
-    let mut streams = Vec::new();
-    for (context, started) in futures::future::join_all(starts).await {
-        match started {
-            Ok(inventory) => streams.push(inventory::changes(Arc::new(inventory), BATCH).boxed()),
-            Err(err) => {
-                let error = tenantry_core::error::inventory_error_for_ui(&err);
-                eprintln!("{context}: {}\n  {}", error.message, error.detail);
-            }
-        }
-    }
-    if streams.is_empty() {
-        eprintln!("error: no cluster can be watched");
+    let clusters: Vec<_> = list.watched(args.cluster.as_deref()).into_iter().cloned().collect();
+    if clusters.is_empty() {
+        eprintln!("error: no usable cluster{}", args.cluster.map(|c| format!(" named {c}")).unwrap_or_default());
         return ExitCode::from(2);
     }
-    let mut changes = futures::stream::select_all(streams);
+    let mut events = inventory::fleet_events(clusters, Duration::from_secs(args.timeout), BATCH).boxed();
     loop {
         tokio::select! {
-            batch = changes.next() => match batch {
-                Some(batch) => print_batch(&batch, args.json),
+            event = events.next() => match event {
+                Some(FleetEvent::Changes(batch)) => print_batch(&batch, args.json),
+                Some(FleetEvent::ClusterFailed { context, error }) => eprintln!("{context}: {}\n  {}", error.message, error.detail),
                 None => return ExitCode::SUCCESS,
             },
             _ = tokio::signal::ctrl_c() => return ExitCode::SUCCESS,

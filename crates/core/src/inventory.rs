@@ -13,7 +13,7 @@ use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::{WatchStreamExt as _, watcher};
 use kube::{Api, ResourceExt as _};
-use tenantry_model::{TenantChanges, TenantSpec, TenantSummary};
+use tenantry_model::{FleetEvent, TenantChanges, TenantSpec, TenantSummary};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
@@ -241,6 +241,31 @@ pub fn changes(inventory: Arc<ClusterInventory>, batch: Duration) -> impl future
             tokio::time::sleep(batch).await;
         }
     })
+}
+
+/// The tenant events of several clusters merged: each cluster starts and syncs on its own (so a
+/// slow or unreachable one delays no other), then sends its tenants and their changes, or one
+/// `ClusterFailed` if it cannot be watched.
+pub fn fleet_events(
+    entries: Vec<ContextEntry>,
+    sync_timeout: Duration,
+    batch: Duration,
+) -> impl futures::Stream<Item = FleetEvent> {
+    let per_cluster = entries.into_iter().map(move |entry| {
+        futures::stream::once(async move {
+            (entry.name.clone(), ClusterInventory::start_synced(&entry, sync_timeout).await)
+        })
+        .flat_map(move |(context, started)| match started {
+            Ok(inventory) => changes(Arc::new(inventory), batch).map(FleetEvent::Changes).boxed(),
+            Err(err) => {
+                tracing::warn!(context = %context, error = %crate::error::chain(&err), "tenants cannot be watched");
+                let error = crate::error::inventory_error_for_ui(&err);
+                futures::stream::once(async move { FleetEvent::ClusterFailed { context, error } }).boxed()
+            }
+        })
+        .boxed()
+    });
+    futures::stream::select_all(per_cluster)
 }
 
 /// What changed between `sent` and `now`; `sent` becomes `now`.

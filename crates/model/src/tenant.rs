@@ -108,3 +108,18 @@ impl TenantChanges {
         self.upserted.is_empty() && self.removed.is_empty()
     }
 }
+
+/// One message on the tenant stream from the backend to the UI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum FleetEvent {
+    /// A batch of tenant changes from one cluster (its first batch lists every tenant).
+    Changes(TenantChanges),
+    /// A cluster whose tenants cannot be watched, and why.
+    ClusterFailed {
+        /// The context of the cluster.
+        context: String,
+        /// Why.
+        error: crate::UiError,
+    },
+}

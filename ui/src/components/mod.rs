@@ -1,12 +1,17 @@
 //! Leaf components: data and callbacks in, markup out.
 
 mod cluster_table;
+mod health_badge;
+mod health_filter;
 mod notice;
 mod probe_badge;
 mod summary;
+mod tenant_table;
 mod top_bar;
 
 pub use cluster_table::ClusterTable;
+pub use health_filter::HealthFilter;
 pub use notice::Notice;
 pub use summary::Summary;
+pub use tenant_table::{SortKey, TenantTable};
 pub use top_bar::TopBar;

@@ -3,7 +3,7 @@
 use tenantry_model::ClusterRow;
 use yew::prelude::*;
 
-use crate::state::counts;
+use crate::state::clusters::counts;
 
 /// Properties of [`Summary`].
 #[derive(Properties, PartialEq)]

@@ -1,39 +1,61 @@
-//! The bar above everything: product name, where the clusters come from, refresh.
+//! The bar above everything: product name, the views, where the clusters come from, refresh.
 
 use yew::prelude::*;
+
+use crate::app::View;
 
 /// Properties of [`TopBar`].
 #[derive(Properties, PartialEq)]
 pub struct TopBarProps {
     /// Kubeconfig files that were read.
     pub files: Vec<String>,
+    /// The view shown.
+    pub view: View,
+    /// Switches the view.
+    pub on_view: Callback<View>,
+    /// Tenants known (shown on the tab).
+    pub tenants: usize,
+    /// Clusters listed (shown on the tab).
+    pub clusters: usize,
     /// Whether probes are running (refresh is then disabled).
     pub probing: bool,
-    /// Asks for a fresh load and probe.
+    /// Asks for a fresh load and probe of the clusters.
     pub on_refresh: Callback<()>,
 }
 
-/// Product name, kubeconfig source and the refresh button.
+/// Brand, view tabs, kubeconfig source and (on the clusters view) the refresh button.
 #[function_component(TopBar)]
 pub fn top_bar(props: &TopBarProps) -> Html {
-    let on_click = props.on_refresh.reform(|_: MouseEvent| ());
     let source = if props.files.is_empty() { "no kubeconfig file found".to_owned() } else { props.files.join(" : ") };
+    let tab = |view: View, label: &str, count: usize, id: &str| {
+        let on_view = props.on_view.clone();
+        let active = props.view == view;
+        html! {
+            <button id={id.to_owned()} class={classes!("tab", active.then_some("active"))} aria-pressed={active.to_string()}
+                    onclick={Callback::from(move |_: MouseEvent| on_view.emit(view))}>
+                { label.to_owned() }<span class="tab-count">{ count }</span>
+            </button>
+        }
+    };
     html! {
         <header class="top-bar">
             <div class="brand">
                 <span class="logo" aria-hidden="true">{ "T" }</span>
-                <div>
-                    <h1>{ "Tenantry" }</h1>
-                    <p class="subtitle">{ "Clusters" }</p>
-                </div>
+                <h1>{ "Tenantry" }</h1>
             </div>
+            <nav class="tabs">
+                { tab(View::Tenants, "Tenants", props.tenants, "tab-tenants") }
+                { tab(View::Clusters, "Clusters", props.clusters, "tab-clusters") }
+            </nav>
             <div class="source" title={source.clone()}>
                 <span class="label">{ "kubeconfig" }</span>
                 <code>{ source }</code>
             </div>
-            <button class="refresh" onclick={on_click} disabled={props.probing}>
-                { if props.probing { "Probing…" } else { "Refresh" } }
-            </button>
+            if props.view == View::Clusters {
+                <button class="refresh" onclick={props.on_refresh.reform(|_: MouseEvent| ())} disabled={props.probing}>
+                    { if props.probing { "Probing…" } else { "Refresh" } }
+                </button>
+            }
         </header>
     }
 }

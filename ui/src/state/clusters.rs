@@ -1,4 +1,4 @@
-//! The UI's state and every change to it, as one pure reducer (testable without a browser).
+//! The cluster list as the window knows it, kept by one pure reducer over the cluster stream.
 
 use std::rc::Rc;
 

@@ -1,0 +1,7 @@
+//! The views of the window, each given the state it shows.
+
+mod clusters;
+mod tenants;
+
+pub use clusters::ClustersPage;
+pub use tenants::TenantsPage;
