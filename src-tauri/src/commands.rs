@@ -7,7 +7,7 @@ use tauri::ipc::Channel;
 use tenantry_core::cluster::{ClusterList, DEFAULT_PROBE_TIMEOUT};
 use tenantry_core::inventory;
 use tenantry_core::kubeconfig::Sources;
-use tenantry_model::{ClusterEvent, ErrorKind, FleetEvent, TenantChanges, UiError};
+use tenantry_model::{ClusterEvent, ErrorKind, FleetEvent, UiError};
 
 /// Most probe results sent in one message.
 const BATCH: usize = 64;
@@ -30,8 +30,8 @@ pub async fn watch_clusters(on_event: Channel<ClusterEvent>) -> Result<(), UiErr
     send(&on_event, ClusterEvent::Done)
 }
 
-/// Streams the tenants of every cluster (one context per API server) to `on_event`: each
-/// cluster's full list once it has synced, then batched changes, for as long as the window
+/// Streams the tenants of every cluster (one context per API server) to `on_event`: the
+/// clusters to expect, then each cluster's full list once it has synced, then batched changes, for as long as the window
 /// listens; a cluster that cannot be watched is reported once and delays no other.
 #[tauri::command]
 pub async fn watch_tenants(on_event: Channel<FleetEvent>) -> Result<(), UiError> {
@@ -40,10 +40,6 @@ pub async fn watch_tenants(on_event: Channel<FleetEvent>) -> Result<(), UiError>
         return Err(error);
     }
     let clusters: Vec<_> = list.watched(None).into_iter().cloned().collect();
-    if clusters.is_empty() {
-        // Nothing to watch: say so, so the window shows its empty state instead of waiting.
-        return send(&on_event, FleetEvent::Changes(TenantChanges::default()));
-    }
     let mut events = inventory::fleet_events(clusters, SYNC_TIMEOUT, CHANGE_BATCH).boxed();
     while let Some(event) = events.next().await {
         send(&on_event, event)?;

@@ -144,7 +144,7 @@ async fn scenario() {
 
     let driver = Driver::start(&kubeconfig, &dir.path().join("data"), dir.path()).await;
     let client = driver.open_app().await;
-    fleet_view_finds_a_tenant_by_domain(&client).await;
+    fleet_view_filters_by_cluster_and_domain(&client).await;
     client.find(Locator::Id("tab-clusters")).await.expect("clusters tab").click().await.expect("switch view");
     let rows = settled_rows(&client, 5).await;
     let states: Vec<(&str, &str)> = rows.iter().map(|(c, s, _)| (c.as_str(), s.as_str())).collect();
@@ -209,14 +209,24 @@ async fn tenant_rows_until(
     }
 }
 
-/// The fleet view lists the tenants of both reachable clusters, reports the unreachable one,
-/// and a domain typed into the search leaves exactly that tenant.
-async fn fleet_view_finds_a_tenant_by_domain(client: &Client) {
+/// The fleet view lists the tenants of both reachable clusters and reports the unreachable one;
+/// picking a cluster leaves its tenants; a domain typed into the search leaves that tenant.
+async fn fleet_view_filters_by_cluster_and_domain(client: &Client) {
     tenant_rows_until(client, "all ten seeded tenants listed", |rows| rows.len() == 10).await;
     let unreachable = client.wait().at_most(Duration::from_secs(40)).for_element(Locator::Css(".notice strong")).await;
     let text = unreachable.expect("the unreachable cluster is reported").text().await.unwrap_or_default();
     assert!(text.starts_with("ap-south:"), "{text}");
+    let failed = client.find(Locator::Css(".nav-item.link-failed")).await.expect("a failed cluster in the sidebar");
+    assert_eq!(failed.attr("data-cluster").await.ok().flatten().as_deref(), Some("ap-south"));
     save_screenshot(client, "tenants.png").await;
+
+    let us_east = client.find(Locator::Css(".nav-item[data-cluster='us-east']")).await.expect("us-east in the sidebar");
+    us_east.click().await.expect("pick us-east");
+    let rows = tenant_rows_until(client, "only us-east's four tenants", |rows| rows.len() == 4).await;
+    assert!(rows.iter().all(|(cluster, _)| cluster == "us-east"), "{rows:?}");
+    let all = client.find(Locator::Css(".nav-item[data-cluster='']")).await.expect("All clusters");
+    all.click().await.expect("back to all clusters");
+    tenant_rows_until(client, "all ten again", |rows| rows.len() == 10).await;
 
     let wanted = seed::tenant(5, 1);
     let search = client.find(Locator::Id("tenant-search")).await.expect("search box");

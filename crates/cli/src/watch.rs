@@ -49,6 +49,7 @@ pub async fn run(args: Args) -> ExitCode {
             event = events.next() => match event {
                 Some(FleetEvent::Changes(batch)) => print_batch(&batch, args.json),
                 Some(FleetEvent::ClusterFailed { context, error }) => eprintln!("{context}: {}\n  {}", error.message, error.detail),
+                Some(FleetEvent::Watching { contexts }) => eprintln!("watching {}", contexts.join(", ")),
                 None => return ExitCode::SUCCESS,
             },
             _ = tokio::signal::ctrl_c() => return ExitCode::SUCCESS,

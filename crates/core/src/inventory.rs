@@ -233,7 +233,7 @@ pub fn changes(inventory: Arc<ClusterInventory>, batch: Duration) -> impl future
             tokio::time::sleep(batch).await;
         }
         loop {
-            let diff = diff(&mut sent, inventory.summaries());
+            let diff = diff(&inventory.context, &mut sent, inventory.summaries());
             if first || !diff.is_empty() {
                 return Some((diff, (inventory, sent, false)));
             }
@@ -243,14 +243,15 @@ pub fn changes(inventory: Arc<ClusterInventory>, batch: Duration) -> impl future
     })
 }
 
-/// The tenant events of several clusters merged: each cluster starts and syncs on its own (so a
-/// slow or unreachable one delays no other), then sends its tenants and their changes, or one
-/// `ClusterFailed` if it cannot be watched.
+/// The tenant events of several clusters merged: first `Watching` with every context, then each
+/// cluster starts and syncs on its own (so a slow or unreachable one delays no other) and sends
+/// its tenants and their changes, or one `ClusterFailed` if it cannot be watched.
 pub fn fleet_events(
     entries: Vec<ContextEntry>,
     sync_timeout: Duration,
     batch: Duration,
 ) -> impl futures::Stream<Item = FleetEvent> {
+    let watching = FleetEvent::Watching { contexts: entries.iter().map(|e| e.name.clone()).collect() };
     let per_cluster = entries.into_iter().map(move |entry| {
         futures::stream::once(async move {
             (entry.name.clone(), ClusterInventory::start_synced(&entry, sync_timeout).await)
@@ -265,12 +266,12 @@ pub fn fleet_events(
         })
         .boxed()
     });
-    futures::stream::select_all(per_cluster)
+    futures::stream::once(async move { watching }).chain(futures::stream::select_all(per_cluster))
 }
 
 /// What changed between `sent` and `now`; `sent` becomes `now`.
-fn diff(sent: &mut HashMap<String, TenantSummary>, now: Vec<TenantSummary>) -> TenantChanges {
-    let mut changes = TenantChanges::default();
+fn diff(cluster: &str, sent: &mut HashMap<String, TenantSummary>, now: Vec<TenantSummary>) -> TenantChanges {
+    let mut changes = TenantChanges { cluster: cluster.to_owned(), ..Default::default() };
     let now: HashMap<String, TenantSummary> = now.into_iter().map(|s| (s.id.clone(), s)).collect();
     for (id, summary) in &now {
         if sent.get(id) != Some(summary) {
@@ -317,18 +318,19 @@ mod tests {
     #[test]
     fn diff_sends_only_what_changed_and_what_left() {
         let mut sent = HashMap::new();
-        let first = diff(&mut sent, vec![summary("a", Health::Healthy), summary("b", Health::Healthy)]);
+        let first = diff("c", &mut sent, vec![summary("a", Health::Healthy), summary("b", Health::Healthy)]);
         assert_eq!(first.upserted.len(), 2);
         let second = diff(
+            "c",
             &mut sent,
             vec![summary("a", Health::Healthy), summary("b", Health::Down), summary("c", Health::Unknown)],
         );
         let ids: Vec<&str> = second.upserted.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(ids, vec!["b", "c"]);
         assert!(second.removed.is_empty());
-        let third = diff(&mut sent, vec![summary("b", Health::Down)]);
+        let third = diff("c", &mut sent, vec![summary("b", Health::Down)]);
         assert!(third.upserted.is_empty());
         assert_eq!(third.removed, vec![("c".to_owned(), "a".to_owned()), ("c".to_owned(), "c".to_owned())]);
-        assert!(diff(&mut sent, vec![summary("b", Health::Down)]).is_empty());
+        assert!(diff("c", &mut sent, vec![summary("b", Health::Down)]).is_empty());
     }
 }

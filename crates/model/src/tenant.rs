@@ -93,9 +93,11 @@ pub struct TenantSummary {
     pub created: Option<String>,
 }
 
-/// One batch of changes to the tenant inventory, sent as they happen.
+/// One batch of changes to one cluster's tenants, sent as they happen.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TenantChanges {
+    /// The cluster (context) the batch is about; its first batch lists every tenant.
+    pub cluster: String,
     /// Tenants that appeared or changed, in full.
     pub upserted: Vec<TenantSummary>,
     /// Tenants that disappeared, as `(cluster, id)`.
@@ -113,6 +115,11 @@ impl TenantChanges {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum FleetEvent {
+    /// The clusters that will be watched (sent first); each is connecting until it reports.
+    Watching {
+        /// Their contexts.
+        contexts: Vec<String>,
+    },
     /// A batch of tenant changes from one cluster (its first batch lists every tenant).
     Changes(TenantChanges),
     /// A cluster whose tenants cannot be watched, and why.

@@ -1,5 +1,6 @@
 //! Leaf components: data and callbacks in, markup out.
 
+mod cluster_nav;
 mod cluster_table;
 mod health_badge;
 mod health_filter;
@@ -9,6 +10,7 @@ mod summary;
 mod tenant_table;
 mod top_bar;
 
+pub use cluster_nav::ClusterNav;
 pub use cluster_table::ClusterTable;
 pub use health_filter::HealthFilter;
 pub use notice::Notice;

@@ -1,13 +1,14 @@
-//! The fleet view: search, health filter and the table of every tenant on every cluster.
+//! The fleet view: clusters, search, health filter and the table of every tenant on every cluster.
 
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use tenantry_model::{Health, TenantSummary};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::components::{HealthFilter, Notice, SortKey, TenantTable};
-use crate::state::fleet::{FleetState, health_counts, matches};
+use crate::components::{ClusterNav, HealthFilter, Notice, SortKey, TenantTable};
+use crate::state::fleet::{FleetState, Link, health_counts, matches};
 
 /// Properties of [`TenantsPage`].
 #[derive(Properties, PartialEq)]
@@ -16,28 +17,41 @@ pub struct TenantsPageProps {
     pub fleet: Rc<FleetState>,
 }
 
-/// Search box, health counts (click to filter) and the sortable, virtualised table.
+/// Clusters with their state (click to filter), search box, health counts (click to filter) and
+/// the sortable, virtualised table.
 #[function_component(TenantsPage)]
 pub fn tenants_page(props: &TenantsPageProps) -> Html {
     let search = use_state(String::new);
+    let cluster = use_state(|| None::<String>);
     let health = use_state(|| None::<Health>);
     let sort = use_state(|| (SortKey::Tenant, true));
     let fleet = &props.fleet;
     let needle = search.to_lowercase();
-    let rows = use_memo((props.fleet.clone(), needle.clone(), *health, *sort), |(fleet, needle, health, sort)| {
+    let filters = (needle.clone(), (*cluster).clone(), *health, *sort);
+    let rows = use_memo((props.fleet.clone(), filters), |(fleet, (needle, cluster, health, sort))| {
         let mut rows: Vec<TenantSummary> = fleet
             .tenants
             .values()
+            .filter(|t| cluster.as_ref().is_none_or(|c| &t.cluster == c))
             .filter(|t| health.is_none_or(|h| t.health == h) && matches(t, needle))
             .cloned()
             .collect();
         sort.0.sort(&mut rows, sort.1);
         rows
     });
-    let counts = health_counts(fleet.tenants.values().filter(|t| matches(t, &needle)));
+    let searched: Vec<&TenantSummary> = fleet.tenants.values().filter(|t| matches(t, &needle)).collect();
+    let mut per_cluster: BTreeMap<String, usize> = BTreeMap::new();
+    for tenant in &searched {
+        *per_cluster.entry(tenant.cluster.clone()).or_insert(0) += 1;
+    }
+    let counts = health_counts(searched.iter().copied().filter(|t| cluster.as_ref().is_none_or(|c| &t.cluster == c)));
     let on_search = {
         let search = search.clone();
         Callback::from(move |event: InputEvent| search.set(event.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let on_cluster = {
+        let cluster = cluster.clone();
+        Callback::from(move |picked: Option<String>| cluster.set(picked))
     };
     let on_health = {
         let health = health.clone();
@@ -52,9 +66,15 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
             if let Some(error) = fleet.error.clone() {
                 <Notice {error} />
             }
-            { for fleet.failures.iter().map(|(context, error)| html! {
-                <Notice error={tenantry_model::UiError { message: format!("{context}: {}", error.message), ..error.clone() }} />
+            { for fleet.clusters.iter().filter_map(|(context, link)| match link {
+                Link::Failed(error) => Some(html! {
+                    <Notice error={tenantry_model::UiError { message: format!("{context}: {}", error.message), ..error.clone() }} />
+                }),
+                _ => None,
             }) }
+            <div class="fleet">
+            <ClusterNav clusters={fleet.clusters.clone()} counts={per_cluster} selected={(*cluster).clone()} on_select={on_cluster} />
+            <section class="fleet-main">
             <div class="toolbar">
                 <input id="tenant-search" class="search" type="search" value={(*search).clone()} oninput={on_search}
                        placeholder="Search tenants by name, customer or domain" aria-label="Search tenants" />
@@ -63,7 +83,7 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
             <HealthFilter {counts} selected={*health} on_select={on_health} />
             if !fleet.loaded {
                 <div class="empty" aria-busy="true"><p>{ "Connecting to the clusters…" }</p></div>
-            } else if fleet.tenants.is_empty() && fleet.failures.is_empty() {
+            } else if fleet.tenants.is_empty() && fleet.clusters.values().all(|l| *l == Link::Live) {
                 <div class="empty">
                     <h2>{ "No tenants yet" }</h2>
                     <p>{ "No namespace on these clusters carries the tenantry.io/tenant label." }</p>
@@ -71,6 +91,8 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
             } else {
                 <TenantTable {rows} sort={*sort} {on_sort} />
             }
+            </section>
+            </div>
         </>
     }
 }

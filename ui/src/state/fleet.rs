@@ -6,13 +6,24 @@ use std::rc::Rc;
 use tenantry_model::{FleetEvent, Health, TenantSummary, UiError};
 use yew::Reducible;
 
-/// Every tenant the backend has reported, and the clusters it could not watch.
+/// Where the window stands with one watched cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Link {
+    /// Announced, no listing yet.
+    Connecting,
+    /// Its tenants arrived and changes follow.
+    Live,
+    /// Its tenants cannot be watched, and why.
+    Failed(UiError),
+}
+
+/// Every tenant the backend has reported, and how each watched cluster is doing.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FleetState {
     /// Tenants keyed by `(cluster, id)`.
     pub tenants: BTreeMap<(String, String), TenantSummary>,
-    /// Clusters whose tenants cannot be watched, by context.
-    pub failures: BTreeMap<String, UiError>,
+    /// Watched clusters by context.
+    pub clusters: BTreeMap<String, Link>,
     /// Whether any message has arrived yet.
     pub loaded: bool,
     /// A failure of the stream itself.
@@ -35,17 +46,22 @@ impl Reducible for FleetState {
         let mut next = (*self).clone();
         next.loaded = true;
         match action {
+            FleetAction::Event(FleetEvent::Watching { contexts }) => {
+                for context in contexts {
+                    next.clusters.entry(context).or_insert(Link::Connecting);
+                }
+            }
             FleetAction::Event(FleetEvent::Changes(changes)) => {
+                next.clusters.insert(changes.cluster, Link::Live);
                 for key in changes.removed {
                     next.tenants.remove(&key);
                 }
                 for tenant in changes.upserted {
-                    next.failures.remove(&tenant.cluster);
                     next.tenants.insert((tenant.cluster.clone(), tenant.id.clone()), tenant);
                 }
             }
             FleetAction::Event(FleetEvent::ClusterFailed { context, error }) => {
-                next.failures.insert(context, error);
+                next.clusters.insert(context, Link::Failed(error));
             }
             FleetAction::Failed(error) => next.error = Some(error),
         }
@@ -107,17 +123,17 @@ mod tests {
 
     #[test]
     fn changes_upsert_and_remove_per_cluster() {
-        let first = TenantChanges {
-            upserted: vec![tenant("eu", "a", Health::Healthy), tenant("us", "a", Health::Down)],
-            removed: vec![],
-        };
-        let second = TenantChanges {
-            upserted: vec![tenant("eu", "a", Health::Degraded)],
-            removed: vec![("us".into(), "a".into())],
+        let batch = |cluster: &str, upserted: Vec<TenantSummary>, removed: Vec<(String, String)>| {
+            FleetAction::Event(FleetEvent::Changes(TenantChanges { cluster: cluster.into(), upserted, removed }))
         };
         let state = apply(
             FleetState::default(),
-            vec![FleetAction::Event(FleetEvent::Changes(first)), FleetAction::Event(FleetEvent::Changes(second))],
+            vec![
+                batch("eu", vec![tenant("eu", "a", Health::Healthy)], vec![]),
+                batch("us", vec![tenant("us", "a", Health::Down)], vec![]),
+                batch("eu", vec![tenant("eu", "a", Health::Degraded)], vec![]),
+                batch("us", vec![], vec![("us".into(), "a".into())]),
+            ],
         );
         assert_eq!(state.tenants.len(), 1, "the same id on two clusters is two tenants; one was removed");
         assert_eq!(state.tenants[&("eu".to_owned(), "a".to_owned())].health, Health::Degraded);
@@ -125,14 +141,19 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_cluster_is_listed_until_it_sends_tenants() {
+    fn clusters_go_from_connecting_to_live_or_failed() {
+        let watching = FleetEvent::Watching { contexts: vec!["eu".into(), "us".into(), "ap".into()] };
         let error = UiError { kind: ErrorKind::Unreachable, message: "down".into(), detail: String::new() };
-        let failed = FleetEvent::ClusterFailed { context: "eu".into(), error };
-        let state = apply(FleetState::default(), vec![FleetAction::Event(failed)]);
-        assert!(state.loaded && state.failures.contains_key("eu"));
-        let back = TenantChanges { upserted: vec![tenant("eu", "a", Health::Healthy)], removed: vec![] };
-        let state = apply(state, vec![FleetAction::Event(FleetEvent::Changes(back))]);
-        assert!(state.failures.is_empty());
+        let failed = FleetEvent::ClusterFailed { context: "ap".into(), error: error.clone() };
+        let empty_but_live = FleetEvent::Changes(TenantChanges { cluster: "us".into(), ..Default::default() });
+        let state = apply(
+            FleetState::default(),
+            vec![FleetAction::Event(watching), FleetAction::Event(failed), FleetAction::Event(empty_but_live)],
+        );
+        assert!(state.loaded);
+        assert_eq!(state.clusters["eu"], Link::Connecting);
+        assert_eq!(state.clusters["us"], Link::Live, "a cluster without tenants is live too");
+        assert_eq!(state.clusters["ap"], Link::Failed(error));
     }
 
     #[test]
