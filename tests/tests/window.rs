@@ -181,6 +181,9 @@ async fn scenario() {
     client.close().await.expect("session closes");
 }
 
+/// The WebDriver code of the Escape key.
+const ESCAPE: &str = "\u{E00C}";
+
 /// The tenant rows in view: (cluster, tenant).
 async fn tenant_rows(client: &Client) -> Vec<(String, String)> {
     let mut rows = Vec::new();
@@ -229,11 +232,15 @@ async fn fleet_view_filters_by_cluster_and_domain(client: &Client) {
     tenant_rows_until(client, "all ten again", |rows| rows.len() == 10).await;
 
     let wanted = seed::tenant(5, 1);
-    let search = client.find(Locator::Id("tenant-search")).await.expect("search box");
+    client.find(Locator::Css("body")).await.expect("page body").send_keys("/").await.expect("press /");
+    let search = client.active_element().await.expect("a focused element");
+    assert_eq!(search.attr("id").await.ok().flatten().as_deref(), Some("tenant-search"), "/ focuses the search");
     search.send_keys(&wanted.domain).await.expect("type a domain");
     let rows = tenant_rows_until(client, "the search leaves one tenant", |rows| rows.len() == 1).await;
     assert_eq!(rows, vec![("eu-west".to_owned(), wanted.id.clone())]);
     save_screenshot(client, "tenant-search.png").await;
+    search.send_keys(ESCAPE).await.expect("press Esc");
+    tenant_rows_until(client, "Esc clears the search", |rows| rows.len() == 10).await;
 }
 
 fn base64_of(bytes: &[u8]) -> String {

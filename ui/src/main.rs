@@ -3,6 +3,7 @@
 
 mod app;
 mod components;
+mod hooks;
 mod ipc;
 mod pages;
 mod state;

@@ -8,6 +8,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::components::{ClusterNav, HealthFilter, Notice, SortKey, TenantTable};
+use crate::hooks::use_search_keys;
 use crate::state::fleet::{FleetState, Link, health_counts, matches};
 
 /// Properties of [`TenantsPage`].
@@ -49,6 +50,11 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
         let search = search.clone();
         Callback::from(move |event: InputEvent| search.set(event.target_unchecked_into::<HtmlInputElement>().value()))
     };
+    let search_box = use_node_ref();
+    {
+        let search = search.clone();
+        use_search_keys(search_box.clone(), Callback::from(move |()| search.set(String::new())));
+    }
     let on_cluster = {
         let cluster = cluster.clone();
         Callback::from(move |picked: Option<String>| cluster.set(picked))
@@ -77,7 +83,7 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
             <section class="fleet-main">
             <div class="toolbar">
                 <input id="tenant-search" class="search" type="search" value={(*search).clone()} oninput={on_search}
-                       placeholder="Search tenants by name, customer or domain" aria-label="Search tenants" />
+                       ref={search_box} placeholder="Search by name, customer or domain   ( / )" aria-label="Search tenants" />
                 <span class="muted count-note">{ format!("{} of {} tenants", rows.len(), fleet.tenants.len()) }</span>
             </div>
             <HealthFilter {counts} selected={*health} on_select={on_health} />

@@ -1,0 +1,5 @@
+//! Hooks shared by pages, one per file.
+
+mod use_search_keys;
+
+pub use use_search_keys::use_search_keys;
