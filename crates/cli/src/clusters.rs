@@ -41,10 +41,7 @@ pub async fn run(args: Args) -> ExitCode {
     }
     let report = Report { kubeconfig: list.summary, clusters: rows };
     if args.json {
-        match serde_json::to_string_pretty(&report) {
-            Ok(json) => println!("{json}"),
-            Err(err) => eprintln!("error: cannot encode the report: {err}"),
-        }
+        crate::output::json(&report, true);
     } else {
         print_table(&report);
     }
@@ -67,7 +64,7 @@ fn print_table(report: &Report) {
         return;
     }
     let rows: Vec<[String; 6]> = report.clusters.iter().map(row_cells).collect();
-    crate::table::print(["CONTEXT", "SERVER", "STATE", "VERSION", "LATENCY", "IDENTITY"], &rows);
+    crate::output::table(["CONTEXT", "SERVER", "STATE", "VERSION", "LATENCY", "IDENTITY"], &rows);
     for row in &report.clusters {
         if let Probe::Failed { error } = &row.probe {
             eprintln!("{}: {}\n  {}", row.context, error.message, error.detail);

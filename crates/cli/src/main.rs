@@ -1,7 +1,8 @@
 //! `tenantry`: the command line over Tenantry's core, for scripting, CI and benchmarks.
 
 mod clusters;
-mod table;
+mod output;
+mod selection;
 mod tenants;
 mod watch;
 

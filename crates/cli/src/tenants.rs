@@ -3,31 +3,25 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use tenantry_core::cluster::ClusterList;
 use tenantry_core::inventory::ClusterInventory;
-use tenantry_core::kubeconfig::{ContextEntry, Sources};
+use tenantry_core::kubeconfig::ContextEntry;
 use tenantry_model::{Health, TenantSummary, UiError};
+
+use crate::selection::Selection;
 
 /// Options of `tenantry tenants`.
 #[derive(clap::Args)]
 pub struct Args {
     /// Show only tenants whose id, customer, name or domain contains this text (any case).
     search: Option<String>,
-    /// Only this cluster (context name); default: every cluster, one context per API server.
-    #[arg(long)]
-    cluster: Option<String>,
+    #[command(flatten)]
+    selection: Selection,
     /// Only tenants in this health.
     #[arg(long, value_parser = parse_health)]
     health: Option<Health>,
     /// Print JSON (`{"tenants": […], "errors": {context: error}}`) instead of a table.
     #[arg(long)]
     json: bool,
-    /// Seconds each cluster may take to list its tenants.
-    #[arg(long, default_value_t = 10)]
-    timeout: u64,
-    /// Read this kubeconfig file only, like `kubectl --kubeconfig`.
-    #[arg(long)]
-    kubeconfig: Option<std::path::PathBuf>,
 }
 
 fn parse_health(text: &str) -> Result<Health, String> {
@@ -43,19 +37,12 @@ struct Report {
 
 /// Exit codes: 0 every cluster listed, 1 some cluster could not be, 2 no kubeconfig or no such cluster.
 pub async fn run(args: Args) -> ExitCode {
-    let sources = args.kubeconfig.clone().map_or_else(Sources::from_env, Sources::Explicit);
-    let list = ClusterList::load(&sources);
-    if let Some(error) = &list.summary.error {
-        eprintln!("error: {}\n  {}", error.message, error.detail);
-        return ExitCode::from(2);
-    }
-    let clusters = list.watched(args.cluster.as_deref());
-    if clusters.is_empty() {
-        eprintln!("error: no usable cluster{}", args.cluster.map(|c| format!(" named {c}")).unwrap_or_default());
-        return ExitCode::from(2);
-    }
-    let timeout = Duration::from_secs(args.timeout);
-    let listings = futures::future::join_all(clusters.into_iter().map(|entry| list_tenants(entry, timeout))).await;
+    let clusters = match args.selection.contexts() {
+        Ok(clusters) => clusters,
+        Err(code) => return code,
+    };
+    let timeout = args.selection.timeout();
+    let listings = futures::future::join_all(clusters.iter().map(|entry| list_tenants(entry, timeout))).await;
     let mut report = Report { tenants: Vec::new(), errors: Default::default() };
     for (context, listing) in listings {
         match listing {
@@ -70,10 +57,7 @@ pub async fn run(args: Args) -> ExitCode {
         args.health.is_none_or(|h| t.health == h) && needle.as_deref().is_none_or(|needle| matches(t, needle))
     });
     if args.json {
-        match serde_json::to_string_pretty(&report) {
-            Ok(json) => println!("{json}"),
-            Err(err) => eprintln!("error: cannot encode the report: {err}"),
-        }
+        crate::output::json(&report, true);
     } else {
         print_table(&report);
     }
@@ -116,7 +100,10 @@ fn print_table(report: &Report) {
     if rows.is_empty() {
         println!("No tenants match.");
     } else {
-        crate::table::print(["CLUSTER", "TENANT", "CUSTOMER", "DOMAIN", "VERSION", "HEALTH", "READY", "REASON"], &rows);
+        crate::output::table(
+            ["CLUSTER", "TENANT", "CUSTOMER", "DOMAIN", "VERSION", "HEALTH", "READY", "REASON"],
+            &rows,
+        );
     }
     for (context, error) in &report.errors {
         eprintln!("{context}: {}\n  {}", error.message, error.detail);

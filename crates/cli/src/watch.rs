@@ -4,10 +4,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use futures::StreamExt as _;
-use tenantry_core::cluster::ClusterList;
 use tenantry_core::inventory;
-use tenantry_core::kubeconfig::Sources;
 use tenantry_model::{FleetEvent, TenantChanges};
+
+use crate::selection::Selection;
 
 /// How long a change waits for more before its batch is printed.
 const BATCH: Duration = Duration::from_millis(200);
@@ -15,35 +15,21 @@ const BATCH: Duration = Duration::from_millis(200);
 /// Options of `tenantry watch`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Only this cluster (context name); default: every cluster, one context per API server.
-    #[arg(long)]
-    cluster: Option<String>,
+    #[command(flatten)]
+    selection: Selection,
     /// Print each batch as one JSON line (`{"upserted": […], "removed": [[cluster, id], …]}`).
     #[arg(long)]
     json: bool,
-    /// Seconds each cluster may take to list its tenants.
-    #[arg(long, default_value_t = 10)]
-    timeout: u64,
-    /// Read this kubeconfig file only, like `kubectl --kubeconfig`.
-    #[arg(long)]
-    kubeconfig: Option<std::path::PathBuf>,
 }
 
 /// Prints every tenant once, then each change, until interrupted. Exit code 2 when there is no
 /// kubeconfig or no such cluster; clusters that cannot be watched are reported on stderr.
 pub async fn run(args: Args) -> ExitCode {
-    let sources = args.kubeconfig.clone().map_or_else(Sources::from_env, Sources::Explicit);
-    let list = ClusterList::load(&sources);
-    if let Some(error) = &list.summary.error {
-        eprintln!("error: {}\n  {}", error.message, error.detail);
-        return ExitCode::from(2);
-    }
-    let clusters: Vec<_> = list.watched(args.cluster.as_deref()).into_iter().cloned().collect();
-    if clusters.is_empty() {
-        eprintln!("error: no usable cluster{}", args.cluster.map(|c| format!(" named {c}")).unwrap_or_default());
-        return ExitCode::from(2);
-    }
-    let mut events = inventory::fleet_events(clusters, Duration::from_secs(args.timeout), BATCH).boxed();
+    let clusters = match args.selection.contexts() {
+        Ok(clusters) => clusters,
+        Err(code) => return code,
+    };
+    let mut events = inventory::fleet_events(clusters, args.selection.timeout(), BATCH).boxed();
     loop {
         tokio::select! {
             event = events.next() => match event {
@@ -59,10 +45,7 @@ pub async fn run(args: Args) -> ExitCode {
 
 fn print_batch(batch: &TenantChanges, json: bool) {
     if json {
-        match serde_json::to_string(batch) {
-            Ok(line) => println!("{line}"),
-            Err(err) => eprintln!("error: cannot encode a change: {err}"),
-        }
+        crate::output::json(batch, false);
         return;
     }
     for tenant in &batch.upserted {

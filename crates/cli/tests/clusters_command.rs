@@ -1,5 +1,6 @@
-//! `tenantry clusters` against a real local cluster: table and JSON output, exit codes, a
-//! damaged kubeconfig, and no credential in any output or log line.
+//! The `tenantry` command against a real local cluster: `clusters` as a table and JSON, exit
+//! codes, a damaged kubeconfig, `tenants` with its filters, and no credential in any output or
+//! log line.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -8,8 +9,12 @@ use serde_json::Value;
 use tenantry_tests::fleet::Fleet;
 
 fn tenantry(kubeconfig: &str, data_dir: &Path, args: &[&str]) -> Output {
+    tenantry_command(kubeconfig, data_dir, "clusters", args)
+}
+
+fn tenantry_command(kubeconfig: &str, data_dir: &Path, command: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tenantry"))
-        .arg("clusters")
+        .arg(command)
         .args(args)
         .env("KUBECONFIG", kubeconfig)
         .env("TENANTRY_DATA_DIR", data_dir)
@@ -67,6 +72,8 @@ async fn clusters_command_reports_every_context() {
     assert!(stdout.lines().next().is_some_and(|h| h.starts_with("CONTEXT")), "table header: {stdout}");
     assert!(stdout.contains("* local-1 ") && stdout.contains("v1.33.13") && stdout.contains("reachable"), "{stdout}");
 
+    tenants_command_filters_the_live_inventory(&fleet, &data_dir).await;
+
     let mut secrets = vec![fleet.clusters[0].admin_token.clone()];
     secrets.extend(fleet.helpdesk_tokens.iter().cloned());
     let outputs = [&json, &table]
@@ -80,6 +87,34 @@ async fn clusters_command_reports_every_context() {
         assert!(!outputs.iter().any(|o| o.contains(secret.as_str())), "a token appeared in the output");
         assert!(!logged.contains(secret.as_str()), "a token appeared in the log file");
     }
+}
+
+/// `tenantry tenants`: the seeded inventory, filtered by health and by search text.
+async fn tenants_command_filters_the_live_inventory(fleet: &Fleet, data_dir: &Path) {
+    let admin = tenantry_tests::cluster::client_for(&fleet.kubeconfig, Some("local-1")).await.expect("client");
+    let seeded = tenantry_tests::seed::seed(&admin, 6, 1).await.expect("tenants seeded");
+    let kubeconfig = fleet.kubeconfig.display().to_string();
+    let ids = |output: &Output| -> Vec<String> {
+        let report: Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+        let tenants = report["tenants"].as_array().cloned().unwrap_or_default();
+        tenants.iter().map(|t| t["id"].as_str().unwrap_or_default().to_owned()).collect()
+    };
+    // Until the pods of the healthy tenants are ready, they are down too: poll until converged.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let down = tenantry_command(&kubeconfig, data_dir, "tenants", &["--json", "--health", "down"]);
+        assert_eq!(down.status.code(), Some(0));
+        if ids(&down) == vec![seeded[4].id.clone()] {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "only the unschedulable tenant stays down: {:?}", ids(&down));
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    let searched = tenantry_command(&kubeconfig, data_dir, "tenants", &["--json", &seeded[2].domain.to_uppercase()]);
+    assert_eq!(ids(&searched), vec![seeded[2].id.clone()], "search ignores case and matches domains");
+    let unknown = tenantry_command(&kubeconfig, data_dir, "tenants", &["--cluster", "nope"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no usable cluster named nope"));
 }
 
 #[test]

@@ -1,0 +1,45 @@
+//! Which clusters a tenant command works on: `--kubeconfig`, `--cluster` and `--timeout`.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use tenantry_core::cluster::ClusterList;
+use tenantry_core::kubeconfig::{ContextEntry, Sources};
+
+/// The cluster options shared by the tenant commands.
+#[derive(clap::Args)]
+pub struct Selection {
+    /// Only this cluster (context name); default: every cluster, one context per API server.
+    #[arg(long)]
+    cluster: Option<String>,
+    /// Seconds each cluster may take to list its tenants.
+    #[arg(long, default_value_t = 10)]
+    timeout: u64,
+    /// Read this kubeconfig file only, like `kubectl --kubeconfig`.
+    #[arg(long)]
+    kubeconfig: Option<std::path::PathBuf>,
+}
+
+impl Selection {
+    /// How long each cluster may take to sync.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout)
+    }
+
+    /// The chosen contexts; when there are none, says why on stderr and returns exit code 2.
+    pub fn contexts(&self) -> Result<Vec<ContextEntry>, ExitCode> {
+        let sources = self.kubeconfig.clone().map_or_else(Sources::from_env, Sources::Explicit);
+        let list = ClusterList::load(&sources);
+        if let Some(error) = &list.summary.error {
+            eprintln!("error: {}\n  {}", error.message, error.detail);
+            return Err(ExitCode::from(2));
+        }
+        let chosen: Vec<ContextEntry> = list.watched(self.cluster.as_deref()).into_iter().cloned().collect();
+        if chosen.is_empty() {
+            let named = self.cluster.as_ref().map(|c| format!(" named {c}")).unwrap_or_default();
+            eprintln!("error: no usable cluster{named}");
+            return Err(ExitCode::from(2));
+        }
+        Ok(chosen)
+    }
+}
