@@ -3,6 +3,7 @@
 mod clusters;
 mod output;
 mod selection;
+mod tenant;
 mod tenants;
 mod watch;
 
@@ -24,6 +25,8 @@ enum Command {
     Clusters(clusters::Args),
     /// List the tenants of every cluster, live from the clusters: health, version, domains.
     Tenants(tenants::Args),
+    /// Show one tenant in detail (`CLUSTER/ID`): summary and pods, live from its cluster.
+    Tenant(tenant::Args),
     /// Print every tenant, then each change as it happens, until interrupted.
     Watch(watch::Args),
 }
@@ -40,6 +43,7 @@ async fn main() -> ExitCode {
     };
     match cli.command {
         Command::Clusters(args) => clusters::run(args).await,
+        Command::Tenant(args) => tenant::run(args).await,
         Command::Tenants(args) => tenants::run(args).await,
         Command::Watch(args) => watch::run(args).await,
     }

@@ -1,5 +1,6 @@
 //! Which clusters a tenant command works on: `--kubeconfig`, `--cluster` and `--timeout`.
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -28,12 +29,7 @@ impl Selection {
 
     /// The chosen contexts; when there are none, says why on stderr and returns exit code 2.
     pub fn contexts(&self) -> Result<Vec<ContextEntry>, ExitCode> {
-        let sources = self.kubeconfig.clone().map_or_else(Sources::from_env, Sources::Explicit);
-        let list = ClusterList::load(&sources);
-        if let Some(error) = &list.summary.error {
-            eprintln!("error: {}\n  {}", error.message, error.detail);
-            return Err(ExitCode::from(2));
-        }
+        let list = load(self.kubeconfig.as_deref())?;
         let chosen: Vec<ContextEntry> = list.watched(self.cluster.as_deref()).into_iter().cloned().collect();
         if chosen.is_empty() {
             let named = self.cluster.as_ref().map(|c| format!(" named {c}")).unwrap_or_default();
@@ -42,4 +38,16 @@ impl Selection {
         }
         Ok(chosen)
     }
+}
+
+/// The clusters of `kubeconfig` (else of `KUBECONFIG` / `~/.kube/config`); when it cannot be
+/// loaded, says why on stderr and returns exit code 2.
+pub fn load(kubeconfig: Option<&Path>) -> Result<ClusterList, ExitCode> {
+    let sources = kubeconfig.map_or_else(Sources::from_env, |path| Sources::Explicit(path.to_owned()));
+    let list = ClusterList::load(&sources);
+    if let Some(error) = &list.summary.error {
+        eprintln!("error: {}\n  {}", error.message, error.detail);
+        return Err(ExitCode::from(2));
+    }
+    Ok(list)
 }

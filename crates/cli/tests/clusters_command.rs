@@ -1,6 +1,6 @@
 //! The `tenantry` command against a real local cluster: `clusters` as a table and JSON, exit
-//! codes, a damaged kubeconfig, `tenants` with its filters, and no credential in any output or
-//! log line.
+//! codes, a damaged kubeconfig, `tenants` with its filters, `tenant` in detail, and no credential
+//! in any output or log line.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -89,7 +89,7 @@ async fn clusters_command_reports_every_context() {
     }
 }
 
-/// `tenantry tenants`: the seeded inventory, filtered by health and by search text.
+/// `tenantry tenants` filtered by health and search text, and `tenantry tenant` in detail.
 async fn tenants_command_filters_the_live_inventory(fleet: &Fleet, data_dir: &Path) {
     let admin = tenantry_tests::cluster::client_for(&fleet.kubeconfig, Some("local-1")).await.expect("client");
     let seeded = tenantry_tests::seed::seed(&admin, 6, 1).await.expect("tenants seeded");
@@ -115,6 +115,20 @@ async fn tenants_command_filters_the_live_inventory(fleet: &Fleet, data_dir: &Pa
     let unknown = tenantry_command(&kubeconfig, data_dir, "tenants", &["--cluster", "nope"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no usable cluster named nope"));
+
+    let target = format!("local-1/{}", seeded[0].id);
+    let detail = tenantry_command(&kubeconfig, data_dir, "tenant", &[&target, "--json"]);
+    assert_eq!(detail.status.code(), Some(0), "{}", String::from_utf8_lossy(&detail.stderr));
+    let detail: Value = serde_json::from_slice(&detail.stdout).expect("stdout is JSON");
+    assert_eq!(detail["tenant"]["health"], "healthy");
+    let pods = detail["pods"].as_array().cloned().unwrap_or_default();
+    assert_eq!(pods.len(), 1, "one pod per seeded replica");
+    assert_eq!(pods[0]["ready"], true);
+    assert!(pods[0]["node"].as_str().is_some_and(|node| node.starts_with("kwok-node-")), "{pods:?}");
+    let missing = tenantry_command(&kubeconfig, data_dir, "tenant", &["local-1/no-such-tenant"]);
+    assert_eq!(missing.status.code(), Some(1));
+    let malformed = tenantry_command(&kubeconfig, data_dir, "tenant", &["no-slash"]);
+    assert_eq!(malformed.status.code(), Some(2));
 }
 
 #[test]

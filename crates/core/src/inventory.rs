@@ -13,7 +13,7 @@ use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::{WatchStreamExt as _, watcher};
 use kube::{Api, ResourceExt as _};
-use tenantry_model::{FleetEvent, TenantChanges, TenantSpec, TenantSummary};
+use tenantry_model::{FleetEvent, PodSummary, TenantChanges, TenantSpec, TenantSummary};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
@@ -109,6 +109,19 @@ impl ClusterInventory {
     /// Returns after the next change to any store (changes since the last call count at once).
     pub async fn changed(&self) {
         self.changed.notified().await;
+    }
+
+    /// The pods of tenant `id`, sorted by name.
+    pub fn pods_of(&self, id: &str) -> Vec<PodSummary> {
+        let mut pods: Vec<PodSummary> = self
+            .pods
+            .state()
+            .iter()
+            .filter(|pod| pod.labels().get(TENANT_LABEL).map(String::as_str) == Some(id))
+            .map(|pod| pod_summary(pod))
+            .collect();
+        pods.sort_by(|a, b| a.name.cmp(&b.name));
+        pods
     }
 
     /// One summary per tenant namespace currently in the store, sorted by id.
@@ -209,12 +222,26 @@ fn app_facts(deployment: &Deployment) -> AppFacts {
     }
 }
 
+fn pod_summary(pod: &Pod) -> PodSummary {
+    let status = pod.status.as_ref();
+    let facts = pod_facts(pod);
+    PodSummary {
+        name: pod.name_any(),
+        phase: status.and_then(|s| s.phase.clone()).unwrap_or_else(|| "Unknown".into()),
+        ready: facts.ready,
+        restarts: facts.restarts,
+        node: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
+        created: pod.metadata.creation_timestamp.as_ref().map(|t| t.0.to_string()),
+    }
+}
+
 fn pod_facts(pod: &Pod) -> PodFacts {
     let status = pod.status.clone().unwrap_or_default();
     let conditions = status.conditions.unwrap_or_default();
     let containers = status.container_statuses.unwrap_or_default();
     PodFacts {
         ready: conditions.iter().any(|c| c.type_ == "Ready" && c.status == "True"),
+        pending: status.phase.as_deref() == Some("Pending"),
         restarts: containers.iter().map(|c| c.restart_count).sum(),
         unschedulable: conditions
             .iter()

@@ -23,6 +23,8 @@ pub struct PodFacts {
     pub ready: bool,
     /// Container restarts.
     pub restarts: i32,
+    /// Not running yet (phase Pending).
+    pub pending: bool,
     /// The scheduler found no node for it.
     pub unschedulable: bool,
     /// Why a container waits, e.g. `CrashLoopBackOff`.
@@ -70,7 +72,10 @@ fn pod_problem(pods: &[PodFacts]) -> Option<String> {
     if pods.iter().any(|p| p.unschedulable) {
         return Some("pods cannot be scheduled".into());
     }
-    pods.iter().find_map(|p| p.waiting.as_ref()).map(|reason| format!("pods waiting ({reason})"))
+    if let Some(reason) = pods.iter().find_map(|p| p.waiting.as_ref()) {
+        return Some(format!("pods waiting ({reason})"));
+    }
+    pods.iter().any(|p| p.pending).then(|| "pods starting".into())
 }
 
 #[cfg(test)]
@@ -87,6 +92,10 @@ mod tests {
 
     fn pending() -> PodFacts {
         PodFacts { unschedulable: true, ..Default::default() }
+    }
+
+    fn starting() -> PodFacts {
+        PodFacts { pending: true, ..Default::default() }
     }
 
     fn crashing() -> PodFacts {
@@ -113,6 +122,14 @@ mod tests {
                 "cannot be scheduled",
             ),
             (Some(spec(false)), Some(app(2, 0, 2, true)), vec![crashing()], Health::Down, "CrashLoopBackOff"),
+            (Some(spec(false)), Some(app(2, 0, 2, true)), vec![starting()], Health::Down, "pods starting"),
+            (
+                Some(spec(false)),
+                Some(app(2, 0, 2, true)),
+                vec![starting(), pending()],
+                Health::Down,
+                "cannot be scheduled",
+            ),
             (Some(spec(false)), Some(app(2, 1, 1, true)), vec![], Health::Progressing, "1 of 2 updated"),
             (Some(spec(false)), Some(app(2, 2, 2, false)), vec![], Health::Progressing, "rolling out"),
             (

@@ -130,3 +130,20 @@ pub enum FleetEvent {
         error: crate::UiError,
     },
 }
+
+/// One pod of a tenant, as the detail view lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PodSummary {
+    /// Pod name.
+    pub name: String,
+    /// Phase: Pending, Running, Succeeded, Failed, Unknown.
+    pub phase: String,
+    /// Ready condition is true.
+    pub ready: bool,
+    /// Container restarts.
+    pub restarts: i32,
+    /// Node it runs on, once scheduled.
+    pub node: Option<String>,
+    /// When it was created (RFC 3339).
+    pub created: Option<String>,
+}
