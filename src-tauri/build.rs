@@ -1,6 +1,6 @@
 //! Declares the app's own commands so that Tauri access-checks them against the capabilities.
 
 fn main() {
-    let manifest = tauri_build::AppManifest::new().commands(&["watch_clusters", "watch_tenants"]);
+    let manifest = tauri_build::AppManifest::new().commands(&["watch_clusters", "watch_tenants", "tenant_detail"]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)).expect("tauri build step failed");
 }

@@ -7,7 +7,7 @@ use tauri::ipc::Channel;
 use tenantry_core::cluster::{ClusterList, DEFAULT_PROBE_TIMEOUT};
 use tenantry_core::inventory;
 use tenantry_core::kubeconfig::Sources;
-use tenantry_model::{ClusterEvent, ErrorKind, FleetEvent, UiError};
+use tenantry_model::{ClusterEvent, ErrorKind, FleetEvent, TenantDetail, UiError};
 
 /// Most probe results sent in one message.
 const BATCH: usize = 64;
@@ -45,6 +45,25 @@ pub async fn watch_tenants(on_event: Channel<FleetEvent>) -> Result<(), UiError>
         send(&on_event, event)?;
     }
     Ok(())
+}
+
+/// One tenant in detail (summary and pods), read from its cluster now.
+#[tauri::command]
+pub async fn tenant_detail(cluster: String, id: String) -> Result<TenantDetail, UiError> {
+    let list = ClusterList::load(&Sources::from_env());
+    if let Some(error) = list.summary.error {
+        return Err(error);
+    }
+    let not_found = |what: String| UiError { kind: ErrorKind::Api, message: what, detail: String::new() };
+    let entry = list
+        .entries
+        .iter()
+        .find(|e| e.name == cluster)
+        .ok_or_else(|| not_found(format!("The cluster {cluster} is no longer in the kubeconfig.")))?;
+    inventory::tenant_detail(entry, &id, SYNC_TIMEOUT)
+        .await
+        .map_err(|err| tenantry_core::error::inventory_error_for_ui(&err))?
+        .ok_or_else(|| not_found(format!("The tenant {id} no longer exists on {cluster}.")))
 }
 
 fn send<T: tauri::ipc::IpcResponse>(channel: &Channel<T>, event: T) -> Result<(), UiError> {

@@ -14,7 +14,11 @@ fn main() {
     };
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "Tenantry starting");
     let app = tauri::Builder::default()
-        .invoke_handler(tauri::generate_handler![commands::watch_clusters, commands::watch_tenants])
+        .invoke_handler(tauri::generate_handler![
+            commands::watch_clusters,
+            commands::watch_tenants,
+            commands::tenant_detail
+        ])
         .run(tauri::generate_context!());
     if let Err(err) = app {
         tracing::error!(error = %tenantry_core::error::chain(&err), "the window could not be opened");

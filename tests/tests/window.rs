@@ -213,7 +213,8 @@ async fn tenant_rows_until(
 }
 
 /// The fleet view lists the tenants of both reachable clusters and reports the unreachable one;
-/// picking a cluster leaves its tenants; a domain typed into the search leaves that tenant.
+/// picking a cluster leaves its tenants; a domain typed into the search leaves that tenant, whose
+/// detail lists its pod; Esc goes back, and Esc in the search clears it.
 async fn fleet_view_filters_by_cluster_and_domain(client: &Client) {
     tenant_rows_until(client, "all ten seeded tenants listed", |rows| rows.len() == 10).await;
     let unreachable = client.wait().at_most(Duration::from_secs(40)).for_element(Locator::Css(".notice strong")).await;
@@ -239,7 +240,19 @@ async fn fleet_view_filters_by_cluster_and_domain(client: &Client) {
     let rows = tenant_rows_until(client, "the search leaves one tenant", |rows| rows.len() == 1).await;
     assert_eq!(rows, vec![("eu-west".to_owned(), wanted.id.clone())]);
     save_screenshot(client, "tenant-search.png").await;
-    search.send_keys(ESCAPE).await.expect("press Esc");
+
+    let row = client.find(Locator::Css("tr.tenant-row td")).await.expect("a cell of the found tenant");
+    row.click().await.expect("open the tenant");
+    let pods = client.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css("tr.pod-row")).await;
+    let pod = pods.expect("the detail lists the tenant's pods").text().await.unwrap_or_default();
+    assert!(pod.contains("Running") && pod.contains("kwok-node-"), "a running pod on a KWOK node: {pod}");
+    assert_eq!(client.find_all(Locator::Css("tr.pod-row")).await.expect("pod rows").len(), 1, "one pod per replica");
+    save_screenshot(client, "tenant-detail.png").await;
+    client.find(Locator::Css("body")).await.expect("page body").send_keys(ESCAPE).await.expect("press Esc");
+    tenant_rows_until(client, "Esc returns to the (still searched) fleet", |rows| rows.len() == 1).await;
+
+    client.find(Locator::Css("body")).await.expect("page body").send_keys("/").await.expect("press /");
+    client.active_element().await.expect("the search").send_keys(ESCAPE).await.expect("press Esc");
     tenant_rows_until(client, "Esc clears the search", |rows| rows.len() == 10).await;
 }
 

@@ -1,6 +1,6 @@
 //! The only place that talks to the Tauri backend (`window.__TAURI__.core`).
 
-use tenantry_model::{ClusterEvent, ErrorKind, FleetEvent, UiError};
+use tenantry_model::{ClusterEvent, ErrorKind, FleetEvent, TenantDetail, UiError};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -58,4 +58,24 @@ pub async fn watch_clusters(on_event: impl Fn(Result<ClusterEvent, UiError>) + '
 /// The tenant stream: each cluster's tenants, then their changes, for as long as the window lives.
 pub async fn watch_tenants(on_event: impl Fn(Result<FleetEvent, UiError>) + 'static) -> Result<(), UiError> {
     stream("watch_tenants", on_event).await
+}
+
+/// One tenant in detail, read from its cluster now.
+pub async fn tenant_detail(cluster: &str, id: &str) -> Result<TenantDetail, UiError> {
+    #[derive(serde::Serialize)]
+    struct Args<'a> {
+        cluster: &'a str,
+        id: &'a str,
+    }
+    let args = serde_wasm_bindgen::to_value(&Args { cluster, id }).map_err(|err| UiError {
+        kind: ErrorKind::Internal,
+        message: "The request could not be prepared.".into(),
+        detail: err.to_string(),
+    })?;
+    let answer = invoke("tenant_detail", args).await.map_err(decode_error)?;
+    serde_wasm_bindgen::from_value(answer).map_err(|err| UiError {
+        kind: ErrorKind::Internal,
+        message: "The tenant's details could not be read.".into(),
+        detail: err.to_string(),
+    })
 }

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use tenantry_core::inventory::ClusterInventory;
-use tenantry_model::{PodSummary, TenantSummary};
+use tenantry_core::inventory;
+use tenantry_model::TenantDetail;
 
 /// Options of `tenantry tenant`.
 #[derive(clap::Args)]
@@ -23,12 +23,6 @@ pub struct Args {
     kubeconfig: Option<PathBuf>,
 }
 
-#[derive(serde::Serialize)]
-struct Detail {
-    tenant: TenantSummary,
-    pods: Vec<PodSummary>,
-}
-
 /// Exit codes: 0 shown, 1 the cluster cannot be listed or has no such tenant, 2 bad input.
 pub async fn run(args: Args) -> ExitCode {
     let Some((cluster, id)) = args.target.split_once('/').filter(|(c, i)| !c.is_empty() && !i.is_empty()) else {
@@ -43,19 +37,18 @@ pub async fn run(args: Args) -> ExitCode {
         eprintln!("error: the kubeconfig has no context named {cluster}");
         return ExitCode::from(2);
     };
-    let inventory = match ClusterInventory::start_synced(entry, Duration::from_secs(args.timeout)).await {
-        Ok(inventory) => inventory,
+    let detail = match inventory::tenant_detail(entry, id, Duration::from_secs(args.timeout)).await {
+        Ok(Some(detail)) => detail,
+        Ok(None) => {
+            eprintln!("error: cluster {cluster} has no tenant {id}");
+            return ExitCode::from(1);
+        }
         Err(err) => {
             let error = tenantry_core::error::inventory_error_for_ui(&err);
             eprintln!("{cluster}: {}\n  {}", error.message, error.detail);
             return ExitCode::from(1);
         }
     };
-    let Some(tenant) = inventory.summaries().into_iter().find(|t| t.id == id) else {
-        eprintln!("error: cluster {cluster} has no tenant {id}");
-        return ExitCode::from(1);
-    };
-    let detail = Detail { pods: inventory.pods_of(id), tenant };
     if args.json {
         crate::output::json(&detail, true);
     } else {
@@ -64,7 +57,7 @@ pub async fn run(args: Args) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn print_detail(detail: &Detail) {
+fn print_detail(detail: &TenantDetail) {
     let t = &detail.tenant;
     let health = serde_json::to_value(t.health).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
     let fields = [

@@ -13,7 +13,7 @@ use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::{WatchStreamExt as _, watcher};
 use kube::{Api, ResourceExt as _};
-use tenantry_model::{FleetEvent, PodSummary, TenantChanges, TenantSpec, TenantSummary};
+use tenantry_model::{FleetEvent, PodSummary, TenantChanges, TenantDetail, TenantSpec, TenantSummary};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
@@ -248,6 +248,18 @@ fn pod_facts(pod: &Pod) -> PodFacts {
             .any(|c| c.type_ == "PodScheduled" && c.status == "False" && c.reason.as_deref() == Some("Unschedulable")),
         waiting: containers.iter().find_map(|c| c.state.as_ref()?.waiting.as_ref()?.reason.clone()),
     }
+}
+
+/// Tenant `id` of `entry`'s cluster in detail, read once the cluster has synced (`None`: no
+/// such tenant).
+pub async fn tenant_detail(
+    entry: &ContextEntry,
+    id: &str,
+    timeout: Duration,
+) -> Result<Option<TenantDetail>, InventoryError> {
+    let inventory = ClusterInventory::start_synced(entry, timeout).await?;
+    let tenant = inventory.summaries().into_iter().find(|t| t.id == id);
+    Ok(tenant.map(|tenant| TenantDetail { pods: inventory.pods_of(id), tenant }))
 }
 
 /// The inventory as a stream of batched diffs: first every tenant, then after each change (and

@@ -8,4 +8,6 @@ mod tenant;
 
 pub use cluster::{ClusterEvent, ClusterRow, KubeconfigSummary, Probe};
 pub use error::{ErrorKind, UiError};
-pub use tenant::{BackupPolicy, FleetEvent, Health, PodSummary, TenantChanges, TenantSpec, TenantSummary};
+pub use tenant::{
+    BackupPolicy, FleetEvent, Health, PodSummary, TenantChanges, TenantDetail, TenantSpec, TenantSummary,
+};

@@ -147,3 +147,12 @@ pub struct PodSummary {
     /// When it was created (RFC 3339).
     pub created: Option<String>,
 }
+
+/// One tenant in detail: its summary and its pods.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantDetail {
+    /// The summary, as in the fleet.
+    pub tenant: TenantSummary,
+    /// Its pods, by name.
+    pub pods: Vec<PodSummary>,
+}

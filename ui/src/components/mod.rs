@@ -12,6 +12,7 @@ mod top_bar;
 
 pub use cluster_nav::ClusterNav;
 pub use cluster_table::ClusterTable;
+pub use health_badge::HealthBadge;
 pub use health_filter::HealthFilter;
 pub use notice::Notice;
 pub use summary::Summary;

@@ -71,6 +71,8 @@ pub struct TenantTableProps {
     pub sort: (SortKey, bool),
     /// Asks to sort by a column (again: reverse).
     pub on_sort: Callback<SortKey>,
+    /// Opens a tenant: `(cluster, id)`.
+    pub on_open: Callback<(String, String)>,
 }
 
 fn colgroup() -> Html {
@@ -131,7 +133,7 @@ pub fn tenant_table(props: &TenantTableProps) -> Html {
                 <div class="sizer" ref={sizer}>
                     <table class="tenants" ref={body}>
                         { colgroup() }
-                        <tbody>{ for props.rows[first..last].iter().map(row) }</tbody>
+                        <tbody>{ for props.rows[first..last].iter().map(|tenant| row(tenant, &props.on_open)) }</tbody>
                     </table>
                 </div>
             </div>
@@ -139,14 +141,16 @@ pub fn tenant_table(props: &TenantTableProps) -> Html {
     }
 }
 
-fn row(tenant: &TenantSummary) -> Html {
+fn row(tenant: &TenantSummary, on_open: &Callback<(String, String)>) -> Html {
+    let key = (tenant.cluster.clone(), tenant.id.clone());
+    let onclick = on_open.reform(move |_: MouseEvent| key.clone());
     let domain = match tenant.domains.as_slice() {
         [] => "—".to_owned(),
         [one] => one.clone(),
         [one, more @ ..] => format!("{one} +{}", more.len()),
     };
     html! {
-        <tr class="tenant-row" data-tenant={tenant.id.clone()} data-cluster={tenant.cluster.clone()}>
+        <tr class="tenant-row" data-tenant={tenant.id.clone()} data-cluster={tenant.cluster.clone()} {onclick}>
             <td><span class="name">{ &tenant.id }</span><div class="sub">{ &tenant.display_name }</div></td>
             <td>{ &tenant.customer }</td>
             <td><code>{ domain }</code></td>

@@ -1,6 +1,7 @@
 //! The views of the window, each given the state it shows.
 
 mod clusters;
+mod tenant_detail;
 mod tenants;
 
 pub use clusters::ClustersPage;

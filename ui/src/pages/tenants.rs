@@ -9,6 +9,7 @@ use yew::prelude::*;
 
 use crate::components::{ClusterNav, HealthFilter, Notice, SortKey, TenantTable};
 use crate::hooks::use_search_keys;
+use crate::pages::tenant_detail::TenantDetailPage;
 use crate::state::fleet::{FleetState, Link, health_counts, matches};
 
 /// Properties of [`TenantsPage`].
@@ -23,6 +24,7 @@ pub struct TenantsPageProps {
 #[function_component(TenantsPage)]
 pub fn tenants_page(props: &TenantsPageProps) -> Html {
     let search = use_state(String::new);
+    let opened = use_state(|| None::<(String, String)>);
     let cluster = use_state(|| None::<String>);
     let health = use_state(|| None::<Health>);
     let sort = use_state(|| (SortKey::Tenant, true));
@@ -67,6 +69,14 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
         let sort = sort.clone();
         Callback::from(move |key: SortKey| sort.set((key, if sort.0 == key { !sort.1 } else { true })))
     };
+    if let Some((cluster, id)) = (*opened).clone() {
+        let opened = opened.clone();
+        return html! { <TenantDetailPage {cluster} {id} on_back={Callback::from(move |()| opened.set(None))} /> };
+    }
+    let on_open = {
+        let opened = opened.clone();
+        Callback::from(move |key: (String, String)| opened.set(Some(key)))
+    };
     html! {
         <>
             if let Some(error) = fleet.error.clone() {
@@ -95,7 +105,7 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
                     <p>{ "No namespace on these clusters carries the tenantry.io/tenant label." }</p>
                 </div>
             } else {
-                <TenantTable {rows} sort={*sort} {on_sort} />
+                <TenantTable {rows} sort={*sort} {on_sort} {on_open} />
             }
             </section>
             </div>
