@@ -1,7 +1,9 @@
 //! Hooks shared by pages, one per file.
 
 mod use_escape;
+mod use_keydown;
 mod use_search_keys;
 
 pub use use_escape::use_escape;
+pub use use_keydown::use_keydown;
 pub use use_search_keys::use_search_keys;
