@@ -31,8 +31,9 @@ pub async fn watch_clusters(on_event: Channel<ClusterEvent>) -> Result<(), UiErr
 }
 
 /// Streams the tenants of every cluster (one context per API server) to `on_event`: the
-/// clusters to expect, then each cluster's full list once it has synced, then batched changes, for as long as the window
-/// listens; a cluster that cannot be watched is reported once and delays no other.
+/// clusters to expect, then each cluster's full list once it has synced, then batched changes,
+/// for as long as the window listens; a cluster that cannot be watched is reported once and
+/// delays no other.
 #[tauri::command]
 pub async fn watch_tenants(on_event: Channel<FleetEvent>) -> Result<(), UiError> {
     let list = ClusterList::load(&Sources::from_env());

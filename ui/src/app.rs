@@ -1,7 +1,5 @@
 //! The root component: starts the backend streams once and switches between the views.
 
-use std::rc::Rc;
-
 use yew::prelude::*;
 
 use crate::components::TopBar;
@@ -75,8 +73,8 @@ pub fn app() -> Html {
             <main class="content">
                 {
                     match *view {
-                        View::Tenants => html! { <TenantsPage fleet={Rc::new((*fleet).clone())} /> },
-                        View::Clusters => html! { <ClustersPage state={Rc::new((*clusters).clone())} /> },
+                        View::Tenants => html! { <TenantsPage fleet={fleet.clone()} /> },
+                        View::Clusters => html! { <ClustersPage state={clusters.clone()} /> },
                     }
                 }
             </main>

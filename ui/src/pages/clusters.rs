@@ -1,7 +1,5 @@
 //! The clusters view: counts and the table of kubeconfig contexts.
 
-use std::rc::Rc;
-
 use yew::prelude::*;
 
 use crate::components::{ClusterTable, Notice, Summary};
@@ -10,8 +8,8 @@ use crate::state::clusters::ClustersState;
 /// Properties of [`ClustersPage`].
 #[derive(Properties, PartialEq)]
 pub struct ClustersPageProps {
-    /// The cluster list.
-    pub state: Rc<ClustersState>,
+    /// The cluster list (the reducer's handle: passing it copies nothing).
+    pub state: UseReducerHandle<ClustersState>,
 }
 
 /// Counts and the table, or why there is nothing to show.

@@ -1,7 +1,6 @@
 //! The fleet view: clusters, search, health filter and the table of every tenant on every cluster.
 
 use std::collections::BTreeMap;
-use std::rc::Rc;
 
 use tenantry_model::{Health, TenantSummary};
 use web_sys::HtmlInputElement;
@@ -15,8 +14,8 @@ use crate::state::fleet::{FleetState, Link, health_counts, matches};
 /// Properties of [`TenantsPage`].
 #[derive(Properties, PartialEq)]
 pub struct TenantsPageProps {
-    /// The inventory.
-    pub fleet: Rc<FleetState>,
+    /// The inventory (the reducer's handle: passing it copies nothing).
+    pub fleet: UseReducerHandle<FleetState>,
 }
 
 /// Clusters with their state (click to filter), search box, health counts (click to filter) and
