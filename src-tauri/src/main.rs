@@ -4,6 +4,10 @@
 
 mod commands;
 
+use tenantry_core::cluster::ClusterList;
+use tenantry_core::fleet::{Fleet, Settings};
+use tenantry_core::kubeconfig::Sources;
+
 fn main() {
     let _log_guard = match tenantry_core::logging::init(&tenantry_core::paths::log_dir()) {
         Ok(guard) => Some(guard),
@@ -14,6 +18,11 @@ fn main() {
     };
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "Tenantry starting");
     let app = tauri::Builder::default()
+        .setup(|app| {
+            use tauri::Manager as _;
+            app.manage(tauri::async_runtime::block_on(start_fleet()));
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::watch_clusters,
             commands::watch_tenants,
@@ -24,4 +33,12 @@ fn main() {
         tracing::error!(error = %tenantry_core::error::chain(&err), "the window could not be opened");
         std::process::exit(1);
     }
+}
+
+/// The fleet of the kubeconfig's clusters (one context per API server), served from the cache
+/// first; with a damaged kubeconfig only the cache is shown.
+async fn start_fleet() -> Fleet {
+    let list = ClusterList::load(&Sources::from_env());
+    let clusters = list.watched(None).into_iter().cloned().collect();
+    Fleet::start(clusters, Some(&tenantry_core::paths::cache_file()), Settings::default()).await
 }

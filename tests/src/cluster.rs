@@ -32,6 +32,8 @@ pub struct LocalCluster {
     /// Bearer token of the admin identity (group `system:masters`).
     pub admin_token: String,
     components: Vec<Component>,
+    /// How the API server was started (program and arguments), to start it again.
+    apiserver: (PathBuf, Vec<String>),
 }
 
 impl LocalCluster {
@@ -57,6 +59,7 @@ impl LocalCluster {
             ca_pem: Vec::new(),
             admin_token,
             components: Vec::new(),
+            apiserver: (binaries.path("kube-apiserver"), Vec::new()),
         };
         let path = |p: &str| dir.join(p).display().to_string();
         let etcd_url = format!("http://127.0.0.1:{etcd_port}");
@@ -77,27 +80,25 @@ impl LocalCluster {
             ],
         )?;
         cluster.wait_tcp("etcd", etcd_port).await?;
-        cluster.spawn(
-            binaries,
-            "kube-apiserver",
-            &[
-                format!("--etcd-servers={etcd_url}"),
-                "--bind-address=127.0.0.1".into(),
-                "--advertise-address=127.0.0.1".into(),
-                format!("--secure-port={api_port}"),
-                format!("--cert-dir={}", path("pki")),
-                "--authorization-mode=RBAC".into(),
-                format!("--token-auth-file={}", path("tokens.csv")),
-                "--service-account-issuer=https://kubernetes.default.svc".into(),
-                format!("--service-account-key-file={}", path("pki/sa.pub")),
-                format!("--service-account-signing-key-file={}", path("pki/sa.key")),
-                "--service-cluster-ip-range=10.96.0.0/16".into(),
-                "--allow-privileged=true".into(),
-                "--enable-priority-and-fairness=false".into(),
-                "--profiling=false".into(),
-                "--v=0".into(),
-            ],
-        )?;
+        let apiserver_args = vec![
+            format!("--etcd-servers={etcd_url}"),
+            "--bind-address=127.0.0.1".into(),
+            "--advertise-address=127.0.0.1".into(),
+            format!("--secure-port={api_port}"),
+            format!("--cert-dir={}", path("pki")),
+            "--authorization-mode=RBAC".into(),
+            format!("--token-auth-file={}", path("tokens.csv")),
+            "--service-account-issuer=https://kubernetes.default.svc".into(),
+            format!("--service-account-key-file={}", path("pki/sa.pub")),
+            format!("--service-account-signing-key-file={}", path("pki/sa.key")),
+            "--service-cluster-ip-range=10.96.0.0/16".into(),
+            "--allow-privileged=true".into(),
+            "--enable-priority-and-fairness=false".into(),
+            "--profiling=false".into(),
+            "--v=0".into(),
+        ];
+        cluster.spawn(binaries, "kube-apiserver", &apiserver_args)?;
+        cluster.apiserver.1 = apiserver_args;
         let ca_file = dir.join("pki/apiserver.crt");
         cluster.wait_file("kube-apiserver", &ca_file).await?;
         cluster.ca_pem = std::fs::read(&ca_file).map_err(crate::error::io("cannot read the apiserver certificate"))?;
@@ -156,6 +157,25 @@ impl LocalCluster {
     /// Process ids of the running components, giving up ownership (used by `testenv up`).
     pub fn detach(mut self) -> Vec<u32> {
         self.components.drain(..).rev().filter_map(Component::detach).collect()
+    }
+
+    /// Stops the API server (the rest keeps running), as when a cluster's control plane is down.
+    pub fn stop_apiserver(&mut self) {
+        if let Some(apiserver) = self.components.iter_mut().find(|c| c.name == "kube-apiserver") {
+            apiserver.stop();
+        }
+    }
+
+    /// Starts the API server again on the same port and waits until it is ready.
+    pub async fn start_apiserver(&mut self) -> Result<()> {
+        let (program, args) = self.apiserver.clone();
+        let started = Component::start("kube-apiserver", &program, &args, &[], &self.dir.join("logs"))?;
+        match self.components.iter_mut().find(|c| c.name == "kube-apiserver") {
+            Some(slot) => *slot = started,
+            None => self.components.push(started),
+        }
+        let client = self.admin_client().await?;
+        self.wait_ready(&client).await
     }
 
     /// Stops every component, newest first.

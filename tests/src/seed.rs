@@ -1,11 +1,12 @@
 //! Fills a local cluster with tenants following DESIGN.md's tenant model: a labelled and
 //! annotated Namespace, the spec history ConfigMap, a Deployment with pods, a Service, an
-//! Ingress for the tenant's domain and a backup CronJob. Some tenants are deliberately broken
+//! Ingress for the tenant's domain, a backup CronJob and, for every third tenant, a backup Job
+//! that has run (KWOK completes its pod). Some tenants are deliberately broken
 //! (pods that can never be scheduled) or suspended, so that every health state appears.
 
 use futures::{StreamExt as _, TryStreamExt as _};
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::batch::v1::CronJob;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Service};
 use k8s_openapi::api::networking::v1::Ingress;
 use kube::api::Api;
@@ -14,8 +15,8 @@ use serde_json::{Value, json};
 use crate::apply::apply;
 use crate::{Error, Result};
 
-/// Field manager of seeded objects.
-const MANAGER: &str = "tenantry-seed";
+/// Field manager of seeded objects: Tenantry's own, as if Tenantry had created them.
+const MANAGER: &str = "tenantry";
 /// Requests in flight at once while seeding.
 const CONCURRENCY: usize = 16;
 
@@ -27,6 +28,8 @@ const SECOND: [&str; 10] =
     ["books", "bakery", "cycles", "dental", "fitness", "garden", "law", "learning", "outfitters", "studio"];
 const VERSIONS: [&str; 3] = ["6.4.2", "6.5.0", "6.5.1"];
 const PLANS: [&str; 3] = ["small", "medium", "large"];
+/// The id of the backup every third tenant has.
+const BACKUP_ID: &str = "seed-1";
 
 /// How a seeded tenant is meant to look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,10 +57,12 @@ pub struct SeededTenant {
     pub replicas: i32,
     /// How it is meant to look.
     pub condition: Condition,
+    /// The id of its completed backup, if it has one.
+    pub backup: Option<String>,
 }
 
 /// The `index`-th tenant of a cluster: deterministic, so tests can predict the inventory.
-/// Every 5th tenant is unschedulable and every 11th suspended.
+/// Every 5th tenant is unschedulable, every 11th suspended, every 3rd has a backup.
 pub fn tenant(index: usize, replicas: i32) -> SeededTenant {
     let first = FIRST[index % FIRST.len()];
     let second = SECOND[(index / FIRST.len()) % SECOND.len()];
@@ -76,6 +81,7 @@ pub fn tenant(index: usize, replicas: i32) -> SeededTenant {
         replicas: if condition == Condition::Suspended { 0 } else { replicas },
         condition,
         id,
+        backup: (index % 3 == 0).then(|| BACKUP_ID.to_owned()),
     }
 }
 
@@ -183,6 +189,19 @@ async fn apply_tenant(client: &kube::Client, index: usize, tenant: &SeededTenant
                 "containers": [{"name": "backup", "image": format!("registry.example.com/web-backup:{}", tenant.version)}],
             }}}},
         },
+    }))
+    .await?;
+    let Some(backup) = &tenant.backup else { return Ok(()) };
+    let backup_labels =
+        json!({"app.kubernetes.io/managed-by": "tenantry", "tenantry.io/tenant": id, "tenantry.io/backup": backup});
+    apply(Api::<Job>::namespaced(client.clone(), id), MANAGER, &format!("backup-{backup}"), json!({
+        "apiVersion": "batch/v1", "kind": "Job",
+        "metadata": {"name": format!("backup-{backup}"), "namespace": id, "labels": backup_labels},
+        "spec": {"template": {"metadata": {"labels": labels}, "spec": {
+            "restartPolicy": "Never",
+            "tolerations": [{"key": "kwok.x-k8s.io/node", "operator": "Exists", "effect": "NoSchedule"}],
+            "containers": [{"name": "backup", "image": format!("registry.example.com/web-backup:{}", tenant.version)}],
+        }}},
     }))
     .await
 }

@@ -22,6 +22,11 @@ pub struct Selection {
 }
 
 impl Selection {
+    /// The cluster asked for with `--cluster`, if any.
+    pub fn cluster(&self) -> Option<&str> {
+        self.cluster.as_deref()
+    }
+
     /// How long each cluster may take to sync.
     pub fn timeout(&self) -> Duration {
         Duration::from_secs(self.timeout)

@@ -1,18 +1,21 @@
-//! `tenantry tenant CLUSTER/ID`: one tenant in detail, live from its cluster: summary and pods.
+//! `tenantry tenant CLUSTER/ID`: one tenant in detail: summary, pods, recent warning events,
+//! backups and health history; live from its cluster, or as last cached when it does not answer.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use tenantry_core::inventory;
-use tenantry_model::TenantDetail;
+use tenantry_core::fleet::{Fleet, Settings};
+use tenantry_model::{BackupResult, TenantDetail};
+
+use crate::output::{age, freshness, health};
 
 /// Options of `tenantry tenant`.
 #[derive(clap::Args)]
 pub struct Args {
     /// The tenant as `CLUSTER/ID`, e.g. `eu-west/alder-books` (CLUSTER is a context name).
     target: String,
-    /// Print JSON (`{"tenant": …, "pods": […]}`) instead of text.
+    /// Print JSON (`{"tenant": …, "pods": […], "events": […], "backups": […], "history": […]}`).
     #[arg(long)]
     json: bool,
     /// Seconds the cluster may take to list its tenants.
@@ -23,7 +26,8 @@ pub struct Args {
     kubeconfig: Option<PathBuf>,
 }
 
-/// Exit codes: 0 shown, 1 the cluster cannot be listed or has no such tenant, 2 bad input.
+/// Exit codes: 0 shown (live or cached), 1 neither the cluster nor the cache knows the tenant,
+/// 2 bad input.
 pub async fn run(args: Args) -> ExitCode {
     let Some((cluster, id)) = args.target.split_once('/').filter(|(c, i)| !c.is_empty() && !i.is_empty()) else {
         eprintln!("error: name the tenant as CLUSTER/ID, e.g. eu-west/alder-books (got {:?})", args.target);
@@ -37,18 +41,22 @@ pub async fn run(args: Args) -> ExitCode {
         eprintln!("error: the kubeconfig has no context named {cluster}");
         return ExitCode::from(2);
     };
-    let detail = match inventory::tenant_detail(entry, id, Duration::from_secs(args.timeout)).await {
-        Ok(Some(detail)) => detail,
-        Ok(None) => {
-            eprintln!("error: cluster {cluster} has no tenant {id}");
-            return ExitCode::from(1);
-        }
-        Err(err) => {
-            let error = tenantry_core::error::inventory_error_for_ui(&err);
+    let fleet = Fleet::start(vec![entry.clone()], Some(&tenantry_core::paths::cache_file()), Settings::default()).await;
+    fleet.settled(Duration::from_secs(args.timeout)).await;
+    let detail = fleet.detail(cluster, id).await;
+    let status = fleet.clusters().into_iter().find(|c| c.context == cluster);
+    fleet.shutdown().await;
+    let Some(detail) = detail else {
+        eprintln!("error: cluster {cluster} has no tenant {id}");
+        if let Some(error) = status.and_then(|s| s.last_error) {
             eprintln!("{cluster}: {}\n  {}", error.message, error.detail);
-            return ExitCode::from(1);
         }
+        return ExitCode::from(1);
     };
+    if !detail.tenant.freshness.is_live() {
+        let reason = status.and_then(|s| s.last_error).map(|e| e.message).unwrap_or_default();
+        eprintln!("note: {cluster} is not live; showing the tenant {}. {reason}", freshness(&detail.tenant.freshness));
+    }
     if args.json {
         crate::output::json(&detail, true);
     } else {
@@ -59,38 +67,81 @@ pub async fn run(args: Args) -> ExitCode {
 
 fn print_detail(detail: &TenantDetail) {
     let t = &detail.tenant;
-    let health = serde_json::to_value(t.health).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    let last_backup = t.last_backup.as_ref().map_or_else(
+        || "none".to_owned(),
+        |b| format!("{} {} ({} ago)", b.id, result(b.result), b.started.as_deref().map(age).unwrap_or_default()),
+    );
     let fields = [
         ("Tenant", format!("{} ({})", t.id, t.display_name)),
         ("Customer", t.customer.clone()),
         ("Cluster", t.cluster.clone()),
         ("Domains", t.domains.join(", ")),
         ("Version", format!("{}   plan {}   blueprint {}   revision {}", t.version, t.plan, t.blueprint, t.revision)),
-        ("Health", format!("{health}: {}", t.reason)),
+        ("Health", format!("{}: {}", health(t.health), t.reason)),
         ("Pods", format!("{}/{} ready, {} restarts", t.ready, t.desired, t.restarts)),
+        ("Backup", format!("{last_backup}; schedule {}", detail.backup_schedule.as_deref().unwrap_or("none"))),
         ("Created", t.created.clone().unwrap_or_else(|| "-".into())),
+        ("Changed", t.last_change.clone().unwrap_or_else(|| "-".into())),
+        ("Seen", freshness(&t.freshness)),
     ];
     for (label, value) in fields {
         println!("{label:<10}{value}");
     }
-    if detail.pods.is_empty() {
-        println!("\nNo pods.");
-        return;
-    }
-    println!();
-    let rows: Vec<[String; 6]> = detail
-        .pods
-        .iter()
-        .map(|p| {
+    section(
+        "POD",
+        detail.pods.iter().map(|p| {
             [
                 p.name.clone(),
                 p.phase.clone(),
                 if p.ready { "yes".into() } else { "no".into() },
                 p.restarts.to_string(),
                 p.node.clone().unwrap_or_else(|| "-".into()),
-                p.created.clone().unwrap_or_else(|| "-".into()),
+                p.created.as_deref().map(age).unwrap_or_default(),
             ]
-        })
-        .collect();
-    crate::output::table(["POD", "PHASE", "READY", "RESTARTS", "NODE", "CREATED"], &rows);
+        }),
+        ["POD", "PHASE", "READY", "RESTARTS", "NODE", "AGE"],
+    );
+    section(
+        "EVENT",
+        detail.events.iter().map(|e| {
+            [e.last_seen.as_deref().map(age).unwrap_or_default(), e.reason.clone(), e.object.clone(), e.message.clone()]
+        }),
+        ["AGO", "WARNING", "OBJECT", "MESSAGE"],
+    );
+    section(
+        "BACKUP",
+        detail.backups.iter().map(|b| {
+            [
+                b.id.clone(),
+                result(b.result).into(),
+                b.started.clone().unwrap_or_default(),
+                b.finished.clone().unwrap_or_default(),
+            ]
+        }),
+        ["BACKUP", "RESULT", "STARTED", "FINISHED"],
+    );
+    section(
+        "HISTORY",
+        detail.history.iter().map(|h| [h.at.clone(), health(h.health), h.reason.clone()]),
+        ["SINCE", "HEALTH", "REASON"],
+    );
+}
+
+/// Prints a blank line and a table, or "No …" when there are no rows.
+fn section<const N: usize>(what: &str, rows: impl Iterator<Item = [String; N]>, header: [&str; N]) {
+    let rows: Vec<[String; N]> = rows.collect();
+    println!();
+    if rows.is_empty() {
+        println!("No {} rows.", what.to_lowercase());
+    } else {
+        crate::output::table(header, &rows);
+    }
+}
+
+fn result(result: BackupResult) -> &'static str {
+    match result {
+        BackupResult::Running => "running",
+        BackupResult::Succeeded => "succeeded",
+        BackupResult::Failed => "failed",
+    }
 }

@@ -1,11 +1,12 @@
-//! `tenantry tenants`: the live tenant inventory of every cluster, filtered, as a table or JSON.
+//! `tenantry tenants`: the tenant inventory of every cluster, filtered, as a table or JSON:
+//! live where a cluster answers, otherwise (and with `--offline`) as last cached.
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
-use std::time::Duration;
 
-use tenantry_core::inventory::ClusterInventory;
-use tenantry_core::kubeconfig::ContextEntry;
-use tenantry_model::{Health, TenantSummary, UiError};
+use tenantry_core::cache::Cache;
+use tenantry_core::fleet::{Fleet, Settings};
+use tenantry_model::{ConnectionState, ErrorKind, Health, TenantSummary, UiError};
 
 use crate::selection::Selection;
 
@@ -19,6 +20,9 @@ pub struct Args {
     /// Only tenants in this health.
     #[arg(long, value_parser = parse_health)]
     health: Option<Health>,
+    /// Read only the local cache; contact no cluster.
+    #[arg(long)]
+    offline: bool,
     /// Print JSON (`{"tenants": […], "errors": {context: error}}`) instead of a table.
     #[arg(long)]
     json: bool,
@@ -32,26 +36,17 @@ fn parse_health(text: &str) -> Result<Health, String> {
 #[derive(serde::Serialize)]
 struct Report {
     tenants: Vec<TenantSummary>,
-    errors: std::collections::BTreeMap<String, UiError>,
+    errors: BTreeMap<String, UiError>,
 }
 
-/// Exit codes: 0 every cluster listed, 1 some cluster could not be, 2 no kubeconfig or no such cluster.
+/// Exit codes: 0 every cluster listed live (or the cache read with `--offline`), 1 some cluster
+/// could not be (its cached rows are shown), 2 no kubeconfig, no such cluster or no cache.
 pub async fn run(args: Args) -> ExitCode {
-    let clusters = match args.selection.contexts() {
-        Ok(clusters) => clusters,
+    let report = if args.offline { offline(&args).await } else { live(&args).await };
+    let mut report = match report {
+        Ok(report) => report,
         Err(code) => return code,
     };
-    let timeout = args.selection.timeout();
-    let listings = futures::future::join_all(clusters.iter().map(|entry| list_tenants(entry, timeout))).await;
-    let mut report = Report { tenants: Vec::new(), errors: Default::default() };
-    for (context, listing) in listings {
-        match listing {
-            Ok(tenants) => report.tenants.extend(tenants),
-            Err(error) => {
-                report.errors.insert(context, error);
-            }
-        }
-    }
     let needle = args.search.as_deref().map(str::to_lowercase);
     report.tenants.retain(|t| {
         args.health.is_none_or(|h| t.health == h) && needle.as_deref().is_none_or(|needle| matches(t, needle))
@@ -64,12 +59,57 @@ pub async fn run(args: Args) -> ExitCode {
     if report.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }
 
-async fn list_tenants(entry: &ContextEntry, timeout: Duration) -> (String, Result<Vec<TenantSummary>, UiError>) {
-    let outcome = ClusterInventory::start_synced(entry, timeout)
-        .await
-        .map(|inventory| inventory.summaries())
-        .map_err(|err| tenantry_core::error::inventory_error_for_ui(&err));
-    (entry.name.clone(), outcome)
+async fn live(args: &Args) -> Result<Report, ExitCode> {
+    let clusters = args.selection.contexts()?;
+    let names: Vec<String> = clusters.iter().map(|c| c.name.clone()).collect();
+    let fleet = Fleet::start(clusters, Some(&tenantry_core::paths::cache_file()), Settings::default()).await;
+    fleet.settled(args.selection.timeout()).await;
+    let mut errors = BTreeMap::new();
+    for status in fleet.clusters().into_iter().filter(|c| names.contains(&c.context)) {
+        if status.state != ConnectionState::Live {
+            let error = status.last_error.clone().unwrap_or_else(|| UiError {
+                kind: ErrorKind::Unreachable,
+                message: format!(
+                    "The cluster did not list its tenants within {} s.",
+                    args.selection.timeout().as_secs()
+                ),
+                detail: String::new(),
+            });
+            errors.insert(status.context, error);
+        }
+    }
+    if let Some(notice) = fleet.notice() {
+        eprintln!("note: {}", notice.message);
+    }
+    let tenants = fleet.tenants().into_iter().filter(|t| names.contains(&t.cluster)).collect();
+    fleet.shutdown().await;
+    Ok(Report { tenants, errors })
+}
+
+async fn offline(args: &Args) -> Result<Report, ExitCode> {
+    let path = tenantry_core::paths::cache_file();
+    if !path.exists() {
+        eprintln!(
+            "error: there is no cache yet at {}; run `tenantry tenants` once with the clusters reachable",
+            path.display()
+        );
+        return Err(ExitCode::from(2));
+    }
+    let opened = Cache::open(&path).await.map_err(|err| {
+        eprintln!("error: the cache cannot be read: {}", tenantry_core::error::chain(&err));
+        ExitCode::from(2)
+    })?;
+    if let Some(notice) = opened.notice {
+        eprintln!("note: {}", notice.message);
+    }
+    let tenants = opened.cache.tenants().await.map_err(|err| {
+        eprintln!("error: the cache cannot be read: {}", tenantry_core::error::chain(&err));
+        ExitCode::from(2)
+    })?;
+    opened.cache.close().await;
+    let wanted = args.selection.cluster();
+    let tenants = tenants.into_iter().filter(|t| wanted.is_none_or(|c| t.cluster == c)).collect();
+    Ok(Report { tenants, errors: BTreeMap::new() })
 }
 
 fn matches(tenant: &TenantSummary, needle: &str) -> bool {
@@ -80,19 +120,19 @@ fn matches(tenant: &TenantSummary, needle: &str) -> bool {
 }
 
 fn print_table(report: &Report) {
-    let rows: Vec<[String; 8]> = report
+    let rows: Vec<[String; 9]> = report
         .tenants
         .iter()
         .map(|t| {
-            let health = serde_json::to_value(t.health).ok().and_then(|v| v.as_str().map(str::to_owned));
             [
                 t.cluster.clone(),
                 t.id.clone(),
                 t.customer.clone(),
                 t.domains.first().cloned().unwrap_or_else(|| "-".into()),
                 t.version.clone(),
-                health.unwrap_or_default(),
+                crate::output::health(t.health),
                 format!("{}/{}", t.ready, t.desired),
+                crate::output::freshness(&t.freshness),
                 t.reason.clone(),
             ]
         })
@@ -101,7 +141,7 @@ fn print_table(report: &Report) {
         println!("No tenants match.");
     } else {
         crate::output::table(
-            ["CLUSTER", "TENANT", "CUSTOMER", "DOMAIN", "VERSION", "HEALTH", "READY", "REASON"],
+            ["CLUSTER", "TENANT", "CUSTOMER", "DOMAIN", "VERSION", "HEALTH", "READY", "SEEN", "REASON"],
             &rows,
         );
     }

@@ -1,66 +1,78 @@
-//! `tenantry watch`: tenant changes across clusters, printed as they happen.
+//! `tenantry watch`: every tenant, then each change and each cluster's connection change as it
+//! happens.
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use futures::StreamExt as _;
-use tenantry_core::inventory;
-use tenantry_model::{FleetEvent, TenantChanges};
+use tenantry_core::fleet::{Fleet, Settings};
+use tenantry_model::{ClusterStatus, FleetEvent, TenantSummary};
 
 use crate::selection::Selection;
-
-/// How long a change waits for more before its batch is printed.
-const BATCH: Duration = Duration::from_millis(200);
 
 /// Options of `tenantry watch`.
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
     selection: Selection,
-    /// Print each batch as one JSON line (`{"upserted": […], "removed": [[cluster, id], …]}`).
+    /// Print each event as one JSON line (`{"event": "snapshot" | "changes" | "cluster", …}`).
     #[arg(long)]
     json: bool,
 }
 
-/// Prints every tenant once, then each change, until interrupted. Exit code 2 when there is no
-/// kubeconfig or no such cluster; clusters that cannot be watched are reported on stderr.
+/// Prints every known tenant (cached until its cluster syncs), then each change, until
+/// interrupted. Exit code 2 when there is no kubeconfig or no such cluster.
 pub async fn run(args: Args) -> ExitCode {
     let clusters = match args.selection.contexts() {
         Ok(clusters) => clusters,
         Err(code) => return code,
     };
-    let mut events = inventory::fleet_events(clusters, args.selection.timeout(), BATCH).boxed();
+    let fleet = Fleet::start(clusters, Some(&tenantry_core::paths::cache_file()), Settings::default()).await;
+    let mut events = std::pin::pin!(fleet.subscribe());
     loop {
         tokio::select! {
             event = events.next() => match event {
-                Some(FleetEvent::Changes(batch)) => print_batch(&batch, args.json),
-                Some(FleetEvent::ClusterFailed { context, error }) => eprintln!("{context}: {}\n  {}", error.message, error.detail),
-                Some(FleetEvent::Watching { contexts }) => eprintln!("watching {}", contexts.join(", ")),
-                None => return ExitCode::SUCCESS,
+                Some(event) if args.json => crate::output::json(&event, false),
+                Some(FleetEvent::Snapshot { clusters, tenants, notice }) => {
+                    if let Some(notice) = notice {
+                        eprintln!("note: {}", notice.message);
+                    }
+                    clusters.iter().for_each(print_cluster);
+                    tenants.iter().for_each(print_tenant);
+                }
+                Some(FleetEvent::Changes(batch)) => {
+                    batch.upserted.iter().for_each(print_tenant);
+                    for (cluster, id) in &batch.removed {
+                        println!("{cluster}/{id}  removed");
+                    }
+                }
+                Some(FleetEvent::Cluster(status)) => print_cluster(&status),
+                None => break,
             },
-            _ = tokio::signal::ctrl_c() => return ExitCode::SUCCESS,
+            _ = tokio::signal::ctrl_c() => break,
         }
     }
+    fleet.shutdown().await;
+    ExitCode::SUCCESS
 }
 
-fn print_batch(batch: &TenantChanges, json: bool) {
-    if json {
-        crate::output::json(batch, false);
-        return;
-    }
-    for tenant in &batch.upserted {
-        let health = serde_json::to_value(tenant.health).ok().and_then(|v| v.as_str().map(str::to_owned));
-        println!(
-            "{}/{}  {}  {}/{}  {}",
-            tenant.cluster,
-            tenant.id,
-            health.unwrap_or_default(),
-            tenant.ready,
-            tenant.desired,
-            tenant.reason
-        );
-    }
-    for (cluster, id) in &batch.removed {
-        println!("{cluster}/{id}  removed");
-    }
+fn print_tenant(tenant: &TenantSummary) {
+    println!(
+        "{}/{}  {}  {}/{}  {}  [{}]",
+        tenant.cluster,
+        tenant.id,
+        crate::output::health(tenant.health),
+        tenant.ready,
+        tenant.desired,
+        tenant.reason,
+        crate::output::freshness(&tenant.freshness)
+    );
+}
+
+fn print_cluster(status: &ClusterStatus) {
+    let state = serde_json::to_value(status.state).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    let error = match (&status.last_error, status.state) {
+        (Some(error), state) if state != tenantry_model::ConnectionState::Live => format!(": {}", error.message),
+        _ => String::new(),
+    };
+    eprintln!("{} is {state}{error}", status.context);
 }

@@ -112,6 +112,15 @@ async fn tenants_command_filters_the_live_inventory(fleet: &Fleet, data_dir: &Pa
     }
     let searched = tenantry_command(&kubeconfig, data_dir, "tenants", &["--json", &seeded[2].domain.to_uppercase()]);
     assert_eq!(ids(&searched), vec![seeded[2].id.clone()], "search ignores case and matches domains");
+    let live_ids = ids(&tenantry_command(&kubeconfig, data_dir, "tenants", &["--json"]));
+    let offline = tenantry_command(&kubeconfig, data_dir, "tenants", &["--json", "--offline"]);
+    assert_eq!(offline.status.code(), Some(0), "{}", String::from_utf8_lossy(&offline.stderr));
+    assert_eq!(ids(&offline), live_ids, "the cache holds what was seen live");
+    let report: Value = serde_json::from_slice(&offline.stdout).expect("stdout is JSON");
+    let cached = report["tenants"].as_array().cloned().unwrap_or_default();
+    assert!(cached.iter().all(|t| t["freshness"]["state"] == "cached" && t["freshness"]["as_of"].is_string()));
+    let table = tenantry_command(&kubeconfig, data_dir, "tenants", &["--offline"]);
+    assert!(String::from_utf8_lossy(&table.stdout).contains("cached, "), "the table shows each row's age");
     let unknown = tenantry_command(&kubeconfig, data_dir, "tenants", &["--cluster", "nope"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no usable cluster named nope"));

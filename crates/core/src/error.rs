@@ -86,17 +86,31 @@ pub fn inventory_error_for_ui(err: &InventoryError) -> UiError {
     }
 }
 
-fn request_error_for_ui(request: &kube::Error, err: &ProbeError) -> UiError {
+/// A watch that failed (it retries on its own).
+pub fn watch_error_for_ui(err: &kube::runtime::watcher::Error) -> UiError {
+    use kube::runtime::watcher::Error;
+    match err {
+        Error::InitialListFailed(request) | Error::WatchStartFailed(request) | Error::WatchFailed(request) => {
+            request_error_for_ui(request, err)
+        }
+        Error::WatchError(status) => status_for_ui(status.code, err),
+        Error::NoResourceVersion => ui(ErrorKind::Api, "The cluster sent a list Tenantry cannot follow.", err),
+    }
+}
+
+fn status_for_ui(code: u16, err: &(dyn StdError + 'static)) -> UiError {
+    match code {
+        401 => {
+            ui(ErrorKind::Unauthorized, "The cluster rejected this context's credentials; they may have expired.", err)
+        }
+        403 => ui(ErrorKind::Forbidden, "This identity is not allowed to do that on this cluster.", err),
+        code => ui(ErrorKind::Api, format!("The cluster answered with an error (HTTP {code})."), err),
+    }
+}
+
+fn request_error_for_ui(request: &kube::Error, err: &(dyn StdError + 'static)) -> UiError {
     if let kube::Error::Api(status) = request {
-        return match status.code {
-            401 => ui(
-                ErrorKind::Unauthorized,
-                "The cluster rejected this context's credentials; they may have expired.",
-                err,
-            ),
-            403 => ui(ErrorKind::Forbidden, "This identity is not allowed to do that on this cluster.", err),
-            code => ui(ErrorKind::Api, format!("The cluster answered with an error (HTTP {code})."), err),
-        };
+        return status_for_ui(status.code, err);
     }
     if matches!(request, kube::Error::Auth(_)) {
         return ui(ErrorKind::Unauthorized, "The credentials of this context could not be obtained.", err);

@@ -1,11 +1,14 @@
 //! Tenantry's core: everything that is not UI. Loads the kubeconfig the way kubectl does,
-//! lists and probes its clusters, watches their tenants, and sets up logging.
+//! lists and probes its clusters, watches their tenants, caches them in SQLite, and sets up
+//! logging.
 //!
 //! **Invariant:** no tauri here; the desktop shell and the CLI are thin layers over this crate,
 //! and everything the UI receives is a `tenantry_model` type.
 
+pub mod cache;
 pub mod cluster;
 pub mod error;
+pub mod fleet;
 pub mod inventory;
 pub mod kubeconfig;
 pub mod logging;

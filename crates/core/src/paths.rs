@@ -20,3 +20,8 @@ pub fn data_dir() -> PathBuf {
 pub fn log_dir() -> PathBuf {
     data_dir().join("logs")
 }
+
+/// The cache file.
+pub fn cache_file() -> PathBuf {
+    data_dir().join(crate::cache::FILE_NAME)
+}

@@ -18,6 +18,8 @@ pub enum ErrorKind {
     Tls,
     /// The cluster answered with something unexpected.
     Api,
+    /// The local cache could not be used as it was (it is rebuilt or skipped).
+    Cache,
     /// A fault in Tenantry itself.
     Internal,
 }

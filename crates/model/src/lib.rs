@@ -2,12 +2,16 @@
 //!
 //! **Invariant:** no I/O and no dependency but serde, so this crate builds for `wasm32`.
 
+mod age;
 mod cluster;
+mod detail;
 mod error;
+mod fleet;
 mod tenant;
 
+pub use age::format_age;
 pub use cluster::{ClusterEvent, ClusterRow, KubeconfigSummary, Probe};
+pub use detail::{HealthTransition, PodSummary, TenantDetail, WarningEvent};
 pub use error::{ErrorKind, UiError};
-pub use tenant::{
-    BackupPolicy, FleetEvent, Health, PodSummary, TenantChanges, TenantDetail, TenantSpec, TenantSummary,
-};
+pub use fleet::{ClusterStatus, ConnectionState, FleetEvent, TenantChanges};
+pub use tenant::{BackupPolicy, BackupResult, BackupRun, Freshness, Health, TenantSpec, TenantSummary};

@@ -91,68 +91,71 @@ pub struct TenantSummary {
     pub revision: u64,
     /// When the namespace was created (RFC 3339).
     pub created: Option<String>,
+    /// The newest backup run, if any.
+    pub last_backup: Option<BackupRun>,
+    /// When Tenantry last changed the tenant's spec (RFC 3339).
+    pub last_change: Option<String>,
+    /// Warning events in the tenant's namespace.
+    pub warnings: u32,
+    /// Whether this row is live from its cluster or remembered from the cache.
+    pub freshness: Freshness,
 }
 
-/// One batch of changes to one cluster's tenants, sent as they happen.
+/// Where a row comes from: the cluster right now, or the local cache.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct TenantChanges {
-    /// The cluster (context) the batch is about; its first batch lists every tenant.
-    pub cluster: String,
-    /// Tenants that appeared or changed, in full.
-    pub upserted: Vec<TenantSummary>,
-    /// Tenants that disappeared, as `(cluster, id)`.
-    pub removed: Vec<(String, String)>,
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Freshness {
+    /// Kept current by a live watch.
+    #[default]
+    Live,
+    /// Read from the cache at start, before its cluster answered.
+    Cached {
+        /// When the row was last seen live (RFC 3339).
+        as_of: String,
+    },
+    /// Its cluster stopped answering; the row shows the last thing seen.
+    Stale {
+        /// When the row was last seen live (RFC 3339).
+        last_seen: String,
+    },
 }
 
-impl TenantChanges {
-    /// Whether the batch changes nothing.
-    pub fn is_empty(&self) -> bool {
-        self.upserted.is_empty() && self.removed.is_empty()
+impl Freshness {
+    /// Whether the row is live.
+    pub fn is_live(&self) -> bool {
+        matches!(self, Self::Live)
+    }
+
+    /// When the row was last seen live, unless it is live now.
+    pub fn seen_at(&self) -> Option<&str> {
+        match self {
+            Self::Live => None,
+            Self::Cached { as_of: at } | Self::Stale { last_seen: at } => Some(at),
+        }
     }
 }
 
-/// One message on the tenant stream from the backend to the UI.
+/// One backup: a Job labelled `tenantry.io/backup=<id>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
-pub enum FleetEvent {
-    /// The clusters that will be watched (sent first); each is connecting until it reports.
-    Watching {
-        /// Their contexts.
-        contexts: Vec<String>,
-    },
-    /// A batch of tenant changes from one cluster (its first batch lists every tenant).
-    Changes(TenantChanges),
-    /// A cluster whose tenants cannot be watched, and why.
-    ClusterFailed {
-        /// The context of the cluster.
-        context: String,
-        /// Why.
-        error: crate::UiError,
-    },
+pub struct BackupRun {
+    /// Backup id (the label value).
+    pub id: String,
+    /// When the Job started (RFC 3339).
+    pub started: Option<String>,
+    /// When it finished (RFC 3339).
+    pub finished: Option<String>,
+    /// How it went.
+    pub result: BackupResult,
 }
 
-/// One pod of a tenant, as the detail view lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PodSummary {
-    /// Pod name.
-    pub name: String,
-    /// Phase: Pending, Running, Succeeded, Failed, Unknown.
-    pub phase: String,
-    /// Ready condition is true.
-    pub ready: bool,
-    /// Container restarts.
-    pub restarts: i32,
-    /// Node it runs on, once scheduled.
-    pub node: Option<String>,
-    /// When it was created (RFC 3339).
-    pub created: Option<String>,
-}
-
-/// One tenant in detail: its summary and its pods.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TenantDetail {
-    /// The summary, as in the fleet.
-    pub tenant: TenantSummary,
-    /// Its pods, by name.
-    pub pods: Vec<PodSummary>,
+/// The outcome of a backup Job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackupResult {
+    /// Still running.
+    Running,
+    /// Completed.
+    Succeeded,
+    /// Failed.
+    Failed,
 }

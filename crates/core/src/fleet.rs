@@ -1,0 +1,450 @@
+//! The fleet: every watched cluster's inventory and connection merged into one set of tenant
+//! rows, served from the cache at once and then live as each cluster syncs; published to any
+//! number of subscribers as a snapshot followed by batched diffs, and written behind to the
+//! cache.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use futures::StreamExt as _;
+use tenantry_model::{
+    ClusterStatus, ConnectionState, ErrorKind, FleetEvent, Freshness, TenantChanges, TenantDetail, TenantSummary,
+    UiError,
+};
+use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
+
+use crate::cache::{Cache, CacheWriter, SeenTenant, Write};
+use crate::inventory::{ClusterInventory, now};
+use crate::kubeconfig::ContextEntry;
+
+/// Batches kept for a subscriber that falls behind (it then gets a fresh snapshot).
+const BACKLOG: usize = 256;
+/// Health changes shown in a tenant's detail.
+const HISTORY_SHOWN: u32 = 100;
+
+/// How the fleet batches and remembers.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// How long a change waits for more before its batch is published.
+    pub batch: Duration,
+    /// How often a live cluster's "last live" time is written to the cache.
+    pub heartbeat: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { batch: Duration::from_millis(150), heartbeat: Duration::from_secs(30) }
+    }
+}
+
+/// The watched fleet; dropping it stops every watch.
+pub struct Fleet {
+    shared: Arc<Shared>,
+    drivers: Vec<JoinHandle<()>>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    events: broadcast::Sender<FleetEvent>,
+    inventories: Mutex<HashMap<String, Arc<ClusterInventory>>>,
+    cache: Option<Cache>,
+    writer: Mutex<Option<CacheWriter>>,
+}
+
+#[derive(Default)]
+struct State {
+    clusters: BTreeMap<String, ClusterStatus>,
+    tenants: BTreeMap<(String, String), TenantSummary>,
+    notice: Option<UiError>,
+}
+
+impl Fleet {
+    /// Serves the cache at `cache_path` (if given; a damaged one is rebuilt, an unusable one
+    /// skipped, both with a notice), then starts watching `entries`, each cluster on its own.
+    pub async fn start(entries: Vec<ContextEntry>, cache_path: Option<&Path>, settings: Settings) -> Self {
+        let (cache, notice) = match cache_path {
+            Some(path) => open_cache(path).await,
+            None => (None, None),
+        };
+        let mut state = State { notice, ..State::default() };
+        if let Some(cache) = &cache {
+            load_cached(cache, &entries, &mut state).await;
+        }
+        for entry in &entries {
+            let cached = state.clusters.remove(&entry.name);
+            state.clusters.insert(
+                entry.name.clone(),
+                ClusterStatus {
+                    context: entry.name.clone(),
+                    state: ConnectionState::Connecting,
+                    last_error: None,
+                    last_live: cached.and_then(|c| c.last_live),
+                    notes: Vec::new(),
+                },
+            );
+        }
+        let shared = Arc::new(Shared {
+            state: Mutex::new(state),
+            events: broadcast::channel(BACKLOG).0,
+            inventories: Mutex::new(HashMap::new()),
+            writer: Mutex::new(cache.as_ref().map(Cache::writer)),
+            cache,
+        });
+        let drivers =
+            entries.into_iter().map(|entry| tokio::spawn(drive(entry, Arc::clone(&shared), settings))).collect();
+        Self { shared, drivers }
+    }
+
+    /// Everything known now, then every change as it is published. A subscriber that falls
+    /// far behind gets a fresh snapshot instead of the batches it missed.
+    pub fn subscribe(&self) -> impl futures::Stream<Item = FleetEvent> + Send + 'static {
+        let (first, receiver) = {
+            let state = lock(&self.shared.state);
+            (snapshot(&state), self.shared.events.subscribe())
+        };
+        let shared = Arc::clone(&self.shared);
+        let rest = futures::stream::unfold((receiver, shared), |(mut receiver, shared)| async move {
+            match receiver.recv().await {
+                Ok(event) => Some((event, (receiver, shared))),
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    let (event, fresh) = {
+                        let state = lock(&shared.state);
+                        (snapshot(&state), shared.events.subscribe())
+                    };
+                    Some((event, (fresh, shared)))
+                }
+                Err(broadcast::error::RecvError::Closed) => None,
+            }
+        });
+        futures::stream::once(async move { first }).chain(rest)
+    }
+
+    /// Every tenant row now (cached, stale or live), by cluster and id.
+    pub fn tenants(&self) -> Vec<TenantSummary> {
+        lock(&self.shared.state).tenants.values().cloned().collect()
+    }
+
+    /// Every cluster's status now, by context.
+    pub fn clusters(&self) -> Vec<ClusterStatus> {
+        lock(&self.shared.state).clusters.values().cloned().collect()
+    }
+
+    /// What the user should know about the cache, if anything.
+    pub fn notice(&self) -> Option<UiError> {
+        lock(&self.shared.state).notice.clone()
+    }
+
+    /// Waits until no watched cluster is still connecting for the first time, or `timeout`.
+    pub async fn settled(&self, timeout: Duration) {
+        let mut events = std::pin::pin!(self.subscribe());
+        let wait = async {
+            loop {
+                let connecting =
+                    lock(&self.shared.state).clusters.values().any(|c| c.state == ConnectionState::Connecting);
+                if !connecting || events.next().await.is_none() {
+                    return;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(timeout, wait).await;
+    }
+
+    /// Tenant `cluster`/`id` in detail: live pods, events and backups while its cluster is
+    /// watched, its row as the fleet shows it (possibly stale or cached), and its health history
+    /// from the cache. `None` when the fleet does not know the tenant.
+    pub async fn detail(&self, cluster: &str, id: &str) -> Option<TenantDetail> {
+        let row = lock(&self.shared.state).tenants.get(&(cluster.to_owned(), id.to_owned())).cloned()?;
+        let inventory = lock(&self.shared.inventories).get(cluster).cloned();
+        let mut detail = inventory.and_then(|inventory| inventory.detail(id)).unwrap_or_else(|| TenantDetail {
+            tenant: row.clone(),
+            pods: Vec::new(),
+            events: Vec::new(),
+            backups: Vec::new(),
+            backup_schedule: None,
+            ingress_hosts: Vec::new(),
+            autoscaling: None,
+            history: Vec::new(),
+        });
+        detail.tenant.freshness = row.freshness;
+        if let Some(cache) = &self.shared.cache {
+            match cache.history(cluster, id, HISTORY_SHOWN).await {
+                Ok(history) => detail.history = history,
+                Err(err) => tracing::warn!(error = %crate::error::chain(&err), "health history unavailable"),
+            }
+        }
+        Some(detail)
+    }
+
+    /// Stops the watches and writes everything queued to the cache.
+    pub async fn shutdown(self) {
+        for driver in &self.drivers {
+            driver.abort();
+        }
+        let writer = lock(&self.shared.writer).take();
+        if let Some(writer) = writer {
+            writer.finish().await;
+        }
+        if let Some(cache) = &self.shared.cache {
+            cache.close().await;
+        }
+    }
+}
+
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        for driver in &self.drivers {
+            driver.abort();
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn snapshot(state: &State) -> FleetEvent {
+    FleetEvent::Snapshot {
+        clusters: state.clusters.values().cloned().collect(),
+        tenants: state.tenants.values().cloned().collect(),
+        notice: state.notice.clone(),
+    }
+}
+
+async fn open_cache(path: &Path) -> (Option<Cache>, Option<UiError>) {
+    match Cache::open(path).await {
+        Ok(opened) => (Some(opened.cache), opened.notice),
+        Err(err) => {
+            tracing::warn!(error = %crate::error::chain(&err), "working without the cache");
+            let notice = UiError {
+                kind: ErrorKind::Cache,
+                message: "The local cache cannot be used, so nothing is remembered for offline review this time."
+                    .into(),
+                detail: crate::error::chain(&err),
+            };
+            (None, Some(notice))
+        }
+    }
+}
+
+/// Fills `state` with the cached tenants and cluster statuses. Clusters that are cached but no
+/// longer in the kubeconfig keep their rows, with a note saying they are not watched.
+async fn load_cached(cache: &Cache, entries: &[ContextEntry], state: &mut State) {
+    let (tenants, clusters) = match (cache.tenants().await, cache.clusters().await) {
+        (Ok(tenants), Ok(clusters)) => (tenants, clusters),
+        (Err(err), _) | (_, Err(err)) => {
+            tracing::warn!(error = %crate::error::chain(&err), "the cache cannot be read; starting empty");
+            return;
+        }
+    };
+    for mut status in clusters {
+        if !entries.iter().any(|e| e.name == status.context) {
+            status.state = ConnectionState::Unreachable;
+            status.last_error = Some(UiError {
+                kind: ErrorKind::BadKubeconfig,
+                message: "This cluster is not in the kubeconfig; its tenants are shown as last cached.".into(),
+                detail: String::new(),
+            });
+        }
+        state.clusters.insert(status.context.clone(), status);
+    }
+    for tenant in tenants {
+        state.tenants.insert((tenant.cluster.clone(), tenant.id.clone()), tenant);
+    }
+}
+
+impl Shared {
+    /// Applies `event` to the state and sends it to every subscriber, in one step so that a
+    /// new subscriber's snapshot and its first event never overlap or leave a gap.
+    fn publish(&self, event: FleetEvent) {
+        let mut state = lock(&self.state);
+        match &event {
+            FleetEvent::Changes(changes) => {
+                for tenant in &changes.upserted {
+                    state.tenants.insert((tenant.cluster.clone(), tenant.id.clone()), tenant.clone());
+                }
+                for key in &changes.removed {
+                    state.tenants.remove(key);
+                }
+            }
+            FleetEvent::Cluster(status) => {
+                state.clusters.insert(status.context.clone(), status.clone());
+            }
+            FleetEvent::Snapshot { .. } => {}
+        }
+        let _ = self.events.send(event);
+    }
+
+    fn cache_write(&self, write: Write) {
+        if let Some(writer) = lock(&self.writer).as_ref() {
+            writer.send(write);
+        }
+    }
+
+    fn rows_of(&self, cluster: &str) -> HashMap<String, TenantSummary> {
+        let state = lock(&self.state);
+        state.tenants.values().filter(|t| t.cluster == cluster).map(|t| (t.id.clone(), t.clone())).collect()
+    }
+}
+
+/// Watches one cluster for as long as the fleet lives: publishes its connection changes and,
+/// after each burst of watch events, the rows that changed (live while it is live, stale with
+/// the time last seen once it was live and is no longer; cached rows stay until it first syncs).
+async fn drive(entry: ContextEntry, shared: Arc<Shared>, settings: Settings) {
+    let context = entry.name.clone();
+    let inventory = match ClusterInventory::start(&entry).await {
+        Ok(inventory) => Arc::new(inventory),
+        Err(err) => {
+            tracing::warn!(context = %context, error = %crate::error::chain(&err), "tenants cannot be watched");
+            let mut status = lock(&shared.state).clusters.get(&context).cloned().unwrap_or_else(|| ClusterStatus {
+                context: context.clone(),
+                state: ConnectionState::Unreachable,
+                last_error: None,
+                last_live: None,
+                notes: Vec::new(),
+            });
+            status.state = ConnectionState::Unreachable;
+            status.last_error = Some(crate::error::inventory_error_for_ui(&err));
+            shared.publish(FleetEvent::Cluster(status));
+            return;
+        }
+    };
+    lock(&shared.inventories).insert(context.clone(), Arc::clone(&inventory));
+    let mut sent = shared.rows_of(&context);
+    let mut published = lock(&shared.state).clusters.get(&context).cloned();
+    let mut was_live = false;
+    let mut heartbeat = tokio::time::interval(settings.heartbeat);
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let beat = tokio::select! {
+            () = inventory.changed() => {
+                tokio::time::sleep(settings.batch).await;
+                false
+            }
+            _ = heartbeat.tick() => true,
+        };
+        let mut status = inventory.status();
+        if status.last_live.is_none() {
+            status.last_live = published.as_ref().and_then(|p| p.last_live.clone());
+        }
+        let at = now();
+        let rows = match (&status.state, &status.last_live) {
+            (ConnectionState::Live, _) => {
+                was_live = true;
+                Some(inventory.summaries())
+            }
+            (_, Some(last_seen)) if was_live => Some(stale(inventory.summaries(), last_seen)),
+            _ => None,
+        };
+        // Rows before the status, so that whoever sees a cluster live already has its rows.
+        let changes = rows.map(|rows| diff(&context, &mut sent, rows)).filter(|changes| !changes.is_empty());
+        if let Some(changes) = changes {
+            if status.state == ConnectionState::Live {
+                let seen = changes
+                    .upserted
+                    .iter()
+                    .map(|summary| SeenTenant { summary: summary.clone(), spec: inventory.spec_text(&summary.id) })
+                    .collect();
+                let removed = changes.removed.iter().map(|(_, id)| id.clone()).collect();
+                shared.cache_write(Write::Tenants { cluster: context.clone(), seen, removed, at: at.clone() });
+            }
+            shared.publish(FleetEvent::Changes(changes));
+        }
+        if published.as_ref() != Some(&status) {
+            shared.publish(FleetEvent::Cluster(status.clone()));
+            shared.cache_write(Write::Cluster { status: status.clone(), at });
+            published = Some(status);
+        } else if beat && status.state == ConnectionState::Live {
+            shared.cache_write(Write::Cluster { status, at });
+        }
+    }
+}
+
+/// `rows` marked stale, last seen at `last_seen`.
+fn stale(mut rows: Vec<TenantSummary>, last_seen: &str) -> Vec<TenantSummary> {
+    for row in &mut rows {
+        row.freshness = Freshness::Stale { last_seen: last_seen.to_owned() };
+    }
+    rows
+}
+
+/// What changed between `sent` and `now`; `sent` becomes `now`.
+fn diff(cluster: &str, sent: &mut HashMap<String, TenantSummary>, now: Vec<TenantSummary>) -> TenantChanges {
+    let mut changes = TenantChanges { cluster: cluster.to_owned(), ..Default::default() };
+    let now: HashMap<String, TenantSummary> = now.into_iter().map(|s| (s.id.clone(), s)).collect();
+    for (id, summary) in &now {
+        if sent.get(id) != Some(summary) {
+            changes.upserted.push(summary.clone());
+        }
+    }
+    for (id, summary) in sent.iter() {
+        if !now.contains_key(id) {
+            changes.removed.push((summary.cluster.clone(), id.clone()));
+        }
+    }
+    changes.upserted.sort_by(|a, b| a.id.cmp(&b.id));
+    changes.removed.sort();
+    *sent = now;
+    changes
+}
+
+#[cfg(test)]
+mod tests {
+    use tenantry_model::Health;
+
+    use super::*;
+
+    fn summary(id: &str, health: Health) -> TenantSummary {
+        TenantSummary {
+            id: id.into(),
+            cluster: "c".into(),
+            display_name: String::new(),
+            customer: String::new(),
+            domains: Vec::new(),
+            blueprint: String::new(),
+            version: String::new(),
+            plan: String::new(),
+            health,
+            reason: String::new(),
+            ready: 0,
+            desired: 0,
+            restarts: 0,
+            revision: 1,
+            created: None,
+            last_backup: None,
+            last_change: None,
+            warnings: 0,
+            freshness: Freshness::Live,
+        }
+    }
+
+    #[test]
+    fn diff_sends_only_what_changed_and_what_left() {
+        let mut sent = HashMap::new();
+        let first = diff("c", &mut sent, vec![summary("a", Health::Healthy), summary("b", Health::Healthy)]);
+        assert_eq!(first.upserted.len(), 2);
+        let second = diff(
+            "c",
+            &mut sent,
+            vec![summary("a", Health::Healthy), summary("b", Health::Down), summary("c", Health::Unknown)],
+        );
+        let ids: Vec<&str> = second.upserted.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, vec!["b", "c"]);
+        assert!(second.removed.is_empty());
+        let third = diff("c", &mut sent, vec![summary("b", Health::Down)]);
+        assert!(third.upserted.is_empty());
+        assert_eq!(third.removed, vec![("c".to_owned(), "a".to_owned()), ("c".to_owned(), "c".to_owned())]);
+        assert!(diff("c", &mut sent, vec![summary("b", Health::Down)]).is_empty());
+    }
+
+    #[test]
+    fn rows_turn_stale_with_the_time_last_seen() {
+        let rows = stale(vec![summary("a", Health::Healthy)], "2026-11-21T10:00:00Z");
+        assert_eq!(rows[0].freshness, Freshness::Stale { last_seen: "2026-11-21T10:00:00Z".into() });
+        let mut sent = HashMap::new();
+        diff("c", &mut sent, vec![summary("a", Health::Healthy)]);
+        assert_eq!(diff("c", &mut sent, rows).upserted.len(), 1, "going stale is a change the UI must see");
+    }
+}

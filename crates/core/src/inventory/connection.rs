@@ -1,0 +1,221 @@
+//! How the watches of one cluster are doing, kind by kind, and the cluster's connection state
+//! derived from them (live, reconnecting, unreachable, unauthorized) with the last error.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use tenantry_model::{ClusterStatus, ConnectionState, ErrorKind, UiError};
+
+/// Where one watch stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum WatchState {
+    /// No complete listing yet.
+    Listing,
+    /// Listed completely and watching.
+    Current,
+    /// The last attempt failed; the watch retries with backoff.
+    Failing(UiError),
+}
+
+/// One watched kind: whether the tenant list cannot work without it, and where it stands.
+#[derive(Debug)]
+struct Watched {
+    essential: bool,
+    what: &'static str,
+    state: WatchState,
+}
+
+/// The connection of one cluster, updated by its watch tasks.
+#[derive(Debug)]
+pub struct Connection {
+    context: String,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    watches: BTreeMap<&'static str, Watched>,
+    was_live: bool,
+    last_live: Option<String>,
+    last_error: Option<UiError>,
+}
+
+impl Connection {
+    /// A cluster whose watches have not reported yet.
+    pub fn new(context: &str) -> Self {
+        Self { context: context.to_owned(), inner: Mutex::new(Inner::default()) }
+    }
+
+    /// The context of the cluster.
+    pub fn context(&self) -> &str {
+        &self.context
+    }
+
+    /// Registers a watch of `kind` (`what` names it for people, e.g. "Warning events");
+    /// essential kinds decide whether the cluster is live.
+    pub fn register(&self, kind: &'static str, what: &'static str, essential: bool) {
+        self.lock().watches.insert(kind, Watched { essential, what, state: WatchState::Listing });
+    }
+
+    /// The watch of `kind` has listed completely.
+    pub fn listed(&self, kind: &'static str) {
+        let mut inner = self.lock();
+        if let Some(watched) = inner.watches.get_mut(kind) {
+            watched.state = WatchState::Current;
+        }
+        if inner.essentials_current() {
+            inner.was_live = true;
+            inner.last_live = Some(now());
+        }
+    }
+
+    /// The watch of `kind` failed with `error`.
+    pub fn failed(&self, kind: &'static str, error: UiError) {
+        let mut inner = self.lock();
+        let essential = inner.watches.get(kind).is_some_and(|w| w.essential);
+        if inner.essentials_current() && essential {
+            inner.last_live = Some(now());
+        }
+        if essential {
+            inner.last_error = Some(error.clone());
+        }
+        if let Some(watched) = inner.watches.get_mut(kind) {
+            watched.state = WatchState::Failing(error);
+        }
+    }
+
+    /// Whether every essential watch is current.
+    pub fn is_live(&self) -> bool {
+        self.lock().essentials_current()
+    }
+
+    /// The cluster's status now.
+    pub fn status(&self) -> ClusterStatus {
+        let inner = self.lock();
+        let essential_errors: Vec<&UiError> = inner
+            .watches
+            .values()
+            .filter(|w| w.essential)
+            .filter_map(|w| match &w.state {
+                WatchState::Failing(error) => Some(error),
+                _ => None,
+            })
+            .collect();
+        let state = if inner.essentials_current() {
+            ConnectionState::Live
+        } else if essential_errors.iter().any(|e| matches!(e.kind, ErrorKind::Unauthorized | ErrorKind::Forbidden)) {
+            ConnectionState::Unauthorized
+        } else if essential_errors.is_empty() {
+            if inner.was_live { ConnectionState::Reconnecting } else { ConnectionState::Connecting }
+        } else if inner.was_live {
+            ConnectionState::Reconnecting
+        } else {
+            ConnectionState::Unreachable
+        };
+        let notes = inner
+            .watches
+            .values()
+            .filter(|w| !w.essential)
+            .filter_map(|w| match &w.state {
+                WatchState::Failing(error) if error.kind == ErrorKind::Forbidden => {
+                    Some(format!("{} are hidden: this identity may not list them.", w.what))
+                }
+                _ => None,
+            })
+            .collect();
+        ClusterStatus {
+            context: self.context.clone(),
+            state,
+            last_error: inner.last_error.clone(),
+            last_live: inner.last_live.clone(),
+            notes,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Inner {
+    fn essentials_current(&self) -> bool {
+        let mut essentials = self.watches.values().filter(|w| w.essential).peekable();
+        essentials.peek().is_some() && essentials.all(|w| w.state == WatchState::Current)
+    }
+}
+
+/// The time now, RFC 3339.
+pub fn now() -> String {
+    jiff::Timestamp::now().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(kind: ErrorKind) -> UiError {
+        UiError { kind, message: "m".into(), detail: "d".into() }
+    }
+
+    fn connection() -> Connection {
+        let connection = Connection::new("c");
+        connection.register("Namespace", "Tenants", true);
+        connection.register("Pod", "Pods", true);
+        connection.register("Event", "Warning events", false);
+        connection
+    }
+
+    #[test]
+    fn a_cluster_is_live_once_every_essential_watch_has_listed() {
+        let c = connection();
+        assert_eq!(c.status().state, ConnectionState::Connecting);
+        c.listed("Namespace");
+        assert_eq!(c.status().state, ConnectionState::Connecting);
+        c.listed("Pod");
+        let status = c.status();
+        assert_eq!(status.state, ConnectionState::Live);
+        assert!(status.last_live.is_some());
+        assert!(status.notes.is_empty());
+    }
+
+    #[test]
+    fn failures_before_and_after_the_first_listing_are_told_apart() {
+        let never = connection();
+        never.failed("Namespace", error(ErrorKind::Unreachable));
+        assert_eq!(never.status().state, ConnectionState::Unreachable);
+        assert_eq!(never.status().last_live, None);
+
+        let lost = connection();
+        lost.listed("Namespace");
+        lost.listed("Pod");
+        lost.failed("Pod", error(ErrorKind::Unreachable));
+        let status = lost.status();
+        assert_eq!(status.state, ConnectionState::Reconnecting);
+        assert_eq!(status.last_error.map(|e| e.kind), Some(ErrorKind::Unreachable));
+        assert!(status.last_live.is_some());
+        lost.listed("Pod");
+        assert_eq!(lost.status().state, ConnectionState::Live);
+        assert!(lost.status().last_error.is_some(), "the last error stays visible after recovery");
+    }
+
+    #[test]
+    fn rejected_credentials_make_the_cluster_unauthorized() {
+        for kind in [ErrorKind::Unauthorized, ErrorKind::Forbidden] {
+            let c = connection();
+            c.failed("Namespace", error(kind));
+            assert_eq!(c.status().state, ConnectionState::Unauthorized, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn a_forbidden_optional_kind_leaves_the_cluster_live_with_a_note() {
+        let c = connection();
+        c.listed("Namespace");
+        c.listed("Pod");
+        c.failed("Event", error(ErrorKind::Forbidden));
+        let status = c.status();
+        assert_eq!(status.state, ConnectionState::Live);
+        assert_eq!(status.notes, vec!["Warning events are hidden: this identity may not list them.".to_owned()]);
+        assert_eq!(status.last_error, None);
+    }
+}

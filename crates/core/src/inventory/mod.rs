@@ -1,0 +1,331 @@
+//! The tenant inventory of one cluster, kept current by watches: reflector stores of tenant
+//! Namespaces, Tenantry's Deployments, tenant Pods, backup Jobs, CronJobs, HPAs, Ingresses and
+//! Warning Events (each trimmed before it is stored), from which
+//! [`ClusterInventory::summaries`] derives one [`TenantSummary`] per tenant.
+
+mod connection;
+mod facts;
+mod watch;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::{Event, Namespace, Pod};
+use k8s_openapi::api::networking::v1::Ingress;
+use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::watcher;
+use kube::{Api, ResourceExt as _};
+use tenantry_model::{ClusterStatus, TenantDetail, TenantSpec, TenantSummary};
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use connection::Connection;
+pub use connection::now;
+pub use facts::{BACKUP_LABEL, FIELD_MANAGER};
+use watch::Reporting;
+
+use crate::kubeconfig::{ContextEntry, ContextError};
+use crate::status::{self, AppFacts, PodFacts};
+
+/// Label on every tenant namespace (and everything Tenantry writes): the tenant id.
+pub const TENANT_LABEL: &str = "tenantry.io/tenant";
+/// Namespace annotation holding the tenant's spec as JSON.
+pub const SPEC_ANNOTATION: &str = "tenantry.io/spec";
+/// Namespace annotation counting spec changes.
+pub const REVISION_ANNOTATION: &str = "tenantry.io/revision";
+/// Label selecting objects Tenantry manages.
+const MANAGED_SELECTOR: &str = "app.kubernetes.io/managed-by=tenantry";
+/// Label naming a tenant's app Deployment and its pods.
+const APP_LABEL: (&str, &str) = ("app.kubernetes.io/name", "app");
+/// Warning events shown per tenant, newest first.
+const EVENTS_SHOWN: usize = 20;
+
+/// Why a cluster's inventory cannot be watched.
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    /// The context is broken; fix the kubeconfig.
+    #[error(transparent)]
+    Context(#[from] ContextError),
+    /// No client could be built from the context (TLS material, auth plugin).
+    #[error("cannot build a client for context {context}")]
+    Client {
+        /// The context.
+        context: String,
+        /// The cause.
+        #[source]
+        source: kube::Error,
+    },
+    /// The first complete listing did not arrive in time: the cluster is slow, unreachable,
+    /// or the identity may not list tenant namespaces.
+    #[error("context {context}: the inventory did not sync within {} s", timeout.as_secs())]
+    NotSynced {
+        /// The context.
+        context: String,
+        /// How long we waited.
+        timeout: Duration,
+    },
+}
+
+/// The watched inventory of one cluster; dropping it stops its watches.
+pub struct ClusterInventory {
+    /// The context the cluster is reached through.
+    pub context: String,
+    namespaces: Store<Namespace>,
+    deployments: Store<Deployment>,
+    pods: Store<Pod>,
+    jobs: Store<Job>,
+    cronjobs: Store<CronJob>,
+    autoscalers: Store<HorizontalPodAutoscaler>,
+    ingresses: Store<Ingress>,
+    events: Store<Event>,
+    connection: Arc<Connection>,
+    changed: Arc<Notify>,
+    watches: Vec<JoinHandle<()>>,
+}
+
+impl ClusterInventory {
+    /// Starts the watches of `entry`'s cluster; they reconnect with backoff on their own.
+    pub async fn start(entry: &ContextEntry) -> Result<Self, InventoryError> {
+        let config = entry.client_config().await?;
+        let client = kube::Client::try_from(config)
+            .map_err(|source| InventoryError::Client { context: entry.name.clone(), source })?;
+        let reporting =
+            Reporting { connection: Arc::new(Connection::new(&entry.name)), changed: Arc::new(Notify::new()) };
+        let tenants = || watcher::Config::default().labels(TENANT_LABEL);
+        let managed = || watcher::Config::default().labels(MANAGED_SELECTOR);
+        let mut watches = Vec::new();
+        macro_rules! watch {
+            ($kind:ty, $name:literal, $what:literal, $essential:literal, $config:expr, $trim:expr) => {{
+                reporting.connection.register($name, $what, $essential);
+                let (store, task) = watch::spawn::<$kind>($name, Api::all(client.clone()), $config, $trim, &reporting);
+                watches.push(task);
+                store
+            }};
+        }
+        let namespaces = watch!(Namespace, "Namespace", "Tenants", true, tenants(), facts::trim_namespace);
+        let deployments = watch!(Deployment, "Deployment", "Deployments", true, managed(), facts::trim_deployment);
+        let pods = watch!(Pod, "Pod", "Pods", true, tenants(), facts::trim_pod);
+        let jobs =
+            watch!(Job, "Job", "Backups", false, watcher::Config::default().labels(BACKUP_LABEL), facts::trim_job);
+        let cronjobs = watch!(CronJob, "CronJob", "Backup schedules", false, managed(), facts::trim_cronjob);
+        let autoscalers = watch!(
+            HorizontalPodAutoscaler,
+            "HorizontalPodAutoscaler",
+            "Autoscalers",
+            false,
+            managed(),
+            facts::trim_metadata
+        );
+        let ingresses = watch!(Ingress, "Ingress", "Ingresses", false, managed(), facts::trim_metadata);
+        let events = watch!(
+            Event,
+            "Event",
+            "Warning events",
+            false,
+            watcher::Config::default().fields("type=Warning"),
+            facts::trim_metadata
+        );
+        Ok(Self {
+            context: entry.name.clone(),
+            namespaces,
+            deployments,
+            pods,
+            jobs,
+            cronjobs,
+            autoscalers,
+            ingresses,
+            events,
+            connection: reporting.connection,
+            changed: reporting.changed,
+            watches,
+        })
+    }
+
+    /// Starts the watches and waits up to `timeout` for their first complete listing.
+    pub async fn start_synced(entry: &ContextEntry, timeout: Duration) -> Result<Self, InventoryError> {
+        let inventory = Self::start(entry).await?;
+        inventory.synced(timeout).await?;
+        Ok(inventory)
+    }
+
+    /// Waits until the stores the tenant list needs (namespaces, deployments, pods) hold their
+    /// first complete listing; the others fill in as they can.
+    pub async fn synced(&self, timeout: Duration) -> Result<(), InventoryError> {
+        let all = async {
+            let _ = futures::join!(
+                self.namespaces.wait_until_ready(),
+                self.deployments.wait_until_ready(),
+                self.pods.wait_until_ready()
+            );
+        };
+        tokio::time::timeout(timeout, all)
+            .await
+            .map_err(|_| InventoryError::NotSynced { context: self.context.clone(), timeout })
+    }
+
+    /// Returns after the next event or error of any watch (one since the last call counts).
+    pub async fn changed(&self) {
+        self.changed.notified().await;
+    }
+
+    /// The cluster's connection now.
+    pub fn status(&self) -> ClusterStatus {
+        self.connection.status()
+    }
+
+    /// Whether every store the tenant list needs is current.
+    pub fn is_live(&self) -> bool {
+        self.connection.is_live()
+    }
+
+    /// One live summary per tenant namespace in the store, sorted by id.
+    pub fn summaries(&self) -> Vec<TenantSummary> {
+        let mut apps: HashMap<String, AppFacts> = HashMap::new();
+        for deployment in self.deployments.state() {
+            if is_app(deployment.labels()) {
+                apps.insert(deployment.namespace().unwrap_or_default(), facts::app_facts(&deployment));
+            }
+        }
+        let mut pods: HashMap<String, Vec<PodFacts>> = HashMap::new();
+        for pod in self.pods.state().iter().filter(|pod| is_app(pod.labels())) {
+            pods.entry(pod.namespace().unwrap_or_default()).or_default().push(facts::pod_facts(pod));
+        }
+        let mut backups: HashMap<String, tenantry_model::BackupRun> = HashMap::new();
+        for run in self.jobs.state().iter().filter_map(|job| Some((job.namespace()?, facts::backup_run(job)?))) {
+            let newest = backups.entry(run.0).or_insert_with(|| run.1.clone());
+            if run.1.started > newest.started {
+                *newest = run.1;
+            }
+        }
+        let mut warnings: HashMap<String, u32> = HashMap::new();
+        for event in self.events.state() {
+            *warnings.entry(event.namespace().unwrap_or_default()).or_default() += 1;
+        }
+        let mut summaries: Vec<TenantSummary> = self
+            .namespaces
+            .state()
+            .iter()
+            .map(|ns| {
+                let name = ns.name_any();
+                let mut summary = summarize(&self.context, ns, apps.get(&name), pods.get(&name));
+                summary.last_backup = backups.remove(&name);
+                summary.warnings = warnings.get(&name).copied().unwrap_or(0);
+                summary
+            })
+            .collect();
+        summaries.sort_by(|a, b| a.id.cmp(&b.id));
+        summaries
+    }
+
+    /// The spec annotation of tenant `id` as stored (JSON) with its revision.
+    pub fn spec_text(&self, id: &str) -> Option<(u64, String)> {
+        let ns = self.namespaces.get(&ObjectRef::new(id))?;
+        let spec = ns.annotations().get(SPEC_ANNOTATION)?.clone();
+        Some((revision(&ns), spec))
+    }
+
+    /// Tenant `id` in detail (without its health history, which the cache keeps).
+    pub fn detail(&self, id: &str) -> Option<TenantDetail> {
+        let tenant = self.summaries().into_iter().find(|t| t.id == id)?;
+        let in_tenant = |namespace: Option<String>| namespace.as_deref() == Some(id);
+        let mut pods: Vec<_> = self
+            .pods
+            .state()
+            .iter()
+            .filter(|p| in_tenant(p.namespace()) && is_app(p.labels()))
+            .map(|p| facts::pod_summary(p))
+            .collect();
+        pods.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut events: Vec<_> =
+            self.events.state().iter().filter(|e| in_tenant(e.namespace())).map(|e| facts::warning_event(e)).collect();
+        events.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
+        events.truncate(EVENTS_SHOWN);
+        let mut backups: Vec<_> = self
+            .jobs
+            .state()
+            .iter()
+            .filter(|j| in_tenant(j.namespace()))
+            .filter_map(|j| facts::backup_run(j))
+            .collect();
+        backups.sort_by(|a, b| b.started.cmp(&a.started));
+        let backup_schedule = self
+            .cronjobs
+            .state()
+            .iter()
+            .find(|c| in_tenant(c.namespace()))
+            .and_then(|c| c.spec.as_ref().map(|s| s.schedule.clone()));
+        let mut ingress_hosts: Vec<String> = self
+            .ingresses
+            .state()
+            .iter()
+            .filter(|i| in_tenant(i.namespace()))
+            .flat_map(|i| facts::ingress_hosts(i))
+            .collect();
+        ingress_hosts.sort();
+        let autoscaling = self
+            .autoscalers
+            .state()
+            .iter()
+            .find(|h| in_tenant(h.namespace()))
+            .and_then(|h| facts::autoscaling_bounds(h));
+        Some(TenantDetail {
+            tenant,
+            pods,
+            events,
+            backups,
+            backup_schedule,
+            ingress_hosts,
+            autoscaling,
+            history: Vec::new(),
+        })
+    }
+}
+
+impl Drop for ClusterInventory {
+    fn drop(&mut self) {
+        for watch in &self.watches {
+            watch.abort();
+        }
+    }
+}
+
+fn is_app(labels: &std::collections::BTreeMap<String, String>) -> bool {
+    labels.get(APP_LABEL.0).map(String::as_str) == Some(APP_LABEL.1)
+}
+
+fn revision(ns: &Namespace) -> u64 {
+    ns.annotations().get(REVISION_ANNOTATION).and_then(|r| r.parse().ok()).unwrap_or(0)
+}
+
+fn summarize(context: &str, ns: &Namespace, app: Option<&AppFacts>, pods: Option<&Vec<PodFacts>>) -> TenantSummary {
+    let spec: Option<TenantSpec> =
+        ns.annotations().get(SPEC_ANNOTATION).and_then(|json| serde_json::from_str(json).ok());
+    let pods = pods.map(Vec::as_slice).unwrap_or_default();
+    let (health, reason) = status::health(spec.as_ref(), app, pods);
+    let spec = spec.unwrap_or_default();
+    TenantSummary {
+        id: ns.labels().get(TENANT_LABEL).cloned().unwrap_or_else(|| ns.name_any()),
+        cluster: context.to_owned(),
+        display_name: spec.display_name,
+        customer: spec.customer,
+        domains: spec.domains,
+        blueprint: spec.blueprint,
+        version: spec.version,
+        plan: spec.plan,
+        health,
+        reason,
+        ready: app.map_or(0, |a| a.ready),
+        desired: app.map_or(0, |a| a.desired),
+        restarts: pods.iter().map(|p| p.restarts).sum(),
+        revision: revision(ns),
+        created: ns.metadata.creation_timestamp.as_ref().map(|t| t.0.to_string()),
+        last_backup: None,
+        last_change: facts::last_change(ns),
+        warnings: 0,
+        freshness: tenantry_model::Freshness::Live,
+    }
+}
