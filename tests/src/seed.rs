@@ -81,7 +81,7 @@ pub fn tenant(index: usize, replicas: i32) -> SeededTenant {
         replicas: if condition == Condition::Suspended { 0 } else { replicas },
         condition,
         id,
-        backup: (index % 3 == 0).then(|| BACKUP_ID.to_owned()),
+        backup: index.is_multiple_of(3).then(|| BACKUP_ID.to_owned()),
     }
 }
 
