@@ -1,6 +1,7 @@
 //! End to end in the real window: the release app binary (custom-protocol build) under Xvfb,
-//! driven through tauri-driver and WebKitWebDriver. Searches the fleet, reads the cluster rows
-//! the user sees and saves screenshots to `artifacts/screenshots/`.
+//! driven through tauri-driver and WebKitWebDriver. Searches the fleet, opens a tenant with the
+//! keyboard, reads the cluster rows, restarts with every cluster down to see the cached fleet,
+//! then with a damaged kubeconfig and cache, and saves screenshots to `artifacts/screenshots/`.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -127,7 +128,7 @@ async fn the_window_lists_clusters_live_and_explains_problems() {
 async fn scenario() {
     let dir = tempfile::tempdir().expect("temp dir");
     let names = ["eu-west".to_owned(), "us-east".to_owned()];
-    let fleet = Fleet::start(&dir.path().join("fleet"), &names).await.expect("two local clusters start");
+    let mut fleet = Fleet::start(&dir.path().join("fleet"), &names).await.expect("two local clusters start");
     let down = dir.path().join("down.yaml");
     let ca = base64_of(&fleet.clusters[0].ca_pem);
     std::fs::write(&down, format!(
@@ -137,7 +138,7 @@ async fn scenario() {
     ))
     .expect("write the unreachable cluster's kubeconfig");
     let kubeconfig = format!("{}:{}", fleet.kubeconfig.display(), down.display());
-    for (cluster, count) in [("eu-west", 6), ("us-east", 4)] {
+    for (cluster, count) in [("eu-west", 6), ("us-east", 3)] {
         let admin = client_for(&fleet.kubeconfig, Some(cluster)).await.expect("admin client");
         seed::seed(&admin, count, 1).await.expect("tenants seeded");
     }
@@ -170,19 +171,60 @@ async fn scenario() {
     client.close().await.expect("session closes");
     drop(driver);
 
+    for cluster in &mut fleet.clusters {
+        cluster.stop_apiserver();
+    }
+    let driver = Driver::start(&kubeconfig, &dir.path().join("data"), dir.path()).await;
+    let client = driver.open_app().await;
+    cached_fleet_is_shown_offline(&client).await;
+    client.close().await.expect("session closes");
+    drop(driver);
+
+    std::fs::write(dir.path().join("data/cache.sqlite"), vec![0x5a_u8; 8192]).expect("corrupt the cache");
     let damaged = dir.path().join("damaged.yaml");
     std::fs::write(&damaged, "clusters: [unclosed").expect("write the damaged kubeconfig");
     let driver = Driver::start(&damaged.display().to_string(), &dir.path().join("data"), dir.path()).await;
     let client = driver.open_app().await;
+    client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(".notice strong")).await.expect("a notice");
+    client.find(Locator::Id("tab-clusters")).await.expect("clusters tab").click().await.expect("switch view");
     let notice = client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(".notice strong")).await;
     let text = notice.expect("a damaged kubeconfig shows a notice").text().await.unwrap_or_default();
     assert!(text.contains("The kubeconfig file is damaged"), "{text}");
     save_screenshot(&client, "damaged-kubeconfig.png").await;
+    client.find(Locator::Id("tab-tenants")).await.expect("tenants tab").click().await.expect("switch view");
+    let notice = client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(".notice strong")).await;
+    let text = notice.expect("the rebuilt cache is reported").text().await.unwrap_or_default();
+    assert!(text.contains("cache was damaged, so it was rebuilt"), "{text}");
     client.close().await.expect("session closes");
 }
 
 /// The WebDriver code of the Escape key.
 const ESCAPE: &str = "\u{E00C}";
+/// The WebDriver code of the Enter key.
+const ENTER: &str = "\u{E007}";
+/// The WebDriver code of the arrow-down key.
+const ARROW_DOWN: &str = "\u{E015}";
+
+/// Every cluster's API server is down: the restarted app shows the whole cached fleet, each row
+/// marked cached, under the offline banner.
+async fn cached_fleet_is_shown_offline(client: &Client) {
+    let rows = tenant_rows_until(client, "the nine cached tenants", |rows| rows.len() == 9).await;
+    assert_eq!(rows.len(), 9);
+    for row in client.find_all(Locator::Css("tr.tenant-row")).await.expect("rows") {
+        assert_eq!(row.attr("data-freshness").await.ok().flatten().as_deref(), Some("cached"));
+    }
+    let banner = client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("offline-banner")).await;
+    let text = banner.expect("the offline banner").text().await.unwrap_or_default();
+    assert!(text.contains("Offline — cached state as of"), "{text}");
+    let unreachable = client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(".nav-item[data-cluster='eu-west'][data-state='unreachable'] .nav-detail"))
+        .await;
+    let note = unreachable.expect("eu-west unreachable in the sidebar").text().await.unwrap_or_default();
+    assert!(note.contains("last live") && note.contains("ago"), "{note}");
+    save_screenshot(client, "offline.png").await;
+}
 
 /// The tenant rows in view: (cluster, tenant).
 async fn tenant_rows(client: &Client) -> Vec<(String, String)> {
@@ -213,26 +255,31 @@ async fn tenant_rows_until(
 }
 
 /// The fleet view lists the tenants of both reachable clusters and reports the unreachable one;
-/// picking a cluster leaves its tenants; a domain typed into the search leaves that tenant, whose
-/// detail lists its pod; Esc goes back, and Esc in the search clears it.
+/// picking a cluster leaves its tenants; a domain typed into the search leaves that tenant, which
+/// arrow-down and Enter open: its detail lists its pod, backup and health chart; Esc goes back,
+/// and Esc in the search clears it.
 async fn fleet_view_filters_by_cluster_and_domain(client: &Client) {
-    tenant_rows_until(client, "all ten seeded tenants listed", |rows| rows.len() == 10).await;
-    let unreachable = client.wait().at_most(Duration::from_secs(40)).for_element(Locator::Css(".notice strong")).await;
-    let text = unreachable.expect("the unreachable cluster is reported").text().await.unwrap_or_default();
-    assert!(text.starts_with("ap-south:"), "{text}");
-    let failed = client.find(Locator::Css(".nav-item.link-failed")).await.expect("a failed cluster in the sidebar");
+    tenant_rows_until(client, "all nine seeded tenants listed", |rows| rows.len() == 9).await;
+    let failed = client
+        .wait()
+        .at_most(Duration::from_secs(40))
+        .for_element(Locator::Css(".nav-item[data-state='unreachable']"))
+        .await
+        .expect("an unreachable cluster in the sidebar");
     assert_eq!(failed.attr("data-cluster").await.ok().flatten().as_deref(), Some("ap-south"));
+    let note = failed.find(Locator::Css(".nav-detail")).await.expect("its state").text().await.unwrap_or_default();
+    assert_eq!(note, "unreachable · never live");
     save_screenshot(client, "tenants.png").await;
 
     let us_east = client.find(Locator::Css(".nav-item[data-cluster='us-east']")).await.expect("us-east in the sidebar");
     us_east.click().await.expect("pick us-east");
-    let rows = tenant_rows_until(client, "only us-east's four tenants", |rows| rows.len() == 4).await;
+    let rows = tenant_rows_until(client, "only us-east's three tenants", |rows| rows.len() == 3).await;
     assert!(rows.iter().all(|(cluster, _)| cluster == "us-east"), "{rows:?}");
     let all = client.find(Locator::Css(".nav-item[data-cluster='']")).await.expect("All clusters");
     all.click().await.expect("back to all clusters");
-    tenant_rows_until(client, "all ten again", |rows| rows.len() == 10).await;
+    tenant_rows_until(client, "all nine again", |rows| rows.len() == 9).await;
 
-    let wanted = seed::tenant(5, 1);
+    let wanted = seed::tenant(3, 1);
     client.find(Locator::Css("body")).await.expect("page body").send_keys("/").await.expect("press /");
     let search = client.active_element().await.expect("a focused element");
     assert_eq!(search.attr("id").await.ok().flatten().as_deref(), Some("tenant-search"), "/ focuses the search");
@@ -241,19 +288,28 @@ async fn fleet_view_filters_by_cluster_and_domain(client: &Client) {
     assert_eq!(rows, vec![("eu-west".to_owned(), wanted.id.clone())]);
     save_screenshot(client, "tenant-search.png").await;
 
-    let row = client.find(Locator::Css("tr.tenant-row td")).await.expect("a cell of the found tenant");
-    row.click().await.expect("open the tenant");
+    search.send_keys(ARROW_DOWN).await.expect("arrow down");
+    client
+        .wait()
+        .at_most(Duration::from_secs(5))
+        .for_element(Locator::Css("tr.tenant-row.selected"))
+        .await
+        .expect("the cursor");
+    search.send_keys(ENTER).await.expect("Enter opens the tenant");
     let pods = client.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css("tr.pod-row")).await;
     let pod = pods.expect("the detail lists the tenant's pods").text().await.unwrap_or_default();
     assert!(pod.contains("Running") && pod.contains("kwok-node-"), "a running pod on a KWOK node: {pod}");
     assert_eq!(client.find_all(Locator::Css("tr.pod-row")).await.expect("pod rows").len(), 1, "one pod per replica");
+    let backup = client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("tr.backup-row")).await;
+    assert_eq!(backup.expect("its backup").attr("data-backup").await.ok().flatten().as_deref(), Some("seed-1"));
+    client.find(Locator::Css(".health-chart svg")).await.expect("the health chart");
     save_screenshot(client, "tenant-detail.png").await;
     client.find(Locator::Css("body")).await.expect("page body").send_keys(ESCAPE).await.expect("press Esc");
     tenant_rows_until(client, "Esc returns to the (still searched) fleet", |rows| rows.len() == 1).await;
 
     client.find(Locator::Css("body")).await.expect("page body").send_keys("/").await.expect("press /");
     client.active_element().await.expect("the search").send_keys(ESCAPE).await.expect("press Esc");
-    tenant_rows_until(client, "Esc clears the search", |rows| rows.len() == 10).await;
+    tenant_rows_until(client, "Esc clears the search", |rows| rows.len() == 9).await;
 }
 
 fn base64_of(bytes: &[u8]) -> String {

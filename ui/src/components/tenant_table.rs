@@ -3,11 +3,12 @@
 
 use std::rc::Rc;
 
-use tenantry_model::{Health, TenantSummary};
+use tenantry_model::{BackupResult, Freshness, Health, TenantSummary};
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
 use super::health_badge::HealthBadge;
+use crate::hooks::age;
 
 /// Height of one row in pixels (kept equal to `.tenants td` in styles.css).
 const ROW_HEIGHT: f64 = 48.0;
@@ -31,6 +32,10 @@ pub enum SortKey {
     Health,
     /// Ready pods.
     Ready,
+    /// When the last backup started.
+    Backup,
+    /// When the row was last seen live (live rows first).
+    Seen,
 }
 
 impl SortKey {
@@ -45,6 +50,9 @@ impl SortKey {
                 Self::Version => a.version.cmp(&b.version),
                 Self::Health => a.health.cmp(&b.health),
                 Self::Ready => (a.ready, a.desired).cmp(&(b.ready, b.desired)),
+                Self::Backup => backup_started(a).cmp(&backup_started(b)),
+                Self::Seen => (!a.freshness.is_live(), b.freshness.seen_at())
+                    .cmp(&(!b.freshness.is_live(), a.freshness.seen_at())),
             };
             let ordered = if ascending { by_column } else { by_column.reverse() };
             ordered.then_with(|| (&a.cluster, &a.id).cmp(&(&b.cluster, &b.id)))
@@ -52,7 +60,11 @@ impl SortKey {
     }
 }
 
-const COLUMNS: [(SortKey, &str, &str); 7] = [
+fn backup_started(tenant: &TenantSummary) -> Option<&str> {
+    tenant.last_backup.as_ref().and_then(|b| b.started.as_deref())
+}
+
+const COLUMNS: [(SortKey, &str, &str); 9] = [
     (SortKey::Tenant, "Tenant", "col-tenant"),
     (SortKey::Customer, "Customer", "col-customer"),
     (SortKey::Domain, "Domain", "col-domain"),
@@ -60,6 +72,8 @@ const COLUMNS: [(SortKey, &str, &str); 7] = [
     (SortKey::Version, "Version", "col-version"),
     (SortKey::Health, "Health", "col-health"),
     (SortKey::Ready, "Ready", "col-ready"),
+    (SortKey::Backup, "Backup", "col-backup"),
+    (SortKey::Seen, "Seen", "col-seen"),
 ];
 
 /// Properties of [`TenantTable`].
@@ -73,6 +87,10 @@ pub struct TenantTableProps {
     pub on_sort: Callback<SortKey>,
     /// Opens a tenant: `(cluster, id)`.
     pub on_open: Callback<(String, String)>,
+    /// The row the keyboard cursor is on, kept in view.
+    pub cursor: Option<usize>,
+    /// Now, in ms since the epoch (for ages).
+    pub now: f64,
 }
 
 fn colgroup() -> Html {
@@ -116,6 +134,20 @@ pub fn tenant_table(props: &TenantTableProps) -> Html {
             }
         });
     }
+    {
+        let viewport = viewport.clone();
+        use_effect_with(props.cursor, move |cursor| {
+            let (Some(cursor), Some(element)) = (cursor, viewport.cast::<HtmlElement>()) else { return };
+            let top = *cursor as f64 * ROW_HEIGHT;
+            let height = f64::from(element.client_height());
+            let scrolled = f64::from(element.scroll_top());
+            if top < scrolled {
+                element.set_scroll_top(top as i32);
+            } else if top + ROW_HEIGHT > scrolled + height {
+                element.set_scroll_top((top + ROW_HEIGHT - height) as i32);
+            }
+        });
+    }
     let header = COLUMNS.iter().map(|(key, label, _)| {
         let on_sort = props.on_sort.clone();
         let key = *key;
@@ -133,7 +165,9 @@ pub fn tenant_table(props: &TenantTableProps) -> Html {
                 <div class="sizer" ref={sizer}>
                     <table class="tenants" ref={body}>
                         { colgroup() }
-                        <tbody>{ for props.rows[first..last].iter().map(|tenant| row(tenant, &props.on_open)) }</tbody>
+                        <tbody>{ for props.rows[first..last].iter().enumerate().map(|(i, tenant)| {
+                            row(tenant, &props.on_open, props.cursor == Some(first + i), props.now)
+                        }) }</tbody>
                     </table>
                 </div>
             </div>
@@ -141,7 +175,7 @@ pub fn tenant_table(props: &TenantTableProps) -> Html {
     }
 }
 
-fn row(tenant: &TenantSummary, on_open: &Callback<(String, String)>) -> Html {
+fn row(tenant: &TenantSummary, on_open: &Callback<(String, String)>, selected: bool, now: f64) -> Html {
     let key = (tenant.cluster.clone(), tenant.id.clone());
     let onclick = on_open.reform(move |_: MouseEvent| key.clone());
     let domain = match tenant.domains.as_slice() {
@@ -149,8 +183,23 @@ fn row(tenant: &TenantSummary, on_open: &Callback<(String, String)>) -> Html {
         [one] => one.clone(),
         [one, more @ ..] => format!("{one} +{}", more.len()),
     };
+    let (freshness, seen) = match &tenant.freshness {
+        Freshness::Live => ("live", "live".to_owned()),
+        Freshness::Cached { as_of } => ("cached", format!("cached · {}", age(as_of, now))),
+        Freshness::Stale { last_seen } => ("stale", format!("stale · {}", age(last_seen, now))),
+    };
+    let backup = tenant.last_backup.as_ref().map(|b| {
+        let when = b.started.as_deref().map(|s| age(s, now)).unwrap_or_default();
+        let class = match b.result {
+            BackupResult::Succeeded => "backup-ok",
+            BackupResult::Failed => "backup-failed",
+            BackupResult::Running => "backup-running",
+        };
+        html! { <span class={class} title={format!("{:?}", b.result)}>{ when }</span> }
+    });
     html! {
-        <tr class="tenant-row" data-tenant={tenant.id.clone()} data-cluster={tenant.cluster.clone()} {onclick}>
+        <tr class={classes!("tenant-row", format!("row-{freshness}"), selected.then_some("selected"))}
+            data-tenant={tenant.id.clone()} data-cluster={tenant.cluster.clone()} data-freshness={freshness} {onclick}>
             <td><span class="name">{ &tenant.id }</span><div class="sub">{ &tenant.display_name }</div></td>
             <td>{ &tenant.customer }</td>
             <td><code>{ domain }</code></td>
@@ -161,6 +210,8 @@ fn row(tenant: &TenantSummary, on_open: &Callback<(String, String)>) -> Html {
                 if tenant.health != Health::Healthy { <div class="sub reason">{ &tenant.reason }</div> }
             </td>
             <td class="num">{ format!("{}/{}", tenant.ready, tenant.desired) }</td>
+            <td class="muted">{ backup.unwrap_or_else(|| html! { "—" }) }</td>
+            <td class={classes!("seen", format!("seen-{freshness}"))}>{ seen }</td>
         </tr>
     }
 }

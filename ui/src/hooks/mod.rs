@@ -1,9 +1,11 @@
 //! Hooks shared by pages, one per file.
 
+mod use_clock;
 mod use_escape;
 mod use_keydown;
 mod use_search_keys;
 
+pub use use_clock::{age, use_clock};
 pub use use_escape::use_escape;
 pub use use_keydown::use_keydown;
 pub use use_search_keys::use_search_keys;

@@ -1,10 +1,11 @@
-//! One tenant in detail: what the spec says, how it is doing, and its pods.
+//! One tenant in detail: what the spec says, how it is doing and has been doing, its pods,
+//! recent warning events and backups; refreshed whenever its row in the fleet changes.
 
-use tenantry_model::{TenantDetail, UiError};
+use tenantry_model::{BackupResult, Freshness, TenantDetail, TenantSummary, UiError};
 use yew::prelude::*;
 
-use crate::components::{HealthBadge, Notice};
-use crate::hooks::use_escape;
+use crate::components::{HealthBadge, HealthChart, Notice};
+use crate::hooks::{age, use_clock, use_escape};
 use crate::ipc;
 
 /// Properties of [`TenantDetailPage`].
@@ -14,6 +15,8 @@ pub struct TenantDetailPageProps {
     pub cluster: String,
     /// The tenant's id.
     pub id: String,
+    /// Its row in the fleet now; every change re-reads the detail.
+    pub row: Option<TenantSummary>,
     /// Back to the fleet.
     pub on_back: Callback<()>,
 }
@@ -25,13 +28,14 @@ enum Loaded {
     Failed(UiError),
 }
 
-/// Reads the tenant from its cluster when opened; Back or Esc returns to the fleet.
+/// Reads the tenant when opened and whenever its fleet row changes; Back or Esc returns.
 #[function_component(TenantDetailPage)]
 pub fn tenant_detail_page(props: &TenantDetailPageProps) -> Html {
     let loaded = use_state(|| Loaded::Waiting);
+    let now = use_clock();
     {
         let loaded = loaded.clone();
-        use_effect_with((props.cluster.clone(), props.id.clone()), move |(cluster, id)| {
+        use_effect_with((props.cluster.clone(), props.id.clone(), props.row.clone()), move |(cluster, id, _)| {
             let (cluster, id) = (cluster.clone(), id.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 loaded.set(match ipc::tenant_detail(&cluster, &id).await {
@@ -53,39 +57,52 @@ pub fn tenant_detail_page(props: &TenantDetailPageProps) -> Html {
                 match &*loaded {
                     Loaded::Waiting => html! { <div class="empty" aria-busy="true"><p>{ "Reading the tenant…" }</p></div> },
                     Loaded::Failed(error) => html! { <Notice error={error.clone()} /> },
-                    Loaded::Shown(detail) => shown(detail),
+                    Loaded::Shown(detail) => shown(detail, now),
                 }
             }
         </section>
     }
 }
 
-fn shown(detail: &TenantDetail) -> Html {
+fn shown(detail: &TenantDetail, now: f64) -> Html {
     let t = &detail.tenant;
     let field =
         |label: &str, value: Html| html! { <div class="field"><dt>{ label.to_owned() }</dt><dd>{ value }</dd></div> };
+    let when = |at: &Option<String>| at.as_deref().map_or_else(|| "—".to_owned(), |at| format!("{} ago", age(at, now)));
+    let seen = match &t.freshness {
+        Freshness::Live => "live".to_owned(),
+        Freshness::Cached { as_of } => format!("cached, as of {} ago", age(as_of, now)),
+        Freshness::Stale { last_seen } => format!("stale, last seen {} ago", age(last_seen, now)),
+    };
+    let scaling =
+        detail.autoscaling.map_or_else(|| "fixed".to_owned(), |(min, max)| format!("autoscaling {min}–{max}"));
     html! {
         <>
             <div class="detail-card">
-                <div class="detail-health"><HealthBadge health={t.health} /><span>{ &t.reason }</span></div>
+                <div class="detail-health"><HealthBadge health={t.health} /><span>{ &t.reason }</span>
+                    <span class={classes!("seen", if t.freshness.is_live() { "seen-live" } else { "seen-stale" })}>{ seen }</span></div>
                 <dl class="fields">
                     { field("Name", html! { &t.display_name }) }
                     { field("Customer", html! { &t.customer }) }
                     { field("Domains", html! { <code>{ t.domains.join(", ") }</code> }) }
+                    { field("Ingress hosts", html! { <code>{ if detail.ingress_hosts.is_empty() { "none".to_owned() } else { detail.ingress_hosts.join(", ") } }</code> }) }
                     { field("Version", html! { &t.version }) }
-                    { field("Plan", html! { &t.plan }) }
+                    { field("Plan", html! { format!("{} · {scaling}", t.plan) }) }
                     { field("Blueprint", html! { &t.blueprint }) }
                     { field("Pods", html! { format!("{}/{} ready · {} restarts", t.ready, t.desired, t.restarts) }) }
-                    { field("Revision", html! { t.revision }) }
-                    { field("Created", html! { t.created.clone().unwrap_or_else(|| "—".into()) }) }
+                    { field("Backups", html! { detail.backup_schedule.clone().map_or_else(|| "no schedule".into(), |s| format!("schedule {s}")) }) }
+                    { field("Revision", html! { format!("{} · changed {}", t.revision, when(&t.last_change)) }) }
+                    { field("Created", html! { when(&t.created) }) }
                 </dl>
             </div>
+            <h3 class="section-title">{ "Health, last 24 hours" }</h3>
+            <HealthChart history={detail.history.clone()} {now} />
             <h3 class="section-title">{ "Pods" }</h3>
             if detail.pods.is_empty() {
-                <p class="muted">{ "No pods." }</p>
+                <p class="muted">{ if t.freshness.is_live() { "No pods." } else { "Pods are shown while the cluster is live." } }</p>
             } else {
                 <table class="clusters pods">
-                    <thead><tr><th>{ "Pod" }</th><th>{ "Phase" }</th><th>{ "Ready" }</th><th class="num">{ "Restarts" }</th><th>{ "Node" }</th><th>{ "Created" }</th></tr></thead>
+                    <thead><tr><th>{ "Pod" }</th><th>{ "Phase" }</th><th>{ "Ready" }</th><th class="num">{ "Restarts" }</th><th>{ "Node" }</th><th>{ "Age" }</th></tr></thead>
                     <tbody>
                         { for detail.pods.iter().map(|pod| html! {
                             <tr class="pod-row" data-pod={pod.name.clone()}>
@@ -94,7 +111,43 @@ fn shown(detail: &TenantDetail) -> Html {
                                 <td>{ if pod.ready { "yes" } else { "no" } }</td>
                                 <td class="num">{ pod.restarts }</td>
                                 <td>{ pod.node.clone().unwrap_or_else(|| "—".into()) }</td>
-                                <td>{ pod.created.clone().unwrap_or_else(|| "—".into()) }</td>
+                                <td>{ pod.created.as_deref().map(|c| age(c, now)).unwrap_or_default() }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            }
+            <h3 class="section-title">{ "Recent warnings" }</h3>
+            if detail.events.is_empty() {
+                <p class="muted">{ "No warning events." }</p>
+            } else {
+                <table class="clusters events">
+                    <thead><tr><th>{ "When" }</th><th>{ "Reason" }</th><th>{ "Object" }</th><th>{ "Message" }</th></tr></thead>
+                    <tbody>
+                        { for detail.events.iter().map(|event| html! {
+                            <tr class="event-row">
+                                <td>{ when(&event.last_seen) }{ if event.count > 1 { format!(" ×{}", event.count) } else { String::new() } }</td>
+                                <td>{ &event.reason }</td>
+                                <td><code>{ &event.object }</code></td>
+                                <td>{ &event.message }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            }
+            <h3 class="section-title">{ "Backups" }</h3>
+            if detail.backups.is_empty() {
+                <p class="muted">{ "No backups yet." }</p>
+            } else {
+                <table class="clusters backups">
+                    <thead><tr><th>{ "Backup" }</th><th>{ "Result" }</th><th>{ "Started" }</th><th>{ "Finished" }</th></tr></thead>
+                    <tbody>
+                        { for detail.backups.iter().map(|backup| html! {
+                            <tr class="backup-row" data-backup={backup.id.clone()}>
+                                <td><code>{ &backup.id }</code></td>
+                                <td>{ match backup.result { BackupResult::Succeeded => "succeeded", BackupResult::Failed => "failed", BackupResult::Running => "running" } }</td>
+                                <td>{ when(&backup.started) }</td>
+                                <td>{ when(&backup.finished) }</td>
                             </tr>
                         }) }
                     </tbody>

@@ -1,15 +1,17 @@
-//! The fleet view: clusters, search, health filter and the table of every tenant on every cluster.
+//! The fleet view: clusters, search, health and version filters, the offline banner and the table
+//! of every tenant on every cluster, with keyboard navigation.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use tenantry_model::{Health, TenantSummary};
-use web_sys::HtmlInputElement;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::components::{ClusterNav, HealthFilter, Notice, SortKey, TenantTable};
-use crate::hooks::use_search_keys;
+use crate::components::{ClusterNav, HealthFilter, Notice, OfflineBanner, SortKey, TenantTable};
+use crate::hooks::{use_clock, use_keydown, use_search_keys};
 use crate::pages::tenant_detail::TenantDetailPage;
-use crate::state::fleet::{FleetState, Link, health_counts, matches};
+use crate::state::fleet::{FleetState, health_counts, matches};
 
 /// Properties of [`TenantsPage`].
 #[derive(Properties, PartialEq)]
@@ -18,29 +20,67 @@ pub struct TenantsPageProps {
     pub fleet: UseReducerHandle<FleetState>,
 }
 
-/// Clusters with their state (click to filter), search box, health counts (click to filter) and
-/// the sortable, virtualised table.
+/// The filters the table applies: search text (lower case), cluster, health, version, sort.
+type Filters = (String, Option<String>, Option<Health>, Option<String>, (SortKey, bool));
+
+/// Clusters with their state (click to filter), search box, health counts (click to filter), a
+/// version filter and the sortable, virtualised table. Arrows move the cursor, Enter opens.
 #[function_component(TenantsPage)]
 pub fn tenants_page(props: &TenantsPageProps) -> Html {
     let search = use_state(String::new);
     let opened = use_state(|| None::<(String, String)>);
     let cluster = use_state(|| None::<String>);
     let health = use_state(|| None::<Health>);
+    let version = use_state(|| None::<String>);
     let sort = use_state(|| (SortKey::Tenant, true));
+    let cursor = use_state(|| None::<usize>);
+    let now = use_clock();
     let fleet = &props.fleet;
     let needle = search.to_lowercase();
-    let filters = (needle.clone(), (*cluster).clone(), *health, *sort);
-    let rows = use_memo((props.fleet.clone(), filters), |(fleet, (needle, cluster, health, sort))| {
+    let filters: Filters = (needle.clone(), (*cluster).clone(), *health, (*version).clone(), *sort);
+    let rows = use_memo((props.fleet.clone(), filters.clone()), |(fleet, (needle, cluster, health, version, sort))| {
         let mut rows: Vec<TenantSummary> = fleet
             .tenants
             .values()
             .filter(|t| cluster.as_ref().is_none_or(|c| &t.cluster == c))
+            .filter(|t| version.as_ref().is_none_or(|v| &t.version == v))
             .filter(|t| health.is_none_or(|h| t.health == h) && matches(t, needle))
             .cloned()
             .collect();
         sort.0.sort(&mut rows, sort.1);
         rows
     });
+    {
+        let cursor = cursor.clone();
+        use_effect_with(filters, move |_| cursor.set(None));
+    }
+    let keys = use_mut_ref(|| (Rc::new(Vec::new()), None::<usize>, false));
+    *keys.borrow_mut() = (rows.clone(), *cursor, opened.is_some());
+    {
+        let (keys, cursor, opened) = (keys.clone(), cursor.clone(), opened.clone());
+        use_keydown(move |event, typing| {
+            let (rows, at, detail_open) = keys.borrow().clone();
+            if detail_open || rows.is_empty() {
+                return;
+            }
+            let last = rows.len() - 1;
+            match event.key().as_str() {
+                "ArrowDown" => cursor.set(Some(at.map_or(0, |i| (i + 1).min(last)))),
+                "ArrowUp" => cursor.set(Some(at.map_or(0, |i| i.saturating_sub(1)))),
+                "PageDown" if !typing => cursor.set(Some(at.map_or(0, |i| (i + 10).min(last)))),
+                "PageUp" if !typing => cursor.set(Some(at.map_or(0, |i| i.saturating_sub(10)))),
+                "Enter" => {
+                    let pick = at.or((typing && rows.len() == 1).then_some(0));
+                    if let Some(tenant) = pick.and_then(|i| rows.get(i)) {
+                        opened.set(Some((tenant.cluster.clone(), tenant.id.clone())));
+                    }
+                    return;
+                }
+                _ => return,
+            }
+            event.prevent_default();
+        });
+    }
     let searched: Vec<&TenantSummary> = fleet.tenants.values().filter(|t| matches(t, &needle)).collect();
     let mut per_cluster: BTreeMap<String, usize> = BTreeMap::new();
     for tenant in &searched {
@@ -64,48 +104,69 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
         let health = health.clone();
         Callback::from(move |picked: Option<Health>| health.set(picked))
     };
+    let on_version = {
+        let version = version.clone();
+        Callback::from(move |event: Event| {
+            let value = event.target_unchecked_into::<HtmlSelectElement>().value();
+            version.set((!value.is_empty()).then_some(value));
+        })
+    };
     let on_sort = {
         let sort = sort.clone();
         Callback::from(move |key: SortKey| sort.set((key, if sort.0 == key { !sort.1 } else { true })))
     };
     if let Some((cluster, id)) = (*opened).clone() {
         let opened = opened.clone();
-        return html! { <TenantDetailPage {cluster} {id} on_back={Callback::from(move |()| opened.set(None))} /> };
+        let row = fleet.tenants.get(&(cluster.clone(), id.clone())).cloned();
+        return html! { <TenantDetailPage {cluster} {id} {row} on_back={Callback::from(move |()| opened.set(None))} /> };
     }
     let on_open = {
         let opened = opened.clone();
         Callback::from(move |key: (String, String)| opened.set(Some(key)))
     };
+    let all_live = fleet.not_live().is_empty();
     html! {
         <>
             if let Some(error) = fleet.error.clone() {
                 <Notice {error} />
             }
-            { for fleet.clusters.iter().filter_map(|(context, link)| match link {
-                Link::Failed(error) => Some(html! {
-                    <Notice error={tenantry_model::UiError { message: format!("{context}: {}", error.message), ..error.clone() }} />
-                }),
-                _ => None,
-            }) }
+            if let Some(error) = fleet.notice.clone() {
+                <Notice {error} />
+            }
+            if let Some(as_of) = fleet.offline_since() {
+                <OfflineBanner as_of={as_of.to_owned()} clusters={fleet.not_live().join(", ")} {now} />
+            }
             <div class="fleet">
-            <ClusterNav clusters={fleet.clusters.clone()} counts={per_cluster} selected={(*cluster).clone()} on_select={on_cluster} />
+            <ClusterNav clusters={fleet.clusters.clone()} counts={per_cluster} selected={(*cluster).clone()} on_select={on_cluster} {now} />
             <section class="fleet-main">
             <div class="toolbar">
                 <input id="tenant-search" class="search" type="search" value={(*search).clone()} oninput={on_search}
                        ref={search_box} placeholder="Search by name, customer or domain   ( / )" aria-label="Search tenants" />
+                <select id="version-filter" class="version-filter" aria-label="Filter by version" onchange={on_version}>
+                    <option value="" selected={version.is_none()}>{ "All versions" }</option>
+                    { for fleet.versions().into_iter().map(|v| html! {
+                        <option value={v.clone()} selected={version.as_ref() == Some(&v)}>{ v }</option>
+                    }) }
+                </select>
                 <span class="muted count-note">{ format!("{} of {} tenants", rows.len(), fleet.tenants.len()) }</span>
             </div>
             <HealthFilter {counts} selected={*health} on_select={on_health} />
             if !fleet.loaded {
-                <div class="empty" aria-busy="true"><p>{ "Connecting to the clusters…" }</p></div>
-            } else if fleet.tenants.is_empty() && fleet.clusters.values().all(|l| *l == Link::Live) {
+                <div class="empty" aria-busy="true"><p>{ "Loading the fleet…" }</p></div>
+            } else if fleet.tenants.is_empty() && all_live {
                 <div class="empty">
                     <h2>{ "No tenants yet" }</h2>
                     <p>{ "No namespace on these clusters carries the tenantry.io/tenant label." }</p>
                 </div>
+            } else if fleet.tenants.is_empty() {
+                <div class="empty" aria-busy="true">
+                    <h2>{ "Connecting to the clusters…" }</h2>
+                    <p>{ "Nothing is cached yet; tenants appear as each cluster answers." }</p>
+                </div>
             } else {
-                <TenantTable {rows} sort={*sort} {on_sort} {on_open} />
+                <TenantTable {rows} sort={*sort} {on_sort} {on_open} cursor={*cursor} {now} />
             }
+            <p class="hint muted">{ "/ search · ↑ ↓ move · Enter open · Esc back" }</p>
             </section>
             </div>
         </>

@@ -3,28 +3,19 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use tenantry_model::{FleetEvent, Health, TenantSummary, UiError};
+use tenantry_model::{ClusterStatus, ConnectionState, FleetEvent, Health, TenantSummary, UiError};
 use yew::Reducible;
-
-/// Where the window stands with one watched cluster.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Link {
-    /// Announced, no listing yet.
-    Connecting,
-    /// Its tenants arrived and changes follow.
-    Live,
-    /// Its tenants cannot be watched, and why.
-    Failed(UiError),
-}
 
 /// Every tenant the backend has reported, and how each watched cluster is doing.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FleetState {
     /// Tenants keyed by `(cluster, id)`.
     pub tenants: BTreeMap<(String, String), TenantSummary>,
-    /// Watched clusters by context.
-    pub clusters: BTreeMap<String, Link>,
-    /// Whether any message has arrived yet.
+    /// Watched (and cached) clusters by context.
+    pub clusters: BTreeMap<String, ClusterStatus>,
+    /// What the backend wants the user to know about the cache.
+    pub notice: Option<UiError>,
+    /// Whether the first snapshot has arrived.
     pub loaded: bool,
     /// A failure of the stream itself.
     pub error: Option<UiError>,
@@ -44,15 +35,14 @@ impl Reducible for FleetState {
 
     fn reduce(self: Rc<Self>, action: FleetAction) -> Rc<Self> {
         let mut next = (*self).clone();
-        next.loaded = true;
         match action {
-            FleetAction::Event(FleetEvent::Watching { contexts }) => {
-                for context in contexts {
-                    next.clusters.entry(context).or_insert(Link::Connecting);
-                }
+            FleetAction::Event(FleetEvent::Snapshot { clusters, tenants, notice }) => {
+                next.loaded = true;
+                next.notice = notice;
+                next.clusters = clusters.into_iter().map(|c| (c.context.clone(), c)).collect();
+                next.tenants = tenants.into_iter().map(|t| ((t.cluster.clone(), t.id.clone()), t)).collect();
             }
             FleetAction::Event(FleetEvent::Changes(changes)) => {
-                next.clusters.insert(changes.cluster, Link::Live);
                 for key in changes.removed {
                     next.tenants.remove(&key);
                 }
@@ -60,12 +50,33 @@ impl Reducible for FleetState {
                     next.tenants.insert((tenant.cluster.clone(), tenant.id.clone()), tenant);
                 }
             }
-            FleetAction::Event(FleetEvent::ClusterFailed { context, error }) => {
-                next.clusters.insert(context, Link::Failed(error));
+            FleetAction::Event(FleetEvent::Cluster(status)) => {
+                next.clusters.insert(status.context.clone(), status);
             }
             FleetAction::Failed(error) => next.error = Some(error),
         }
         Rc::new(next)
+    }
+}
+
+impl FleetState {
+    /// The oldest time a shown row was last seen live, if any row is not live: what the
+    /// "Offline — cached state as of …" banner names.
+    pub fn offline_since(&self) -> Option<&str> {
+        self.tenants.values().filter_map(|t| t.freshness.seen_at()).min()
+    }
+
+    /// Contexts of the clusters that are not live, by name.
+    pub fn not_live(&self) -> Vec<&str> {
+        self.clusters.values().filter(|c| c.state != ConnectionState::Live).map(|c| c.context.as_str()).collect()
+    }
+
+    /// Every app version in the fleet, sorted.
+    pub fn versions(&self) -> Vec<String> {
+        let mut versions: Vec<String> = self.tenants.values().map(|t| t.version.clone()).collect();
+        versions.sort();
+        versions.dedup();
+        versions
     }
 }
 
@@ -89,7 +100,7 @@ pub fn matches(tenant: &TenantSummary, needle: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use tenantry_model::{ErrorKind, TenantChanges};
+    use tenantry_model::{ErrorKind, Freshness, TenantChanges};
 
     use super::*;
 
@@ -110,6 +121,10 @@ mod tests {
             restarts: 0,
             revision: 1,
             created: None,
+            last_backup: None,
+            last_change: None,
+            warnings: 0,
+            freshness: Freshness::Live,
         }
     }
 
@@ -140,20 +155,43 @@ mod tests {
         assert_eq!(health_counts(state.tenants.values()).get(&Health::Degraded), Some(&1));
     }
 
+    fn status(context: &str, state: ConnectionState) -> ClusterStatus {
+        ClusterStatus { context: context.into(), state, last_error: None, last_live: None, notes: Vec::new() }
+    }
+
     #[test]
-    fn clusters_go_from_connecting_to_live_or_failed() {
-        let watching = FleetEvent::Watching { contexts: vec!["eu".into(), "us".into(), "ap".into()] };
+    fn a_snapshot_replaces_everything_and_cluster_events_update_one() {
+        let mut cached = tenant("eu", "a", Health::Healthy);
+        cached.freshness = Freshness::Cached { as_of: "2026-11-20T08:00:00Z".into() };
         let error = UiError { kind: ErrorKind::Unreachable, message: "down".into(), detail: String::new() };
-        let failed = FleetEvent::ClusterFailed { context: "ap".into(), error: error.clone() };
-        let empty_but_live = FleetEvent::Changes(TenantChanges { cluster: "us".into(), ..Default::default() });
+        let snapshot = FleetEvent::Snapshot {
+            clusters: vec![status("eu", ConnectionState::Connecting), status("us", ConnectionState::Connecting)],
+            tenants: vec![cached],
+            notice: Some(error.clone()),
+        };
+        let unreachable = ClusterStatus { last_error: Some(error), ..status("us", ConnectionState::Unreachable) };
         let state = apply(
-            FleetState::default(),
-            vec![FleetAction::Event(watching), FleetAction::Event(failed), FleetAction::Event(empty_but_live)],
+            FleetState {
+                tenants: [(("old".into(), "x".into()), tenant("old", "x", Health::Down))].into(),
+                ..Default::default()
+            },
+            vec![FleetAction::Event(snapshot), FleetAction::Event(FleetEvent::Cluster(unreachable.clone()))],
         );
         assert!(state.loaded);
-        assert_eq!(state.clusters["eu"], Link::Connecting);
-        assert_eq!(state.clusters["us"], Link::Live, "a cluster without tenants is live too");
-        assert_eq!(state.clusters["ap"], Link::Failed(error));
+        assert_eq!(state.tenants.len(), 1, "the snapshot replaces what was there");
+        assert_eq!(state.clusters["us"], unreachable);
+        assert_eq!(state.not_live(), vec!["eu", "us"]);
+        assert_eq!(state.offline_since(), Some("2026-11-20T08:00:00Z"));
+        assert!(state.notice.is_some());
+        let live = apply(
+            state,
+            vec![FleetAction::Event(FleetEvent::Changes(TenantChanges {
+                cluster: "eu".into(),
+                upserted: vec![tenant("eu", "a", Health::Healthy)],
+                removed: vec![],
+            }))],
+        );
+        assert_eq!(live.offline_since(), None, "no row is cached any more");
     }
 
     #[test]
