@@ -180,10 +180,12 @@ async fn scenario() {
     client.close().await.expect("session closes");
     drop(driver);
 
-    std::fs::write(dir.path().join("data/cache.sqlite"), vec![0x5a_u8; 8192]).expect("corrupt the cache");
+    let damaged_data = dir.path().join("damaged-data");
+    std::fs::create_dir_all(&damaged_data).expect("data folder");
+    std::fs::write(damaged_data.join("cache.sqlite"), vec![0x5a_u8; 8192]).expect("a corrupted cache");
     let damaged = dir.path().join("damaged.yaml");
     std::fs::write(&damaged, "clusters: [unclosed").expect("write the damaged kubeconfig");
-    let driver = Driver::start(&damaged.display().to_string(), &dir.path().join("data"), dir.path()).await;
+    let driver = Driver::start(&damaged.display().to_string(), &damaged_data, dir.path()).await;
     let client = driver.open_app().await;
     client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(".notice strong")).await.expect("a notice");
     client.find(Locator::Id("tab-clusters")).await.expect("clusters tab").click().await.expect("switch view");
@@ -222,7 +224,7 @@ async fn cached_fleet_is_shown_offline(client: &Client) {
         .for_element(Locator::Css(".nav-item[data-cluster='eu-west'][data-state='unreachable'] .nav-detail"))
         .await;
     let note = unreachable.expect("eu-west unreachable in the sidebar").text().await.unwrap_or_default();
-    assert!(note.contains("last live") && note.contains("ago"), "{note}");
+    assert!(note.starts_with("unreachable · last live "), "{note}");
     save_screenshot(client, "offline.png").await;
 }
 

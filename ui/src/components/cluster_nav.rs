@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use tenantry_model::{ClusterStatus, ConnectionState};
 use yew::prelude::*;
 
-use crate::hooks::age;
+use crate::hooks::ago;
 
 /// Properties of [`ClusterNav`].
 #[derive(Properties, PartialEq)]
@@ -59,7 +59,7 @@ pub fn cluster_nav(props: &ClusterNavProps) -> Html {
                 let detail = (status.state != ConnectionState::Live).then(|| {
                     let since = status.last_live.as_deref().map_or_else(
                         || "never live".to_owned(),
-                        |at| format!("last live {} ago", age(at, props.now)),
+                        |at| format!("last live {}", ago(at, props.now)),
                     );
                     format!("{label} · {since}")
                 });

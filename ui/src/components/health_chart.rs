@@ -28,7 +28,9 @@ pub fn health_chart(props: &HealthChartProps) -> Html {
     let times: Vec<f64> = props.history.iter().map(|h| js_sys::Date::parse(&h.at)).collect();
     let bands = props.history.iter().enumerate().filter_map(|(i, change)| {
         let from = x(times[i]);
+        // The current health always shows, however recent its start.
         let to = times.get(i + 1).map_or(WIDTH, |next| x(*next));
+        let from = if i + 1 == times.len() { from.min(WIDTH - 8.0) } else { from };
         (to > from).then(|| {
             let class = format!("band band-{}", health_name(change.health));
             html! { <rect {class} x={from.to_string()} y="0" width={(to - from).to_string()} height="24"><title>{ format!("{}: {}", health_name(change.health), change.reason) }</title></rect> }
@@ -48,7 +50,7 @@ pub fn health_chart(props: &HealthChartProps) -> Html {
                 <ul class="changes">
                     { for recent.into_iter().map(|change| html! {
                         <li><span class={classes!("badge", format!("health-{}", health_name(change.health)))}><span class="dot"></span>{ health_name(change.health) }</span>
-                            <span class="muted">{ format!(" since {} ago · {}", crate::hooks::age(&change.at, props.now), change.reason) }</span></li>
+                            <span class="muted">{ format!(" since {} · {}", crate::hooks::ago(&change.at, props.now), change.reason) }</span></li>
                     }) }
                 </ul>
             }

@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use crate::hooks::age;
+use crate::hooks::ago;
 
 /// Properties of [`OfflineBanner`].
 #[derive(Properties, PartialEq)]
@@ -23,7 +23,7 @@ pub fn offline_banner(props: &OfflineBannerProps) -> Html {
     let which = if props.clusters.is_empty() { String::new() } else { format!("Not live: {}.", props.clusters) };
     html! {
         <section class="offline-banner" role="status" id="offline-banner">
-            <strong>{ format!("Offline — cached state as of {} ({} ago)", String::from(local), age(&props.as_of, props.now)) }</strong>
+            <strong>{ format!("Offline — cached state as of {} ({})", String::from(local), ago(&props.as_of, props.now)) }</strong>
             <span>{ which }</span>
             <span class="muted">{ "Rows turn live as their cluster answers." }</span>
         </section>

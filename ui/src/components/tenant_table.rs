@@ -8,7 +8,7 @@ use web_sys::HtmlElement;
 use yew::prelude::*;
 
 use super::health_badge::HealthBadge;
-use crate::hooks::age;
+use crate::hooks::{age, ago};
 
 /// Height of one row in pixels (kept equal to `.tenants td` in styles.css).
 const ROW_HEIGHT: f64 = 48.0;
@@ -185,8 +185,8 @@ fn row(tenant: &TenantSummary, on_open: &Callback<(String, String)>, selected: b
     };
     let (freshness, seen) = match &tenant.freshness {
         Freshness::Live => ("live", "live".to_owned()),
-        Freshness::Cached { as_of } => ("cached", format!("cached · {}", age(as_of, now))),
-        Freshness::Stale { last_seen } => ("stale", format!("stale · {}", age(last_seen, now))),
+        Freshness::Cached { as_of } => ("cached", ago(as_of, now)),
+        Freshness::Stale { last_seen } => ("stale", ago(last_seen, now)),
     };
     let backup = tenant.last_backup.as_ref().map(|b| {
         let when = b.started.as_deref().map(|s| age(s, now)).unwrap_or_default();
@@ -211,7 +211,7 @@ fn row(tenant: &TenantSummary, on_open: &Callback<(String, String)>, selected: b
             </td>
             <td class="num">{ format!("{}/{}", tenant.ready, tenant.desired) }</td>
             <td class="muted">{ backup.unwrap_or_else(|| html! { "—" }) }</td>
-            <td class={classes!("seen", format!("seen-{freshness}"))}>{ seen }</td>
+            <td class={classes!("seen", format!("seen-{freshness}"))} title={freshness}>{ seen }</td>
         </tr>
     }
 }

@@ -5,7 +5,7 @@ mod use_escape;
 mod use_keydown;
 mod use_search_keys;
 
-pub use use_clock::{age, use_clock};
+pub use use_clock::{age, ago, use_clock};
 pub use use_escape::use_escape;
 pub use use_keydown::use_keydown;
 pub use use_search_keys::use_search_keys;

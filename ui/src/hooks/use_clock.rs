@@ -39,3 +39,11 @@ pub fn age(at: &str, now: f64) -> String {
     }
     tenantry_model::format_age(((now - then) / 1000.0) as i64)
 }
+
+/// "5 min ago", or "just now".
+pub fn ago(at: &str, now: f64) -> String {
+    match age(at, now) {
+        text if text == "just now" || text == "?" => text,
+        text => format!("{text} ago"),
+    }
+}

@@ -5,7 +5,7 @@ use tenantry_model::{BackupResult, Freshness, TenantDetail, TenantSummary, UiErr
 use yew::prelude::*;
 
 use crate::components::{HealthBadge, HealthChart, Notice};
-use crate::hooks::{age, use_clock, use_escape};
+use crate::hooks::{age, ago, use_clock, use_escape};
 use crate::ipc;
 
 /// Properties of [`TenantDetailPage`].
@@ -68,11 +68,11 @@ fn shown(detail: &TenantDetail, now: f64) -> Html {
     let t = &detail.tenant;
     let field =
         |label: &str, value: Html| html! { <div class="field"><dt>{ label.to_owned() }</dt><dd>{ value }</dd></div> };
-    let when = |at: &Option<String>| at.as_deref().map_or_else(|| "—".to_owned(), |at| format!("{} ago", age(at, now)));
+    let when = |at: &Option<String>| at.as_deref().map_or_else(|| "—".to_owned(), |at| ago(at, now));
     let seen = match &t.freshness {
         Freshness::Live => "live".to_owned(),
-        Freshness::Cached { as_of } => format!("cached, as of {} ago", age(as_of, now)),
-        Freshness::Stale { last_seen } => format!("stale, last seen {} ago", age(last_seen, now)),
+        Freshness::Cached { as_of } => format!("cached, as of {}", ago(as_of, now)),
+        Freshness::Stale { last_seen } => format!("stale, last seen {}", ago(last_seen, now)),
     };
     let scaling =
         detail.autoscaling.map_or_else(|| "fixed".to_owned(), |(min, max)| format!("autoscaling {min}–{max}"));

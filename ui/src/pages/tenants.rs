@@ -153,6 +153,11 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
             <HealthFilter {counts} selected={*health} on_select={on_health} />
             if !fleet.loaded {
                 <div class="empty" aria-busy="true"><p>{ "Loading the fleet…" }</p></div>
+            } else if fleet.tenants.is_empty() && fleet.clusters.is_empty() {
+                <div class="empty">
+                    <h2>{ "No cluster to watch" }</h2>
+                    <p>{ "The kubeconfig lists no usable cluster; the Clusters view says why." }</p>
+                </div>
             } else if fleet.tenants.is_empty() && all_live {
                 <div class="empty">
                     <h2>{ "No tenants yet" }</h2>
