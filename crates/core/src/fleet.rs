@@ -158,17 +158,19 @@ impl Fleet {
     pub async fn detail(&self, cluster: &str, id: &str) -> Option<TenantDetail> {
         let row = lock(&self.shared.state).tenants.get(&(cluster.to_owned(), id.to_owned())).cloned()?;
         let inventory = lock(&self.shared.inventories).get(cluster).cloned();
-        let mut detail = inventory.and_then(|inventory| inventory.detail(id)).unwrap_or_else(|| TenantDetail {
-            tenant: row.clone(),
-            pods: Vec::new(),
-            events: Vec::new(),
-            backups: Vec::new(),
-            backup_schedule: None,
-            ingress_hosts: Vec::new(),
-            autoscaling: None,
-            history: Vec::new(),
-        });
-        detail.tenant.freshness = row.freshness;
+        let mut detail = match inventory {
+            Some(inventory) => inventory.detail(row),
+            None => TenantDetail {
+                tenant: row,
+                pods: Vec::new(),
+                events: Vec::new(),
+                backups: Vec::new(),
+                backup_schedule: None,
+                ingress_hosts: Vec::new(),
+                autoscaling: None,
+                history: Vec::new(),
+            },
+        };
         if let Some(cache) = &self.shared.cache {
             match cache.history(cluster, id, HISTORY_SHOWN).await {
                 Ok(history) => detail.history = history,

@@ -228,9 +228,11 @@ impl ClusterInventory {
         Some((revision(&ns), spec))
     }
 
-    /// Tenant `id` in detail (without its health history, which the cache keeps).
-    pub fn detail(&self, id: &str) -> Option<TenantDetail> {
-        let tenant = self.summaries().into_iter().find(|t| t.id == id)?;
+    /// The detail of `tenant` (its row as the fleet shows it) from this cluster's stores, without
+    /// its health history, which the cache keeps.
+    pub fn detail(&self, tenant: TenantSummary) -> TenantDetail {
+        let id = tenant.id.clone();
+        let id = id.as_str();
         let in_tenant = |namespace: Option<String>| namespace.as_deref() == Some(id);
         let mut pods: Vec<_> = self
             .pods
@@ -272,16 +274,7 @@ impl ClusterInventory {
             .iter()
             .find(|h| in_tenant(h.namespace()))
             .and_then(|h| facts::autoscaling_bounds(h));
-        Some(TenantDetail {
-            tenant,
-            pods,
-            events,
-            backups,
-            backup_schedule,
-            ingress_hosts,
-            autoscaling,
-            history: Vec::new(),
-        })
+        TenantDetail { tenant, pods, events, backups, backup_schedule, ingress_hosts, autoscaling, history: Vec::new() }
     }
 }
 
