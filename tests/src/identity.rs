@@ -1,6 +1,7 @@
-//! The restricted help-desk identity of every local cluster: a ServiceAccount bound to a
-//! ClusterRole that can read tenant namespaces and workloads, patch deployments and their
-//! scale, and create jobs, but cannot delete namespaces.
+//! Restricted identities of the local clusters, each a ServiceAccount bound to a ClusterRole:
+//! the help-desk (read tenant namespaces and workloads, patch deployments and their scale,
+//! create jobs, but not delete namespaces) and a bare tenant-list reader (namespaces,
+//! deployments and pods only).
 
 use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
 use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
@@ -13,15 +14,17 @@ use crate::apply::apply;
 
 /// Namespace of the help-desk ServiceAccount.
 pub const NAMESPACE: &str = "tenantry-system";
-/// Name of the ServiceAccount, ClusterRole and ClusterRoleBinding.
+/// Name of the help-desk ServiceAccount, ClusterRole and ClusterRoleBinding.
 pub const NAME: &str = "tenantry-helpdesk";
+/// Name of the tenant-list reader's ServiceAccount, ClusterRole and ClusterRoleBinding.
+pub const LIST_ONLY: &str = "tenantry-list-only";
 /// Field manager of the objects written here.
 const MANAGER: &str = "tenantry-testenv";
 /// How long the issued token stays valid.
 const TOKEN_SECONDS: i64 = 7 * 24 * 3600;
 
-/// The role's rules: read what a tenant is made of, fix deployments, run jobs; nothing else.
-fn rules() -> serde_json::Value {
+/// The help-desk's rules: read what a tenant is made of, fix deployments, run jobs; nothing else.
+fn helpdesk_rules() -> serde_json::Value {
     let read = json!(["get", "list", "watch"]);
     json!([
         {"apiGroups": [""], "resources": ["namespaces", "pods", "pods/log", "services", "configmaps", "events",
@@ -37,8 +40,27 @@ fn rules() -> serde_json::Value {
     ])
 }
 
+/// The tenant-list reader's rules: exactly what the tenant list needs, nothing else.
+fn list_only_rules() -> serde_json::Value {
+    let read = json!(["get", "list", "watch"]);
+    json!([
+        {"apiGroups": [""], "resources": ["namespaces", "pods"], "verbs": read},
+        {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": read},
+    ])
+}
+
 /// Creates (idempotently) the help-desk identity with the admin `client`; returns its token.
 pub async fn create_helpdesk(client: &kube::Client) -> Result<String> {
+    create(client, NAME, helpdesk_rules()).await
+}
+
+/// Creates (idempotently) the tenant-list reader with the admin `client`; returns its token.
+pub async fn create_list_only(client: &kube::Client) -> Result<String> {
+    create(client, LIST_ONLY, list_only_rules()).await
+}
+
+/// Creates ServiceAccount, ClusterRole and binding `name` with `rules`; returns a token.
+async fn create(client: &kube::Client, name: &str, rules: serde_json::Value) -> Result<String> {
     apply(
         Api::<Namespace>::all(client.clone()),
         MANAGER,
@@ -52,24 +74,24 @@ pub async fn create_helpdesk(client: &kube::Client) -> Result<String> {
     apply(
         accounts.clone(),
         MANAGER,
-        NAME,
+        name,
         json!({
-            "apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": NAME, "namespace": NAMESPACE},
+            "apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": NAMESPACE},
         }),
     )
     .await?;
-    apply(Api::<ClusterRole>::all(client.clone()), MANAGER, NAME, json!({
-        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": NAME}, "rules": rules(),
+    apply(Api::<ClusterRole>::all(client.clone()), MANAGER, name, json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": name}, "rules": rules,
     }))
     .await?;
     apply(
         Api::<ClusterRoleBinding>::all(client.clone()),
         MANAGER,
-        NAME,
+        name,
         json!({
-            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": NAME},
-            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": NAME},
-            "subjects": [{"kind": "ServiceAccount", "name": NAME, "namespace": NAMESPACE}],
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": name},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name},
+            "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": NAMESPACE}],
         }),
     )
     .await?;
@@ -78,8 +100,8 @@ pub async fn create_helpdesk(client: &kube::Client) -> Result<String> {
         ..Default::default()
     };
     let issued = accounts
-        .create_token_request(NAME, &PostParams::default(), &request)
+        .create_token_request(name, &PostParams::default(), &request)
         .await
-        .map_err(crate::error::kube("cannot issue the help-desk token"))?;
+        .map_err(crate::error::kube(format!("cannot issue a token for {name}")))?;
     Ok(issued.status.map(|s| s.token).unwrap_or_default())
 }

@@ -1,9 +1,10 @@
 //! The watched fleet against three real seeded clusters: the inventory equals what was seeded
-//! (admin and help-desk identity); a pod's readiness flip reaches subscribers and back; a
-//! stopped API server turns its cluster's rows stale while the others keep updating, and they
-//! go live again when it returns; with every cluster down a restarted fleet serves the whole
-//! cache with its age; a corrupted cache is rebuilt with a notice; an unreachable cluster is
-//! reported as such.
+//! (admin and help-desk identity); an identity that may list only what the tenant list needs
+//! gets a live view with a note for each kind it cannot see; a pod's readiness flip reaches
+//! subscribers and back; a stopped API server turns its cluster's rows stale while the others
+//! keep updating, and they go live again when it returns; with every cluster down a restarted
+//! fleet serves the whole cache with its age; a corrupted cache is rebuilt with a notice; an
+//! unreachable cluster is reported as such.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -20,6 +21,7 @@ use tenantry_core::kubeconfig::{ContextEntry, Sources};
 use tenantry_model::{ConnectionState, ErrorKind, FleetEvent, Freshness, Health};
 use tenantry_tests::cluster::client_for;
 use tenantry_tests::fleet::{Fleet, helpdesk_context};
+use tenantry_tests::identity;
 use tenantry_tests::seed::{self, Condition, SeededTenant};
 
 /// id → (domains, version, health, has a backup): what the inventory must show.
@@ -107,6 +109,30 @@ async fn set_ready(kubeconfig: &Path, context: &str, id: &str, ready: &str) {
     pods.patch_status(&names[0], &PatchParams::default(), &Patch::Strategic(patch)).await.expect("pod patched");
 }
 
+/// A context for local-1 whose identity may list only namespaces, deployments and pods.
+async fn list_only_context(fleet: &Fleet, dir: &Path) -> ContextEntry {
+    let cluster = &fleet.clusters[0];
+    let token = identity::create_list_only(&cluster.admin_client().await.expect("client")).await.expect("identity");
+    let kubeconfig = dir.join("list-only.yaml");
+    let yaml = format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: list-only\nclusters:\n- name: c\n  cluster:\n    server: {}\n    certificate-authority: {}\n\
+         users:\n- name: u\n  user:\n    token: {token}\ncontexts:\n- name: list-only\n  context:\n    cluster: c\n    user: u\n",
+        cluster.server,
+        cluster.dir.join("pki/apiserver.crt").display(),
+    );
+    std::fs::write(&kubeconfig, yaml).expect("write");
+    entry(&ClusterList::load(&Sources::Explicit(kubeconfig)), "list-only")
+}
+
+/// The cluster's notes once every optional watch has had its first answer (5 s at most).
+async fn notes_settle(inventory: &ClusterInventory) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while inventory.status().notes.len() < 5 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    inventory.status().notes
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_fleet_follows_three_clusters_through_outages_and_restarts() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -130,6 +156,20 @@ async fn the_fleet_follows_three_clusters_through_outages_and_restarts() {
         assert_eq!(inventory.status().state, ConnectionState::Live);
         assert!(inventory.status().notes.is_empty(), "{context} may list everything: {:?}", inventory.status().notes);
     }
+
+    // An identity that may list only namespaces, deployments and pods: live, with notes.
+    let restricted = list_only_context(&fleet, dir.path()).await;
+    let inventory = ClusterInventory::start_synced(&restricted, Duration::from_secs(30)).await.expect("syncs");
+    let without_backups = seeded[0].iter().map(|(id, (d, v, h, _))| (id.clone(), (d.clone(), v.clone(), *h, false)));
+    converges(&inventory, &without_backups.collect()).await;
+    let notes = notes_settle(&inventory).await;
+    assert_eq!(inventory.status().state, ConnectionState::Live);
+    assert!(
+        notes.contains(&"Warning events are hidden: this identity may not list them.".to_owned()),
+        "notes {notes:?}"
+    );
+    assert_eq!(notes.len(), 5, "backups, schedules, autoscalers, ingresses, events: {notes:?}");
+    drop(inventory);
 
     // The fleet, with a cache: every cluster goes live with every tenant.
     let cache = dir.path().join("data/cache.sqlite");
