@@ -322,7 +322,10 @@ async fn drive(entry: ContextEntry, shared: Arc<Shared>, settings: Settings) {
     loop {
         let beat = tokio::select! {
             () = inventory.changed() => {
-                tokio::time::sleep(settings.batch).await;
+                // The first complete listing is published at once; later changes are batched.
+                if was_live || !inventory.is_live() {
+                    tokio::time::sleep(settings.batch).await;
+                }
                 false
             }
             _ = heartbeat.tick() => true,

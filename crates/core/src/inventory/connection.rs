@@ -30,6 +30,8 @@ struct Watched {
 pub struct Connection {
     context: String,
     inner: Mutex<Inner>,
+    /// Becomes true once every essential watch has listed completely for the first time.
+    first_listing: tokio::sync::watch::Sender<bool>,
 }
 
 #[derive(Debug, Default)]
@@ -43,7 +45,19 @@ struct Inner {
 impl Connection {
     /// A cluster whose watches have not reported yet.
     pub fn new(context: &str) -> Self {
-        Self { context: context.to_owned(), inner: Mutex::new(Inner::default()) }
+        Self {
+            context: context.to_owned(),
+            inner: Mutex::new(Inner::default()),
+            first_listing: tokio::sync::watch::Sender::new(false),
+        }
+    }
+
+    /// Completes once every essential watch has listed completely for the first time.
+    pub fn first_listing(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut listed = self.first_listing.subscribe();
+        async move {
+            let _ = listed.wait_for(|done| *done).await;
+        }
     }
 
     /// The context of the cluster.
@@ -66,6 +80,7 @@ impl Connection {
         if inner.essentials_current() {
             inner.was_live = true;
             inner.last_live = Some(now());
+            self.first_listing.send_replace(true);
         }
     }
 
@@ -176,6 +191,23 @@ mod tests {
         assert_eq!(status.state, ConnectionState::Live);
         assert!(status.last_live.is_some());
         assert!(status.notes.is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_first_listing_completes_once_every_essential_watch_has_listed() {
+        let c = connection();
+        let (before, waiting) = (c.first_listing(), c.first_listing());
+        let mut waiting = std::pin::pin!(waiting);
+        c.listed("Namespace");
+        c.listed("Event");
+        assert!(futures::poll!(waiting.as_mut()).is_pending(), "pods have not listed yet");
+        c.listed("Pod");
+        tokio::time::timeout(std::time::Duration::from_secs(1), futures::future::join(before, waiting))
+            .await
+            .expect("every waiter is released");
+        tokio::time::timeout(std::time::Duration::from_secs(1), c.first_listing())
+            .await
+            .expect("a waiter arriving later is released at once");
     }
 
     #[test]

@@ -99,35 +99,52 @@ impl ClusterInventory {
         let managed = || watcher::Config::default().labels(MANAGED_SELECTOR);
         let mut watches = Vec::new();
         macro_rules! watch {
-            ($kind:ty, $name:literal, $what:literal, $essential:literal, $config:expr, $trim:expr) => {{
+            ($kind:ty, $name:literal, $what:literal, $essential:literal, $config:expr, $trim:expr, $after:expr) => {{
                 reporting.connection.register($name, $what, $essential);
-                let (store, task) = watch::spawn::<$kind>($name, Api::all(client.clone()), $config, $trim, &reporting);
+                let api = Api::all(client.clone());
+                let (store, task) = watch::spawn::<$kind>($name, api, $config, $trim, &reporting, $after);
                 watches.push(task);
                 store
             }};
         }
-        let namespaces = watch!(Namespace, "Namespace", "Tenants", true, tenants(), facts::trim_namespace);
-        let deployments = watch!(Deployment, "Deployment", "Deployments", true, managed(), facts::trim_deployment);
-        let pods = watch!(Pod, "Pod", "Pods", true, tenants(), facts::trim_pod);
-        let jobs =
-            watch!(Job, "Job", "Backups", false, watcher::Config::default().labels(BACKUP_LABEL), facts::trim_job);
-        let cronjobs = watch!(CronJob, "CronJob", "Backup schedules", false, managed(), facts::trim_cronjob);
+        let now = || futures::future::ready(());
+        let namespaces = watch!(Namespace, "Namespace", "Tenants", true, tenants(), facts::trim_namespace, now());
+        let deployments =
+            watch!(Deployment, "Deployment", "Deployments", true, managed(), facts::trim_deployment, now());
+        let pods = watch!(Pod, "Pod", "Pods", true, tenants(), facts::trim_pod, now());
+        // The other kinds fill in the details; they list once the tenant list's own kinds have,
+        // so that they never slow a cluster's first listing down.
+        let after_listing = || reporting.connection.first_listing();
+        let jobs = watch!(
+            Job,
+            "Job",
+            "Backups",
+            false,
+            watcher::Config::default().labels(BACKUP_LABEL),
+            facts::trim_job,
+            after_listing()
+        );
+        let cronjobs =
+            watch!(CronJob, "CronJob", "Backup schedules", false, managed(), facts::trim_cronjob, after_listing());
         let autoscalers = watch!(
             HorizontalPodAutoscaler,
             "HorizontalPodAutoscaler",
             "Autoscalers",
             false,
             managed(),
-            facts::trim_metadata
+            facts::trim_metadata,
+            after_listing()
         );
-        let ingresses = watch!(Ingress, "Ingress", "Ingresses", false, managed(), facts::trim_metadata);
+        let ingresses =
+            watch!(Ingress, "Ingress", "Ingresses", false, managed(), facts::trim_metadata, after_listing());
         let events = watch!(
             Event,
             "Event",
             "Warning events",
             false,
             watcher::Config::default().fields("type=Warning"),
-            facts::trim_metadata
+            facts::trim_metadata,
+            after_listing()
         );
         Ok(Self {
             context: entry.name.clone(),

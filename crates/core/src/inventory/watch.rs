@@ -21,18 +21,22 @@ pub struct Reporting {
     pub changed: Arc<Notify>,
 }
 
-/// Starts the watch of `kind` through `api` (objects trimmed by `trim` before they are
-/// stored); returns its store and the task driving it.
+/// Starts the watch of `kind` through `api` once `after` completes (objects trimmed by `trim`
+/// before they are stored); returns its store and the task driving it.
 pub fn spawn<K>(
     kind: &'static str,
     api: Api<K>,
     config: watcher::Config,
     trim: fn(&mut K),
     reporting: &Reporting,
+    after: impl Future<Output = ()> + Send + 'static,
 ) -> (Store<K>, JoinHandle<()>)
 where
     K: kube::Resource<DynamicType = ()> + Clone + std::fmt::Debug + serde::de::DeserializeOwned + Send + Sync + 'static,
 {
+    // Listings are served from the API server's watch cache (resourceVersion 0) in one
+    // response, instead of pages read from etcd; the watch that follows makes the store current.
+    let config = config.any_semantic();
     let (store, writer) = reflector::store();
     let connection = Arc::clone(&reporting.connection);
     let changed = Arc::clone(&reporting.changed);
@@ -44,6 +48,7 @@ where
         .modify(trim)
         .reflect(writer);
     let task = tokio::spawn(async move {
+        after.await;
         futures::pin_mut!(restarted);
         while let Some(event) = restarted.next().await {
             match event {
