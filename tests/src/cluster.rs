@@ -273,7 +273,7 @@ impl LocalCluster {
                 .create(&PostParams::default(), &node)
                 .await
                 .map_err(crate::error::kube(format!("cannot create node {name}")))?;
-            let capacity = json!({"cpu": "32", "memory": "256Gi", "pods": "250"});
+            let capacity = json!({"cpu": "1000", "memory": "4Ti", "pods": "5000"});
             let status = json!({"status": {"capacity": capacity, "allocatable": capacity}});
             nodes
                 .patch_status(&name, &PatchParams::default(), &Patch::Merge(&status))
