@@ -1,12 +1,14 @@
 //! End to end in the real window: the release app binary (custom-protocol build) under Xvfb,
 //! driven through tauri-driver and WebKitWebDriver. Searches the fleet, opens a tenant with the
 //! keyboard, reads the cluster rows, restarts with every cluster down to see the cached fleet,
-//! then with a damaged kubeconfig and cache, and saves screenshots to `artifacts/screenshots/`.
+//! then over a cache of ten thousand tenants, then with a damaged kubeconfig and cache, and saves
+//! screenshots to `artifacts/screenshots/`.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use tenantry_core::cache::{Cache, SeenTenant, Write};
 use tenantry_tests::cluster::client_for;
 use tenantry_tests::fleet::Fleet;
 use tenantry_tests::process::Component;
@@ -118,7 +120,7 @@ async fn save_screenshot(client: &Client, name: &str) {
 }
 
 /// The longest the whole scenario may take: a hung WebDriver call fails the test, not CI.
-const SCENARIO_TIMEOUT: Duration = Duration::from_secs(240);
+const SCENARIO_TIMEOUT: Duration = Duration::from_secs(360);
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_window_lists_clusters_live_and_explains_problems() {
@@ -180,6 +182,14 @@ async fn scenario() {
     client.close().await.expect("session closes");
     drop(driver);
 
+    let big_data = dir.path().join("big-data");
+    ten_thousand_cached_tenants(&dir.path().join("data/cache.sqlite"), &big_data).await;
+    let driver = Driver::start(&kubeconfig, &big_data, dir.path()).await;
+    let client = driver.open_app().await;
+    ten_thousand_rows_scroll(&client).await;
+    client.close().await.expect("session closes");
+    drop(driver);
+
     let damaged_data = dir.path().join("damaged-data");
     std::fs::create_dir_all(&damaged_data).expect("data folder");
     std::fs::write(damaged_data.join("cache.sqlite"), vec![0x5a_u8; 8192]).expect("a corrupted cache");
@@ -226,6 +236,85 @@ async fn cached_fleet_is_shown_offline(client: &Client) {
     let note = unreachable.expect("eu-west unreachable in the sidebar").text().await.unwrap_or_default();
     assert!(note.starts_with("unreachable · last live "), "{note}");
     save_screenshot(client, "offline.png").await;
+}
+
+/// Tenants in the big cache.
+const BIG_FLEET: usize = 10_000;
+
+/// Fills a cache in `data_dir` with [`BIG_FLEET`] tenants `bulk-00000`, … modelled on the first
+/// row of the cache at `template` (the real seeded fleet), alternating between its clusters.
+async fn ten_thousand_cached_tenants(template: &Path, data_dir: &Path) {
+    let source = Cache::open(template).await.expect("the seeded cache opens").cache;
+    let model = source.tenants().await.expect("cached tenants").remove(0);
+    let clusters = source.clusters().await.expect("cached clusters");
+    source.close().await;
+    let big = Cache::open(&data_dir.join("cache.sqlite")).await.expect("a new cache").cache;
+    let writer = big.writer();
+    let at = tenantry_core::inventory::now();
+    for status in &clusters {
+        writer.send(Write::Cluster { status: status.clone(), at: at.clone() });
+    }
+    for (n, status) in clusters.iter().enumerate() {
+        let seen = (n..BIG_FLEET)
+            .step_by(clusters.len())
+            .map(|i| {
+                let mut summary = model.clone();
+                summary.id = format!("bulk-{i:05}");
+                summary.cluster = status.context.clone();
+                summary.customer = format!("Bulk Customer {i}");
+                summary.domains = vec![format!("bulk-{i:05}.example.com")];
+                SeenTenant { summary, spec: None }
+            })
+            .collect();
+        writer.send(Write::Tenants { cluster: status.context.clone(), seen, removed: Vec::new(), at: at.clone() });
+    }
+    writer.finish().await;
+    big.close().await;
+}
+
+/// The numbers of the `bulk-NNNNN` rows rendered now.
+async fn bulk_rows(client: &Client) -> Vec<usize> {
+    tenant_rows(client).await.iter().filter_map(|(_, id)| id.strip_prefix("bulk-")?.parse().ok()).collect()
+}
+
+/// Scrolls the fleet table to `fraction` of its height and waits until rows near it render.
+async fn scroll_to(client: &Client, fraction: f64, near: usize) -> Vec<usize> {
+    let script = "const v = document.querySelector('.viewport'); \
+                  v.scrollTop = v.scrollHeight * arguments[0]; v.dispatchEvent(new Event('scroll'));";
+    client.execute(script, vec![serde_json::json!(fraction)]).await.expect("the table scrolls");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let rows = bulk_rows(client).await;
+        if rows.iter().any(|&n| n.abs_diff(near) <= 20) {
+            return rows;
+        }
+        assert!(Instant::now() < deadline, "after scrolling to {fraction}: rows {rows:?}, none near {near}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A cached fleet of ten thousand tenants: all are counted, only the rows in view are in the
+/// page, scrolling to the middle and the end renders the rows there, and search finds one.
+async fn ten_thousand_rows_scroll(client: &Client) {
+    let count = client.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css(".count-note")).await;
+    let count = count.expect("the count note");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while count.text().await.unwrap_or_default() != "10000 of 10000 tenants" {
+        assert!(Instant::now() < deadline, "count: {}", count.text().await.unwrap_or_default());
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let first = bulk_rows(client).await;
+    assert_eq!(first.first(), Some(&0), "sorted by tenant: {first:?}");
+    assert!(first.len() < 100, "only the rows in view are rendered, not {}", first.len());
+    let middle = scroll_to(client, 0.5, BIG_FLEET / 2).await;
+    assert!(middle.len() < 100, "{} rows rendered in the middle", middle.len());
+    save_screenshot(client, "fleet-10000.png").await;
+    let end = scroll_to(client, 1.0, BIG_FLEET - 1).await;
+    assert!(end.contains(&(BIG_FLEET - 1)), "the last row renders at the end: {end:?}");
+    client.find(Locator::Css("body")).await.expect("page body").send_keys("/").await.expect("press /");
+    client.active_element().await.expect("the search").send_keys("bulk-07777.example").await.expect("type");
+    let rows = tenant_rows_until(client, "the search finds one of 10,000", |rows| rows.len() == 1).await;
+    assert_eq!(rows[0].1, "bulk-07777");
 }
 
 /// The tenant rows in view: (cluster, tenant).
