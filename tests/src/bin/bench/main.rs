@@ -1,0 +1,232 @@
+//! `bench`: the fleet benchmark. Against the clusters `testenv up` started and `testenv seed`
+//! filled, it measures the cached inventory at process start, the time until every cluster is
+//! live next to raw parallel LIST requests and kubectl in the same run, status propagation and
+//! the backend's peak RSS, and prints the results as a Markdown section for
+//! `docs/benchmarks.md`. `scripts/bench` sets the clusters up and runs it.
+
+mod cli;
+mod lists;
+mod propagation;
+mod settle;
+mod stats;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use tenantry_core::cluster::ClusterList;
+use tenantry_core::kubeconfig::{ContextEntry, Sources};
+use tenantry_tests::fleet;
+
+use stats::{all_ms, median, ms, percentile};
+
+/// Measures Tenantry's fleet against the running local clusters.
+#[derive(Parser)]
+struct Args {
+    /// Folder of the local clusters (as given to `testenv`).
+    #[arg(long, env = "TENANTRY_TESTENV_DIR", default_value = "/tmp/tenantry-testenv")]
+    dir: PathBuf,
+    /// Runs of each timed measure; medians are printed.
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    /// Tenants whose readiness is flipped (each flip is timed twice: to false and back).
+    #[arg(long, default_value_t = 20)]
+    flips: usize,
+    /// The `tenantry` binary; default: the one next to this program.
+    #[arg(long)]
+    tenantry: Option<PathBuf>,
+}
+
+/// Why the benchmark could not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// The local clusters or a client for them.
+    #[error(transparent)]
+    Setup(#[from] tenantry_tests::Error),
+    /// A Kubernetes request failed.
+    #[error("{what}")]
+    Kube {
+        /// The request.
+        what: String,
+        /// The cause.
+        #[source]
+        source: kube::Error,
+    },
+    /// A program could not be run.
+    #[error("cannot run {what}")]
+    Process {
+        /// The program.
+        what: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A measured run did not do what it must.
+    #[error("{0}")]
+    Failed(String),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .init();
+    match run(Args::parse()).await {
+        Ok(report) => {
+            println!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("error: {}", tenantry_core::error::chain(&err));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<String, BenchError> {
+    let state = fleet::read_state(&args.dir)?;
+    let kubeconfig = state.kubeconfig.clone();
+    let kubectl = state.binaries.join("kubectl");
+    let tenantry = match args.tenantry {
+        Some(path) => path,
+        None => std::env::current_exe()
+            .map_err(|source| BenchError::Process { what: "this program".into(), source })?
+            .with_file_name("tenantry"),
+    };
+    let contexts: Vec<String> = state.clusters.iter().map(|c| c.name.clone()).collect();
+    let list = ClusterList::load(&Sources::Explicit(kubeconfig.clone()));
+    let entries: Vec<ContextEntry> = list.watched(None).into_iter().cloned().collect();
+
+    let counts = settle::quiet(&kubeconfig, &contexts).await?;
+    let tenants: usize = counts.iter().map(|c| c.tenants).sum();
+    let data = tempfile::tempdir().map_err(|source| BenchError::Process { what: "a temp folder".into(), source })?;
+
+    eprintln!("bench: tenantry tenants, live then cached ({} runs each)", args.runs);
+    let cli = cli::run(&tenantry, &kubeconfig, data.path(), args.runs, tenants)?;
+
+    let (mut fleet_runs, mut raw_runs, mut kubectl_runs, mut bytes) = (Vec::new(), Vec::new(), Vec::new(), 0);
+    for run in 1..=args.runs {
+        eprintln!("bench: live sync, run {run} of {}", args.runs);
+        let (raw, read) = lists::raw_lists(&kubeconfig, &contexts).await?;
+        raw_runs.push(raw);
+        bytes = read;
+        kubectl_runs.push(lists::kubectl_lists(&kubectl, &kubeconfig, &contexts).await?);
+        fleet_runs.push(lists::fleet_live(&entries, tenants).await?);
+    }
+
+    eprintln!("bench: propagation, {} flips", args.flips);
+    let cache = data.path().join("propagation.sqlite");
+    let latencies = propagation::measure(&entries, &kubeconfig, &cache, args.flips).await?;
+
+    let figures = Figures { cli, fleet_runs, raw_runs, kubectl_runs, latencies };
+    Ok(figures.report(&counts, bytes, args.runs))
+}
+
+/// Everything measured, ready to be printed.
+struct Figures {
+    cli: cli::CliRuns,
+    fleet_runs: Vec<Duration>,
+    raw_runs: Vec<Duration>,
+    kubectl_runs: Vec<Duration>,
+    latencies: Vec<Duration>,
+}
+
+impl Figures {
+    /// The Markdown section: setup, one row per measure with its target, and every sample.
+    fn report(&self, counts: &[settle::Counts], bytes: usize, runs: usize) -> String {
+        let zero = Duration::ZERO;
+        let med = |samples: &[Duration]| median(samples).unwrap_or(zero);
+        let (fleet, raw, kubectl) = (med(&self.fleet_runs), med(&self.raw_runs), med(&self.kubectl_runs));
+        let cached = med(&self.cli.cached);
+        let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64().max(f64::EPSILON);
+        let (p50, p95) =
+            (percentile(&self.latencies, 50.0).unwrap_or(zero), percentile(&self.latencies, 95.0).unwrap_or(zero));
+        let rss_mib = self.cli.peak_rss_kib as f64 / 1024.0;
+        let met = |ok: bool| if ok { "yes" } else { "**no**" };
+        let tenants: usize = counts.iter().map(|c| c.tenants).sum();
+        let clusters: Vec<String> = counts
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}: {} tenants, {} deployments, {} pods ({} ready)",
+                    c.context, c.tenants, c.deployments, c.pods, c.ready
+                )
+            })
+            .collect();
+        let rows = [
+            [
+                format!(
+                    "Cached inventory ready after process start (`tenantry tenants --offline --json`, {tenants} rows)"
+                ),
+                ms(cached),
+                "< 300 ms".into(),
+                met(cached < Duration::from_millis(300)).into(),
+            ],
+            [
+                "All clusters live: Tenantry's fleet (8 watches per cluster)".into(),
+                ms(fleet),
+                String::new(),
+                String::new(),
+            ],
+            [
+                format!("Same objects, raw parallel HTTP LIST ({:.1} MB)", bytes as f64 / 1e6),
+                ms(raw),
+                String::new(),
+                String::new(),
+            ],
+            [
+                "Same objects, `kubectl get -o json`, one per cluster in parallel".into(),
+                ms(kubectl),
+                String::new(),
+                String::new(),
+            ],
+            [
+                "Fleet ÷ raw LIST".into(),
+                format!("{:.2}×", ratio(fleet, raw)),
+                "≤ 1.5×".into(),
+                met(ratio(fleet, raw) <= 1.5).into(),
+            ],
+            [
+                "Fleet ÷ kubectl".into(),
+                format!("{:.2}×", ratio(fleet, kubectl)),
+                "< 1×".into(),
+                met(fleet < kubectl).into(),
+            ],
+            [
+                format!("Propagation, pod readiness → subscriber diff, p50 / p95 ({} flips)", self.latencies.len()),
+                format!("{} / {}", ms(p50), ms(p95)),
+                "p95 < 1 s".into(),
+                met(p95 < Duration::from_secs(1)).into(),
+            ],
+            [
+                "Peak RSS of the backend (live `tenantry tenants --json`, highest of the runs)".into(),
+                format!("{rss_mib:.0} MiB"),
+                "< 200 MB".into(),
+                met(rss_mib * 1.048_576 < 200.0).into(),
+            ],
+            [
+                "Live `tenantry tenants --json` end to end (start, sync, print)".into(),
+                ms(med(&self.cli.live)),
+                String::new(),
+                String::new(),
+            ],
+        ];
+        let table: Vec<String> =
+            rows.iter().map(|r| format!("| {} | {} | {} | {} |", r[0], r[1], r[2], r[3])).collect();
+        format!(
+            "### {} clusters × {} tenants, {runs} runs (medians)\n\n{}\n\n| Measure | Result | Target | Met |\n|---|---|---|---|\n{}\n\n\
+             Samples in ms, in the order run — cached start: {}; fleet live: {}; raw LIST: {}; kubectl: {}; propagation: {}.\n",
+            counts.len(),
+            tenants / counts.len().max(1),
+            clusters.iter().map(|c| format!("- {c}")).collect::<Vec<_>>().join("\n"),
+            table.join("\n"),
+            all_ms(&self.cli.cached),
+            all_ms(&self.fleet_runs),
+            all_ms(&self.raw_runs),
+            all_ms(&self.kubectl_runs),
+            all_ms(&self.latencies),
+        )
+    }
+}
