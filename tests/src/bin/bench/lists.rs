@@ -20,7 +20,7 @@ const LIST_PATHS: [&str; 3] = [
     "/api/v1/pods?labelSelector=tenantry.io%2Ftenant",
 ];
 /// How long the fleet may take to go live before the run counts as failed.
-const LIVE_TIMEOUT: Duration = Duration::from_secs(120);
+pub const LIVE_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Starts a fleet without a cache and times it until every cluster is live with `tenants`
 /// rows in all.

@@ -28,7 +28,7 @@ pub async fn measure(
     flips: usize,
 ) -> Result<Vec<Duration>, BenchError> {
     let fleet = Fleet::start(entries.to_vec(), Some(cache), Settings::default()).await;
-    fleet.settled(Duration::from_secs(120)).await;
+    fleet.settled(crate::lists::LIVE_TIMEOUT).await;
     if fleet.clusters().iter().any(|c| c.state != ConnectionState::Live) {
         return Err(BenchError::Failed("a cluster did not go live for the propagation runs".into()));
     }
