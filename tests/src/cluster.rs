@@ -44,7 +44,7 @@ impl LocalCluster {
             std::fs::create_dir_all(dir.join(sub))
                 .map_err(crate::error::io(format!("cannot create {}", dir.display())))?;
         }
-        let ports = free_ports(5)?;
+        let ports = crate::ports::reserve(5)?;
         let (etcd_port, peer_port, api_port, kcm_port, sched_port) = (ports[0], ports[1], ports[2], ports[3], ports[4]);
         let admin_token = random_token()?;
         write(dir.join("tokens.csv"), format!("{admin_token},admin,admin,system:masters\n"))?;
@@ -198,6 +198,7 @@ impl LocalCluster {
                     cluster: self.name.clone(),
                     component: c.name.clone(),
                     status,
+                    tail: log_tail(&c.log),
                     log: c.log.clone(),
                 });
             }
@@ -335,25 +336,19 @@ fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> Result<()> {
     std::fs::write(path, contents).map_err(crate::error::io(format!("cannot write {}", path.display())))
 }
 
-/// `count` distinct free loopback ports (held open together so none repeats).
-fn free_ports(count: usize) -> Result<Vec<u16>> {
-    let listeners: Vec<std::net::TcpListener> = (0..count)
-        .map(|_| std::net::TcpListener::bind("127.0.0.1:0"))
-        .collect::<std::io::Result<_>>()
-        .map_err(crate::error::io("cannot find free ports"))?;
-    listeners
-        .iter()
-        .map(|l| l.local_addr().map(|a| a.port()))
-        .collect::<std::io::Result<_>>()
-        .map_err(crate::error::io("cannot find free ports"))
+/// The last lines of a component's log, or why it cannot be read.
+fn log_tail(log: &Path) -> String {
+    const LINES: usize = 12;
+    match std::fs::read_to_string(log) {
+        Ok(text) => {
+            let lines: Vec<&str> = text.lines().collect();
+            lines[lines.len().saturating_sub(LINES)..].join("\n")
+        }
+        Err(e) => format!("(cannot read the log: {e})"),
+    }
 }
 
 /// 32 hex characters from the kernel's random source.
 fn random_token() -> Result<String> {
-    use std::io::Read as _;
-    let mut bytes = [0u8; 16];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .map_err(crate::error::io("cannot read /dev/urandom"))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::random::bytes(16)?.iter().map(|b| format!("{b:02x}")).collect())
 }

@@ -33,7 +33,7 @@ pub enum Error {
         log: PathBuf,
     },
     /// A component exited during start-up; its log file tells why.
-    #[error("{component} of cluster {cluster} exited during start-up ({status}); see {}", log.display())]
+    #[error("{component} of cluster {cluster} exited during start-up ({status}); see {}; it ended with:\n{tail}", log.display())]
     Exited {
         /// The cluster.
         cluster: String,
@@ -43,6 +43,18 @@ pub enum Error {
         status: std::process::ExitStatus,
         /// Its log file.
         log: PathBuf,
+        /// The last lines of that log (the file goes away with a test's temporary folder).
+        tail: String,
+    },
+    /// No free loopback ports were found for a cluster's components.
+    #[error("cannot find {count} free loopback ports between {lowest} and {highest}")]
+    NoFreePorts {
+        /// How many were wanted.
+        count: usize,
+        /// The lowest port tried.
+        lowest: u16,
+        /// The highest port tried.
+        highest: u16,
     },
     /// The generated kubeconfig could not be used.
     #[error("the generated kubeconfig cannot be used")]

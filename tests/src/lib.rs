@@ -11,7 +11,9 @@ pub mod cluster;
 pub mod error;
 pub mod fleet;
 pub mod identity;
+pub mod ports;
 pub mod process;
+mod random;
 pub mod seed;
 
 pub use error::{Error, Result};
