@@ -1,15 +1,10 @@
-//! What the inventory keeps of each watched object (the trims) and what it reads from them:
-//! facts for the health rules, and the rows of the tenant detail.
+//! What the inventory reads from the watched objects: facts for the health rules, and the rows
+//! of the tenant detail.
 
-use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
-use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
-use k8s_openapi::api::batch::v1::{CronJob, Job, JobSpec};
-use k8s_openapi::api::core::v1::Namespace;
-use k8s_openapi::api::core::v1::{Event, Pod, PodSpec};
-use k8s_openapi::api::networking::v1::Ingress;
 use kube::ResourceExt as _;
 use tenantry_model::{BackupResult, BackupRun, PodSummary, WarningEvent};
 
+use super::objects::{AppDeployment, Autoscaler, BackupJob, ClusterEvent, TenantIngress, TenantNamespace, TenantPod};
 use crate::status::{AppFacts, PodFacts};
 
 /// Label on backup Jobs: the backup id.
@@ -17,64 +12,13 @@ pub const BACKUP_LABEL: &str = "tenantry.io/backup";
 /// The field manager Tenantry writes with.
 pub const FIELD_MANAGER: &str = "tenantry";
 
-/// Keeps of a Namespace its labels, annotations, creation time and when Tenantry last wrote
-/// it (its own managedFields entries without the field sets).
-pub fn trim_namespace(ns: &mut Namespace) {
-    let fields = ns.managed_fields_mut();
-    fields.retain(|entry| entry.manager.as_deref() == Some(FIELD_MANAGER));
-    for entry in fields.iter_mut() {
-        entry.fields_v1 = None;
-    }
-    ns.spec = None;
-}
-
-/// Keeps of a Deployment its replicas, generation and status.
-pub fn trim_deployment(deployment: &mut Deployment) {
-    deployment.managed_fields_mut().clear();
-    if let Some(spec) = deployment.spec.as_mut() {
-        *spec = DeploymentSpec {
-            replicas: spec.replicas,
-            selector: std::mem::take(&mut spec.selector),
-            ..Default::default()
-        };
-    }
-}
-
-/// Keeps of a Pod its node and status.
-pub fn trim_pod(pod: &mut Pod) {
-    pod.managed_fields_mut().clear();
-    pod.annotations_mut().clear();
-    if let Some(spec) = pod.spec.as_mut() {
-        *spec = PodSpec { node_name: spec.node_name.take(), ..Default::default() };
-    }
-}
-
-/// Keeps of a Job its status.
-pub fn trim_job(job: &mut Job) {
-    job.managed_fields_mut().clear();
-    job.spec = Some(JobSpec::default());
-}
-
-/// Keeps of a CronJob its schedule and whether it is suspended.
-pub fn trim_cronjob(cronjob: &mut CronJob) {
-    cronjob.managed_fields_mut().clear();
-    if let Some(spec) = cronjob.spec.as_mut() {
-        spec.job_template = Default::default();
-    }
-}
-
-/// Drops the bookkeeping of an object the detail reads in full (HPA, Ingress, Event).
-pub fn trim_metadata<K: kube::Resource>(object: &mut K) {
-    object.managed_fields_mut().clear();
-}
-
 /// When Tenantry last wrote the namespace (RFC 3339).
-pub fn last_change(ns: &Namespace) -> Option<String> {
+pub fn last_change(ns: &TenantNamespace) -> Option<String> {
     ns.managed_fields().iter().filter_map(|entry| entry.time.as_ref()).map(|t| t.0).max().map(|t| t.to_string())
 }
 
 /// What the health rules need of the app Deployment.
-pub fn app_facts(deployment: &Deployment) -> AppFacts {
+pub fn app_facts(deployment: &AppDeployment) -> AppFacts {
     let status = deployment.status.clone().unwrap_or_default();
     let desired = deployment.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
     AppFacts {
@@ -86,7 +30,7 @@ pub fn app_facts(deployment: &Deployment) -> AppFacts {
 }
 
 /// What the health rules need of one pod.
-pub fn pod_facts(pod: &Pod) -> PodFacts {
+pub fn pod_facts(pod: &TenantPod) -> PodFacts {
     let status = pod.status.clone().unwrap_or_default();
     let conditions = status.conditions.unwrap_or_default();
     let containers = status.container_statuses.unwrap_or_default();
@@ -102,7 +46,7 @@ pub fn pod_facts(pod: &Pod) -> PodFacts {
 }
 
 /// One pod as the detail lists it.
-pub fn pod_summary(pod: &Pod) -> PodSummary {
+pub fn pod_summary(pod: &TenantPod) -> PodSummary {
     let facts = pod_facts(pod);
     PodSummary {
         name: pod.name_any(),
@@ -115,7 +59,7 @@ pub fn pod_summary(pod: &Pod) -> PodSummary {
 }
 
 /// A backup Job as a backup run (`None` without the backup label).
-pub fn backup_run(job: &Job) -> Option<BackupRun> {
+pub fn backup_run(job: &BackupJob) -> Option<BackupRun> {
     let id = job.labels().get(BACKUP_LABEL)?.clone();
     let status = job.status.clone().unwrap_or_default();
     let condition = |kind: &str| status.conditions.iter().flatten().any(|c| c.type_ == kind && c.status == "True");
@@ -136,7 +80,7 @@ pub fn backup_run(job: &Job) -> Option<BackupRun> {
 }
 
 /// A Warning event as the detail lists it.
-pub fn warning_event(event: &Event) -> WarningEvent {
+pub fn warning_event(event: &ClusterEvent) -> WarningEvent {
     let object = &event.involved_object;
     let last = event
         .last_timestamp
@@ -154,12 +98,12 @@ pub fn warning_event(event: &Event) -> WarningEvent {
 }
 
 /// The hosts an Ingress serves.
-pub fn ingress_hosts(ingress: &Ingress) -> Vec<String> {
+pub fn ingress_hosts(ingress: &TenantIngress) -> Vec<String> {
     ingress.spec.iter().flat_map(|s| s.rules.iter().flatten()).filter_map(|r| r.host.clone()).collect()
 }
 
 /// An HPA's bounds `(min, max)`.
-pub fn autoscaling_bounds(hpa: &HorizontalPodAutoscaler) -> Option<(i32, i32)> {
+pub fn autoscaling_bounds(hpa: &Autoscaler) -> Option<(i32, i32)> {
     let spec = hpa.spec.as_ref()?;
     Some((spec.min_replicas.unwrap_or(1), spec.max_replicas))
 }

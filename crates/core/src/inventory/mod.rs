@@ -1,21 +1,17 @@
 //! The tenant inventory of one cluster, kept current by watches: reflector stores of tenant
 //! Namespaces, Tenantry's Deployments, tenant Pods, backup Jobs, CronJobs, HPAs, Ingresses and
-//! Warning Events (each trimmed before it is stored), from which
+//! Warning Events (each decoded into a slim type holding only what is read), from which
 //! [`ClusterInventory::summaries`] derives one [`TenantSummary`] per tenant.
 
 mod connection;
 mod facts;
+mod objects;
 mod watch;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
-use k8s_openapi::api::batch::v1::{CronJob, Job};
-use k8s_openapi::api::core::v1::{Event, Namespace, Pod};
-use k8s_openapi::api::networking::v1::Ingress;
 use kube::runtime::reflector::{ObjectRef, Store};
 use kube::runtime::watcher;
 use kube::{Api, ResourceExt as _};
@@ -26,6 +22,9 @@ use tokio::task::JoinHandle;
 use connection::Connection;
 pub use connection::now;
 pub use facts::{BACKUP_LABEL, FIELD_MANAGER};
+use objects::{
+    AppDeployment, Autoscaler, BackupJob, BackupSchedule, ClusterEvent, TenantIngress, TenantNamespace, TenantPod,
+};
 use watch::Reporting;
 
 use crate::kubeconfig::{ContextEntry, ContextError};
@@ -74,14 +73,14 @@ pub enum InventoryError {
 pub struct ClusterInventory {
     /// The context the cluster is reached through.
     pub context: String,
-    namespaces: Store<Namespace>,
-    deployments: Store<Deployment>,
-    pods: Store<Pod>,
-    jobs: Store<Job>,
-    cronjobs: Store<CronJob>,
-    autoscalers: Store<HorizontalPodAutoscaler>,
-    ingresses: Store<Ingress>,
-    events: Store<Event>,
+    namespaces: Store<TenantNamespace>,
+    deployments: Store<AppDeployment>,
+    pods: Store<TenantPod>,
+    jobs: Store<BackupJob>,
+    cronjobs: Store<BackupSchedule>,
+    autoscalers: Store<Autoscaler>,
+    ingresses: Store<TenantIngress>,
+    events: Store<ClusterEvent>,
     connection: Arc<Connection>,
     changed: Arc<Notify>,
     watches: Vec<JoinHandle<()>>,
@@ -99,53 +98,29 @@ impl ClusterInventory {
         let managed = || watcher::Config::default().labels(MANAGED_SELECTOR);
         let mut watches = Vec::new();
         macro_rules! watch {
-            ($kind:ty, $name:literal, $what:literal, $essential:literal, $config:expr, $trim:expr, $after:expr) => {{
+            ($kind:ty, $name:literal, $what:literal, $essential:literal, $config:expr, $after:expr) => {{
                 reporting.connection.register($name, $what, $essential);
                 let api = Api::all(client.clone());
-                let (store, task) = watch::spawn::<$kind>($name, api, $config, $trim, &reporting, $after);
+                let (store, task) = watch::spawn::<$kind>($name, api, $config, &reporting, $after);
                 watches.push(task);
                 store
             }};
         }
         let now = || futures::future::ready(());
-        let namespaces = watch!(Namespace, "Namespace", "Tenants", true, tenants(), facts::trim_namespace, now());
-        let deployments =
-            watch!(Deployment, "Deployment", "Deployments", true, managed(), facts::trim_deployment, now());
-        let pods = watch!(Pod, "Pod", "Pods", true, tenants(), facts::trim_pod, now());
+        let namespaces = watch!(TenantNamespace, "Namespace", "Tenants", true, tenants(), now());
+        let deployments = watch!(AppDeployment, "Deployment", "Deployments", true, managed(), now());
+        let pods = watch!(TenantPod, "Pod", "Pods", true, tenants(), now());
         // The other kinds fill in the details; they list once the tenant list's own kinds have,
         // so that they never slow a cluster's first listing down.
         let after_listing = || reporting.connection.first_listing();
-        let jobs = watch!(
-            Job,
-            "Job",
-            "Backups",
-            false,
-            watcher::Config::default().labels(BACKUP_LABEL),
-            facts::trim_job,
-            after_listing()
-        );
-        let cronjobs =
-            watch!(CronJob, "CronJob", "Backup schedules", false, managed(), facts::trim_cronjob, after_listing());
-        let autoscalers = watch!(
-            HorizontalPodAutoscaler,
-            "HorizontalPodAutoscaler",
-            "Autoscalers",
-            false,
-            managed(),
-            facts::trim_metadata,
-            after_listing()
-        );
-        let ingresses =
-            watch!(Ingress, "Ingress", "Ingresses", false, managed(), facts::trim_metadata, after_listing());
-        let events = watch!(
-            Event,
-            "Event",
-            "Warning events",
-            false,
-            watcher::Config::default().fields("type=Warning"),
-            facts::trim_metadata,
-            after_listing()
-        );
+        let backups = || watcher::Config::default().labels(BACKUP_LABEL);
+        let jobs = watch!(BackupJob, "Job", "Backups", false, backups(), after_listing());
+        let cronjobs = watch!(BackupSchedule, "CronJob", "Backup schedules", false, managed(), after_listing());
+        let autoscalers =
+            watch!(Autoscaler, "HorizontalPodAutoscaler", "Autoscalers", false, managed(), after_listing());
+        let ingresses = watch!(TenantIngress, "Ingress", "Ingresses", false, managed(), after_listing());
+        let warnings = || watcher::Config::default().fields("type=Warning");
+        let events = watch!(ClusterEvent, "Event", "Warning events", false, warnings(), after_listing());
         Ok(Self {
             context: entry.name.clone(),
             namespaces,
@@ -307,11 +282,16 @@ fn is_app(labels: &std::collections::BTreeMap<String, String>) -> bool {
     labels.get(APP_LABEL.0).map(String::as_str) == Some(APP_LABEL.1)
 }
 
-fn revision(ns: &Namespace) -> u64 {
+fn revision(ns: &TenantNamespace) -> u64 {
     ns.annotations().get(REVISION_ANNOTATION).and_then(|r| r.parse().ok()).unwrap_or(0)
 }
 
-fn summarize(context: &str, ns: &Namespace, app: Option<&AppFacts>, pods: Option<&Vec<PodFacts>>) -> TenantSummary {
+fn summarize(
+    context: &str,
+    ns: &TenantNamespace,
+    app: Option<&AppFacts>,
+    pods: Option<&Vec<PodFacts>>,
+) -> TenantSummary {
     let spec: Option<TenantSpec> =
         ns.annotations().get(SPEC_ANNOTATION).and_then(|json| serde_json::from_str(json).ok());
     let pods = pods.map(Vec::as_slice).unwrap_or_default();

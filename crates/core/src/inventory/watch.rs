@@ -21,13 +21,12 @@ pub struct Reporting {
     pub changed: Arc<Notify>,
 }
 
-/// Starts the watch of `kind` through `api` once `after` completes (objects trimmed by `trim`
-/// before they are stored); returns its store and the task driving it.
+/// Starts the watch of `kind` through `api` once `after` completes; returns its store and the
+/// task driving it.
 pub fn spawn<K>(
     kind: &'static str,
     api: Api<K>,
     config: watcher::Config,
-    trim: fn(&mut K),
     reporting: &Reporting,
     after: impl Future<Output = ()> + Send + 'static,
 ) -> (Store<K>, JoinHandle<()>)
@@ -45,14 +44,16 @@ where
     let restarted = futures::stream::repeat_with(move || until_first_error(watch_stream(api.clone(), config.clone())))
         .flatten()
         .default_backoff()
-        .modify(trim)
         .reflect(writer);
     let task = tokio::spawn(async move {
         after.await;
         futures::pin_mut!(restarted);
         while let Some(event) = restarted.next().await {
             match event {
-                Ok(Event::InitDone) => connection.listed(kind),
+                Ok(Event::InitDone) => {
+                    tracing::debug!(context = %connection.context(), kind, "listed");
+                    connection.listed(kind);
+                }
                 Ok(_) => {}
                 Err(err) => {
                     tracing::warn!(context = %connection.context(), kind, error = %crate::error::chain(&err), "watch interrupted; retrying");

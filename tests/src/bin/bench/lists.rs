@@ -13,11 +13,11 @@ use tenantry_tests::cluster::client_for;
 use crate::BenchError;
 
 /// What the fleet's essential watches list, as raw API paths: tenant namespaces, Tenantry's
-/// Deployments and tenant pods.
+/// Deployments and tenant pods, from the API server's watch cache as the watches ask.
 const LIST_PATHS: [&str; 3] = [
-    "/api/v1/namespaces?labelSelector=tenantry.io%2Ftenant",
-    "/apis/apps/v1/deployments?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dtenantry",
-    "/api/v1/pods?labelSelector=tenantry.io%2Ftenant",
+    "/api/v1/namespaces?labelSelector=tenantry.io%2Ftenant&resourceVersion=0",
+    "/apis/apps/v1/deployments?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dtenantry&resourceVersion=0",
+    "/api/v1/pods?labelSelector=tenantry.io%2Ftenant&resourceVersion=0",
 ];
 /// How long the fleet may take to go live before the run counts as failed.
 pub const LIVE_TIMEOUT: Duration = Duration::from_secs(120);

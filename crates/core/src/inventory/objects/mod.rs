@@ -1,0 +1,138 @@
+//! The slim types every inventory watch decodes into: only the fields the health rules and the
+//! tenant detail read. A cluster's listings are megabytes of pod specs, job templates and
+//! managedFields; decoding them into k8s-openapi's full types and trimming afterwards costs
+//! several times the transfer, while these types let the JSON parser skip what nobody reads.
+
+mod detail;
+mod tenant;
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ManagedFieldsEntry, ObjectMeta, Time};
+use serde::{Deserialize, Deserializer};
+
+pub use detail::{Autoscaler, BackupJob, BackupSchedule, ClusterEvent, TenantIngress};
+pub use tenant::{AppDeployment, TenantNamespace, TenantPod};
+
+use super::FIELD_MANAGER;
+
+/// Object metadata as the inventory keeps it: identity, labels, annotations, generation,
+/// creation time, and when Tenantry wrote the object (its managedFields entries, without the
+/// field sets).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SlimMeta {
+    name: Option<String>,
+    namespace: Option<String>,
+    uid: Option<String>,
+    resource_version: Option<String>,
+    generation: Option<i64>,
+    creation_timestamp: Option<Time>,
+    labels: Option<BTreeMap<String, String>>,
+    annotations: Option<BTreeMap<String, String>>,
+    managed_fields: Option<Vec<WriteTime>>,
+}
+
+/// One managedFields entry without its field set.
+#[derive(Deserialize)]
+struct WriteTime {
+    manager: Option<String>,
+    time: Option<Time>,
+}
+
+/// Decodes `metadata` keeping only what [`SlimMeta`] holds.
+fn slim_meta<'de, D: Deserializer<'de>>(deserializer: D) -> Result<ObjectMeta, D::Error> {
+    let meta = SlimMeta::deserialize(deserializer)?;
+    let written_by_tenantry: Vec<ManagedFieldsEntry> = meta
+        .managed_fields
+        .into_iter()
+        .flatten()
+        .filter(|entry| entry.manager.as_deref() == Some(FIELD_MANAGER))
+        .map(|entry| ManagedFieldsEntry { manager: entry.manager, time: entry.time, ..ManagedFieldsEntry::default() })
+        .collect();
+    Ok(ObjectMeta {
+        name: meta.name,
+        namespace: meta.namespace,
+        uid: meta.uid,
+        resource_version: meta.resource_version,
+        generation: meta.generation,
+        creation_timestamp: meta.creation_timestamp,
+        labels: meta.labels,
+        annotations: meta.annotations,
+        managed_fields: (!written_by_tenantry.is_empty()).then_some(written_by_tenantry),
+        ..ObjectMeta::default()
+    })
+}
+
+/// Implements the k8s-openapi traits that make a slim type a `kube::Resource`.
+macro_rules! slim_resource {
+    ($type:ty, $scope:ty, $group:literal, $version:literal, $kind:literal, $plural:literal) => {
+        impl k8s_openapi::Resource for $type {
+            const API_VERSION: &'static str = if $group.is_empty() { $version } else { concat!($group, "/", $version) };
+            const GROUP: &'static str = $group;
+            const KIND: &'static str = $kind;
+            const VERSION: &'static str = $version;
+            const URL_PATH_SEGMENT: &'static str = $plural;
+            type Scope = $scope;
+        }
+
+        impl k8s_openapi::Metadata for $type {
+            type Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+            fn metadata(&self) -> &Self::Ty {
+                &self.metadata
+            }
+
+            fn metadata_mut(&mut self) -> &mut Self::Ty {
+                &mut self.metadata
+            }
+        }
+    };
+}
+use slim_resource;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct Object {
+        #[serde(deserialize_with = "slim_meta")]
+        metadata: ObjectMeta,
+    }
+
+    #[test]
+    fn metadata_keeps_identity_and_tenantrys_write_times_only() {
+        let object: Object = serde_json::from_value(serde_json::json!({"metadata": {
+            "name": "acme", "uid": "u1", "resourceVersion": "42", "generation": 3,
+            "creationTimestamp": "2026-11-01T10:00:00Z",
+            "labels": {"tenantry.io/tenant": "acme"},
+            "annotations": {"tenantry.io/revision": "2"},
+            "managedFields": [
+                {"manager": "kube-controller-manager", "time": "2026-11-01T10:00:01Z", "fieldsV1": {"f:status": {}}},
+                {"manager": "tenantry", "operation": "Apply", "time": "2026-11-02T09:00:00Z",
+                 "fieldsV1": {"f:metadata": {"f:labels": {}}}}
+            ]
+        }}))
+        .expect("decodes");
+        let meta = object.metadata;
+        assert_eq!(meta.name.as_deref(), Some("acme"));
+        assert_eq!(meta.resource_version.as_deref(), Some("42"));
+        assert_eq!(meta.generation, Some(3));
+        assert_eq!(meta.annotations.expect("annotations")["tenantry.io/revision"], "2");
+        let written = meta.managed_fields.expect("tenantry's entry");
+        assert_eq!(written.len(), 1);
+        assert_eq!(written[0].manager.as_deref(), Some("tenantry"));
+        assert!(written[0].fields_v1.is_none());
+        assert_eq!(written[0].time.as_ref().map(|t| t.0.to_string()).as_deref(), Some("2026-11-02T09:00:00Z"));
+    }
+
+    #[test]
+    fn metadata_without_tenantrys_writes_has_no_managed_fields() {
+        let object: Object = serde_json::from_value(
+            serde_json::json!({"metadata": {"name": "x", "managedFields": [{"manager": "kubectl"}]}}),
+        )
+        .expect("decodes");
+        assert!(object.metadata.managed_fields.is_none());
+    }
+}

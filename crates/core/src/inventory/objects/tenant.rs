@@ -1,0 +1,169 @@
+//! The kinds the tenant list is built from: tenant Namespaces, app Deployments and their Pods.
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::{ClusterResourceScope, NamespaceResourceScope};
+use serde::Deserialize;
+
+use super::{slim_meta, slim_resource};
+
+/// A tenant Namespace: its labels, the spec and revision annotations, and Tenantry's writes.
+#[derive(Clone, Debug, Deserialize)]
+pub struct TenantNamespace {
+    /// Everything the tenant row reads is metadata.
+    #[serde(deserialize_with = "slim_meta")]
+    pub metadata: ObjectMeta,
+}
+slim_resource!(TenantNamespace, ClusterResourceScope, "", "v1", "Namespace", "namespaces");
+
+/// A tenant's Deployment: how many replicas it asks for and how far its rollout got.
+#[derive(Clone, Debug, Deserialize)]
+pub struct AppDeployment {
+    /// Identity, labels and generation.
+    #[serde(deserialize_with = "slim_meta")]
+    pub metadata: ObjectMeta,
+    /// The wanted replicas.
+    pub spec: Option<DeploymentScale>,
+    /// The rollout's progress.
+    pub status: Option<DeploymentProgress>,
+}
+slim_resource!(AppDeployment, NamespaceResourceScope, "apps", "v1", "Deployment", "deployments");
+
+/// The part of a Deployment's spec the inventory reads.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct DeploymentScale {
+    /// Pods asked for (Kubernetes defaults it to 1).
+    pub replicas: Option<i32>,
+}
+
+/// The part of a Deployment's status the inventory reads.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentProgress {
+    /// Pods ready.
+    pub ready_replicas: Option<i32>,
+    /// Pods running the current template.
+    pub updated_replicas: Option<i32>,
+    /// The generation the controller has acted on.
+    pub observed_generation: Option<i64>,
+}
+
+/// A tenant's pod: where it runs and how it is doing.
+#[derive(Clone, Debug, Deserialize)]
+pub struct TenantPod {
+    /// Identity, labels and creation time.
+    #[serde(deserialize_with = "slim_meta")]
+    pub metadata: ObjectMeta,
+    /// Its node.
+    pub spec: Option<PodPlacement>,
+    /// Its phase, conditions and containers.
+    pub status: Option<PodState>,
+}
+slim_resource!(TenantPod, NamespaceResourceScope, "", "v1", "Pod", "pods");
+
+/// The part of a pod's spec the inventory reads.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodPlacement {
+    /// The node it was scheduled to.
+    pub node_name: Option<String>,
+}
+
+/// The part of a pod's status the inventory reads.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodState {
+    /// `Pending`, `Running`, `Succeeded`, `Failed` or `Unknown`.
+    pub phase: Option<String>,
+    /// Conditions such as `Ready` and `PodScheduled`.
+    pub conditions: Option<Vec<Condition>>,
+    /// One entry per container.
+    pub container_statuses: Option<Vec<ContainerStatus>>,
+}
+
+/// One condition of a pod or a Job.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Condition {
+    /// Its type, e.g. `Ready` or `Complete`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// `True`, `False` or `Unknown`.
+    pub status: String,
+    /// Machine-readable reason, e.g. `Unschedulable`.
+    pub reason: Option<String>,
+}
+
+/// One container's restarts and, while it waits, why.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerStatus {
+    /// Times it restarted.
+    #[serde(default)]
+    pub restart_count: i32,
+    /// Its current state.
+    pub state: Option<ContainerState>,
+}
+
+/// The waiting part of a container's state.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ContainerState {
+    /// Present while the container is not running.
+    pub waiting: Option<ContainerWaiting>,
+}
+
+/// Why a container waits.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ContainerWaiting {
+    /// E.g. `CrashLoopBackOff`, `ImagePullBackOff`.
+    pub reason: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use kube::Resource as _;
+
+    use super::*;
+
+    #[test]
+    fn a_full_pod_decodes_to_what_the_inventory_reads() {
+        let pod: TenantPod = serde_json::from_value(serde_json::json!({
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "app-1", "namespace": "acme", "labels": {"app.kubernetes.io/name": "app"}},
+            "spec": {"nodeName": "node-1", "containers": [{"name": "app", "image": "nginx"}]},
+            "status": {
+                "phase": "Running",
+                "conditions": [{"type": "Ready", "status": "False", "reason": "ContainersNotReady"}],
+                "containerStatuses": [{"name": "app", "restartCount": 3, "ready": false,
+                    "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]
+            }
+        }))
+        .expect("decodes");
+        assert_eq!(pod.meta().name.as_deref(), Some("app-1"));
+        assert_eq!(pod.spec.and_then(|s| s.node_name).as_deref(), Some("node-1"));
+        let status = pod.status.expect("status");
+        assert_eq!(status.conditions.expect("conditions")[0].reason.as_deref(), Some("ContainersNotReady"));
+        let container = &status.container_statuses.expect("containers")[0];
+        assert_eq!(container.restart_count, 3);
+        let waiting = container.state.as_ref().and_then(|s| s.waiting.as_ref()).and_then(|w| w.reason.as_deref());
+        assert_eq!(waiting, Some("CrashLoopBackOff"));
+    }
+
+    #[test]
+    fn a_deployment_without_status_decodes() {
+        let deployment: AppDeployment = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "app", "namespace": "acme", "generation": 2},
+            "spec": {"replicas": 0, "template": {"spec": {"containers": []}}}
+        }))
+        .expect("decodes");
+        assert_eq!(deployment.spec.and_then(|s| s.replicas), Some(0));
+        assert!(deployment.status.is_none());
+    }
+
+    #[test]
+    fn the_slim_kinds_address_the_same_api_as_the_full_ones() {
+        assert_eq!(AppDeployment::api_version(&()), "apps/v1");
+        assert_eq!(AppDeployment::plural(&()), "deployments");
+        assert_eq!(TenantPod::api_version(&()), "v1");
+        assert_eq!(TenantNamespace::kind(&()), "Namespace");
+    }
+}
