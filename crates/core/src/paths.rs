@@ -16,6 +16,25 @@ pub fn data_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("tenantry-data"))
 }
 
+/// Environment variable that overrides the config folder (tests, portable installs).
+pub const CONFIG_DIR_VAR: &str = "TENANTRY_CONFIG_DIR";
+
+/// The app's config folder: `$TENANTRY_CONFIG_DIR`, else the platform's (on Linux
+/// `~/.config/tenantry`), else `./tenantry-config` when no home folder is known.
+pub fn config_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os(CONFIG_DIR_VAR).filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    directories::ProjectDirs::from("io", "tenantry", "tenantry")
+        .map(|dirs| dirs.config_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from("tenantry-config"))
+}
+
+/// The folder of blueprint files (`*.yaml`).
+pub fn blueprint_dir() -> PathBuf {
+    config_dir().join("blueprints")
+}
+
 /// The folder of the rotating log files.
 pub fn log_dir() -> PathBuf {
     data_dir().join("logs")

@@ -14,4 +14,4 @@ pub use cluster::{ClusterEvent, ClusterRow, KubeconfigSummary, Probe};
 pub use detail::{HealthTransition, PodSummary, TenantDetail, WarningEvent};
 pub use error::{ErrorKind, UiError};
 pub use fleet::{ClusterStatus, ConnectionState, FleetEvent, TenantChanges};
-pub use tenant::{BackupPolicy, BackupResult, BackupRun, Freshness, Health, TenantSpec, TenantSummary};
+pub use tenant::{Autoscaling, BackupPolicy, BackupResult, BackupRun, Freshness, Health, TenantSpec, TenantSummary};

@@ -20,14 +20,27 @@ pub struct TenantSpec {
     pub version: String,
     /// Plan name (CPU, memory, storage size).
     pub plan: String,
-    /// Desired pods while not suspended.
+    /// Desired pods while not suspended (the autoscaler's bounds win when it is on).
     pub replicas: i32,
+    /// Autoscaling bounds, when the tenant scales with its load.
+    pub autoscaling: Option<Autoscaling>,
     /// App configuration, key → value.
     pub config: BTreeMap<String, String>,
     /// Backup schedule and retention, if backups are on.
     pub backup: Option<BackupPolicy>,
     /// Scaled to zero on purpose.
     pub suspended: bool,
+    /// Values for the blueprint's own parameters, by name (the blueprint declares their types).
+    pub parameters: BTreeMap<String, String>,
+}
+
+/// How far an autoscaled tenant may scale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Autoscaling {
+    /// Fewest pods.
+    pub min: i32,
+    /// Most pods.
+    pub max: i32,
 }
 
 /// When backups run and how many are kept.

@@ -36,8 +36,8 @@ pub const TENANT_LABEL: &str = "tenantry.io/tenant";
 pub const SPEC_ANNOTATION: &str = "tenantry.io/spec";
 /// Namespace annotation counting spec changes.
 pub const REVISION_ANNOTATION: &str = "tenantry.io/revision";
-/// Label selecting objects Tenantry manages.
-const MANAGED_SELECTOR: &str = "app.kubernetes.io/managed-by=tenantry";
+/// Label on every object Tenantry manages.
+pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", FIELD_MANAGER);
 /// Label naming a tenant's app Deployment and its pods.
 const APP_LABEL: (&str, &str) = ("app.kubernetes.io/name", "app");
 /// Warning events shown per tenant, newest first.
@@ -95,7 +95,8 @@ impl ClusterInventory {
         let reporting =
             Reporting { connection: Arc::new(Connection::new(&entry.name)), changed: Arc::new(Notify::new()) };
         let tenants = || watcher::Config::default().labels(TENANT_LABEL);
-        let managed = || watcher::Config::default().labels(MANAGED_SELECTOR);
+        let managed_selector = format!("{}={}", MANAGED_BY.0, MANAGED_BY.1);
+        let managed = || watcher::Config::default().labels(&managed_selector);
         let mut watches = Vec::new();
         macro_rules! watch {
             ($kind:ty, $name:literal, $what:literal, $essential:literal, $config:expr, $after:expr) => {{
