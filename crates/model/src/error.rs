@@ -18,6 +18,12 @@ pub enum ErrorKind {
     Tls,
     /// The cluster answered with something unexpected.
     Api,
+    /// The input was refused (tenant name, domain, size, blueprint parameter).
+    Invalid,
+    /// Another writer owns a field the action would change; nothing was overwritten.
+    Conflict,
+    /// The action was applied but the tenant did not reach the wanted state in time.
+    NotConverged,
     /// The local cache could not be used as it was (it is rebuilt or skipped).
     Cache,
     /// A fault in Tenantry itself.

@@ -2,6 +2,7 @@
 //!
 //! **Invariant:** no I/O and no dependency but serde, so this crate builds for `wasm32`.
 
+mod action;
 mod age;
 mod cluster;
 mod detail;
@@ -9,6 +10,10 @@ mod error;
 mod fleet;
 mod tenant;
 
+pub use action::{
+    ActionEvent, ActionKind, ActionRequest, ActionResult, AuditEntry, Change, FieldChange, JournalEntry, JournalState,
+    ObjectChange, Operation, Outcome, Preview, Step,
+};
 pub use age::format_age;
 pub use cluster::{ClusterEvent, ClusterRow, KubeconfigSummary, Probe};
 pub use detail::{HealthTransition, PodSummary, TenantDetail, WarningEvent};

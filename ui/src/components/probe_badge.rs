@@ -21,7 +21,12 @@ pub fn state_name(probe: &Probe) -> &'static str {
             ErrorKind::Forbidden => "forbidden",
             ErrorKind::Tls => "tls",
             ErrorKind::BadKubeconfig => "misconfigured",
-            ErrorKind::Api | ErrorKind::Cache | ErrorKind::Internal => "error",
+            ErrorKind::Api
+            | ErrorKind::Cache
+            | ErrorKind::Internal
+            | ErrorKind::Invalid
+            | ErrorKind::Conflict
+            | ErrorKind::NotConverged => "error",
         },
     }
 }

@@ -1,0 +1,331 @@
+//! Actions on tenants: what the user asks for, the preview of what it will change, how it
+//! progresses, and the records it leaves (journal and audit).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::tenant::{Autoscaling, TenantSpec};
+
+/// The kinds of action, as the audit log names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// A new tenant.
+    Create,
+    /// Version, plan, domains or config changed.
+    Update,
+    /// Replicas or autoscaling bounds changed.
+    Scale,
+    /// Pods replaced one by one.
+    Restart,
+    /// Scaled to zero on purpose.
+    Suspend,
+    /// Back to the remembered size.
+    Resume,
+    /// The tenant's namespace removed; its spec stays in the cache.
+    Delete,
+}
+
+impl ActionKind {
+    /// The lower-case name (`scale`), as in the CLI and the audit log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Scale => "scale",
+            Self::Restart => "restart",
+            Self::Suspend => "suspend",
+            Self::Resume => "resume",
+            Self::Delete => "delete",
+        }
+    }
+}
+
+/// One action on one tenant of one cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionRequest {
+    /// The kubeconfig context of the tenant's cluster.
+    pub context: String,
+    /// The tenant id (its namespace).
+    pub tenant: String,
+    /// What to do.
+    pub change: Change,
+}
+
+/// What an action changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Change {
+    /// Create the tenant with this spec.
+    Create {
+        /// The wanted spec.
+        spec: TenantSpec,
+    },
+    /// Change some of the spec; fields left `None` stay as they are.
+    Update {
+        /// New app version.
+        version: Option<String>,
+        /// New plan.
+        plan: Option<String>,
+        /// New domains (replacing the old list).
+        domains: Option<Vec<String>>,
+        /// New app configuration (replacing the old one).
+        config: Option<BTreeMap<String, String>>,
+    },
+    /// Run a fixed number of pods, or let an autoscaler choose within bounds.
+    Scale {
+        /// Fixed pods (turns autoscaling off).
+        replicas: Option<i32>,
+        /// Autoscaling bounds (turns autoscaling on).
+        autoscaling: Option<Autoscaling>,
+    },
+    /// Replace the pods one by one.
+    Restart,
+    /// Scale to zero, remembering the size.
+    Suspend,
+    /// Scale back to the remembered size.
+    Resume,
+    /// Remove the tenant's namespace and everything in it.
+    Delete {
+        /// The tenant id typed again by the user.
+        confirm: String,
+    },
+}
+
+impl Change {
+    /// The kind of this change.
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Self::Create { .. } => ActionKind::Create,
+            Self::Update { .. } => ActionKind::Update,
+            Self::Scale { .. } => ActionKind::Scale,
+            Self::Restart => ActionKind::Restart,
+            Self::Suspend => ActionKind::Suspend,
+            Self::Resume => ActionKind::Resume,
+            Self::Delete { .. } => ActionKind::Delete,
+        }
+    }
+}
+
+/// What an action will do, from the server's dry run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preview {
+    /// The spec revision now (0 for a new tenant).
+    pub revision_before: u64,
+    /// The spec revision afterwards.
+    pub revision_after: u64,
+    /// Every object the tenant's blueprint renders, and any it will remove.
+    pub objects: Vec<ObjectChange>,
+    /// Things the user should know, e.g. objects that could not be dry-run.
+    pub notes: Vec<String>,
+}
+
+impl Preview {
+    /// Whether applying it changes anything.
+    pub fn changes_anything(&self) -> bool {
+        self.revision_after != self.revision_before
+            || self.objects.iter().any(|o| !matches!(o.operation, Operation::Unchanged | Operation::Kept))
+    }
+}
+
+/// One object in a preview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectChange {
+    /// Its kind, e.g. `Deployment`.
+    pub kind: String,
+    /// Its name.
+    pub name: String,
+    /// What happens to it.
+    pub operation: Operation,
+    /// The fields that change (for updates), secrets hidden.
+    pub fields: Vec<FieldChange>,
+}
+
+/// What happens to an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    /// It is created.
+    Create,
+    /// Some fields change.
+    Update,
+    /// It is removed.
+    Delete,
+    /// Nothing changes.
+    Unchanged,
+    /// It exists and is deliberately left as it is (generated credentials).
+    Kept,
+}
+
+/// One changed field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    /// Its path, e.g. `spec.replicas` or `spec.template.spec.containers[0].image`.
+    pub path: String,
+    /// The value now (`None`: absent).
+    pub before: Option<String>,
+    /// The value afterwards (`None`: removed).
+    pub after: Option<String>,
+}
+
+/// The steps every action goes through, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Input checked.
+    Validate,
+    /// Permissions checked (SelfSubjectAccessReview).
+    Access,
+    /// Intent written to the journal.
+    Journal,
+    /// Rendered and dry-run on the server.
+    Preview,
+    /// Applied (server-side apply).
+    Apply,
+    /// Waiting until the tenant runs as asked.
+    Converge,
+    /// Result written to the journal, the audit log and a Kubernetes Event.
+    Record,
+}
+
+impl Step {
+    /// Every step in order.
+    pub const ALL: [Step; 7] =
+        [Self::Validate, Self::Access, Self::Journal, Self::Preview, Self::Apply, Self::Converge, Self::Record];
+
+    /// What the step does, for progress displays.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Validate => "Check the input",
+            Self::Access => "Check permissions",
+            Self::Journal => "Record the intent",
+            Self::Preview => "Dry run on the server",
+            Self::Apply => "Apply",
+            Self::Converge => "Wait until it runs as asked",
+            Self::Record => "Record the result",
+        }
+    }
+}
+
+/// Progress of a running action, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum ActionEvent {
+    /// A step started.
+    Started {
+        /// The step.
+        step: Step,
+    },
+    /// A step finished.
+    Finished {
+        /// The step.
+        step: Step,
+    },
+    /// The server's dry run, before anything is applied.
+    Planned {
+        /// What will change.
+        preview: Preview,
+    },
+    /// The rollout moved.
+    Rollout {
+        /// Pods ready.
+        ready: i32,
+        /// Pods running the new template.
+        updated: i32,
+        /// Pods wanted.
+        desired: i32,
+    },
+    /// The action ended.
+    Ended {
+        /// How.
+        outcome: Outcome,
+    },
+}
+
+/// How an action ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// Succeeded, failed or refused.
+    pub result: ActionResult,
+    /// One sentence for the user.
+    pub message: String,
+    /// The journal entry of the action.
+    pub journal_id: i64,
+    /// How long it took.
+    pub duration_ms: u64,
+}
+
+/// The result of an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionResult {
+    /// Done and converged.
+    Succeeded,
+    /// Started but did not finish (error, conflict, not converged in time).
+    Failed,
+    /// Not started: invalid input or missing permission.
+    Refused,
+}
+
+/// The state of a journal entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JournalState {
+    /// Under way, or the app died while it was (then it is listed as unfinished).
+    Running,
+    /// Finished as asked.
+    Succeeded,
+    /// Ended with an error.
+    Failed,
+    /// Undone by a roll back.
+    RolledBack,
+}
+
+/// One entry of the action journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    /// Its id.
+    pub id: i64,
+    /// When the action started (RFC 3339).
+    pub started: String,
+    /// What was asked.
+    pub request: ActionRequest,
+    /// The spec before the action, to roll back to (`None` for a new tenant).
+    pub spec_before: Option<TenantSpec>,
+    /// Where it stands.
+    pub state: JournalState,
+    /// The last step reached.
+    pub step: Step,
+    /// The error, if it failed.
+    pub message: String,
+}
+
+/// One audit record: who did what to which tenant, and how it went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Its id.
+    pub id: i64,
+    /// When the action ended (RFC 3339).
+    pub at: String,
+    /// The operating-system user who ran it.
+    pub os_user: String,
+    /// The Kubernetes identity it ran as (SelfSubjectReview).
+    pub identity: String,
+    /// The context of the cluster.
+    pub context: String,
+    /// The tenant.
+    pub tenant: String,
+    /// The action.
+    pub action: ActionKind,
+    /// The spec revision before.
+    pub revision_before: u64,
+    /// The spec revision after.
+    pub revision_after: u64,
+    /// How it went.
+    pub result: ActionResult,
+    /// How long it took.
+    pub duration_ms: u64,
+    /// One sentence on the result.
+    pub message: String,
+}
