@@ -3,7 +3,7 @@
 use sqlx::SqliteConnection;
 use tenantry_model::{ClusterStatus, ConnectionState};
 
-use super::{Cache, CacheError};
+use super::{Cache, CacheError, enum_from_text, enum_text};
 
 /// A `sync_state` row: context, state, last error (JSON), last live, notes (JSON).
 type SyncRow = (String, String, Option<String>, Option<String>, String);
@@ -19,7 +19,7 @@ impl Cache {
             .map(|(context, state, last_error, last_live, notes)| {
                 Ok(ClusterStatus {
                     context,
-                    state: serde_json::from_value::<ConnectionState>(serde_json::Value::String(state))?,
+                    state: enum_from_text::<ConnectionState>(&state)?,
                     last_error: last_error.map(|e| serde_json::from_str(&e)).transpose()?,
                     last_live,
                     notes: serde_json::from_str(&notes)?,
@@ -36,7 +36,7 @@ pub async fn record(conn: &mut SqliteConnection, status: &ClusterStatus, at: &st
         .bind(at)
         .execute(&mut *conn)
         .await?;
-    let state = serde_json::to_value(status.state)?.as_str().unwrap_or_default().to_owned();
+    let state = enum_text(&status.state)?;
     let last_live = if status.state == ConnectionState::Live { Some(at) } else { status.last_live.as_deref() };
     let last_error = status.last_error.as_ref().map(serde_json::to_string).transpose()?;
     sqlx::query(

@@ -2,7 +2,9 @@
 //! cluster and tenant, so the fleet can be shown at once on start and reviewed offline. A
 //! damaged or incompatible file is moved aside and rebuilt.
 
+mod audit;
 mod clusters;
+mod journal;
 mod tenants;
 mod writer;
 
@@ -137,6 +139,16 @@ impl Cache {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// The text a unit-variant enum serializes to (`running`), as stored in a column.
+fn enum_text<T: serde::Serialize>(value: &T) -> Result<String, CacheError> {
+    Ok(serde_json::to_value(value)?.as_str().unwrap_or_default().to_owned())
+}
+
+/// A unit-variant enum read back from its column text.
+fn enum_from_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, CacheError> {
+    Ok(serde_json::from_value(serde_json::Value::String(text.to_owned()))?)
 }
 
 /// Moves `path` (and its `-wal` and `-shm` companions) to `<path>.damaged-<time>`.

@@ -4,7 +4,7 @@
 use sqlx::SqliteConnection;
 use tenantry_model::{Freshness, Health, HealthTransition, TenantSummary};
 
-use super::{Cache, CacheError};
+use super::{Cache, CacheError, enum_from_text, enum_text};
 
 /// A live tenant summary to remember, with its spec annotation (revision, JSON) if readable.
 #[derive(Debug, Clone)]
@@ -46,7 +46,7 @@ impl Cache {
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
-            .map(|(at, health, reason)| Ok(HealthTransition { at, health: parse_health(&health)?, reason }))
+            .map(|(at, health, reason)| Ok(HealthTransition { at, health: enum_from_text::<Health>(&health)?, reason }))
             .collect()
     }
 
@@ -68,7 +68,7 @@ impl Cache {
 pub async fn upsert(conn: &mut SqliteConnection, seen: &[SeenTenant], at: &str) -> Result<(), CacheError> {
     for tenant in seen {
         let summary = &tenant.summary;
-        let health = health_text(summary.health)?;
+        let health = enum_text(&summary.health)?;
         let previous: Option<String> = sqlx::query_scalar("SELECT health FROM tenants WHERE cluster = ? AND id = ?")
             .bind(&summary.cluster)
             .bind(&summary.id)
@@ -122,12 +122,4 @@ pub async fn remove(conn: &mut SqliteConnection, cluster: &str, ids: &[String]) 
             .await?;
     }
     Ok(())
-}
-
-fn health_text(health: Health) -> Result<String, CacheError> {
-    Ok(serde_json::to_value(health)?.as_str().unwrap_or_default().to_owned())
-}
-
-fn parse_health(text: &str) -> Result<Health, CacheError> {
-    Ok(serde_json::from_value(serde_json::Value::String(text.to_owned()))?)
 }

@@ -1,0 +1,96 @@
+//! The `journal` table: every action's intent before it touches a cluster, its last step, and
+//! its result; entries still `running` at start belong to actions the app died in.
+
+use tenantry_model::{ActionRequest, JournalEntry, JournalState, Step, TenantSpec};
+
+use super::{Cache, CacheError, enum_from_text, enum_text};
+
+/// A `journal` row.
+type JournalRow = (i64, String, String, Option<String>, String, String, String);
+
+impl Cache {
+    /// Records the intent of `request` (the spec before, to roll back to) and returns its id.
+    pub async fn journal_start(
+        &self,
+        request: &ActionRequest,
+        spec_before: Option<&TenantSpec>,
+        at: &str,
+    ) -> Result<i64, CacheError> {
+        let id = sqlx::query_scalar(
+            "INSERT INTO journal (started, context, tenant, action, request, spec_before, state, step) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(at)
+        .bind(&request.context)
+        .bind(&request.tenant)
+        .bind(request.change.kind().name())
+        .bind(serde_json::to_string(request)?)
+        .bind(spec_before.map(serde_json::to_string).transpose()?)
+        .bind(enum_text(&JournalState::Running)?)
+        .bind(enum_text(&Step::Journal)?)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    /// Records that entry `id` reached `step`.
+    pub async fn journal_step(&self, id: i64, step: Step) -> Result<(), CacheError> {
+        sqlx::query("UPDATE journal SET step = ? WHERE id = ?")
+            .bind(enum_text(&step)?)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records how entry `id` ended.
+    pub async fn journal_finish(
+        &self,
+        id: i64,
+        state: JournalState,
+        message: &str,
+        at: &str,
+    ) -> Result<(), CacheError> {
+        sqlx::query("UPDATE journal SET state = ?, message = ?, finished = ? WHERE id = ?")
+            .bind(enum_text(&state)?)
+            .bind(message)
+            .bind(at)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Entry `id`.
+    pub async fn journal_entry(&self, id: i64) -> Result<Option<JournalEntry>, CacheError> {
+        let row: Option<JournalRow> =
+            sqlx::query_as("SELECT id, started, request, spec_before, state, step, message FROM journal WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(entry).transpose()
+    }
+
+    /// Entries still running, oldest first: actions the app died in (or runs now).
+    pub async fn unfinished(&self) -> Result<Vec<JournalEntry>, CacheError> {
+        let rows: Vec<JournalRow> = sqlx::query_as(
+            "SELECT id, started, request, spec_before, state, step, message FROM journal WHERE state = ? ORDER BY id",
+        )
+        .bind(enum_text(&JournalState::Running)?)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(entry).collect()
+    }
+}
+
+fn entry((id, started, request, spec_before, state, step, message): JournalRow) -> Result<JournalEntry, CacheError> {
+    Ok(JournalEntry {
+        id,
+        started,
+        request: serde_json::from_str(&request)?,
+        spec_before: spec_before.map(|spec| serde_json::from_str(&spec)).transpose()?,
+        state: enum_from_text(&state)?,
+        step: enum_from_text(&step)?,
+        message,
+    })
+}
