@@ -150,14 +150,7 @@ async fn probe_in_span(entry: &ContextEntry, timeout: Duration) -> Result<ProbeR
     let request = async {
         let version = client.apiserver_version().await.map_err(ProbeError::Request)?;
         let latency = started.elapsed();
-        let review = kube::Api::<SelfSubjectReview>::all(client.clone())
-            .create(&PostParams::default(), &SelfSubjectReview::default())
-            .await;
-        let identity = match review {
-            Ok(review) => review.status.and_then(|s| s.user_info).and_then(|u| u.username),
-            Err(kube::Error::Api(status)) if status.code == 403 => None,
-            Err(err) => return Err(ProbeError::Request(err)),
-        };
+        let identity = identity(&client).await.map_err(ProbeError::Request)?;
         Ok(ProbeReport { version: version.git_version, identity, latency })
     };
     let outcome = tokio::time::timeout(timeout, request).await.map_err(|_| ProbeError::Timeout(timeout))?;
@@ -168,6 +161,19 @@ async fn probe_in_span(entry: &ContextEntry, timeout: Duration) -> Result<ProbeR
         Err(err) => tracing::debug!(error = %crate::error::chain(err), "probe failed"),
     }
     outcome
+}
+
+/// The user name the cluster authenticates `client` as (SelfSubjectReview); `None` when the
+/// identity may not ask or the cluster does not say.
+pub async fn identity(client: &kube::Client) -> Result<Option<String>, kube::Error> {
+    let review = kube::Api::<SelfSubjectReview>::all(client.clone())
+        .create(&PostParams::default(), &SelfSubjectReview::default())
+        .await;
+    match review {
+        Ok(review) => Ok(review.status.and_then(|s| s.user_info).and_then(|u| u.username)),
+        Err(kube::Error::Api(status)) if status.code == 403 => Ok(None),
+        Err(err) => Err(err),
+    }
 }
 
 fn probe_for_ui(outcome: &Result<ProbeReport, ProbeError>) -> Probe {

@@ -108,7 +108,8 @@ fn status_for_ui(code: u16, err: &(dyn StdError + 'static)) -> UiError {
     }
 }
 
-fn request_error_for_ui(request: &kube::Error, err: &(dyn StdError + 'static)) -> UiError {
+/// A failed request: unauthorized, forbidden, TLS, unreachable or an API error.
+pub(crate) fn request_error_for_ui(request: &kube::Error, err: &(dyn StdError + 'static)) -> UiError {
     if let kube::Error::Api(status) = request {
         return status_for_ui(status.code, err);
     }
