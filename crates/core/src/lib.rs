@@ -5,6 +5,8 @@
 //! **Invariant:** no tauri here; the desktop shell and the CLI are thin layers over this crate,
 //! and everything the UI receives is a `tenantry_model` type.
 
+pub mod access;
+pub mod actions;
 pub mod blueprint;
 pub mod cache;
 pub mod cluster;

@@ -1,0 +1,162 @@
+//! Waiting until a tenant runs as asked: its Deployments rolled out (every wanted pod ready on
+//! the current template, no old pods left), or its namespace gone; with rollout progress as it
+//! happens and, on timeout, the reason from the Deployments' and pods' conditions.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use futures::StreamExt as _;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{Namespace, Pod};
+use kube::api::{Api, ListParams};
+use kube::runtime::{WatchStreamExt as _, watcher};
+use kube::{ResourceExt as _, runtime::wait::conditions};
+
+use crate::inventory::{MANAGED_BY, TENANT_LABEL};
+
+/// Rollout progress summed over a tenant's Deployments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Rollout {
+    /// Pods ready.
+    pub ready: i32,
+    /// Pods on the current template.
+    pub updated: i32,
+    /// Pods wanted.
+    pub desired: i32,
+}
+
+/// Why waiting ended without convergence.
+#[derive(Debug, thiserror::Error)]
+pub enum ConvergeError {
+    /// Not converged in time; `reason` says what holds it up.
+    #[error("not running as asked after {} s: {reason}", timeout.as_secs())]
+    Timeout {
+        /// How long we waited.
+        timeout: Duration,
+        /// What holds it up, from the cluster's conditions.
+        reason: String,
+    },
+    /// Reading the namespace failed.
+    #[error("cannot read the namespace")]
+    Read(#[source] kube::Error),
+    /// Watching the namespace's deletion failed.
+    #[error("cannot follow the deletion")]
+    Wait(#[source] kube::runtime::wait::Error),
+}
+
+/// Waits until every Tenantry Deployment of namespace `id` has rolled out, reporting progress.
+pub async fn rolled_out(
+    client: &kube::Client,
+    id: &str,
+    timeout: Duration,
+    mut progress: impl FnMut(Rollout),
+) -> Result<(), ConvergeError> {
+    let api: Api<Deployment> = Api::namespaced(client.clone(), id);
+    let selector = format!("{}={}", MANAGED_BY.0, MANAGED_BY.1);
+    let mut deployments: BTreeMap<String, Deployment> = BTreeMap::new();
+    let mut last = None;
+    let wait = async {
+        let stream = watcher(api, watcher::Config::default().labels(&selector)).default_backoff();
+        futures::pin_mut!(stream);
+        while let Some(event) = stream.next().await {
+            match event {
+                Ok(watcher::Event::Apply(d) | watcher::Event::InitApply(d)) => {
+                    deployments.insert(d.name_any(), d);
+                }
+                Ok(watcher::Event::Delete(d)) => {
+                    deployments.remove(&d.name_any());
+                }
+                Ok(watcher::Event::Init) => deployments.clear(),
+                Ok(watcher::Event::InitDone) => {}
+                Err(error) => tracing::debug!(%error, "rollout watch interrupted; retrying"),
+            }
+            let now = sum(deployments.values());
+            if last != Some(now) {
+                progress(now);
+                last = Some(now);
+            }
+            if !deployments.is_empty() && deployments.values().all(is_rolled_out) {
+                return;
+            }
+        }
+    };
+    if tokio::time::timeout(timeout, wait).await.is_ok() {
+        return Ok(());
+    }
+    Err(ConvergeError::Timeout { timeout, reason: holdup(client, id).await })
+}
+
+/// Waits until namespace `id` is gone.
+pub async fn deleted(client: &kube::Client, id: &str, timeout: Duration) -> Result<(), ConvergeError> {
+    let api: Api<Namespace> = Api::all(client.clone());
+    let Some(namespace) = api.get_opt(id).await.map_err(ConvergeError::Read)? else {
+        return Ok(());
+    };
+    let uid = namespace.uid().unwrap_or_default();
+    let wait = kube::runtime::wait::await_condition(api, id, conditions::is_deleted(&uid));
+    match tokio::time::timeout(timeout, wait).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(error)) => Err(ConvergeError::Wait(error)),
+        Err(_) => Err(ConvergeError::Timeout {
+            timeout,
+            reason: format!("namespace {id} is still terminating (finalizers or objects left)"),
+        }),
+    }
+}
+
+fn sum<'a>(deployments: impl Iterator<Item = &'a Deployment>) -> Rollout {
+    deployments.fold(Rollout::default(), |total, d| {
+        let status = d.status.clone().unwrap_or_default();
+        Rollout {
+            ready: total.ready + status.ready_replicas.unwrap_or(0),
+            updated: total.updated + status.updated_replicas.unwrap_or(0),
+            desired: total.desired + d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1),
+        }
+    })
+}
+
+/// Like `kubectl rollout status`: the controller saw the newest spec, every wanted pod runs the
+/// current template and is ready, and no pod of an older template is left.
+fn is_rolled_out(deployment: &Deployment) -> bool {
+    let desired = deployment.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
+    let Some(status) = &deployment.status else {
+        return false;
+    };
+    status.observed_generation.unwrap_or(0) >= deployment.metadata.generation.unwrap_or(0)
+        && status.updated_replicas.unwrap_or(0) == desired
+        && status.ready_replicas.unwrap_or(0) == desired
+        && status.replicas.unwrap_or(0) == desired
+}
+
+/// What holds the tenant up: a failing Deployment condition, an unschedulable or waiting pod.
+async fn holdup(client: &kube::Client, id: &str) -> String {
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), id);
+    let pods: Api<Pod> = Api::namespaced(client.clone(), id);
+    let selector = ListParams::default().labels(&format!("{TENANT_LABEL}={id}"));
+    let deployment_reason = deployments.list(&ListParams::default()).await.ok().and_then(|list| {
+        list.items.iter().find_map(|d| {
+            d.status.as_ref()?.conditions.as_ref()?.iter().find_map(|c| {
+                let failing = (c.type_ == "ReplicaFailure" && c.status == "True")
+                    || (c.type_ == "Progressing" && c.status == "False");
+                failing.then(|| format!("Deployment {}: {}", d.name_any(), c.message.clone().unwrap_or_default()))
+            })
+        })
+    });
+    let pod_reason = pods.list(&selector).await.ok().and_then(|list| {
+        list.items.iter().find_map(|pod| {
+            let status = pod.status.as_ref()?;
+            let unscheduled =
+                status.conditions.as_ref()?.iter().find(|c| c.type_ == "PodScheduled" && c.status == "False");
+            if let Some(condition) = unscheduled {
+                return Some(format!(
+                    "pod {} cannot be scheduled: {}",
+                    pod.name_any(),
+                    condition.message.clone().unwrap_or_default()
+                ));
+            }
+            let waiting = status.container_statuses.as_ref()?.iter().find_map(|c| c.state.as_ref()?.waiting.clone())?;
+            Some(format!("pod {} is waiting: {}", pod.name_any(), waiting.reason.unwrap_or_default()))
+        })
+    });
+    deployment_reason.or(pod_reason).unwrap_or_else(|| "pods are still starting".to_owned())
+}

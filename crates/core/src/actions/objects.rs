@@ -1,0 +1,254 @@
+//! The tenant's objects on the cluster: each rendered object's API resource (discovery), the
+//! server's dry run and its field-level preview, server-side apply with field manager
+//! `tenantry` (never forced: another writer's field is a conflict to show), and removal of
+//! objects the blueprint no longer renders.
+
+use std::collections::HashMap;
+
+use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};
+use kube::core::{ApiResource, GroupVersionKind};
+use kube::discovery::Scope;
+use serde_json::Value;
+use tenantry_model::{FieldChange, Operation};
+
+use super::diff;
+use crate::inventory::FIELD_MANAGER;
+
+/// Kinds never removed when a blueprint stops rendering them: they hold the tenant's data.
+const NEVER_REMOVED: [&str; 2] = ["PersistentVolumeClaim", "Secret"];
+
+/// Why an object cannot be planned or written.
+#[derive(Debug, thiserror::Error)]
+pub enum ObjectError {
+    /// The cluster does not serve the object's kind (a CRD missing, a typo in a blueprint).
+    #[error("the cluster does not serve {kind} in {api_version}")]
+    UnknownKind {
+        /// The object's apiVersion.
+        api_version: String,
+        /// The object's kind.
+        kind: String,
+        /// The cause.
+        #[source]
+        source: kube::Error,
+    },
+    /// A blueprint rendered a cluster-wide object; blueprints only write into the namespace.
+    #[error("{kind} {name} is cluster-wide; blueprints may only write into the tenant's namespace")]
+    ClusterScoped {
+        /// The kind.
+        kind: String,
+        /// The name.
+        name: String,
+    },
+    /// Another writer owns fields Tenantry would change; nothing was overwritten.
+    #[error("{kind} {name}: {message}")]
+    Conflict {
+        /// The kind.
+        kind: String,
+        /// The name.
+        name: String,
+        /// The server's description: which fields, owned by which manager.
+        message: String,
+    },
+    /// A request failed.
+    #[error("{what}")]
+    Request {
+        /// What was being done.
+        what: String,
+        /// The cause.
+        #[source]
+        source: kube::Error,
+    },
+}
+
+/// One object and what the action will do to it.
+#[derive(Debug, Clone)]
+pub struct PlannedObject {
+    /// The object as applied.
+    pub object: Value,
+    /// Its API resource.
+    pub resource: ApiResource,
+    /// Whether it lives in a namespace.
+    pub namespaced: bool,
+    /// What happens to it.
+    pub operation: Operation,
+    /// The fields that change.
+    pub fields: Vec<FieldChange>,
+}
+
+impl PlannedObject {
+    /// Its name.
+    pub fn name(&self) -> &str {
+        self.object["metadata"]["name"].as_str().unwrap_or_default()
+    }
+}
+
+/// The API resources of the kinds met so far (one discovery request per kind).
+pub struct Resources {
+    client: kube::Client,
+    found: HashMap<(String, String), (ApiResource, bool)>,
+}
+
+impl Resources {
+    /// Discovery over `client`.
+    pub fn new(client: kube::Client) -> Self {
+        Self { client, found: HashMap::new() }
+    }
+
+    /// The resource and scope (namespaced or not) of `kind` in `api_version`.
+    async fn resolve(&mut self, api_version: &str, kind: &str) -> Result<(ApiResource, bool), ObjectError> {
+        let key = (api_version.to_owned(), kind.to_owned());
+        if let Some(found) = self.found.get(&key) {
+            return Ok(found.clone());
+        }
+        let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+        let gvk = GroupVersionKind::gvk(group, version, kind);
+        let (resource, capabilities) = kube::discovery::pinned_kind(&self.client, &gvk).await.map_err(|source| {
+            ObjectError::UnknownKind { api_version: api_version.to_owned(), kind: kind.to_owned(), source }
+        })?;
+        let found = (resource, capabilities.scope == Scope::Namespaced);
+        self.found.insert(key, found.clone());
+        Ok(found)
+    }
+
+    /// The API group and plural resource name of `object`'s kind, for access reviews.
+    pub async fn plural(&mut self, object: &Value) -> Result<(String, String), ObjectError> {
+        let kind = object["kind"].as_str().unwrap_or_default();
+        let (resource, _) = self.resolve(object["apiVersion"].as_str().unwrap_or_default(), kind).await?;
+        Ok((resource.group, resource.plural))
+    }
+
+    fn api(&self, resource: &ApiResource, namespace: Option<&str>) -> Api<DynamicObject> {
+        match namespace {
+            Some(namespace) => Api::namespaced_with(self.client.clone(), namespace, resource),
+            None => Api::all_with(self.client.clone(), resource),
+        }
+    }
+
+    /// What applying `object` would do: dry-run on the server when its namespace exists,
+    /// otherwise a creation the server checks when it is applied. `create_only` objects that
+    /// exist are kept as they are. `cluster_wide_allowed` is set only for the tenant's Namespace.
+    pub async fn plan(
+        &mut self,
+        object: Value,
+        create_only: bool,
+        namespace_exists: bool,
+        cluster_wide_allowed: bool,
+    ) -> Result<PlannedObject, ObjectError> {
+        let kind = object["kind"].as_str().unwrap_or_default().to_owned();
+        let name = object["metadata"]["name"].as_str().unwrap_or_default().to_owned();
+        let (resource, namespaced) = self.resolve(object["apiVersion"].as_str().unwrap_or_default(), &kind).await?;
+        if !namespaced && !cluster_wide_allowed {
+            return Err(ObjectError::ClusterScoped { kind, name });
+        }
+        let namespace = object["metadata"]["namespace"].as_str().filter(|_| namespaced).map(str::to_owned);
+        let planned = |operation, fields| PlannedObject {
+            object: object.clone(),
+            resource: resource.clone(),
+            namespaced,
+            operation,
+            fields,
+        };
+        if namespaced && !namespace_exists {
+            return Ok(planned(Operation::Create, Vec::new()));
+        }
+        let api = self.api(&resource, namespace.as_deref());
+        let current = match api.get_opt(&name).await {
+            Ok(current) => current,
+            // An identity that may not read generated credentials cannot replace them either.
+            Err(kube::Error::Api(status)) if status.code == 403 && create_only => {
+                return Ok(planned(Operation::Kept, Vec::new()));
+            }
+            Err(source) => return Err(request(format!("cannot read {kind} {name}"), source)),
+        };
+        if create_only && current.is_some() {
+            return Ok(planned(Operation::Kept, Vec::new()));
+        }
+        let params = PatchParams::apply(FIELD_MANAGER).dry_run();
+        let after =
+            api.patch(&name, &params, &Patch::Apply(&object)).await.map_err(|e| write_error(&kind, &name, e))?;
+        let Some(current) = current else {
+            return Ok(planned(Operation::Create, Vec::new()));
+        };
+        let fields = diff::field_changes(&to_json(&current), &to_json(&after));
+        let operation = if fields.is_empty() { Operation::Unchanged } else { Operation::Update };
+        Ok(planned(operation, fields))
+    }
+
+    /// Applies a planned object (nothing for unchanged or kept ones).
+    pub async fn apply(&self, planned: &PlannedObject) -> Result<(), ObjectError> {
+        if matches!(planned.operation, Operation::Unchanged | Operation::Kept) {
+            return Ok(());
+        }
+        let kind = planned.object["kind"].as_str().unwrap_or_default();
+        let namespace = planned.object["metadata"]["namespace"].as_str().filter(|_| planned.namespaced);
+        let api = self.api(&planned.resource, namespace);
+        api.patch(planned.name(), &PatchParams::apply(FIELD_MANAGER), &Patch::Apply(&planned.object))
+            .await
+            .map_err(|e| write_error(kind, planned.name(), e))?;
+        Ok(())
+    }
+
+    /// The objects of `before` (the previous render) that `after` no longer has and that exist,
+    /// planned for removal; data-holding kinds are never removed.
+    pub async fn removals(
+        &mut self,
+        namespace: &str,
+        before: &[Value],
+        after: &[Value],
+    ) -> Result<Vec<PlannedObject>, ObjectError> {
+        let key = |o: &Value| (o["apiVersion"].clone(), o["kind"].clone(), o["metadata"]["name"].clone());
+        let mut removals = Vec::new();
+        for object in before.iter().filter(|old| !after.iter().any(|new| key(new) == key(old))) {
+            let kind = object["kind"].as_str().unwrap_or_default();
+            if NEVER_REMOVED.contains(&kind) {
+                continue;
+            }
+            let (resource, namespaced) = self.resolve(object["apiVersion"].as_str().unwrap_or_default(), kind).await?;
+            let name = object["metadata"]["name"].as_str().unwrap_or_default();
+            let exists = self
+                .api(&resource, Some(namespace))
+                .get_opt(name)
+                .await
+                .map_err(|source| request(format!("cannot read {kind} {name}"), source))?
+                .is_some();
+            if exists {
+                removals.push(PlannedObject {
+                    object: object.clone(),
+                    resource,
+                    namespaced,
+                    operation: Operation::Delete,
+                    fields: Vec::new(),
+                });
+            }
+        }
+        Ok(removals)
+    }
+
+    /// Deletes a planned removal (already gone is fine).
+    pub async fn remove(&self, planned: &PlannedObject) -> Result<(), ObjectError> {
+        let namespace = planned.object["metadata"]["namespace"].as_str();
+        let kind = planned.object["kind"].as_str().unwrap_or_default();
+        match self.api(&planned.resource, namespace).delete(planned.name(), &DeleteParams::background()).await {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+            Err(source) => Err(request(format!("cannot delete {kind} {}", planned.name()), source)),
+        }
+    }
+}
+
+fn to_json(object: &DynamicObject) -> Value {
+    serde_json::to_value(object).unwrap_or_default()
+}
+
+fn request(what: String, source: kube::Error) -> ObjectError {
+    ObjectError::Request { what, source }
+}
+
+fn write_error(kind: &str, name: &str, error: kube::Error) -> ObjectError {
+    match error {
+        kube::Error::Api(status) if status.code == 409 => {
+            ObjectError::Conflict { kind: kind.to_owned(), name: name.to_owned(), message: status.message.clone() }
+        }
+        source => request(format!("cannot apply {kind} {name}"), source),
+    }
+}

@@ -1,0 +1,132 @@
+//! What each action does to the tenant's spec: the spec after the change, given the spec now.
+
+use tenantry_model::{Change, TenantSpec};
+
+use super::validate::{self, InvalidInput};
+
+/// Why a change cannot be made to the tenant as it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    /// The input is invalid.
+    #[error(transparent)]
+    Invalid(#[from] InvalidInput),
+    /// Create was asked for a tenant that exists with another spec; use update instead.
+    #[error("tenant {0} already exists with another spec; change it with update")]
+    Exists(String),
+    /// The action needs an existing tenant.
+    #[error("tenant {0} does not exist on this cluster")]
+    Missing(String),
+}
+
+/// The spec after `change`, given the spec now (`None`: no such tenant). `None` afterwards means
+/// the tenant is gone (delete); restart keeps the spec.
+pub fn next_spec(id: &str, now: Option<&TenantSpec>, change: &Change) -> Result<Option<TenantSpec>, TransitionError> {
+    validate::tenant_id(id)?;
+    if let Change::Create { spec } = change {
+        validate::spec(spec)?;
+        return match now {
+            Some(existing) if existing != spec => Err(TransitionError::Exists(id.to_owned())),
+            _ => Ok(Some(spec.clone())),
+        };
+    }
+    let mut spec = now.cloned().ok_or_else(|| TransitionError::Missing(id.to_owned()))?;
+    match change {
+        Change::Create { .. } | Change::Restart => {}
+        Change::Update { version, plan, domains, config } => {
+            if let Some(version) = version {
+                spec.version.clone_from(version);
+            }
+            if let Some(plan) = plan {
+                spec.plan.clone_from(plan);
+            }
+            if let Some(domains) = domains {
+                spec.domains.clone_from(domains);
+            }
+            if let Some(config) = config {
+                spec.config.clone_from(config);
+            }
+        }
+        Change::Scale { replicas, autoscaling } => {
+            if let Some(replicas) = replicas {
+                spec.replicas = *replicas;
+                spec.autoscaling = None;
+            }
+            if let Some(bounds) = autoscaling {
+                spec.autoscaling = Some(*bounds);
+                spec.replicas = bounds.min;
+            }
+        }
+        Change::Suspend => spec.suspended = true,
+        Change::Resume => spec.suspended = false,
+        Change::Delete { confirm } => {
+            validate::confirmation(id, confirm)?;
+            return Ok(None);
+        }
+    }
+    validate::spec(&spec)?;
+    Ok(Some(spec))
+}
+
+#[cfg(test)]
+mod tests {
+    use tenantry_model::{Autoscaling, TenantSpec};
+
+    use super::*;
+
+    fn spec() -> TenantSpec {
+        TenantSpec {
+            display_name: "Alder".into(),
+            customer: "Alder".into(),
+            domains: vec!["alder.example.com".into()],
+            blueprint: "web".into(),
+            version: "1.0".into(),
+            plan: "small".into(),
+            replicas: 2,
+            ..TenantSpec::default()
+        }
+    }
+
+    #[test]
+    fn each_change_gives_the_spec_it_promises() {
+        let now = spec();
+        let next = |change: Change| next_spec("alder", Some(&now), &change).expect("valid").expect("kept");
+        let scaled = next(Change::Scale { replicas: Some(3), autoscaling: None });
+        assert_eq!(scaled, TenantSpec { replicas: 3, ..spec() });
+        let autoscaled = next(Change::Scale { replicas: None, autoscaling: Some(Autoscaling { min: 2, max: 4 }) });
+        assert_eq!(autoscaled.autoscaling, Some(Autoscaling { min: 2, max: 4 }));
+        let suspended = next(Change::Suspend);
+        assert!(suspended.suspended && suspended.replicas == 2, "the size is remembered");
+        assert!(!next_spec("alder", Some(&suspended), &Change::Resume).expect("ok").expect("kept").suspended);
+        let updated = next(Change::Update {
+            version: Some("1.1".into()),
+            plan: Some("medium".into()),
+            domains: None,
+            config: None,
+        });
+        assert_eq!((updated.version.as_str(), updated.plan.as_str()), ("1.1", "medium"));
+        assert_eq!(next(Change::Restart), now);
+        assert_eq!(next_spec("alder", Some(&now), &Change::Delete { confirm: "alder".into() }), Ok(None));
+    }
+
+    #[test]
+    fn create_is_idempotent_but_never_overwrites() {
+        assert_eq!(next_spec("alder", None, &Change::Create { spec: spec() }), Ok(Some(spec())));
+        assert_eq!(next_spec("alder", Some(&spec()), &Change::Create { spec: spec() }), Ok(Some(spec())));
+        let other = TenantSpec { version: "2.0".into(), ..spec() };
+        assert_eq!(
+            next_spec("alder", Some(&other), &Change::Create { spec: spec() }),
+            Err(TransitionError::Exists("alder".into()))
+        );
+    }
+
+    #[test]
+    fn refusals() {
+        let now = spec();
+        let too_many = next_spec("alder", Some(&now), &Change::Scale { replicas: Some(9), autoscaling: None });
+        assert!(matches!(too_many, Err(TransitionError::Invalid(_))));
+        assert_eq!(next_spec("alder", None, &Change::Suspend), Err(TransitionError::Missing("alder".into())));
+        assert!(next_spec("Alder", None, &Change::Create { spec: spec() }).is_err());
+        let wrong = next_spec("alder", Some(&now), &Change::Delete { confirm: "alde".into() });
+        assert!(matches!(wrong, Err(TransitionError::Invalid(InvalidInput::Confirmation { .. }))));
+    }
+}
