@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::{Node, ServiceAccount};
+use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use serde_json::json;
 
@@ -120,6 +121,9 @@ impl LocalCluster {
                 format!("--secure-port={kcm_port}"),
                 "--use-service-account-credentials=false".into(),
                 format!("--cluster-name={name}"),
+                // Provisions hostPath volumes for claims of the default StorageClass, so tenants
+                // with media volumes schedule (KWOK never mounts them).
+                "--enable-hostpath-provisioner=true".into(),
             ],
         )?;
         cluster.spawn(
@@ -144,6 +148,7 @@ impl LocalCluster {
             ],
         )?;
         cluster.create_nodes(&client).await?;
+        create_storage_class(&client).await?;
         cluster.wait_default_service_account(&client).await?;
         tracing::info!(cluster = name, server = %cluster.server, seconds = started.elapsed().as_secs_f32(), "cluster ready");
         Ok(cluster)
@@ -334,6 +339,19 @@ fn admin_kubeconfig_yaml(cluster: &LocalCluster, ca_file: &Path) -> String {
 fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> Result<()> {
     let path = path.as_ref();
     std::fs::write(path, contents).map_err(crate::error::io(format!("cannot write {}", path.display())))
+}
+
+/// The default StorageClass, served by the controller-manager's hostPath provisioner.
+async fn create_storage_class(client: &kube::Client) -> Result<()> {
+    let class = json!({
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
+        "metadata": {"name": "standard", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+        "provisioner": "kubernetes.io/host-path",
+        "reclaimPolicy": "Delete",
+        "volumeBindingMode": "Immediate",
+    });
+    crate::apply::apply(Api::<StorageClass>::all(client.clone()), "tenantry-testenv", "standard", class).await
 }
 
 /// The last lines of a component's log, or why it cannot be read.

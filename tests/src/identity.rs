@@ -1,6 +1,6 @@
 //! Restricted identities of the local clusters, each a ServiceAccount bound to a ClusterRole:
-//! the help-desk (read tenant namespaces and workloads, patch deployments and their scale,
-//! create jobs, but not delete namespaces) and a bare tenant-list reader (namespaces,
+//! the help-desk (read tenants and fix them: patch their spec and objects, run jobs; but never
+//! create or delete namespaces nor read secrets) and a bare tenant-list reader (namespaces,
 //! deployments and pods only).
 
 use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
@@ -23,19 +23,27 @@ const MANAGER: &str = "tenantry-testenv";
 /// How long the issued token stays valid.
 const TOKEN_SECONDS: i64 = 7 * 24 * 3600;
 
-/// The help-desk's rules: read what a tenant is made of, fix deployments, run jobs; nothing else.
+/// The help-desk's rules: read what a tenant is made of and fix it (scale, restart, suspend,
+/// resume, update: patch the spec annotation and every object a blueprint renders, run jobs);
+/// never create or delete namespaces, never read secrets.
 fn helpdesk_rules() -> serde_json::Value {
     let read = json!(["get", "list", "watch"]);
+    let fix = json!(["get", "list", "watch", "create", "patch"]);
     json!([
-        {"apiGroups": [""], "resources": ["namespaces", "pods", "pods/log", "services", "configmaps", "events",
-            "persistentvolumeclaims", "resourcequotas", "limitranges"], "verbs": read},
-        {"apiGroups": ["apps"], "resources": ["deployments", "replicasets", "statefulsets"],
-            "verbs": ["get", "list", "watch", "patch"]},
+        {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "watch", "patch"]},
+        {"apiGroups": [""], "resources": ["pods", "pods/log"], "verbs": read},
+        {"apiGroups": [""], "resources": ["services", "configmaps", "persistentvolumeclaims", "resourcequotas",
+            "limitranges"], "verbs": fix},
+        {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create", "patch"]},
+        {"apiGroups": [""], "resources": ["events"], "verbs": ["get", "list", "watch", "create"]},
+        {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": fix},
+        {"apiGroups": ["apps"], "resources": ["replicasets", "statefulsets"], "verbs": read},
         {"apiGroups": ["apps"], "resources": ["deployments/scale"], "verbs": ["get", "patch", "update"]},
         {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["get", "list", "watch", "create"]},
-        {"apiGroups": ["batch"], "resources": ["cronjobs"], "verbs": read},
-        {"apiGroups": ["networking.k8s.io"], "resources": ["ingresses", "networkpolicies"], "verbs": read},
-        {"apiGroups": ["autoscaling"], "resources": ["horizontalpodautoscalers"], "verbs": read},
+        {"apiGroups": ["batch"], "resources": ["cronjobs"], "verbs": fix},
+        {"apiGroups": ["networking.k8s.io"], "resources": ["ingresses", "networkpolicies"], "verbs": fix},
+        {"apiGroups": ["autoscaling"], "resources": ["horizontalpodautoscalers"],
+            "verbs": ["get", "list", "watch", "create", "patch", "delete"]},
         {"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": read},
     ])
 }

@@ -1,5 +1,6 @@
 //! `tenantry`: the command line over Tenantry's core, for scripting, CI and benchmarks.
 
+mod action;
 mod clusters;
 mod output;
 mod selection;
@@ -10,6 +11,7 @@ mod watch;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use tenantry_model::Change;
 
 /// Tenantry: run a fleet of tenants across Kubernetes clusters.
 #[derive(Parser)]
@@ -29,6 +31,20 @@ enum Command {
     Tenant(tenant::Args),
     /// Print every tenant, then each change as it happens, until interrupted.
     Watch(watch::Args),
+    /// Create a tenant from a blueprint (preview, confirm, apply, wait until it runs).
+    Create(action::CreateArgs),
+    /// Change a tenant's version, plan, domains or config.
+    Update(action::UpdateArgs),
+    /// Set a tenant's pods, or its autoscaling bounds.
+    Scale(action::ScaleArgs),
+    /// Replace a tenant's pods one by one.
+    Restart(action::Common),
+    /// Scale a tenant to zero, remembering its size.
+    Suspend(action::Common),
+    /// Bring a suspended tenant back to its size.
+    Resume(action::Common),
+    /// Delete a tenant's namespace and everything in it (its spec stays in the cache).
+    Delete(action::DeleteArgs),
 }
 
 #[tokio::main]
@@ -46,5 +62,12 @@ async fn main() -> ExitCode {
         Command::Tenant(args) => tenant::run(args).await,
         Command::Tenants(args) => tenants::run(args).await,
         Command::Watch(args) => watch::run(args).await,
+        Command::Create(args) => action::create(args).await,
+        Command::Update(args) => action::update(args).await,
+        Command::Scale(args) => action::scale(args).await,
+        Command::Restart(common) => action::simple(common, Change::Restart).await,
+        Command::Suspend(common) => action::simple(common, Change::Suspend).await,
+        Command::Resume(common) => action::simple(common, Change::Resume).await,
+        Command::Delete(args) => action::delete(args).await,
     }
 }

@@ -1,6 +1,6 @@
 -- The action journal (intent and result of every action, so an interrupted one can be resumed
--- or rolled back) and the audit log (who did what, how it went). No secret is ever stored:
--- requests hold specs, and specs hold no credentials.
+-- or rolled back to the revision before it) and the audit log (who did what, how it went). No
+-- secret is ever stored: requests hold specs, and specs hold no credentials.
 CREATE TABLE journal (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     started TEXT NOT NULL,
@@ -8,7 +8,7 @@ CREATE TABLE journal (
     tenant TEXT NOT NULL,
     action TEXT NOT NULL,
     request TEXT NOT NULL,
-    spec_before TEXT,
+    revision_before INTEGER NOT NULL,
     state TEXT NOT NULL,
     step TEXT NOT NULL,
     message TEXT NOT NULL DEFAULT '',

@@ -12,9 +12,12 @@ use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::{EnvFilter, Layer as _, fmt};
 
-/// Default filter when `RUST_LOG` is not set;
+/// Default filter of the log file when `RUST_LOG` is not set;
 /// kube_client's own connection errors are off: the probe reports them with their context.
 pub const DEFAULT_FILTER: &str = "info,kube=warn,kube_client=off,hyper=warn,rustls=warn,tower=warn";
+/// Default filter of stderr when `RUST_LOG` is not set: only what needs attention, since the
+/// commands print their own results there and the file keeps the rest.
+pub const DEFAULT_STDERR_FILTER: &str = "warn,kube_client=off";
 
 /// Log files kept before the oldest is deleted.
 const KEPT_FILES: usize = 7;
@@ -45,8 +48,8 @@ pub enum LoggingError {
     AlreadySet(#[source] tracing_subscriber::util::TryInitError),
 }
 
-/// Installs the global subscriber: human-readable lines on stderr, and the same events as JSON
-/// lines in `<log_dir>/tenantry.YYYY-MM-DD.log`. Keep the returned guard alive until exit so that the
+/// Installs the global subscriber: human-readable warnings on stderr, and events from `info` up
+/// as JSON lines in `<log_dir>/tenantry.YYYY-MM-DD.log`. Keep the returned guard alive until exit so that the
 /// file is flushed.
 pub fn init(log_dir: &Path) -> Result<WorkerGuard, LoggingError> {
     std::fs::create_dir_all(log_dir).map_err(|source| LoggingError::Folder { path: log_dir.to_owned(), source })?;
@@ -58,12 +61,15 @@ pub fn init(log_dir: &Path) -> Result<WorkerGuard, LoggingError> {
         .build(log_dir)
         .map_err(|source| LoggingError::File { path: log_dir.to_owned(), source })?;
     let (file_writer, guard) = tracing_appender::non_blocking(appender);
-    let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let filter = |default| EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     tracing_subscriber::registry()
         .with(
-            fmt::layer().with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal()).with_filter(filter()),
+            fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::stderr().is_terminal())
+                .with_filter(filter(DEFAULT_STDERR_FILTER)),
         )
-        .with(fmt::layer().json().with_writer(file_writer).with_filter(filter()))
+        .with(fmt::layer().json().with_writer(file_writer).with_filter(filter(DEFAULT_FILTER)))
         .try_init()
         .map_err(LoggingError::AlreadySet)?;
     Ok(guard)

@@ -23,6 +23,8 @@ pub enum ActionKind {
     Suspend,
     /// Back to the remembered size.
     Resume,
+    /// Back to the spec of an earlier revision.
+    Rollback,
     /// The tenant's namespace removed; its spec stays in the cache.
     Delete,
 }
@@ -37,6 +39,7 @@ impl ActionKind {
             Self::Restart => "restart",
             Self::Suspend => "suspend",
             Self::Resume => "resume",
+            Self::Rollback => "rollback",
             Self::Delete => "delete",
         }
     }
@@ -51,6 +54,10 @@ pub struct ActionRequest {
     pub tenant: String,
     /// What to do.
     pub change: Change,
+    /// Take over fields another writer set, after the user has seen the conflict; without it a
+    /// conflict stops the action and nothing is overwritten.
+    #[serde(default)]
+    pub take_over: bool,
 }
 
 /// What an action changes.
@@ -86,6 +93,12 @@ pub enum Change {
     Suspend,
     /// Scale back to the remembered size.
     Resume,
+    /// Go back to the spec of an earlier revision (kept in the tenant's history); this makes a
+    /// new revision, like a revert.
+    Rollback {
+        /// The revision whose spec to restore.
+        revision: u64,
+    },
     /// Remove the tenant's namespace and everything in it.
     Delete {
         /// The tenant id typed again by the user.
@@ -103,6 +116,7 @@ impl Change {
             Self::Restart => ActionKind::Restart,
             Self::Suspend => ActionKind::Suspend,
             Self::Resume => ActionKind::Resume,
+            Self::Rollback { .. } => ActionKind::Rollback,
             Self::Delete { .. } => ActionKind::Delete,
         }
     }
@@ -280,6 +294,8 @@ pub enum JournalState {
     Failed,
     /// Undone by a roll back.
     RolledBack,
+    /// Finished by a later run of the same request.
+    Resumed,
 }
 
 /// One entry of the action journal.
@@ -291,8 +307,8 @@ pub struct JournalEntry {
     pub started: String,
     /// What was asked.
     pub request: ActionRequest,
-    /// The spec before the action, to roll back to (`None` for a new tenant).
-    pub spec_before: Option<TenantSpec>,
+    /// The spec revision before the action, to roll back to (0: the tenant did not exist).
+    pub revision_before: u64,
     /// Where it stands.
     pub state: JournalState,
     /// The last step reached.

@@ -27,6 +27,13 @@ pub fn field_changes(before: &Value, after: &Value) -> Vec<FieldChange> {
     changes
 }
 
+/// The differences between two plain values (e.g. two tenant specs), paths under `prefix`.
+pub fn value_changes(prefix: &str, before: &Value, after: &Value) -> Vec<FieldChange> {
+    let mut changes = Vec::new();
+    walk(prefix, before, after, &mut changes);
+    changes
+}
+
 fn without_server_fields(object: &Value) -> Value {
     let mut object = object.clone();
     if let Some(fields) = object.as_object_mut() {
@@ -105,6 +112,13 @@ mod tests {
             ]
         );
         assert!(field_changes(&before, &before).is_empty());
+    }
+
+    #[test]
+    fn plain_values_diff_under_a_prefix() {
+        let changes =
+            value_changes("tenant", &json!({"replicas": 2, "plan": "small"}), &json!({"replicas": 3, "plan": "small"}));
+        assert_eq!(changes, [change("tenant.replicas", Some("2"), Some("3"))]);
     }
 
     #[test]

@@ -20,14 +20,14 @@ use kube::ResourceExt as _;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
 use serde_json::{Value, json};
 use tenantry_model::{
-    ActionEvent, ActionRequest, ActionResult, AuditEntry, Change, ErrorKind, FieldChange, JournalState, ObjectChange,
-    Operation, Outcome, Preview, Step, TenantSpec, UiError,
+    ActionEvent, ActionRequest, ActionResult, AuditEntry, Change, ErrorKind, FieldChange, JournalEntry, JournalState,
+    ObjectChange, Operation, Outcome, Preview, Step, TenantSpec, UiError,
 };
 
 use crate::access::{self, Permission};
 use crate::blueprint::{BlueprintError, Catalog, Manifest};
 use crate::cache::{Cache, CacheError};
-use crate::inventory::{MANAGED_BY, now};
+use crate::inventory::{MANAGED_BY, SPEC_ANNOTATION, now};
 use crate::kubeconfig::{ContextEntry, ContextError};
 pub use converge::ConvergeError;
 pub use objects::ObjectError;
@@ -91,6 +91,14 @@ pub enum ActionError {
     /// The journal or audit log could not be written.
     #[error("the action journal cannot be written")]
     Journal(#[from] CacheError),
+    /// There is no such journal entry for this cluster.
+    #[error("the journal has no action #{id} on {context}")]
+    NoJournalEntry {
+        /// The entry asked for.
+        id: i64,
+        /// The cluster it was asked for.
+        context: String,
+    },
 }
 
 impl ActionError {
@@ -99,10 +107,10 @@ impl ActionError {
         let (kind, message) = match self {
             Self::Transition(_) | Self::Blueprint(_) => (ErrorKind::Invalid, self.to_string()),
             Self::Forbidden { .. } => (ErrorKind::Forbidden, format!("Refused: {self}.")),
-            Self::Object(ObjectError::Conflict { kind, name, .. }) => (
+            Self::Object(ObjectError::Conflict { kind, name, message }) => (
                 ErrorKind::Conflict,
                 format!(
-                    "{kind} {name} was changed by someone else; nothing was overwritten. Review the other change first."
+                    "{kind} {name} was changed by someone else, so nothing was overwritten ({message}). Review that change, then take it over or leave it."
                 ),
             ),
             Self::Object(ObjectError::UnknownKind { .. } | ObjectError::ClusterScoped { .. }) => {
@@ -111,6 +119,7 @@ impl ActionError {
             Self::Converge(ConvergeError::Timeout { .. }) => (ErrorKind::NotConverged, format!("Applied, but {self}.")),
             Self::Context(context) => return crate::error::context_error_for_ui(context),
             Self::Journal(_) => (ErrorKind::Cache, "The action journal cannot be written; nothing was changed.".into()),
+            Self::NoJournalEntry { .. } => (ErrorKind::Invalid, self.to_string()),
             Self::Object(ObjectError::Request { source, .. }) | Self::Cluster { source, .. } | Self::Client(source) => {
                 let mut ui = crate::error::request_error_for_ui(source, self);
                 ui.detail = crate::error::chain(self);
@@ -231,6 +240,58 @@ impl Actions {
         Ok(outcome)
     }
 
+    /// Runs the request of journal entry `journal_id` again (every action is idempotent, so this
+    /// finishes what an interrupted run started); the entry is marked resumed when it succeeds.
+    pub async fn resume(
+        &self,
+        entry: &ContextEntry,
+        journal_id: i64,
+        progress: impl FnMut(ActionEvent),
+    ) -> Result<Outcome, ActionError> {
+        let journal = self.journal_entry(entry, journal_id).await?;
+        let outcome = self.run(entry, &journal.request, progress).await?;
+        if outcome.result == ActionResult::Succeeded {
+            let message = format!("finished by action #{}", outcome.journal_id);
+            self.cache.journal_finish(journal_id, JournalState::Resumed, &message, &now()).await?;
+        }
+        Ok(outcome)
+    }
+
+    /// Undoes journal entry `journal_id`: the tenant goes back to the revision before it, and a
+    /// tenant the entry created is deleted (then `confirm` must be its id).
+    pub async fn roll_back(
+        &self,
+        entry: &ContextEntry,
+        journal_id: i64,
+        confirm: &str,
+        progress: impl FnMut(ActionEvent),
+    ) -> Result<Outcome, ActionError> {
+        let journal = self.journal_entry(entry, journal_id).await?;
+        let change = match journal.revision_before {
+            0 => Change::Delete { confirm: confirm.to_owned() },
+            revision => Change::Rollback { revision },
+        };
+        let request = ActionRequest { change, take_over: false, ..journal.request };
+        let outcome = self.run(entry, &request, progress).await?;
+        if outcome.result == ActionResult::Succeeded {
+            let message = format!("rolled back by action #{}", outcome.journal_id);
+            self.cache.journal_finish(journal_id, JournalState::RolledBack, &message, &now()).await?;
+        }
+        Ok(outcome)
+    }
+
+    /// Actions that did not finish (the app died, or they failed), oldest first.
+    pub async fn unfinished(&self) -> Result<Vec<JournalEntry>, ActionError> {
+        Ok(self.cache.unfinished().await?)
+    }
+
+    async fn journal_entry(&self, entry: &ContextEntry, journal_id: i64) -> Result<JournalEntry, ActionError> {
+        match self.cache.journal_entry(journal_id).await? {
+            Some(journal) if journal.request.context == entry.name => Ok(journal),
+            _ => Err(ActionError::NoJournalEntry { id: journal_id, context: entry.name.clone() }),
+        }
+    }
+
     async fn execute(
         &self,
         client: &kube::Client,
@@ -293,7 +354,8 @@ impl Actions {
             .map_err(|source| ActionError::Cluster { what: format!("cannot read tenant {id}"), source })?;
         trail.namespace_exists_after = stored.is_some();
         let spec_now = stored.as_ref().and_then(|s| s.spec.clone());
-        let spec_next = transition::next_spec(id, spec_now.as_ref(), &request.change)?;
+        let history = stored.as_ref().map(|s| s.history.clone()).unwrap_or_default();
+        let spec_next = transition::next_spec(id, spec_now.as_ref(), &history, &request.change)?;
         trail.revision_before = stored.as_ref().map_or(0, |s| s.revision);
         trail.revision_after = match &spec_next {
             Some(next) if spec_now.as_ref() != Some(next) => trail.revision_before + 1,
@@ -317,7 +379,7 @@ impl Actions {
         progress(ActionEvent::Finished { step: Step::Validate });
 
         progress(ActionEvent::Started { step: Step::Access });
-        let mut resources = objects::Resources::new(client.clone());
+        let mut resources = objects::Resources::new(client.clone(), request.take_over);
         let wanted = self.permissions(&mut resources, request, &objects_next, &objects_now).await?;
         let missing = access::missing(client, &wanted)
             .await
@@ -329,7 +391,7 @@ impl Actions {
 
         if journal {
             progress(ActionEvent::Started { step: Step::Journal });
-            trail.journal_id = Some(self.cache.journal_start(request, spec_now.as_ref(), &now()).await?);
+            trail.journal_id = Some(self.cache.journal_start(request, trail.revision_before, &now()).await?);
             progress(ActionEvent::Finished { step: Step::Journal });
         }
 
@@ -366,7 +428,6 @@ impl Actions {
             }
             (_, Some(next)) => {
                 let spec_json = serde_json::to_string(next).map_err(CacheError::from)?;
-                let history = stored.as_ref().map(|s| s.history.clone()).unwrap_or_default();
                 let mut all = vec![stored::namespace(id, &spec_json, trail.revision_after)];
                 if trail.revision_after != trail.revision_before {
                     all.push(stored::history(id, &history, &spec_json, trail.revision_after));
@@ -384,6 +445,15 @@ impl Actions {
                         planned.fields.clone(),
                     ));
                     if index == 0 {
+                        let spec_fields = spec_changes(spec_now.as_ref(), next);
+                        if let Some(namespace) = preview.objects.last_mut() {
+                            namespace.fields.retain(|f| !f.path.ends_with(SPEC_ANNOTATION));
+                            namespace.fields.extend(spec_fields);
+                            // Only the annotation's spelling differs (e.g. fields added since).
+                            if namespace.operation == Operation::Update && namespace.fields.is_empty() {
+                                namespace.operation = Operation::Unchanged;
+                            }
+                        }
                         prepared_namespace = Some(planned);
                     } else {
                         planned_objects.push(planned);
@@ -451,6 +521,16 @@ async fn client(entry: &ContextEntry) -> Result<kube::Client, ActionError> {
     kube::Client::try_from(config).map_err(ActionError::Client)
 }
 
+/// The spec annotation's change as the fields of the spec that change (`tenant.replicas: 2 → 3`),
+/// instead of one line holding two JSON documents; nothing for a new tenant: its whole spec is new.
+fn spec_changes(now: Option<&TenantSpec>, next: &TenantSpec) -> Vec<FieldChange> {
+    let Some(now) = now else {
+        return Vec::new();
+    };
+    let json = |spec: &TenantSpec| serde_json::to_value(spec).unwrap_or(Value::Null);
+    diff::value_changes("tenant", &json(now), &json(next))
+}
+
 fn change_of(kind: &str, name: &str, operation: Operation, fields: Vec<FieldChange>) -> ObjectChange {
     ObjectChange { kind: kind.to_owned(), name: name.to_owned(), operation, fields }
 }
@@ -507,6 +587,9 @@ fn done_message(request: &ActionRequest, revision: u64) -> String {
         Change::Restart => format!("Restarted {id} on {context}; every pod was replaced."),
         Change::Suspend => format!("Suspended {id} on {context}; no pod runs (revision {revision})."),
         Change::Resume => format!("Resumed {id} on {context} (revision {revision}); it is running."),
+        Change::Rollback { revision: old } => {
+            format!("Rolled {id} on {context} back to the spec of revision {old} (now revision {revision}).")
+        }
         Change::Delete { .. } => format!("Deleted {id} from {context}; its spec stays in the cache."),
     }
 }

@@ -39,7 +39,8 @@ pub enum ObjectError {
         /// The name.
         name: String,
     },
-    /// Another writer owns fields Tenantry would change; nothing was overwritten.
+    /// Another writer owns fields Tenantry would change; nothing was overwritten (take over to
+    /// apply anyway).
     #[error("{kind} {name}: {message}")]
     Conflict {
         /// The kind.
@@ -86,12 +87,18 @@ impl PlannedObject {
 pub struct Resources {
     client: kube::Client,
     found: HashMap<(String, String), (ApiResource, bool)>,
+    take_over: bool,
 }
 
 impl Resources {
-    /// Discovery over `client`.
-    pub fn new(client: kube::Client) -> Self {
-        Self { client, found: HashMap::new() }
+    /// Discovery over `client`; `take_over` forces applies over other writers' fields.
+    pub fn new(client: kube::Client, take_over: bool) -> Self {
+        Self { client, found: HashMap::new(), take_over }
+    }
+
+    fn apply_params(&self) -> PatchParams {
+        let params = PatchParams::apply(FIELD_MANAGER);
+        if self.take_over { params.force() } else { params }
     }
 
     /// The resource and scope (namespaced or not) of `kind` in `api_version`.
@@ -163,7 +170,7 @@ impl Resources {
         if create_only && current.is_some() {
             return Ok(planned(Operation::Kept, Vec::new()));
         }
-        let params = PatchParams::apply(FIELD_MANAGER).dry_run();
+        let params = self.apply_params().dry_run();
         let after =
             api.patch(&name, &params, &Patch::Apply(&object)).await.map_err(|e| write_error(&kind, &name, e))?;
         let Some(current) = current else {
@@ -182,7 +189,7 @@ impl Resources {
         let kind = planned.object["kind"].as_str().unwrap_or_default();
         let namespace = planned.object["metadata"]["namespace"].as_str().filter(|_| planned.namespaced);
         let api = self.api(&planned.resource, namespace);
-        api.patch(planned.name(), &PatchParams::apply(FIELD_MANAGER), &Patch::Apply(&planned.object))
+        api.patch(planned.name(), &self.apply_params(), &Patch::Apply(&planned.object))
             .await
             .map_err(|e| write_error(kind, planned.name(), e))?;
         Ok(())

@@ -1,5 +1,7 @@
 //! What each action does to the tenant's spec: the spec after the change, given the spec now.
 
+use std::collections::BTreeMap;
+
 use tenantry_model::{Change, TenantSpec};
 
 use super::validate::{self, InvalidInput};
@@ -16,11 +18,24 @@ pub enum TransitionError {
     /// The action needs an existing tenant.
     #[error("tenant {0} does not exist on this cluster")]
     Missing(String),
+    /// The history does not hold the revision asked for (or holds it unreadable).
+    #[error("revision {revision} is not in the tenant's history (it keeps: {kept})")]
+    NoRevision {
+        /// The revision asked for.
+        revision: u64,
+        /// The revisions it has.
+        kept: String,
+    },
 }
 
-/// The spec after `change`, given the spec now (`None`: no such tenant). `None` afterwards means
-/// the tenant is gone (delete); restart keeps the spec.
-pub fn next_spec(id: &str, now: Option<&TenantSpec>, change: &Change) -> Result<Option<TenantSpec>, TransitionError> {
+/// The spec after `change`, given the spec now (`None`: no such tenant) and the history's specs
+/// (JSON) by revision. `None` afterwards means the tenant is gone (delete); restart keeps the spec.
+pub fn next_spec(
+    id: &str,
+    now: Option<&TenantSpec>,
+    history: &BTreeMap<u64, String>,
+    change: &Change,
+) -> Result<Option<TenantSpec>, TransitionError> {
     validate::tenant_id(id)?;
     if let Change::Create { spec } = change {
         validate::spec(spec)?;
@@ -56,6 +71,12 @@ pub fn next_spec(id: &str, now: Option<&TenantSpec>, change: &Change) -> Result<
                 spec.replicas = bounds.min;
             }
         }
+        Change::Rollback { revision } => {
+            spec = history.get(revision).and_then(|json| serde_json::from_str(json).ok()).ok_or_else(|| {
+                let kept = history.keys().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+                TransitionError::NoRevision { revision: *revision, kept }
+            })?;
+        }
         Change::Suspend => spec.suspended = true,
         Change::Resume => spec.suspended = false,
         Change::Delete { confirm } => {
@@ -86,17 +107,36 @@ mod tests {
         }
     }
 
+    fn none() -> BTreeMap<u64, String> {
+        BTreeMap::new()
+    }
+
+    #[test]
+    fn a_rollback_restores_the_spec_of_that_revision() {
+        let old = TenantSpec { version: "0.9".into(), ..spec() };
+        let history: BTreeMap<u64, String> =
+            [(1, serde_json::to_string(&old).expect("json")), (2, serde_json::to_string(&spec()).expect("json"))]
+                .into();
+        assert_eq!(next_spec("alder", Some(&spec()), &history, &Change::Rollback { revision: 1 }), Ok(Some(old)));
+        assert_eq!(
+            next_spec("alder", Some(&spec()), &history, &Change::Rollback { revision: 7 })
+                .expect_err("missing")
+                .to_string(),
+            "revision 7 is not in the tenant's history (it keeps: 1, 2)"
+        );
+    }
+
     #[test]
     fn each_change_gives_the_spec_it_promises() {
         let now = spec();
-        let next = |change: Change| next_spec("alder", Some(&now), &change).expect("valid").expect("kept");
+        let next = |change: Change| next_spec("alder", Some(&now), &none(), &change).expect("valid").expect("kept");
         let scaled = next(Change::Scale { replicas: Some(3), autoscaling: None });
         assert_eq!(scaled, TenantSpec { replicas: 3, ..spec() });
         let autoscaled = next(Change::Scale { replicas: None, autoscaling: Some(Autoscaling { min: 2, max: 4 }) });
         assert_eq!(autoscaled.autoscaling, Some(Autoscaling { min: 2, max: 4 }));
         let suspended = next(Change::Suspend);
         assert!(suspended.suspended && suspended.replicas == 2, "the size is remembered");
-        assert!(!next_spec("alder", Some(&suspended), &Change::Resume).expect("ok").expect("kept").suspended);
+        assert!(!next_spec("alder", Some(&suspended), &none(), &Change::Resume).expect("ok").expect("kept").suspended);
         let updated = next(Change::Update {
             version: Some("1.1".into()),
             plan: Some("medium".into()),
@@ -105,16 +145,16 @@ mod tests {
         });
         assert_eq!((updated.version.as_str(), updated.plan.as_str()), ("1.1", "medium"));
         assert_eq!(next(Change::Restart), now);
-        assert_eq!(next_spec("alder", Some(&now), &Change::Delete { confirm: "alder".into() }), Ok(None));
+        assert_eq!(next_spec("alder", Some(&now), &none(), &Change::Delete { confirm: "alder".into() }), Ok(None));
     }
 
     #[test]
     fn create_is_idempotent_but_never_overwrites() {
-        assert_eq!(next_spec("alder", None, &Change::Create { spec: spec() }), Ok(Some(spec())));
-        assert_eq!(next_spec("alder", Some(&spec()), &Change::Create { spec: spec() }), Ok(Some(spec())));
+        assert_eq!(next_spec("alder", None, &none(), &Change::Create { spec: spec() }), Ok(Some(spec())));
+        assert_eq!(next_spec("alder", Some(&spec()), &none(), &Change::Create { spec: spec() }), Ok(Some(spec())));
         let other = TenantSpec { version: "2.0".into(), ..spec() };
         assert_eq!(
-            next_spec("alder", Some(&other), &Change::Create { spec: spec() }),
+            next_spec("alder", Some(&other), &none(), &Change::Create { spec: spec() }),
             Err(TransitionError::Exists("alder".into()))
         );
     }
@@ -122,11 +162,11 @@ mod tests {
     #[test]
     fn refusals() {
         let now = spec();
-        let too_many = next_spec("alder", Some(&now), &Change::Scale { replicas: Some(9), autoscaling: None });
+        let too_many = next_spec("alder", Some(&now), &none(), &Change::Scale { replicas: Some(9), autoscaling: None });
         assert!(matches!(too_many, Err(TransitionError::Invalid(_))));
-        assert_eq!(next_spec("alder", None, &Change::Suspend), Err(TransitionError::Missing("alder".into())));
-        assert!(next_spec("Alder", None, &Change::Create { spec: spec() }).is_err());
-        let wrong = next_spec("alder", Some(&now), &Change::Delete { confirm: "alde".into() });
+        assert_eq!(next_spec("alder", None, &none(), &Change::Suspend), Err(TransitionError::Missing("alder".into())));
+        assert!(next_spec("Alder", None, &none(), &Change::Create { spec: spec() }).is_err());
+        let wrong = next_spec("alder", Some(&now), &none(), &Change::Delete { confirm: "alde".into() });
         assert!(matches!(wrong, Err(TransitionError::Invalid(InvalidInput::Confirmation { .. }))));
     }
 }

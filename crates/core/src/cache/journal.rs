@@ -1,23 +1,24 @@
 //! The `journal` table: every action's intent before it touches a cluster, its last step, and
 //! its result; entries still `running` at start belong to actions the app died in.
 
-use tenantry_model::{ActionRequest, JournalEntry, JournalState, Step, TenantSpec};
+use tenantry_model::{ActionRequest, JournalEntry, JournalState, Step};
 
 use super::{Cache, CacheError, enum_from_text, enum_text};
 
 /// A `journal` row.
-type JournalRow = (i64, String, String, Option<String>, String, String, String);
+type JournalRow = (i64, String, String, i64, String, String, String);
 
 impl Cache {
-    /// Records the intent of `request` (the spec before, to roll back to) and returns its id.
+    /// Records the intent of `request` (and the revision before it, to roll back to) and
+    /// returns its id.
     pub async fn journal_start(
         &self,
         request: &ActionRequest,
-        spec_before: Option<&TenantSpec>,
+        revision_before: u64,
         at: &str,
     ) -> Result<i64, CacheError> {
         let id = sqlx::query_scalar(
-            "INSERT INTO journal (started, context, tenant, action, request, spec_before, state, step) \
+            "INSERT INTO journal (started, context, tenant, action, request, revision_before, state, step) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(at)
@@ -25,7 +26,7 @@ impl Cache {
         .bind(&request.tenant)
         .bind(request.change.kind().name())
         .bind(serde_json::to_string(request)?)
-        .bind(spec_before.map(serde_json::to_string).transpose()?)
+        .bind(i64::try_from(revision_before).unwrap_or(i64::MAX))
         .bind(enum_text(&JournalState::Running)?)
         .bind(enum_text(&Step::Journal)?)
         .fetch_one(&self.pool)
@@ -63,32 +64,38 @@ impl Cache {
 
     /// Entry `id`.
     pub async fn journal_entry(&self, id: i64) -> Result<Option<JournalEntry>, CacheError> {
-        let row: Option<JournalRow> =
-            sqlx::query_as("SELECT id, started, request, spec_before, state, step, message FROM journal WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<JournalRow> = sqlx::query_as(
+            "SELECT id, started, request, revision_before, state, step, message FROM journal WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(entry).transpose()
     }
 
-    /// Entries still running, oldest first: actions the app died in (or runs now).
+    /// Entries that did not finish, oldest first: actions the app died in (still `running`) and
+    /// actions that failed, until a resume or roll back settles them.
     pub async fn unfinished(&self) -> Result<Vec<JournalEntry>, CacheError> {
         let rows: Vec<JournalRow> = sqlx::query_as(
-            "SELECT id, started, request, spec_before, state, step, message FROM journal WHERE state = ? ORDER BY id",
+            "SELECT id, started, request, revision_before, state, step, message FROM journal \
+             WHERE state IN (?, ?) ORDER BY id",
         )
         .bind(enum_text(&JournalState::Running)?)
+        .bind(enum_text(&JournalState::Failed)?)
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter().map(entry).collect()
     }
 }
 
-fn entry((id, started, request, spec_before, state, step, message): JournalRow) -> Result<JournalEntry, CacheError> {
+fn entry(
+    (id, started, request, revision_before, state, step, message): JournalRow,
+) -> Result<JournalEntry, CacheError> {
     Ok(JournalEntry {
         id,
         started,
         request: serde_json::from_str(&request)?,
-        spec_before: spec_before.map(|spec| serde_json::from_str(&spec)).transpose()?,
+        revision_before: u64::try_from(revision_before).unwrap_or_default(),
         state: enum_from_text(&state)?,
         step: enum_from_text(&step)?,
         message,

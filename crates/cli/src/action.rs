@@ -1,0 +1,383 @@
+//! `tenantry create|update|scale|restart|suspend|resume|delete CLUSTER/ID`: the one-click
+//! actions on the command line. Each shows the server's dry run first and asks before applying
+//! (`--yes` skips the question, `--dry-run` stops after the preview), then follows the action
+//! until the tenant runs as asked.
+//!
+//! Exit codes: 0 done (or previewed), 1 failed after it started (conflict, not converged, cluster
+//! error), 2 refused before anything changed (invalid input, missing permission, declined).
+
+use std::collections::BTreeMap;
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use tenantry_core::actions::{ActionSettings, Actions};
+use tenantry_core::blueprint::Catalog;
+use tenantry_core::cache::Cache;
+use tenantry_core::kubeconfig::ContextEntry;
+use tenantry_model::{
+    ActionEvent, ActionRequest, ActionResult, Autoscaling, BackupPolicy, Change, Operation, Preview, TenantSpec,
+};
+
+/// Options every action takes.
+#[derive(clap::Args)]
+pub struct Common {
+    /// The tenant as `CLUSTER/ID`, e.g. `eu-west/alder-books` (CLUSTER is a context name).
+    target: String,
+    /// Show what would change (the server's dry run) and stop.
+    #[arg(long)]
+    dry_run: bool,
+    /// Apply without asking (for scripts).
+    #[arg(long, short = 'y')]
+    yes: bool,
+    /// Take over fields another writer changed (after a conflict was shown), like
+    /// `kubectl apply --server-side --force-conflicts`.
+    #[arg(long)]
+    take_over: bool,
+    /// Print the preview or the outcome as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Seconds to wait until the tenant runs as asked.
+    #[arg(long, default_value_t = 180)]
+    timeout: u64,
+    /// Read this kubeconfig file only, like `kubectl --kubeconfig`.
+    #[arg(long)]
+    kubeconfig: Option<PathBuf>,
+}
+
+/// Options of `tenantry create`.
+#[derive(clap::Args)]
+pub struct CreateArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Name shown to people, e.g. "Alder Books shop".
+    #[arg(long)]
+    name: String,
+    /// The customer who owns the tenant.
+    #[arg(long)]
+    customer: String,
+    /// A domain the tenant serves (repeat for more).
+    #[arg(long = "domain", required = true)]
+    domains: Vec<String>,
+    /// App version (image tag).
+    #[arg(long)]
+    version: String,
+    /// Plan: small, medium or large.
+    #[arg(long, default_value = "small")]
+    plan: String,
+    /// Pods to run.
+    #[arg(long, default_value_t = 1, conflicts_with = "autoscale")]
+    replicas: i32,
+    /// Scale with the load between MIN and MAX pods, as `MIN:MAX`.
+    #[arg(long, value_parser = parse_bounds)]
+    autoscale: Option<Autoscaling>,
+    /// Blueprint rendering the tenant's objects.
+    #[arg(long, default_value = "web")]
+    blueprint: String,
+    /// App configuration `KEY=VALUE` (repeat for more).
+    #[arg(long = "config", value_parser = parse_pair)]
+    config: Vec<(String, String)>,
+    /// Blueprint parameter `NAME=VALUE` (repeat for more).
+    #[arg(long = "param", value_parser = parse_pair)]
+    params: Vec<(String, String)>,
+    /// Backup schedule (cron), e.g. "0 3 * * *".
+    #[arg(long, default_value = "0 3 * * *", conflicts_with = "no_backup")]
+    backup_schedule: String,
+    /// Backups kept.
+    #[arg(long, default_value_t = 7)]
+    backup_retention: u32,
+    /// No scheduled backups.
+    #[arg(long)]
+    no_backup: bool,
+}
+
+/// Options of `tenantry update`.
+#[derive(clap::Args)]
+pub struct UpdateArgs {
+    #[command(flatten)]
+    common: Common,
+    /// New app version (image tag).
+    #[arg(long)]
+    version: Option<String>,
+    /// New plan.
+    #[arg(long)]
+    plan: Option<String>,
+    /// The domains, replacing the current ones (repeat for more).
+    #[arg(long = "domain")]
+    domains: Vec<String>,
+    /// The app configuration `KEY=VALUE`, replacing the current one (repeat for more).
+    #[arg(long = "config", value_parser = parse_pair)]
+    config: Vec<(String, String)>,
+}
+
+/// Options of `tenantry scale`.
+#[derive(clap::Args)]
+pub struct ScaleArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Run this many pods (turns autoscaling off).
+    #[arg(long, required_unless_present = "autoscale", conflicts_with = "autoscale")]
+    replicas: Option<i32>,
+    /// Scale with the load between MIN and MAX pods, as `MIN:MAX`.
+    #[arg(long, value_parser = parse_bounds)]
+    autoscale: Option<Autoscaling>,
+}
+
+/// Options of `tenantry delete`.
+#[derive(clap::Args)]
+pub struct DeleteArgs {
+    #[command(flatten)]
+    common: Common,
+    /// The tenant id again, to confirm (asked for when missing).
+    #[arg(long)]
+    confirm: Option<String>,
+}
+
+/// `tenantry create`.
+pub async fn create(args: CreateArgs) -> ExitCode {
+    let spec = TenantSpec {
+        display_name: args.name,
+        customer: args.customer,
+        domains: args.domains,
+        blueprint: args.blueprint,
+        version: args.version,
+        plan: args.plan,
+        replicas: args.autoscale.map_or(args.replicas, |b| b.min),
+        autoscaling: args.autoscale,
+        config: args.config.into_iter().collect(),
+        backup: (!args.no_backup)
+            .then_some(BackupPolicy { schedule: args.backup_schedule, retention: args.backup_retention }),
+        suspended: false,
+        parameters: args.params.into_iter().collect(),
+    };
+    run(args.common, |_| Change::Create { spec }).await
+}
+
+/// `tenantry update`.
+pub async fn update(args: UpdateArgs) -> ExitCode {
+    let change = Change::Update {
+        version: args.version,
+        plan: args.plan,
+        domains: (!args.domains.is_empty()).then_some(args.domains),
+        config: (!args.config.is_empty()).then(|| args.config.into_iter().collect::<BTreeMap<_, _>>()),
+    };
+    run(args.common, |_| change).await
+}
+
+/// `tenantry scale`.
+pub async fn scale(args: ScaleArgs) -> ExitCode {
+    run(args.common, |_| Change::Scale { replicas: args.replicas, autoscaling: args.autoscale }).await
+}
+
+/// `tenantry restart`, `suspend` and `resume`.
+pub async fn simple(common: Common, change: Change) -> ExitCode {
+    run(common, |_| change).await
+}
+
+/// `tenantry delete`: asks for the tenant id when `--confirm` is missing.
+pub async fn delete(args: DeleteArgs) -> ExitCode {
+    let confirm = args.confirm;
+    run(args.common, move |id| Change::Delete { confirm: confirm.unwrap_or_else(|| ask_for_id(id)) }).await
+}
+
+/// Resolves the target, builds the change (`change` gets the tenant id), previews, asks, runs.
+async fn run(common: Common, change: impl FnOnce(&str) -> Change) -> ExitCode {
+    let Some((cluster, id)) = common.target.split_once('/').filter(|(c, i)| !c.is_empty() && !i.is_empty()) else {
+        eprintln!("error: name the tenant as CLUSTER/ID, e.g. eu-west/alder-books (got {:?})", common.target);
+        return ExitCode::from(2);
+    };
+    let list = match crate::selection::load(common.kubeconfig.as_deref()) {
+        Ok(list) => list,
+        Err(code) => return code,
+    };
+    let Some(entry) = list.entries.iter().find(|e| e.name == cluster) else {
+        eprintln!("error: the kubeconfig has no context named {cluster}");
+        return ExitCode::from(2);
+    };
+    let Some(actions) = actions(common.timeout).await else {
+        return ExitCode::from(1);
+    };
+    let request = ActionRequest {
+        context: cluster.to_owned(),
+        tenant: id.to_owned(),
+        change: change(id),
+        take_over: common.take_over,
+    };
+    if common.dry_run || !common.yes {
+        match preview(&actions, entry, &request, common.json).await {
+            Ok(()) if common.dry_run => return ExitCode::SUCCESS,
+            Ok(()) => {}
+            Err(code) => return code,
+        }
+        if !confirmed(&request) {
+            eprintln!("Nothing was changed.");
+            return ExitCode::from(2);
+        }
+    }
+    execute(&actions, entry, &request, common.json).await
+}
+
+async fn actions(timeout: u64) -> Option<Actions> {
+    let opened = match Cache::open(&tenantry_core::paths::cache_file()).await {
+        Ok(opened) => opened,
+        Err(error) => {
+            eprintln!(
+                "error: the local cache cannot be opened, so the action cannot be journaled: {}",
+                tenantry_core::error::chain(&error)
+            );
+            return None;
+        }
+    };
+    if let Some(notice) = opened.notice {
+        eprintln!("note: {}", notice.message);
+    }
+    let catalog = Catalog::load(&tenantry_core::paths::blueprint_dir());
+    for problem in &catalog.problems {
+        eprintln!("warning: {problem}");
+    }
+    let settings = ActionSettings { converge_timeout: std::time::Duration::from_secs(timeout) };
+    Some(Actions::new(opened.cache, catalog, settings))
+}
+
+async fn preview(actions: &Actions, entry: &ContextEntry, request: &ActionRequest, json: bool) -> Result<(), ExitCode> {
+    match actions.preview(entry, request).await {
+        Ok(preview) if json => {
+            crate::output::json(&preview, true);
+            Ok(())
+        }
+        Ok(preview) => {
+            print_preview(request, &preview);
+            Ok(())
+        }
+        Err(error) => {
+            let ui = error.to_ui();
+            eprintln!("error: {}\n  {}", ui.message, ui.detail);
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+async fn execute(actions: &Actions, entry: &ContextEntry, request: &ActionRequest, json: bool) -> ExitCode {
+    let outcome = actions
+        .run(entry, request, |event| {
+            if !json {
+                print_progress(&event);
+            }
+        })
+        .await;
+    match outcome {
+        Ok(outcome) => {
+            if json {
+                crate::output::json(&outcome, true);
+            } else {
+                println!("{}", outcome.message);
+            }
+            match outcome.result {
+                ActionResult::Succeeded => ExitCode::SUCCESS,
+                ActionResult::Failed => ExitCode::from(1),
+                ActionResult::Refused => ExitCode::from(2),
+            }
+        }
+        Err(error) => {
+            let ui = error.to_ui();
+            eprintln!("error: {}\n  {}", ui.message, ui.detail);
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn print_preview(request: &ActionRequest, preview: &Preview) {
+    println!(
+        "{} {}/{} (revision {} → {}):",
+        request.change.kind().name(),
+        request.context,
+        request.tenant,
+        preview.revision_before,
+        preview.revision_after
+    );
+    let mut unchanged = Vec::new();
+    for object in &preview.objects {
+        let (mark, note) = match object.operation {
+            Operation::Create => ("+", " (create)"),
+            Operation::Update => ("~", ""),
+            Operation::Delete => ("-", " (delete)"),
+            Operation::Kept => ("·", " (kept: generated credentials)"),
+            Operation::Unchanged => {
+                unchanged.push(format!("{} {}", object.kind, object.name));
+                continue;
+            }
+        };
+        println!("  {mark} {} {}{note}", object.kind, object.name);
+        for field in &object.fields {
+            let shown = |v: &Option<String>| v.as_deref().map_or_else(|| "(none)".into(), shortened);
+            println!("      {}: {} → {}", field.path, shown(&field.before), shown(&field.after));
+        }
+    }
+    if !unchanged.is_empty() {
+        println!("  = unchanged: {}", unchanged.join(", "));
+    }
+    for note in &preview.notes {
+        println!("note: {note}");
+    }
+    if !preview.changes_anything() {
+        println!("Nothing changes; applying only waits until the tenant runs as asked.");
+    }
+}
+
+/// `value`, cut to one readable line.
+fn shortened(value: &str) -> String {
+    const LONGEST: usize = 100;
+    match value.char_indices().nth(LONGEST) {
+        Some((cut, _)) => format!("{}…", &value[..cut]),
+        None => value.to_owned(),
+    }
+}
+
+fn print_progress(event: &ActionEvent) {
+    match event {
+        ActionEvent::Started { step } => eprintln!("… {}", step.title()),
+        ActionEvent::Rollout { ready, updated, desired } => {
+            eprintln!("  pods: {ready} of {desired} ready, {updated} on the new version");
+        }
+        ActionEvent::Finished { .. } | ActionEvent::Planned { .. } | ActionEvent::Ended { .. } => {}
+    }
+}
+
+/// Asks "apply?" on the terminal; without a terminal (a script), refuses: use `--yes`.
+fn confirmed(request: &ActionRequest) -> bool {
+    if !std::io::stdin().is_terminal() {
+        eprintln!("error: not a terminal, so nobody can confirm; pass --yes to apply");
+        return false;
+    }
+    if matches!(request.change, Change::Delete { .. }) {
+        return true;
+    }
+    eprint!("Apply to {}/{}? [y/N] ", request.context, request.tenant);
+    let _ = std::io::stderr().flush();
+    read_line().is_some_and(|answer| matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+/// Asks the user to type the tenant id (an empty answer when there is no terminal).
+fn ask_for_id(id: &str) -> String {
+    if !std::io::stdin().is_terminal() {
+        return String::new();
+    }
+    eprint!("This deletes everything in namespace {id}. Type the tenant id to confirm: ");
+    let _ = std::io::stderr().flush();
+    read_line().unwrap_or_default().trim().to_owned()
+}
+
+fn read_line() -> Option<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).ok().map(|_| line)
+}
+
+fn parse_pair(text: &str) -> Result<(String, String), String> {
+    text.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())).ok_or_else(|| format!("{text:?} is not KEY=VALUE"))
+}
+
+fn parse_bounds(text: &str) -> Result<Autoscaling, String> {
+    let (min, max) = text.split_once(':').ok_or_else(|| format!("{text:?} is not MIN:MAX"))?;
+    let number = |n: &str| n.trim().parse::<i32>().map_err(|_| format!("{n:?} is not a whole number"));
+    Ok(Autoscaling { min: number(min)?, max: number(max)? })
+}
