@@ -123,6 +123,16 @@ pub struct ScaleArgs {
     autoscale: Option<Autoscaling>,
 }
 
+/// Options of `tenantry rollback`.
+#[derive(clap::Args)]
+pub struct RollbackArgs {
+    #[command(flatten)]
+    common: Common,
+    /// The revision whose spec to restore (`tenantry tenant CLUSTER/ID` shows the current one).
+    #[arg(long)]
+    revision: u64,
+}
+
 /// Options of `tenantry delete`.
 #[derive(clap::Args)]
 pub struct DeleteArgs {
@@ -167,6 +177,11 @@ pub async fn update(args: UpdateArgs) -> ExitCode {
 /// `tenantry scale`.
 pub async fn scale(args: ScaleArgs) -> ExitCode {
     run(args.common, |_| Change::Scale { replicas: args.replicas, autoscaling: args.autoscale }).await
+}
+
+/// `tenantry rollback`.
+pub async fn rollback(args: RollbackArgs) -> ExitCode {
+    run(args.common, |_| Change::Rollback { revision: args.revision }).await
 }
 
 /// `tenantry restart`, `suspend` and `resume`.
@@ -217,7 +232,8 @@ async fn run(common: Common, change: impl FnOnce(&str) -> Change) -> ExitCode {
     execute(&actions, entry, &request, common.json).await
 }
 
-async fn actions(timeout: u64) -> Option<Actions> {
+/// The actions over the local cache and the config folder's blueprints (problems printed).
+pub async fn actions(timeout: u64) -> Option<Actions> {
     let opened = match Cache::open(&tenantry_core::paths::cache_file()).await {
         Ok(opened) => opened,
         Err(error) => {
@@ -333,7 +349,8 @@ fn shortened(value: &str) -> String {
     }
 }
 
-fn print_progress(event: &ActionEvent) {
+/// Prints a progress event on stderr.
+pub fn print_progress(event: &ActionEvent) {
     match event {
         ActionEvent::Started { step } => eprintln!("… {}", step.title()),
         ActionEvent::Rollout { ready, updated, desired } => {

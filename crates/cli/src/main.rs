@@ -3,6 +3,7 @@
 mod action;
 mod clusters;
 mod output;
+mod records;
 mod selection;
 mod tenant;
 mod tenants;
@@ -43,8 +44,14 @@ enum Command {
     Suspend(action::Common),
     /// Bring a suspended tenant back to its size.
     Resume(action::Common),
+    /// Go back to the spec of an earlier revision (a new revision, like a revert).
+    Rollback(action::RollbackArgs),
     /// Delete a tenant's namespace and everything in it (its spec stays in the cache).
     Delete(action::DeleteArgs),
+    /// Show the audit log: who did what to which tenant, and how it went.
+    Audit(records::AuditArgs),
+    /// List unfinished actions; resume or roll one back.
+    Journal(records::JournalArgs),
 }
 
 #[tokio::main]
@@ -68,6 +75,9 @@ async fn main() -> ExitCode {
         Command::Restart(common) => action::simple(common, Change::Restart).await,
         Command::Suspend(common) => action::simple(common, Change::Suspend).await,
         Command::Resume(common) => action::simple(common, Change::Resume).await,
+        Command::Rollback(args) => action::rollback(args).await,
         Command::Delete(args) => action::delete(args).await,
+        Command::Audit(args) => records::audit(args).await,
+        Command::Journal(args) => records::journal(args).await,
     }
 }

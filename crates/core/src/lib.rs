@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod actions;
+pub mod audit;
 pub mod blueprint;
 pub mod cache;
 pub mod cluster;

@@ -282,6 +282,17 @@ pub enum ActionResult {
     Refused,
 }
 
+impl ActionResult {
+    /// The lower-case name (`refused`), as in the audit log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Refused => "refused",
+        }
+    }
+}
+
 /// The state of a journal entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -344,4 +355,64 @@ pub struct AuditEntry {
     pub duration_ms: u64,
     /// One sentence on the result.
     pub message: String,
+}
+
+/// Which audit entries to show; empty fields match everything.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AuditFilter {
+    /// Only this cluster (context).
+    pub context: Option<String>,
+    /// Only tenants whose id contains this text.
+    pub tenant: Option<String>,
+    /// Only this action.
+    pub action: Option<ActionKind>,
+    /// Only this result.
+    pub result: Option<ActionResult>,
+}
+
+impl AuditFilter {
+    /// Whether `entry` passes the filter.
+    pub fn matches(&self, entry: &AuditEntry) -> bool {
+        self.context.as_ref().is_none_or(|c| *c == entry.context)
+            && self.tenant.as_ref().is_none_or(|t| entry.tenant.contains(t.as_str()))
+            && self.action.is_none_or(|a| a == entry.action)
+            && self.result.is_none_or(|r| r == entry.result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(context: &str, tenant: &str, action: ActionKind, result: ActionResult) -> AuditEntry {
+        AuditEntry {
+            id: 1,
+            at: "2026-11-21T10:00:00Z".into(),
+            os_user: "ana".into(),
+            identity: "admin".into(),
+            context: context.into(),
+            tenant: tenant.into(),
+            action,
+            revision_before: 1,
+            revision_after: 2,
+            result,
+            duration_ms: 900,
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn audit_filters_combine() {
+        let scaled = entry("eu", "alder-books", ActionKind::Scale, ActionResult::Succeeded);
+        let refused = entry("us", "birch", ActionKind::Delete, ActionResult::Refused);
+        let all = AuditFilter::default();
+        assert!(all.matches(&scaled) && all.matches(&refused));
+        let eu_alder =
+            AuditFilter { context: Some("eu".into()), tenant: Some("alder".into()), ..AuditFilter::default() };
+        assert!(eu_alder.matches(&scaled) && !eu_alder.matches(&refused));
+        let refusals = AuditFilter { result: Some(ActionResult::Refused), ..AuditFilter::default() };
+        assert!(!refusals.matches(&scaled) && refusals.matches(&refused));
+        let deletes = AuditFilter { action: Some(ActionKind::Delete), ..AuditFilter::default() };
+        assert!(deletes.matches(&refused));
+    }
 }
