@@ -1,6 +1,18 @@
 //! Declares the app's own commands so that Tauri access-checks them against the capabilities.
 
 fn main() {
-    let manifest = tauri_build::AppManifest::new().commands(&["watch_clusters", "watch_tenants", "tenant_detail"]);
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "watch_clusters",
+        "watch_tenants",
+        "tenant_detail",
+        "action_access",
+        "preview_action",
+        "run_action",
+        "unfinished_actions",
+        "resume_action",
+        "roll_back_action",
+        "audit_log",
+        "export_audit",
+    ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)).expect("tauri build step failed");
 }

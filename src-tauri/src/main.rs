@@ -2,8 +2,12 @@
 //! call into `tenantry_core`; the UI receives only `tenantry_model` types.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod actions;
 mod commands;
 
+use tenantry_core::actions::{ActionSettings, Actions};
+use tenantry_core::blueprint::Catalog;
+use tenantry_core::cache::Cache;
 use tenantry_core::cluster::ClusterList;
 use tenantry_core::fleet::{Fleet, Settings};
 use tenantry_core::kubeconfig::Sources;
@@ -21,12 +25,21 @@ fn main() {
         .setup(|app| {
             use tauri::Manager as _;
             app.manage(tauri::async_runtime::block_on(start_fleet()));
+            app.manage(tauri::async_runtime::block_on(start_actions())?);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::watch_clusters,
             commands::watch_tenants,
-            commands::tenant_detail
+            commands::tenant_detail,
+            actions::action_access,
+            actions::preview_action,
+            actions::run_action,
+            actions::unfinished_actions,
+            actions::resume_action,
+            actions::roll_back_action,
+            actions::audit_log,
+            actions::export_audit
         ])
         .run(tauri::generate_context!());
     if let Err(err) = app {
@@ -41,4 +54,15 @@ async fn start_fleet() -> Fleet {
     let list = ClusterList::load(&Sources::from_env());
     let clusters = list.watched(None).into_iter().cloned().collect();
     Fleet::start(clusters, Some(&tenantry_core::paths::cache_file()), Settings::default()).await
+}
+
+/// The actions, journaled in the cache, rendering the built-in and the config folder's
+/// blueprints (broken blueprint files are logged and left out).
+async fn start_actions() -> Result<Actions, tenantry_core::cache::CacheError> {
+    let opened = Cache::open(&tenantry_core::paths::cache_file()).await?;
+    let catalog = Catalog::load(&tenantry_core::paths::blueprint_dir());
+    for problem in &catalog.problems {
+        tracing::warn!(problem = %tenantry_core::error::chain(problem), "blueprint left out");
+    }
+    Ok(Actions::new(opened.cache, catalog, ActionSettings::default()))
 }

@@ -357,6 +357,15 @@ pub struct AuditEntry {
     pub message: String,
 }
 
+/// Whether the current identity may run one kind of action on a tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionAccess {
+    /// The action.
+    pub action: ActionKind,
+    /// The permissions it lacks, e.g. `delete namespaces` (empty: allowed).
+    pub missing: Vec<String>,
+}
+
 /// Which audit entries to show; empty fields match everything.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct AuditFilter {

@@ -20,8 +20,8 @@ use kube::ResourceExt as _;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
 use serde_json::{Value, json};
 use tenantry_model::{
-    ActionEvent, ActionRequest, ActionResult, AuditEntry, Change, ErrorKind, FieldChange, JournalEntry, JournalState,
-    ObjectChange, Operation, Outcome, Preview, Step, TenantSpec, UiError,
+    ActionAccess, ActionEvent, ActionKind, ActionRequest, ActionResult, AuditEntry, Change, ErrorKind, FieldChange,
+    JournalEntry, JournalState, ObjectChange, Operation, Outcome, Preview, Step, TenantSpec, UiError,
 };
 
 use crate::access::{self, Permission};
@@ -177,7 +177,7 @@ impl Actions {
         &self,
         entry: &ContextEntry,
         request: &ActionRequest,
-        mut progress: impl FnMut(ActionEvent),
+        mut progress: impl FnMut(ActionEvent) + Send,
     ) -> Result<Outcome, ActionError> {
         let started = Instant::now();
         let mut trail = Trail::default();
@@ -246,7 +246,7 @@ impl Actions {
         &self,
         entry: &ContextEntry,
         journal_id: i64,
-        progress: impl FnMut(ActionEvent),
+        progress: impl FnMut(ActionEvent) + Send,
     ) -> Result<Outcome, ActionError> {
         let journal = self.journal_entry(entry, journal_id).await?;
         let outcome = self.run(entry, &journal.request, progress).await?;
@@ -264,7 +264,7 @@ impl Actions {
         entry: &ContextEntry,
         journal_id: i64,
         confirm: &str,
-        progress: impl FnMut(ActionEvent),
+        progress: impl FnMut(ActionEvent) + Send,
     ) -> Result<Outcome, ActionError> {
         let journal = self.journal_entry(entry, journal_id).await?;
         let change = match journal.revision_before {
@@ -278,6 +278,45 @@ impl Actions {
             self.cache.journal_finish(journal_id, JournalState::RolledBack, &message, &now()).await?;
         }
         Ok(outcome)
+    }
+
+    /// For each action on an existing tenant, the permissions the identity of `entry` lacks for
+    /// it (an action's buttons are disabled with that reason). Checks the permissions every run
+    /// of the action needs; a run checks again with what its render writes.
+    pub async fn access(&self, entry: &ContextEntry, id: &str) -> Result<Vec<ActionAccess>, ActionError> {
+        let client = client(entry).await?;
+        let spec_change = || {
+            vec![
+                Permission::new("patch", "", "namespaces", None),
+                Permission::new("patch", "", "configmaps", Some(id)),
+                Permission::new("patch", "apps", "deployments", Some(id)),
+            ]
+        };
+        let needs: Vec<(ActionKind, Vec<Permission>)> = vec![
+            (ActionKind::Update, spec_change()),
+            (ActionKind::Scale, spec_change()),
+            (ActionKind::Restart, vec![Permission::new("patch", "apps", "deployments", Some(id))]),
+            (ActionKind::Suspend, spec_change()),
+            (ActionKind::Resume, spec_change()),
+            (ActionKind::Rollback, spec_change()),
+            (ActionKind::Delete, vec![Permission::new("delete", "", "namespaces", None)]),
+        ];
+        let all: Vec<Permission> = needs.iter().flat_map(|(_, wanted)| wanted.iter().cloned()).collect();
+        let missing = access::missing(&client, &all)
+            .await
+            .map_err(|source| ActionError::Cluster { what: "cannot check permissions".into(), source })?;
+        Ok(needs
+            .into_iter()
+            .map(|(action, wanted)| ActionAccess {
+                action,
+                missing: wanted.iter().filter(|p| missing.contains(p)).map(ToString::to_string).collect(),
+            })
+            .collect())
+    }
+
+    /// The audit log, newest first.
+    pub async fn audit_log(&self) -> Result<Vec<AuditEntry>, ActionError> {
+        Ok(self.cache.audit_log().await?)
     }
 
     /// Actions that did not finish (the app died, or they failed), oldest first.
@@ -296,7 +335,7 @@ impl Actions {
         &self,
         client: &kube::Client,
         request: &ActionRequest,
-        progress: &mut dyn FnMut(ActionEvent),
+        progress: &mut (dyn FnMut(ActionEvent) + Send),
         trail: &mut Trail,
     ) -> Result<String, ActionError> {
         let prepared = self.prepare(client, request, progress, trail, true).await?;
@@ -343,7 +382,7 @@ impl Actions {
         &self,
         client: &kube::Client,
         request: &ActionRequest,
-        progress: &mut dyn FnMut(ActionEvent),
+        progress: &mut (dyn FnMut(ActionEvent) + Send),
         trail: &mut Trail,
         journal: bool,
     ) -> Result<Prepared, ActionError> {
