@@ -2,11 +2,13 @@
 
 use yew::prelude::*;
 
-use crate::components::TopBar;
+use crate::components::{ToastStack, TopBar};
 use crate::ipc;
-use crate::pages::{ClustersPage, TenantsPage};
+use crate::pages::{AuditPage, ClustersPage, TenantsPage};
+use crate::state::ActionsContext;
 use crate::state::clusters::{Action, ClustersState};
 use crate::state::fleet::{FleetAction, FleetState};
+use crate::state::toast::Toasts;
 
 /// The views of the window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +17,8 @@ pub enum View {
     Tenants,
     /// The clusters of the kubeconfig and their reachability.
     Clusters,
+    /// Who did what to which tenant.
+    Audit,
 }
 
 /// The whole window. Both streams live here, so switching views never restarts them.
@@ -24,6 +28,15 @@ pub fn app() -> Html {
     let clusters = use_reducer(ClustersState::default);
     let fleet = use_reducer(FleetState::default);
     let generation = use_state(|| 0_u32);
+    let toasts = use_reducer(Toasts::default);
+    let actions_ended = use_state(|| 0_u32);
+    let actions = ActionsContext {
+        generation: *actions_ended,
+        ended: {
+            let actions_ended = actions_ended.clone();
+            Callback::from(move |()| actions_ended.set(*actions_ended + 1))
+        },
+    };
     {
         let clusters = clusters.clone();
         use_effect_with(*generation, move |_| {
@@ -67,17 +80,23 @@ pub fn app() -> Html {
     };
     let files = clusters.kubeconfig.as_ref().map(|k| k.files.clone()).unwrap_or_default();
     html! {
-        <div class="app">
-            <TopBar {files} view={*view} {on_view} tenants={fleet.tenants.len()} clusters={clusters.rows.len()}
-                    probing={clusters.probing} {on_refresh} />
-            <main class="content">
-                {
-                    match *view {
-                        View::Tenants => html! { <TenantsPage fleet={fleet.clone()} /> },
-                        View::Clusters => html! { <ClustersPage state={clusters.clone()} /> },
+        <ContextProvider<UseReducerHandle<Toasts>> context={toasts.clone()}>
+        <ContextProvider<ActionsContext> context={actions}>
+            <div class="app">
+                <TopBar {files} view={*view} {on_view} tenants={fleet.tenants.len()} clusters={clusters.rows.len()}
+                        probing={clusters.probing} {on_refresh} />
+                <main class="content">
+                    {
+                        match *view {
+                            View::Tenants => html! { <TenantsPage fleet={fleet.clone()} /> },
+                            View::Clusters => html! { <ClustersPage state={clusters.clone()} /> },
+                            View::Audit => html! { <AuditPage /> },
+                        }
                     }
-                }
-            </main>
-        </div>
+                </main>
+                <ToastStack toasts={toasts.clone()} />
+            </div>
+        </ContextProvider<ActionsContext>>
+        </ContextProvider<UseReducerHandle<Toasts>>>
     }
 }

@@ -1,6 +1,11 @@
 //! The only place that talks to the Tauri backend (`window.__TAURI__.core`).
 
-use tenantry_model::{ClusterEvent, ErrorKind, FleetEvent, TenantDetail, UiError};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tenantry_model::{
+    ActionAccess, ActionEvent, ActionRequest, AuditEntry, AuditFilter, ClusterEvent, ErrorKind, FleetEvent,
+    JournalEntry, Outcome, Preview, TenantDetail, UiError,
+};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -27,55 +32,144 @@ fn decode_error(value: JsValue) -> UiError {
     })
 }
 
-/// Invokes `command` with a channel argument `onEvent` and hands every message, decoded, to
-/// `on_event`. Resolves when the command returns.
-async fn stream<T: serde::de::DeserializeOwned + 'static>(
+fn internal(message: &str, detail: impl ToString) -> UiError {
+    UiError { kind: ErrorKind::Internal, message: message.to_owned(), detail: detail.to_string() }
+}
+
+/// `args` as a plain JS object (maps as objects, as the backend's JSON decoding expects).
+fn to_js<A: Serialize>(args: &A) -> Result<JsValue, UiError> {
+    args.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| internal("The request could not be prepared.", e))
+}
+
+/// Invokes `command` with `args` and decodes its answer.
+async fn call<A: Serialize, R: DeserializeOwned>(command: &str, args: &A) -> Result<R, UiError> {
+    let args = to_js(args)?;
+    let answer = invoke(command, args).await.map_err(decode_error)?;
+    serde_wasm_bindgen::from_value(answer).map_err(|e| internal("The answer of the backend could not be read.", e))
+}
+
+/// Invokes `command` with `args` plus a channel argument `onEvent`, hands every message, decoded,
+/// to `on_event`, and decodes the command's answer.
+async fn stream<A: Serialize, T: DeserializeOwned + 'static, R: DeserializeOwned>(
     command: &str,
+    args: &A,
     on_event: impl Fn(Result<T, UiError>) + 'static,
-) -> Result<(), UiError> {
+) -> Result<R, UiError> {
     let channel = TauriChannel::new();
     let handler = Closure::<dyn Fn(JsValue)>::new(move |message: JsValue| {
-        on_event(serde_wasm_bindgen::from_value(message).map_err(|err| UiError {
-            kind: ErrorKind::Internal,
-            message: "An update from the backend could not be read.".into(),
-            detail: err.to_string(),
-        }));
+        on_event(
+            serde_wasm_bindgen::from_value(message)
+                .map_err(|err| internal("An update from the backend could not be read.", err)),
+        );
     });
     channel.set_onmessage(handler.as_ref().unchecked_ref());
-    let args = js_sys::Object::new();
+    let args = to_js(args)?;
     js_sys::Reflect::set(&args, &"onEvent".into(), &channel).map_err(decode_error)?;
     // Channel messages may still be in flight when the command resolves, so the handler must
     // outlive this call: it is handed to the JS side for good (one small closure per stream).
     handler.forget();
-    invoke(command, args.into()).await.map(drop).map_err(decode_error)
+    let answer = invoke(command, args).await.map_err(decode_error)?;
+    serde_wasm_bindgen::from_value(answer).map_err(|e| internal("The answer of the backend could not be read.", e))
 }
+
+/// No arguments.
+#[derive(Serialize)]
+struct NoArgs {}
 
 /// The cluster stream: the list, then probe results, then `Done`.
 pub async fn watch_clusters(on_event: impl Fn(Result<ClusterEvent, UiError>) + 'static) -> Result<(), UiError> {
-    stream("watch_clusters", on_event).await
+    stream("watch_clusters", &NoArgs {}, on_event).await
 }
 
 /// The tenant stream: each cluster's tenants, then their changes, for as long as the window lives.
 pub async fn watch_tenants(on_event: impl Fn(Result<FleetEvent, UiError>) + 'static) -> Result<(), UiError> {
-    stream("watch_tenants", on_event).await
+    stream("watch_tenants", &NoArgs {}, on_event).await
+}
+
+/// A tenant on a cluster.
+#[derive(Serialize)]
+struct TenantArgs<'a> {
+    cluster: &'a str,
+    id: &'a str,
 }
 
 /// One tenant in detail, read from its cluster now.
 pub async fn tenant_detail(cluster: &str, id: &str) -> Result<TenantDetail, UiError> {
-    #[derive(serde::Serialize)]
+    call("tenant_detail", &TenantArgs { cluster, id }).await
+}
+
+/// For each action on the tenant, the permissions the identity lacks.
+pub async fn action_access(context: &str, id: &str) -> Result<Vec<ActionAccess>, UiError> {
+    #[derive(Serialize)]
     struct Args<'a> {
-        cluster: &'a str,
+        context: &'a str,
         id: &'a str,
     }
-    let args = serde_wasm_bindgen::to_value(&Args { cluster, id }).map_err(|err| UiError {
-        kind: ErrorKind::Internal,
-        message: "The request could not be prepared.".into(),
-        detail: err.to_string(),
-    })?;
-    let answer = invoke("tenant_detail", args).await.map_err(decode_error)?;
-    serde_wasm_bindgen::from_value(answer).map_err(|err| UiError {
-        kind: ErrorKind::Internal,
-        message: "The tenant's details could not be read.".into(),
-        detail: err.to_string(),
-    })
+    call("action_access", &Args { context, id }).await
+}
+
+/// A request to the action commands.
+#[derive(Serialize)]
+struct RequestArgs<'a> {
+    request: &'a ActionRequest,
+}
+
+/// What `request` would change.
+pub async fn preview_action(request: &ActionRequest) -> Result<Preview, UiError> {
+    call("preview_action", &RequestArgs { request }).await
+}
+
+/// Runs `request`, handing its progress to `on_event`.
+pub async fn run_action(
+    request: &ActionRequest,
+    on_event: impl Fn(Result<ActionEvent, UiError>) + 'static,
+) -> Result<Outcome, UiError> {
+    stream("run_action", &RequestArgs { request }, on_event).await
+}
+
+/// Actions that did not finish.
+pub async fn unfinished_actions() -> Result<Vec<JournalEntry>, UiError> {
+    call("unfinished_actions", &NoArgs {}).await
+}
+
+/// A journal entry of a cluster.
+#[derive(Serialize)]
+struct JournalArgs<'a> {
+    context: &'a str,
+    id: i64,
+    confirm: &'a str,
+}
+
+/// Runs unfinished action `id` of `context` again.
+pub async fn resume_action(
+    context: &str,
+    id: i64,
+    on_event: impl Fn(Result<ActionEvent, UiError>) + 'static,
+) -> Result<Outcome, UiError> {
+    stream("resume_action", &JournalArgs { context, id, confirm: "" }, on_event).await
+}
+
+/// Undoes unfinished action `id` of `context` (`confirm`: the tenant id when that deletes it).
+pub async fn roll_back_action(
+    context: &str,
+    id: i64,
+    confirm: &str,
+    on_event: impl Fn(Result<ActionEvent, UiError>) + 'static,
+) -> Result<Outcome, UiError> {
+    stream("roll_back_action", &JournalArgs { context, id, confirm }, on_event).await
+}
+
+/// The audit log, newest first.
+pub async fn audit_log() -> Result<Vec<AuditEntry>, UiError> {
+    call("audit_log", &NoArgs {}).await
+}
+
+/// Writes the entries passing `filter` as CSV; returns the file's path.
+pub async fn export_audit(filter: &AuditFilter) -> Result<String, UiError> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        filter: &'a AuditFilter,
+    }
+    call("export_audit", &Args { filter }).await
 }

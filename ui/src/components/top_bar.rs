@@ -46,6 +46,9 @@ pub fn top_bar(props: &TopBarProps) -> Html {
             <nav class="tabs">
                 { tab(View::Tenants, "Tenants", props.tenants, "tab-tenants") }
                 { tab(View::Clusters, "Clusters", props.clusters, "tab-clusters") }
+                <button id="tab-audit" class={classes!("tab", (props.view == View::Audit).then_some("active"))}
+                        aria-pressed={(props.view == View::Audit).to_string()}
+                        onclick={props.on_view.reform(|_: MouseEvent| View::Audit)}>{ "Audit" }</button>
             </nav>
             <div class="source" title={source.clone()}>
                 <span class="label">{ "kubeconfig" }</span>

@@ -4,9 +4,10 @@
 use tenantry_model::{BackupResult, Freshness, TenantDetail, TenantSummary, UiError};
 use yew::prelude::*;
 
-use crate::components::{HealthBadge, HealthChart, Notice};
+use crate::components::{ActionBar, ActionDialog, HealthBadge, HealthChart, Notice};
 use crate::hooks::{age, ago, use_clock, use_escape};
 use crate::ipc;
+use crate::state::ActionsContext;
 
 /// Properties of [`TenantDetailPage`].
 #[derive(Properties, PartialEq)]
@@ -45,14 +46,42 @@ pub fn tenant_detail_page(props: &TenantDetailPageProps) -> Html {
             });
         });
     }
-    use_escape(props.on_back.clone());
+    let dialog = use_state(|| None::<tenantry_model::ActionKind>);
+    let actions = use_context::<ActionsContext>();
+    // Esc closes the dialog when one is open, else goes back (the key listener outlives
+    // renders, so it reads whether a dialog is open from a cell updated on every render).
+    let dialog_open = use_mut_ref(|| false);
+    *dialog_open.borrow_mut() = dialog.is_some();
+    {
+        let (dialog, on_back) = (dialog.clone(), props.on_back.clone());
+        use_escape(Callback::from(move |()| {
+            if *dialog_open.borrow() {
+                dialog.set(None);
+            } else {
+                on_back.emit(());
+            }
+        }));
+    }
     let back = props.on_back.reform(|_: MouseEvent| ());
+    let on_action = {
+        let dialog = dialog.clone();
+        Callback::from(move |kind| dialog.set(Some(kind)))
+    };
+    let on_close = {
+        let dialog = dialog.clone();
+        Callback::from(move |()| dialog.set(None))
+    };
+    let on_ended = actions.map(|a| a.ended).unwrap_or_default();
     html! {
         <section class="detail">
             <div class="detail-head">
                 <button class="back" onclick={back}>{ "← Tenants" }</button>
                 <h2>{ &props.id }<span class="muted">{ format!(" on {}", props.cluster) }</span></h2>
+                if let Some(row) = &props.row { <ActionBar tenant={row.clone()} {on_action} /> }
             </div>
+            if let (Some(kind), Some(row)) = (*dialog, &props.row) {
+                <ActionDialog tenant={row.clone()} {kind} {on_close} {on_ended} />
+            }
             {
                 match &*loaded {
                     Loaded::Waiting => html! { <div class="empty" aria-busy="true"><p>{ "Reading the tenant…" }</p></div> },

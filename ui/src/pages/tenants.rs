@@ -8,7 +8,7 @@ use tenantry_model::{Health, TenantSummary};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::components::{ClusterNav, HealthFilter, Notice, OfflineBanner, SortKey, TenantTable};
+use crate::components::{ClusterNav, HealthFilter, Notice, OfflineBanner, SortKey, TenantTable, Unfinished};
 use crate::hooks::{use_clock, use_keydown, use_search_keys};
 use crate::pages::tenant_detail::TenantDetailPage;
 use crate::state::fleet::{FleetState, health_counts, matches};
@@ -35,6 +35,7 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
     let sort = use_state(|| (SortKey::Tenant, true));
     let cursor = use_state(|| None::<usize>);
     let now = use_clock();
+    let actions_generation = use_context::<crate::state::ActionsContext>().map_or(0, |a| a.generation);
     let fleet = &props.fleet;
     let needle = search.to_lowercase();
     let filters: Filters = (needle.clone(), (*cluster).clone(), *health, (*version).clone(), *sort);
@@ -136,6 +137,7 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
             if let Some(as_of) = fleet.offline_since() {
                 <OfflineBanner as_of={as_of.to_owned()} clusters={fleet.not_live().join(", ")} {now} />
             }
+            <Unfinished generation={actions_generation} />
             <div class="fleet">
             <ClusterNav clusters={fleet.clusters.clone()} counts={per_cluster} selected={(*cluster).clone()} on_select={on_cluster} {now} />
             <section class="fleet-main">

@@ -1,0 +1,229 @@
+//! The dialog of one action on one tenant: its form, the server's dry run, a typed confirmation
+//! for a delete, then the progress until the tenant runs as asked, and a toast when it ends.
+
+use tenantry_model::{ActionKind, ActionRequest, ActionResult, TenantSummary};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::components::{ActionProgress, Notice, PreviewList};
+use crate::ipc;
+use crate::state::action::{ActionFlow, FlowAction, Phase};
+use crate::state::action_form::FormInput;
+use crate::state::toast::{ToastAction, Toasts, Tone};
+
+/// Plans a tenant can be moved to.
+const PLANS: [&str; 3] = ["small", "medium", "large"];
+
+/// Properties of [`ActionDialog`].
+#[derive(Properties, PartialEq)]
+pub struct ActionDialogProps {
+    /// The tenant.
+    pub tenant: TenantSummary,
+    /// The action.
+    pub kind: ActionKind,
+    /// Closes the dialog.
+    pub on_close: Callback<()>,
+    /// Called when the action ended (to refresh what depends on it).
+    pub on_ended: Callback<()>,
+}
+
+/// The action's title, as on its button.
+pub fn title(kind: ActionKind) -> &'static str {
+    match kind {
+        ActionKind::Create => "Create",
+        ActionKind::Update => "Update",
+        ActionKind::Scale => "Scale",
+        ActionKind::Restart => "Restart",
+        ActionKind::Suspend => "Suspend",
+        ActionKind::Resume => "Resume",
+        ActionKind::Rollback => "Roll back",
+        ActionKind::Delete => "Delete",
+    }
+}
+
+fn explanation(kind: ActionKind, id: &str) -> String {
+    match kind {
+        ActionKind::Scale => "Run a fixed number of pods, or let an autoscaler choose within bounds.".into(),
+        ActionKind::Update => "Move the site to another app version or plan; pods are replaced one by one.".into(),
+        ActionKind::Restart => "Replace the pods one by one; the site stays up while they restart.".into(),
+        ActionKind::Suspend => "Scale the site to zero pods. Its size is remembered for Resume.".into(),
+        ActionKind::Resume => "Bring the site back to the size it had before it was suspended.".into(),
+        ActionKind::Rollback => "Go back to the spec of an earlier revision; this makes a new revision.".into(),
+        ActionKind::Delete => format!(
+            "Remove namespace {id} and everything in it. The spec stays in the local cache, so the tenant can be created again."
+        ),
+        ActionKind::Create => String::new(),
+    }
+}
+
+/// Form → Preview → Apply → progress → outcome.
+#[function_component(ActionDialog)]
+pub fn action_dialog(props: &ActionDialogProps) -> Html {
+    let tenant = &props.tenant;
+    let form = use_state(|| FormInput::for_tenant(tenant));
+    let form_error = use_state(|| None::<String>);
+    let flow = use_reducer(ActionFlow::default);
+    let toasts = use_context::<UseReducerHandle<Toasts>>();
+    let kind = props.kind;
+    let request = |form: &FormInput| {
+        form.change(kind).map(|change| ActionRequest {
+            context: tenant.cluster.clone(),
+            tenant: tenant.id.clone(),
+            change,
+            take_over: false,
+        })
+    };
+
+    let edit = |update: fn(&mut FormInput, String)| {
+        let (form, flow) = (form.clone(), flow.clone());
+        Callback::from(move |event: Event| {
+            let value = event
+                .target_dyn_into::<HtmlInputElement>()
+                .map(|input| if input.type_() == "checkbox" { input.checked().to_string() } else { input.value() })
+                .or_else(|| event.target_dyn_into::<HtmlSelectElement>().map(|select| select.value()))
+                .unwrap_or_default();
+            let mut next = (*form).clone();
+            update(&mut next, value);
+            form.set(next);
+            flow.dispatch(FlowAction::Edit);
+        })
+    };
+    let on_preview = {
+        let (flow, form_error) = (flow.clone(), form_error.clone());
+        let request = request(&form);
+        Callback::from(move |_: MouseEvent| match request.clone() {
+            Err(problem) => form_error.set(Some(problem)),
+            Ok(request) => {
+                form_error.set(None);
+                flow.dispatch(FlowAction::Previewing);
+                let flow = flow.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    flow.dispatch(match ipc::preview_action(&request).await {
+                        Ok(preview) => FlowAction::Previewed(preview),
+                        Err(error) => FlowAction::Failed(error),
+                    });
+                });
+            }
+        })
+    };
+    let on_apply = {
+        let (flow, on_ended) = (flow.clone(), props.on_ended.clone());
+        let request = request(&form);
+        Callback::from(move |_: MouseEvent| {
+            let Ok(request) = request.clone() else { return };
+            flow.dispatch(FlowAction::Running);
+            let (flow, toasts, on_ended) = (flow.clone(), toasts.clone(), on_ended.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let events = flow.clone();
+                let ended = ipc::run_action(&request, move |event| match event {
+                    Ok(event) => events.dispatch(FlowAction::Event(event)),
+                    Err(error) => events.dispatch(FlowAction::Failed(error)),
+                })
+                .await;
+                let (tone, message) = match ended {
+                    Ok(outcome) => {
+                        let tone = if outcome.result == ActionResult::Succeeded { Tone::Good } else { Tone::Bad };
+                        (tone, outcome.message)
+                    }
+                    Err(error) => {
+                        let message = error.message.clone();
+                        flow.dispatch(FlowAction::Failed(error));
+                        (Tone::Bad, message)
+                    }
+                };
+                if let Some(toasts) = toasts {
+                    toasts.dispatch(ToastAction::Raise(tone, message, js_sys::Date::now()));
+                }
+                on_ended.emit(());
+            });
+        })
+    };
+
+    let phase = flow.phase;
+    let locked = matches!(phase, Phase::Running | Phase::Ended);
+    let confirmed = kind != ActionKind::Delete || form.confirm.trim() == tenant.id;
+    let can_apply = phase == Phase::Previewed && confirmed;
+    let close = props.on_close.reform(|_: MouseEvent| ());
+    html! {
+        <div class="modal-backdrop">
+            <div class="modal" role="dialog" aria-modal="true" aria-labelledby="action-title" id="action-dialog">
+                <header class="modal-head">
+                    <h2 id="action-title">{ format!("{} {}", title(kind), tenant.id) }<span class="muted">{ format!(" on {}", tenant.cluster) }</span></h2>
+                    <p class="muted">{ explanation(kind, &tenant.id) }</p>
+                </header>
+                <div class="modal-body">
+                    { form_fields(kind, &form, locked, &edit, tenant) }
+                    if let Some(problem) = &*form_error { <p class="form-error" role="alert">{ problem }</p> }
+                    if let Some(error) = &flow.error { <Notice error={error.clone()} /> }
+                    if phase == Phase::Previewing { <p class="muted" aria-busy="true">{ "Asking the server for a dry run…" }</p> }
+                    if let Some(preview) = &flow.preview { <PreviewList preview={preview.clone()} /> }
+                    if locked { <ActionProgress flow={(*flow).clone()} /> }
+                    if let Some(outcome) = &flow.outcome {
+                        <p class={classes!("outcome", if outcome.result == ActionResult::Succeeded { "outcome-good" } else { "outcome-bad" })} id="action-outcome">
+                            { &outcome.message }
+                        </p>
+                    }
+                </div>
+                <footer class="modal-foot">
+                    <button class="secondary" onclick={close} disabled={phase == Phase::Running}>{ if locked { "Close" } else { "Cancel" } }</button>
+                    if !locked {
+                        <button class="secondary" id="action-preview-button" onclick={on_preview} disabled={phase == Phase::Previewing}>{ "Preview" }</button>
+                        <button class={classes!("primary", (kind == ActionKind::Delete).then_some("danger"))} id="action-apply" onclick={on_apply} disabled={!can_apply}
+                                title={if phase == Phase::Previewed { String::new() } else { "Preview first: see what changes before applying.".into() }}>
+                            { title(kind) }
+                        </button>
+                    }
+                </footer>
+            </div>
+        </div>
+    }
+}
+
+/// The inputs of action `kind`.
+fn form_fields(
+    kind: ActionKind,
+    form: &FormInput,
+    locked: bool,
+    edit: &impl Fn(fn(&mut FormInput, String)) -> Callback<Event>,
+    tenant: &TenantSummary,
+) -> Html {
+    match kind {
+        ActionKind::Scale => html! {
+            <div class="form">
+                <label class="check"><input type="checkbox" checked={form.autoscale} disabled={locked}
+                    onchange={edit(|f, v| f.autoscale = v == "true")} />{ " Scale with the load (autoscaling)" }</label>
+                if form.autoscale {
+                    <label>{ "Fewest pods" }<input id="action-min" type="number" min="1" value={form.min.clone()} disabled={locked} onchange={edit(|f, v| f.min = v)} /></label>
+                    <label>{ "Most pods" }<input id="action-max" type="number" min="1" value={form.max.clone()} disabled={locked} onchange={edit(|f, v| f.max = v)} /></label>
+                } else {
+                    <label>{ "Pods" }<input id="action-replicas" type="number" min="0" value={form.replicas.clone()} disabled={locked} onchange={edit(|f, v| f.replicas = v)} />
+                        <span class="muted">{ format!(" now {} of {} ready", tenant.ready, tenant.desired) }</span></label>
+                }
+            </div>
+        },
+        ActionKind::Update => html! {
+            <div class="form">
+                <label>{ "Version" }<input id="action-version" value={form.version.clone()} disabled={locked} onchange={edit(|f, v| f.version = v)} /></label>
+                <label>{ "Plan" }
+                    <select id="action-plan" disabled={locked} onchange={edit(|f, v| f.plan = v)}>
+                        { for PLANS.iter().map(|plan| html! { <option value={*plan} selected={form.plan == *plan}>{ *plan }</option> }) }
+                    </select>
+                </label>
+            </div>
+        },
+        ActionKind::Rollback => html! {
+            <div class="form">
+                <label>{ "Back to revision" }<input id="action-revision" type="number" min="1" value={form.revision.clone()} disabled={locked} onchange={edit(|f, v| f.revision = v)} />
+                    <span class="muted">{ format!(" now at revision {}", tenant.revision) }</span></label>
+            </div>
+        },
+        ActionKind::Delete => html! {
+            <div class="form">
+                <label>{ format!("Type {} to confirm", tenant.id) }
+                    <input id="action-confirm" value={form.confirm.clone()} disabled={locked} autocomplete="off"
+                           oninput={edit(|f, v| f.confirm = v).reform(Event::from)} /></label>
+            </div>
+        },
+        ActionKind::Restart | ActionKind::Suspend | ActionKind::Resume | ActionKind::Create => html! {},
+    }
+}

@@ -1,0 +1,89 @@
+//! What the action dialog's form holds, as typed, and the change it asks for.
+
+use tenantry_model::{ActionKind, Autoscaling, Change, TenantSummary};
+
+/// The form's fields, as text.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FormInput {
+    /// Fixed pods (scale).
+    pub replicas: String,
+    /// Whether to autoscale instead (scale).
+    pub autoscale: bool,
+    /// Fewest pods (scale, autoscaling).
+    pub min: String,
+    /// Most pods (scale, autoscaling).
+    pub max: String,
+    /// App version (update).
+    pub version: String,
+    /// Plan (update).
+    pub plan: String,
+    /// Revision to go back to (rollback).
+    pub revision: String,
+    /// The tenant id typed again (delete).
+    pub confirm: String,
+}
+
+impl FormInput {
+    /// The form filled in from the tenant as it is.
+    pub fn for_tenant(tenant: &TenantSummary) -> Self {
+        Self {
+            replicas: tenant.desired.max(1).to_string(),
+            autoscale: false,
+            min: tenant.desired.max(1).to_string(),
+            max: (tenant.desired.max(1) * 2).to_string(),
+            version: tenant.version.clone(),
+            plan: tenant.plan.clone(),
+            revision: tenant.revision.saturating_sub(1).max(1).to_string(),
+            confirm: String::new(),
+        }
+    }
+
+    /// The change of action `kind`, or what is wrong with the form (the backend checks the
+    /// bounds; this only reads the numbers).
+    pub fn change(&self, kind: ActionKind) -> Result<Change, String> {
+        let number = |label: &str, text: &str| {
+            text.trim().parse::<i32>().map_err(|_| format!("{label} must be a whole number"))
+        };
+        Ok(match kind {
+            ActionKind::Scale if self.autoscale => Change::Scale {
+                replicas: None,
+                autoscaling: Some(Autoscaling { min: number("Minimum", &self.min)?, max: number("Maximum", &self.max)? }),
+            },
+            ActionKind::Scale => Change::Scale { replicas: Some(number("Pods", &self.replicas)?), autoscaling: None },
+            ActionKind::Update => Change::Update {
+                version: Some(self.version.trim().to_owned()),
+                plan: Some(self.plan.clone()),
+                domains: None,
+                config: None,
+            },
+            ActionKind::Rollback => Change::Rollback {
+                revision: self.revision.trim().parse().map_err(|_| "Revision must be a whole number".to_owned())?,
+            },
+            ActionKind::Delete => Change::Delete { confirm: self.confirm.trim().to_owned() },
+            ActionKind::Restart => Change::Restart,
+            ActionKind::Suspend => Change::Suspend,
+            ActionKind::Resume => Change::Resume,
+            ActionKind::Create => return Err("Create tenants with `tenantry create` for now".into()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_form_asks_for_the_change_it_shows() {
+        let form = FormInput { replicas: " 3 ".into(), ..FormInput::default() };
+        assert_eq!(form.change(ActionKind::Scale), Ok(Change::Scale { replicas: Some(3), autoscaling: None }));
+        let form = FormInput { autoscale: true, min: "2".into(), max: "5".into(), ..FormInput::default() };
+        assert_eq!(
+            form.change(ActionKind::Scale),
+            Ok(Change::Scale { replicas: None, autoscaling: Some(Autoscaling { min: 2, max: 5 }) })
+        );
+        assert_eq!(FormInput::default().change(ActionKind::Scale), Err("Pods must be a whole number".into()));
+        let form = FormInput { confirm: "alder ".into(), ..FormInput::default() };
+        assert_eq!(form.change(ActionKind::Delete), Ok(Change::Delete { confirm: "alder".into() }));
+        assert_eq!(FormInput::default().change(ActionKind::Restart), Ok(Change::Restart));
+    }
+}
