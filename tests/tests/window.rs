@@ -1,6 +1,7 @@
 //! End to end in the real window: the release app binary (custom-protocol build) under Xvfb,
 //! driven through tauri-driver and WebKitWebDriver. Searches the fleet, opens a tenant with the
-//! keyboard, reads the cluster rows, restarts with every cluster down to see the cached fleet,
+//! keyboard, reads the cluster rows, scales a tenant from its dialog (preview, progress bar,
+//! toast, audit log), restarts with every cluster down to see the cached fleet,
 //! then over a cache of ten thousand tenants, then with a damaged kubeconfig and cache, and saves
 //! screenshots to `artifacts/screenshots/`.
 
@@ -8,7 +9,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use tenantry_core::actions::{ActionSettings, Actions};
+use tenantry_core::blueprint::Catalog;
 use tenantry_core::cache::{Cache, SeenTenant, Write};
+use tenantry_core::cluster::ClusterList;
+use tenantry_core::kubeconfig::Sources;
+use tenantry_model::{ActionRequest, ActionResult, BackupPolicy, Change, TenantSpec};
 use tenantry_tests::cluster::client_for;
 use tenantry_tests::fleet::Fleet;
 use tenantry_tests::process::Component;
@@ -173,6 +179,14 @@ async fn scenario() {
     client.close().await.expect("session closes");
     drop(driver);
 
+    let actions_data = dir.path().join("actions-data");
+    create_tenant(&fleet.kubeconfig, &actions_data, "eu-west", "maple-shop").await;
+    let driver = Driver::start(&kubeconfig, &actions_data, dir.path()).await;
+    let client = driver.open_app().await;
+    scale_in_the_window(&client, &fleet.kubeconfig, "eu-west", "maple-shop").await;
+    client.close().await.expect("session closes");
+    drop(driver);
+
     for cluster in &mut fleet.clusters {
         cluster.stop_apiserver();
     }
@@ -236,6 +250,90 @@ async fn cached_fleet_is_shown_offline(client: &Client) {
     let note = unreachable.expect("eu-west unreachable in the sidebar").text().await.unwrap_or_default();
     assert!(note.starts_with("unreachable · last live "), "{note}");
     save_screenshot(client, "offline.png").await;
+}
+
+/// The WebDriver code of the Tab key.
+const TAB: &str = "\u{E004}";
+
+/// Creates tenant `id` on `context` through the core, journaled in `data_dir`'s cache as the
+/// app would.
+async fn create_tenant(kubeconfig: &Path, data_dir: &Path, context: &str, id: &str) {
+    let cache = Cache::open(&data_dir.join("cache.sqlite")).await.expect("cache").cache;
+    let catalog = Catalog::load(&data_dir.join("blueprints"));
+    let actions = Actions::new(cache, catalog, ActionSettings::default());
+    let list = ClusterList::load(&Sources::Explicit(kubeconfig.to_owned()));
+    let entry = list.entries.iter().find(|e| e.name == context).expect("context");
+    let spec = TenantSpec {
+        display_name: "Maple Shop site".into(),
+        customer: "Maple Shop".into(),
+        domains: vec!["maple-shop.example.com".into()],
+        blueprint: "web".into(),
+        version: "6.5.1".into(),
+        plan: "small".into(),
+        replicas: 1,
+        backup: Some(BackupPolicy { schedule: "0 3 * * *".into(), retention: 7 }),
+        ..TenantSpec::default()
+    };
+    let request =
+        ActionRequest { context: context.into(), tenant: id.into(), change: Change::Create { spec }, take_over: false };
+    let outcome = actions.run(entry, &request, |_| {}).await.expect("recorded");
+    assert_eq!(outcome.result, ActionResult::Succeeded, "{}", outcome.message);
+}
+
+/// Opens tenant `id`, scales it to 3 pods from its Scale dialog: the preview shows the one
+/// field that changes, the progress bar fills as the pods become ready, the outcome and a toast
+/// say so, the cluster runs 3 pods, and the audit log view lists the action.
+async fn scale_in_the_window(client: &Client, kubeconfig: &Path, context: &str, id: &str) {
+    tenant_rows_until(client, "the created tenant is listed", |rows| rows.iter().any(|(_, t)| t == id)).await;
+    client.find(Locator::Css("body")).await.expect("page body").send_keys("/").await.expect("press /");
+    let search = client.active_element().await.expect("the search");
+    search.send_keys(id).await.expect("type the id");
+    tenant_rows_until(client, "the search leaves the tenant", |rows| rows.len() == 1).await;
+    search.send_keys(ARROW_DOWN).await.expect("arrow down");
+    search.send_keys(ENTER).await.expect("Enter opens the tenant");
+    let scale = client.wait().at_most(Duration::from_secs(30)).for_element(Locator::Id("action-scale")).await;
+    let scale = scale.expect("a Scale button");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !scale.is_enabled().await.unwrap_or(false) {
+        assert!(Instant::now() < deadline, "Scale stays disabled: {:?}", scale.attr("title").await.ok().flatten());
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let delete = client.find(Locator::Id("action-delete")).await.expect("a Delete button");
+    assert!(delete.is_enabled().await.unwrap_or(false), "the admin may delete");
+    scale.click().await.expect("open the Scale dialog");
+    let replicas = client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("action-replicas")).await;
+    let replicas = replicas.expect("the pods field");
+    replicas.clear().await.expect("clear the field");
+    replicas.send_keys("3").await.expect("type 3");
+    replicas.send_keys(TAB).await.expect("leave the field");
+    client.find(Locator::Id("action-preview-button")).await.expect("Preview").click().await.expect("preview");
+    let preview = client.wait().at_most(Duration::from_secs(30)).for_element(Locator::Id("action-preview")).await;
+    let preview = preview.expect("the dry run").text().await.unwrap_or_default();
+    assert!(preview.contains("spec.replicas: 1 → 3"), "{preview}");
+    assert!(preview.contains("revision 1 → 2"), "{preview}");
+    save_screenshot(client, "action-preview.png").await;
+    client.find(Locator::Id("action-apply")).await.expect("Apply").click().await.expect("apply");
+    let outcome = client.wait().at_most(Duration::from_secs(120)).for_element(Locator::Id("action-outcome")).await;
+    let outcome = outcome.expect("the outcome").text().await.unwrap_or_default();
+    assert_eq!(outcome, format!("Scaled {id} on {context} to 3 pods (revision 2)."));
+    let bar = client.find(Locator::Id("action-progress-bar")).await.expect("the progress bar");
+    assert_eq!(bar.attr("value").await.ok().flatten().as_deref(), Some("100"), "the bar is full");
+    let done = client.find_all(Locator::Css(".step.step-done")).await.expect("steps");
+    assert_eq!(done.len(), 7, "every step done");
+    let toast = client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".toast-good")).await;
+    assert!(toast.expect("a toast").text().await.unwrap_or_default().contains("Scaled"));
+    save_screenshot(client, "action-progress.png").await;
+    let admin = client_for(kubeconfig, Some(context)).await.expect("admin client");
+    let deployment = kube::Api::<k8s_openapi::api::apps::v1::Deployment>::namespaced(admin, id).get("app").await;
+    assert_eq!(deployment.expect("the app").status.and_then(|s| s.ready_replicas), Some(3));
+
+    client.find(Locator::Css(".modal-foot .secondary")).await.expect("Close").click().await.expect("close");
+    client.find(Locator::Id("tab-audit")).await.expect("audit tab").click().await.expect("switch view");
+    let rows = client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("tr.audit-row")).await;
+    let newest = rows.expect("audit rows").text().await.unwrap_or_default();
+    assert!(newest.contains("scale") && newest.contains(id) && newest.contains("succeeded"), "{newest}");
+    assert_eq!(client.find_all(Locator::Css("tr.audit-row")).await.expect("rows").len(), 2, "the create and the scale");
+    save_screenshot(client, "audit.png").await;
 }
 
 /// Tenants in the big cache.

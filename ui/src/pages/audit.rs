@@ -77,17 +77,17 @@ pub fn audit_page() -> Html {
         <section class="audit">
             <div class="toolbar">
                 <select id="audit-cluster" onchange={select(|f, v| f.context = (!v.is_empty()).then_some(v))}>
-                    <option value="">{ "All clusters" }</option>
-                    { for contexts.iter().map(|c| html! { <option value={c.clone()}>{ c }</option> }) }
+                    <option value="" selected={filter.context.is_none()}>{ "All clusters" }</option>
+                    { for contexts.iter().map(|c| html! { <option value={c.clone()} selected={filter.context.as_ref() == Some(c)}>{ c }</option> }) }
                 </select>
                 <input class="search" id="audit-tenant" placeholder="Tenant" oninput={select(|f, v| f.tenant = (!v.is_empty()).then_some(v)).reform(Event::from)} />
                 <select id="audit-action" onchange={select(|f, v| f.action = ACTIONS.iter().copied().find(|a| a.name() == v))}>
-                    <option value="">{ "All actions" }</option>
-                    { for ACTIONS.iter().map(|a| html! { <option value={a.name()}>{ a.name() }</option> }) }
+                    <option value="" selected={filter.action.is_none()}>{ "All actions" }</option>
+                    { for ACTIONS.iter().map(|a| html! { <option value={a.name()} selected={filter.action == Some(*a)}>{ a.name() }</option> }) }
                 </select>
                 <select id="audit-result" onchange={select(|f, v| f.result = RESULTS.iter().copied().find(|r| r.name() == v))}>
-                    <option value="">{ "All results" }</option>
-                    { for RESULTS.iter().map(|r| html! { <option value={r.name()}>{ r.name() }</option> }) }
+                    <option value="" selected={filter.result.is_none()}>{ "All results" }</option>
+                    { for RESULTS.iter().map(|r| html! { <option value={r.name()} selected={filter.result == Some(*r)}>{ r.name() }</option> }) }
                 </select>
                 <span class="count-note">{ format!("{} of {} entries", shown.len(), all.len()) }</span>
                 <button class="secondary" id="audit-export" onclick={on_export}>{ "Export CSV" }</button>

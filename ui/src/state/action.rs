@@ -125,7 +125,9 @@ impl ActionFlow {
         let done = self.steps.iter().filter(|(_, state)| *state == StepState::Done).count() as f64;
         let converging = self.steps.iter().any(|(step, state)| *step == Step::Converge && *state == StepState::Running);
         let within = match self.rollout {
-            Some((ready, _, desired)) if converging && desired > 0 => f64::from(ready.min(desired)) / f64::from(desired),
+            Some((ready, _, desired)) if converging && desired > 0 => {
+                f64::from(ready.min(desired)) / f64::from(desired)
+            }
             _ => 0.0,
         };
         (done + within) / parts
@@ -155,7 +157,8 @@ mod tests {
         flow = reduce(flow, FlowAction::Event(ActionEvent::Rollout { ready: 1, updated: 2, desired: 2 }));
         assert!((flow.progress() - 5.5 / 7.0).abs() < 1e-9);
         assert_eq!(flow.steps[5], (Step::Converge, StepState::Running));
-        let outcome = Outcome { result: ActionResult::Succeeded, message: "done".into(), journal_id: 3, duration_ms: 10 };
+        let outcome =
+            Outcome { result: ActionResult::Succeeded, message: "done".into(), journal_id: 3, duration_ms: 10 };
         flow = reduce(flow, FlowAction::Event(ActionEvent::Ended { outcome: outcome.clone() }));
         assert_eq!((flow.phase, flow.progress(), flow.outcome.clone()), (Phase::Ended, 1.0, Some(outcome)));
     }

@@ -41,13 +41,15 @@ impl FormInput {
     /// The change of action `kind`, or what is wrong with the form (the backend checks the
     /// bounds; this only reads the numbers).
     pub fn change(&self, kind: ActionKind) -> Result<Change, String> {
-        let number = |label: &str, text: &str| {
-            text.trim().parse::<i32>().map_err(|_| format!("{label} must be a whole number"))
-        };
+        let number =
+            |label: &str, text: &str| text.trim().parse::<i32>().map_err(|_| format!("{label} must be a whole number"));
         Ok(match kind {
             ActionKind::Scale if self.autoscale => Change::Scale {
                 replicas: None,
-                autoscaling: Some(Autoscaling { min: number("Minimum", &self.min)?, max: number("Maximum", &self.max)? }),
+                autoscaling: Some(Autoscaling {
+                    min: number("Minimum", &self.min)?,
+                    max: number("Maximum", &self.max)?,
+                }),
             },
             ActionKind::Scale => Change::Scale { replicas: Some(number("Pods", &self.replicas)?), autoscaling: None },
             ActionKind::Update => Change::Update {

@@ -495,6 +495,13 @@ impl Actions {
                         }
                         prepared_namespace = Some(planned);
                     } else {
+                        if planned.name() == stored::HISTORY
+                            && let Some(history) = preview.objects.last_mut()
+                        {
+                            for field in &mut history.fields {
+                                summarize_history_field(field);
+                            }
+                        }
                         planned_objects.push(planned);
                     }
                 }
@@ -568,6 +575,15 @@ fn spec_changes(now: Option<&TenantSpec>, next: &TenantSpec) -> Vec<FieldChange>
     };
     let json = |spec: &TenantSpec| serde_json::to_value(spec).unwrap_or(Value::Null);
     diff::value_changes("tenant", &json(now), &json(next))
+}
+
+/// A history entry's change as "the spec of revision N" instead of the spec's JSON, which the
+/// namespace's fields already show field by field.
+fn summarize_history_field(field: &mut FieldChange) {
+    let revision = field.path.strip_prefix("data.").unwrap_or(&field.path).to_owned();
+    let summary = |value: &Option<String>| value.as_ref().map(|_| format!("the spec of revision {revision}"));
+    field.before = summary(&field.before);
+    field.after = summary(&field.after);
 }
 
 fn change_of(kind: &str, name: &str, operation: Operation, fields: Vec<FieldChange>) -> ObjectChange {

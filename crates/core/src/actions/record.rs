@@ -9,12 +9,13 @@ use tenantry_model::{ActionKind, ActionResult};
 
 use crate::inventory::FIELD_MANAGER;
 
-/// The operating-system user running Tenantry.
+/// The operating-system user running Tenantry (from the account database, not from `$USER`,
+/// which a launcher may leave unset).
 pub fn os_user() -> String {
-    ["USER", "LOGNAME", "USERNAME"]
-        .iter()
-        .find_map(|var| std::env::var(var).ok().filter(|u| !u.is_empty()))
-        .unwrap_or_else(|| "unknown".to_owned())
+    whoami::username().unwrap_or_else(|error| {
+        tracing::debug!(%error, "the OS user is unknown");
+        "unknown".to_owned()
+    })
 }
 
 /// Posts an Event about tenant `id`'s namespace describing how the action went.
