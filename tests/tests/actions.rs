@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Event, Namespace, PersistentVolumeClaim, Pod, Secret};
 use k8s_openapi::api::networking::v1::Ingress;
 use kube::ResourceExt as _;
@@ -93,8 +94,10 @@ async fn deployment(client: &kube::Client, id: &str) -> Deployment {
     Api::<Deployment>::namespaced(client.clone(), id).get("app").await.expect("app Deployment")
 }
 
+/// Ready pods of the tenant's app (backup and restore Job pods left out).
 async fn ready_pods(client: &kube::Client, id: &str) -> usize {
-    let pods = Api::<Pod>::namespaced(client.clone(), id).list(&ListParams::default()).await.expect("pods");
+    let app = ListParams::default().labels("app.kubernetes.io/name=app");
+    let pods = Api::<Pod>::namespaced(client.clone(), id).list(&app).await.expect("pods");
     pods.items
         .iter()
         .filter(|p| p.metadata.deletion_timestamp.is_none())
@@ -253,11 +256,43 @@ async fn every_action_runs_end_to_end_and_leaves_its_records() {
     let revision_now: u64 = revision(&client, id).await.parse().expect("number");
     assert!(revision_now > 2, "a rollback is a new revision");
 
+    // Back up now, then restore from that backup: the app is down during the restore Job and
+    // runs as before afterwards.
+    let (outcome, _) = setup.run("act-1", id, Change::Backup { backup: "manual-1".into() }).await;
+    succeeded(&outcome);
+    assert_eq!(outcome.message, "Backed up maple-shop on act-1 as manual-1.");
+    let jobs = Api::<Job>::namespaced(client.clone(), id);
+    let backup_job = jobs.get("backup-manual-1").await.expect("the backup Job");
+    assert_eq!(backup_job.labels().get("tenantry.io/backup").map(String::as_str), Some("manual-1"));
+    let (outcome, events) = setup.run("act-1", id, Change::Restore { backup: "manual-1".into() }).await;
+    succeeded(&outcome);
+    let preview = events
+        .iter()
+        .find_map(|e| match e {
+            ActionEvent::Planned { preview } => Some(preview.clone()),
+            _ => None,
+        })
+        .expect("preview");
+    let restore_plan: Vec<(String, Operation)> =
+        preview.objects.iter().map(|o| (format!("{} {}", o.kind, o.name), o.operation)).collect();
+    assert_eq!(
+        restore_plan,
+        [("Deployment app".to_owned(), Operation::Update), ("Job restore-manual-1".to_owned(), Operation::Create)]
+    );
+    let restored = jobs.get("restore-manual-1").await.expect("the restore Job");
+    assert!(restored.status.and_then(|s| s.succeeded).is_some_and(|n| n >= 1), "the restore Job completed");
+    assert_eq!(ready_pods(&client, id).await, 2, "the app runs again after the restore");
+    let (outcome, _) = setup.run("act-1", id, Change::Restore { backup: "nightly-9".into() }).await;
+    assert_eq!(outcome.result, ActionResult::Refused);
+    assert_eq!(outcome.message, "tenant maple-shop has no completed backup nightly-9");
+
     // The tenant's Events tell the story.
     let kube_events = Api::<Event>::namespaced(client.clone(), id).list(&ListParams::default()).await.expect("events");
     let reasons: Vec<String> =
         kube_events.items.iter().filter_map(|e| e.reason.clone()).filter(|r| r.starts_with("Tenantry")).collect();
-    for reason in ["TenantryCreate", "TenantryScale", "TenantrySuspend", "TenantryRollback"] {
+    for reason in
+        ["TenantryCreate", "TenantryScale", "TenantrySuspend", "TenantryRollback", "TenantryBackup", "TenantryRestore"]
+    {
         assert!(reasons.iter().any(|r| r == reason), "{reason} in {reasons:?}");
     }
 
@@ -275,7 +310,7 @@ async fn every_action_runs_end_to_end_and_leaves_its_records() {
         actions,
         [
             "create", "create", "update", "scale", "scale", "scale", "suspend", "resume", "restart", "rollback",
-            "delete", "delete"
+            "backup", "restore", "restore", "delete", "delete"
         ]
     );
     assert!(audit.iter().all(|a| a.identity == "admin" && !a.os_user.is_empty() && a.context == "act-1"));

@@ -1,4 +1,4 @@
-//! `tenantry create|update|scale|restart|suspend|resume|delete CLUSTER/ID`: the one-click
+//! `tenantry create|update|scale|restart|suspend|resume|rollback|backup|restore|delete CLUSTER/ID`: the one-click
 //! actions on the command line. Each shows the server's dry run first and asks before applying
 //! (`--yes` skips the question, `--dry-run` stops after the preview), then follows the action
 //! until the tenant runs as asked.
@@ -133,6 +133,27 @@ pub struct RollbackArgs {
     revision: u64,
 }
 
+/// Options of `tenantry backup`.
+#[derive(clap::Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    common: Common,
+    /// The new backup's id; default `manual-YYYYMMDD-HHMMSS` (UTC). Give the same id again to
+    /// finish an interrupted backup.
+    #[arg(long)]
+    id: Option<String>,
+}
+
+/// Options of `tenantry restore`.
+#[derive(clap::Args)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    common: Common,
+    /// The id of a completed backup (`tenantry tenant CLUSTER/ID` lists them).
+    #[arg(long)]
+    backup: String,
+}
+
 /// Options of `tenantry delete`.
 #[derive(clap::Args)]
 pub struct DeleteArgs {
@@ -182,6 +203,35 @@ pub async fn scale(args: ScaleArgs) -> ExitCode {
 /// `tenantry rollback`.
 pub async fn rollback(args: RollbackArgs) -> ExitCode {
     run(args.common, |_| Change::Rollback { revision: args.revision }).await
+}
+
+/// `tenantry recreate`: creates a deleted tenant again from its cached spec.
+pub async fn recreate(common: Common) -> ExitCode {
+    let Some((cluster, id)) = common.target.split_once('/').map(|(c, i)| (c.to_owned(), i.to_owned())) else {
+        eprintln!("error: name the tenant as CLUSTER/ID, e.g. eu-west/alder-books (got {:?})", common.target);
+        return ExitCode::from(2);
+    };
+    let Some(actions) = actions(common.timeout).await else {
+        return ExitCode::from(1);
+    };
+    match actions.cached_spec(&cluster, &id).await {
+        Ok(spec) => run(common, |_| Change::Create { spec }).await,
+        Err(error) => {
+            eprintln!("error: {}", error.to_ui().message);
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `tenantry backup`.
+pub async fn backup(args: BackupArgs) -> ExitCode {
+    let backup = args.id.unwrap_or_else(|| jiff::Timestamp::now().strftime("manual-%Y%m%d-%H%M%S").to_string());
+    run(args.common, |_| Change::Backup { backup }).await
+}
+
+/// `tenantry restore`.
+pub async fn restore(args: RestoreArgs) -> ExitCode {
+    run(args.common, |_| Change::Restore { backup: args.backup }).await
 }
 
 /// `tenantry restart`, `suspend` and `resume`.

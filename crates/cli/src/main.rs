@@ -46,6 +46,12 @@ enum Command {
     Resume(action::Common),
     /// Go back to the spec of an earlier revision (a new revision, like a revert).
     Rollback(action::RollbackArgs),
+    /// Create a deleted tenant again from the spec the local cache remembers.
+    Recreate(action::Common),
+    /// Take a backup now and wait until it completes.
+    Backup(action::BackupArgs),
+    /// Restore a tenant's data from a backup (suspend, restore Job, resume, verify).
+    Restore(action::RestoreArgs),
     /// Delete a tenant's namespace and everything in it (its spec stays in the cache).
     Delete(action::DeleteArgs),
     /// Show the audit log: who did what to which tenant, and how it went.
@@ -76,6 +82,9 @@ async fn main() -> ExitCode {
         Command::Suspend(common) => action::simple(common, Change::Suspend).await,
         Command::Resume(common) => action::simple(common, Change::Resume).await,
         Command::Rollback(args) => action::rollback(args).await,
+        Command::Recreate(common) => action::recreate(common).await,
+        Command::Backup(args) => action::backup(args).await,
+        Command::Restore(args) => action::restore(args).await,
         Command::Delete(args) => action::delete(args).await,
         Command::Audit(args) => records::audit(args).await,
         Command::Journal(args) => records::journal(args).await,

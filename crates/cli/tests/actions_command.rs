@@ -1,7 +1,7 @@
 //! The action commands against a real local cluster, as a script runs them: the dry run prints
 //! the preview and changes nothing, `--yes` applies, exit codes say refused (2) or done (0), a
-//! script without `--yes` is refused, the journal is empty afterwards and the audit log exports
-//! as CSV.
+//! script without `--yes` is refused, the journal is empty afterwards, the audit log exports
+//! as CSV, and a deleted tenant is created again from its cached spec.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -96,4 +96,19 @@ async fn scripts_preview_apply_and_audit_actions() {
     let actions: Vec<&str> = refused.iter().filter_map(|e| e["action"].as_str()).collect();
     assert_eq!(actions, ["delete", "scale"]);
     assert_eq!(refused[0]["identity"], "system:serviceaccount:tenantry-system:tenantry-helpdesk");
+
+    // Deleted, then created again from the spec the cache remembers (listing caches it).
+    let listed = run(&["tenants", "--json"]);
+    assert_eq!(listed.status.code(), Some(0), "{}", text(&listed.stderr));
+    let deleted = run(&["delete", "cli-1/oak-studio", "--confirm", "oak-studio", "--yes"]);
+    assert_eq!(deleted.status.code(), Some(0), "{}", text(&deleted.stderr));
+    assert!(Api::<Namespace>::all(client.clone()).get_opt("oak-studio").await.expect("read").is_none());
+    let recreated = run(&["recreate", "cli-1/oak-studio", "--yes"]);
+    assert_eq!(recreated.status.code(), Some(0), "{}", text(&recreated.stderr));
+    let spec = Api::<Namespace>::all(client.clone()).get("oak-studio").await.expect("created again");
+    let spec = spec.metadata.annotations.unwrap_or_default().remove("tenantry.io/spec").unwrap_or_default();
+    assert!(spec.contains("\"version\":\"2.1.0\"") && spec.contains("oak.example.com"), "{spec}");
+    let unknown = run(&["recreate", "cli-1/never-was", "--yes"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(text(&unknown.stderr).contains("holds no spec of never-was"), "{}", text(&unknown.stderr));
 }

@@ -25,6 +25,10 @@ pub enum ActionKind {
     Resume,
     /// Back to the spec of an earlier revision.
     Rollback,
+    /// A backup taken now.
+    Backup,
+    /// The tenant's data restored from a backup.
+    Restore,
     /// The tenant's namespace removed; its spec stays in the cache.
     Delete,
 }
@@ -40,6 +44,8 @@ impl ActionKind {
             Self::Suspend => "suspend",
             Self::Resume => "resume",
             Self::Rollback => "rollback",
+            Self::Backup => "backup",
+            Self::Restore => "restore",
             Self::Delete => "delete",
         }
     }
@@ -99,6 +105,18 @@ pub enum Change {
         /// The revision whose spec to restore.
         revision: u64,
     },
+    /// Take a backup now, with the tenant's backup CronJob's Job template.
+    Backup {
+        /// The new backup's id (a DNS label, e.g. `manual-20261121-101500`); running the same
+        /// request again finishes that backup instead of starting another.
+        backup: String,
+    },
+    /// Restore the tenant's data from a backup: suspend, run the blueprint's restore Job,
+    /// resume, verify.
+    Restore {
+        /// The backup's id.
+        backup: String,
+    },
     /// Remove the tenant's namespace and everything in it.
     Delete {
         /// The tenant id typed again by the user.
@@ -117,6 +135,8 @@ impl Change {
             Self::Suspend => ActionKind::Suspend,
             Self::Resume => ActionKind::Resume,
             Self::Rollback { .. } => ActionKind::Rollback,
+            Self::Backup { .. } => ActionKind::Backup,
+            Self::Restore { .. } => ActionKind::Restore,
             Self::Delete { .. } => ActionKind::Delete,
         }
     }

@@ -40,6 +40,8 @@ pub fn action_bar(props: &ActionBarProps) -> Html {
         ActionKind::Restart,
         if suspended { ActionKind::Resume } else { ActionKind::Suspend },
         ActionKind::Rollback,
+        ActionKind::Backup,
+        ActionKind::Restore,
         ActionKind::Delete,
     ];
     let reason = |kind: ActionKind| -> Option<String> {

@@ -25,6 +25,9 @@ pub struct ActionDialogProps {
     pub on_close: Callback<()>,
     /// Called when the action ended (to refresh what depends on it).
     pub on_ended: Callback<()>,
+    /// The tenant's completed backups, newest first (for a restore).
+    #[prop_or_default]
+    pub backups: Vec<String>,
 }
 
 /// The action's title, as on its button.
@@ -37,6 +40,8 @@ pub fn title(kind: ActionKind) -> &'static str {
         ActionKind::Suspend => "Suspend",
         ActionKind::Resume => "Resume",
         ActionKind::Rollback => "Roll back",
+        ActionKind::Backup => "Back up",
+        ActionKind::Restore => "Restore",
         ActionKind::Delete => "Delete",
     }
 }
@@ -49,6 +54,10 @@ fn explanation(kind: ActionKind, id: &str) -> String {
         ActionKind::Suspend => "Scale the site to zero pods. Its size is remembered for Resume.".into(),
         ActionKind::Resume => "Bring the site back to the size it had before it was suspended.".into(),
         ActionKind::Rollback => "Go back to the spec of an earlier revision; this makes a new revision.".into(),
+        ActionKind::Backup => "Take a backup now with the tenant's backup job, and wait until it completes.".into(),
+        ActionKind::Restore => {
+            "Restore the site's data from a backup: the site is scaled to zero, the backup restored, and the site started again.".into()
+        }
         ActionKind::Delete => format!(
             "Remove namespace {id} and everything in it. The spec stays in the local cache, so the tenant can be created again."
         ),
@@ -60,7 +69,13 @@ fn explanation(kind: ActionKind, id: &str) -> String {
 #[function_component(ActionDialog)]
 pub fn action_dialog(props: &ActionDialogProps) -> Html {
     let tenant = &props.tenant;
-    let form = use_state(|| FormInput::for_tenant(tenant));
+    let form = use_state(|| {
+        let backup = match props.kind {
+            ActionKind::Restore => props.backups.first().cloned().unwrap_or_default(),
+            _ => new_backup_id(),
+        };
+        FormInput::for_tenant(tenant, backup)
+    });
     let form_error = use_state(|| None::<String>);
     let flow = use_reducer(ActionFlow::default);
     let toasts = use_context::<UseReducerHandle<Toasts>>();
@@ -152,7 +167,7 @@ pub fn action_dialog(props: &ActionDialogProps) -> Html {
                     <p class="muted">{ explanation(kind, &tenant.id) }</p>
                 </header>
                 <div class="modal-body">
-                    { form_fields(kind, &form, locked, &edit, tenant) }
+                    { form_fields(kind, &form, locked, &edit, tenant, &props.backups) }
                     if let Some(problem) = &*form_error { <p class="form-error" role="alert">{ problem }</p> }
                     if let Some(error) = &flow.error { <Notice error={error.clone()} /> }
                     if phase == Phase::Previewing { <p class="muted" aria-busy="true">{ "Asking the server for a dry run…" }</p> }
@@ -179,6 +194,20 @@ pub fn action_dialog(props: &ActionDialogProps) -> Html {
     }
 }
 
+/// A fresh backup id from the clock: `manual-YYYYMMDD-HHMMSS` (UTC).
+fn new_backup_id() -> String {
+    let now = js_sys::Date::new_0();
+    format!(
+        "manual-{:04}{:02}{:02}-{:02}{:02}{:02}",
+        now.get_utc_full_year(),
+        now.get_utc_month() + 1,
+        now.get_utc_date(),
+        now.get_utc_hours(),
+        now.get_utc_minutes(),
+        now.get_utc_seconds()
+    )
+}
+
 /// The inputs of action `kind`.
 fn form_fields(
     kind: ActionKind,
@@ -186,6 +215,7 @@ fn form_fields(
     locked: bool,
     edit: &impl Fn(fn(&mut FormInput, String)) -> Callback<Event>,
     tenant: &TenantSummary,
+    backups: &[String],
 ) -> Html {
     match kind {
         ActionKind::Scale => html! {
@@ -222,6 +252,23 @@ fn form_fields(
                 <label>{ format!("Type {} to confirm", tenant.id) }
                     <input id="action-confirm" value={form.confirm.clone()} disabled={locked} autocomplete="off"
                            oninput={edit(|f, v| f.confirm = v).reform(Event::from)} /></label>
+            </div>
+        },
+        ActionKind::Backup => html! {
+            <div class="form">
+                <label>{ "Backup id" }<input id="action-backup" value={form.backup.clone()} disabled={locked} onchange={edit(|f, v| f.backup = v)} /></label>
+            </div>
+        },
+        ActionKind::Restore if backups.is_empty() => {
+            html! { <p class="muted">{ "This tenant has no completed backup yet." }</p> }
+        }
+        ActionKind::Restore => html! {
+            <div class="form">
+                <label>{ "Backup" }
+                    <select id="action-backup" disabled={locked} onchange={edit(|f, v| f.backup = v)}>
+                        { for backups.iter().map(|b| html! { <option value={b.clone()} selected={form.backup == *b}>{ b }</option> }) }
+                    </select>
+                </label>
             </div>
         },
         ActionKind::Restart | ActionKind::Suspend | ActionKind::Resume | ActionKind::Create => html! {},

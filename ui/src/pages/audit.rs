@@ -11,7 +11,7 @@ use crate::ipc;
 use crate::state::ActionsContext;
 use crate::state::toast::{ToastAction, Toasts, Tone};
 
-const ACTIONS: [ActionKind; 8] = [
+const ACTIONS: [ActionKind; 10] = [
     ActionKind::Create,
     ActionKind::Update,
     ActionKind::Scale,
@@ -19,6 +19,8 @@ const ACTIONS: [ActionKind; 8] = [
     ActionKind::Suspend,
     ActionKind::Resume,
     ActionKind::Rollback,
+    ActionKind::Backup,
+    ActionKind::Restore,
     ActionKind::Delete,
 ];
 const RESULTS: [ActionResult; 3] = [ActionResult::Succeeded, ActionResult::Failed, ActionResult::Refused];

@@ -72,6 +72,12 @@ pub fn tenant_detail_page(props: &TenantDetailPageProps) -> Html {
         Callback::from(move |()| dialog.set(None))
     };
     let on_ended = actions.map(|a| a.ended).unwrap_or_default();
+    let backups: Vec<String> = match &*loaded {
+        Loaded::Shown(detail) => {
+            detail.backups.iter().filter(|b| b.result == BackupResult::Succeeded).map(|b| b.id.clone()).collect()
+        }
+        _ => Vec::new(),
+    };
     html! {
         <section class="detail">
             <div class="detail-head">
@@ -80,7 +86,7 @@ pub fn tenant_detail_page(props: &TenantDetailPageProps) -> Html {
                 if let Some(row) = &props.row { <ActionBar tenant={row.clone()} {on_action} /> }
             </div>
             if let (Some(kind), Some(row)) = (*dialog, &props.row) {
-                <ActionDialog tenant={row.clone()} {kind} {on_close} {on_ended} />
+                <ActionDialog tenant={row.clone()} {kind} {on_close} {on_ended} backups={backups} />
             }
             {
                 match &*loaded {

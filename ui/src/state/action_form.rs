@@ -21,11 +21,14 @@ pub struct FormInput {
     pub revision: String,
     /// The tenant id typed again (delete).
     pub confirm: String,
+    /// The backup to take (backup) or to restore (restore).
+    pub backup: String,
 }
 
 impl FormInput {
-    /// The form filled in from the tenant as it is.
-    pub fn for_tenant(tenant: &TenantSummary) -> Self {
+    /// The form filled in from the tenant as it is; `backup` names a new backup or the one to
+    /// restore.
+    pub fn for_tenant(tenant: &TenantSummary, backup: String) -> Self {
         Self {
             replicas: tenant.desired.max(1).to_string(),
             autoscale: false,
@@ -35,6 +38,7 @@ impl FormInput {
             plan: tenant.plan.clone(),
             revision: tenant.revision.saturating_sub(1).max(1).to_string(),
             confirm: String::new(),
+            backup,
         }
     }
 
@@ -62,6 +66,9 @@ impl FormInput {
                 revision: self.revision.trim().parse().map_err(|_| "Revision must be a whole number".to_owned())?,
             },
             ActionKind::Delete => Change::Delete { confirm: self.confirm.trim().to_owned() },
+            ActionKind::Backup => Change::Backup { backup: self.backup.trim().to_owned() },
+            ActionKind::Restore if self.backup.is_empty() => return Err("There is no backup to restore yet".into()),
+            ActionKind::Restore => Change::Restore { backup: self.backup.clone() },
             ActionKind::Restart => Change::Restart,
             ActionKind::Suspend => Change::Suspend,
             ActionKind::Resume => Change::Resume,

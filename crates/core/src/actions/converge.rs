@@ -36,6 +36,14 @@ pub enum ConvergeError {
         /// What holds it up, from the cluster's conditions.
         reason: String,
     },
+    /// Something the action waited for failed (a backup or restore Job).
+    #[error("{what} failed: {reason}")]
+    Failed {
+        /// What failed.
+        what: String,
+        /// Why, from its conditions.
+        reason: String,
+    },
     /// Reading the namespace failed.
     #[error("cannot read the namespace")]
     Read(#[source] kube::Error),

@@ -4,6 +4,7 @@
 //! (journal, audit log, Kubernetes Event). Running an action again finishes it without
 //! duplicates: every write is a server-side apply of the whole wanted state.
 
+mod backup;
 mod converge;
 mod diff;
 mod objects;
@@ -29,6 +30,7 @@ use crate::blueprint::{BlueprintError, Catalog, Manifest};
 use crate::cache::{Cache, CacheError};
 use crate::inventory::{MANAGED_BY, SPEC_ANNOTATION, now};
 use crate::kubeconfig::{ContextEntry, ContextError};
+pub use backup::BackupError;
 pub use converge::ConvergeError;
 pub use objects::ObjectError;
 pub use transition::TransitionError;
@@ -91,6 +93,17 @@ pub enum ActionError {
     /// The journal or audit log could not be written.
     #[error("the action journal cannot be written")]
     Journal(#[from] CacheError),
+    /// A backup cannot be taken or restored (no schedule, no such backup, a bad id).
+    #[error(transparent)]
+    Backup(#[from] BackupError),
+    /// The cache holds no spec of this tenant, so it cannot be created again from it.
+    #[error("the local cache holds no spec of {id} on {context}")]
+    NotCached {
+        /// The tenant.
+        id: String,
+        /// Its cluster.
+        context: String,
+    },
     /// There is no such journal entry for this cluster.
     #[error("the journal has no action #{id} on {context}")]
     NoJournalEntry {
@@ -116,10 +129,18 @@ impl ActionError {
             Self::Object(ObjectError::UnknownKind { .. } | ObjectError::ClusterScoped { .. }) => {
                 (ErrorKind::Invalid, self.to_string())
             }
-            Self::Converge(ConvergeError::Timeout { .. }) => (ErrorKind::NotConverged, format!("Applied, but {self}.")),
+            Self::Converge(ConvergeError::Timeout { .. } | ConvergeError::Failed { .. }) => {
+                (ErrorKind::NotConverged, format!("Applied, but {self}."))
+            }
             Self::Context(context) => return crate::error::context_error_for_ui(context),
             Self::Journal(_) => (ErrorKind::Cache, "The action journal cannot be written; nothing was changed.".into()),
-            Self::NoJournalEntry { .. } => (ErrorKind::Invalid, self.to_string()),
+            Self::NoJournalEntry { .. } | Self::NotCached { .. } => (ErrorKind::Invalid, self.to_string()),
+            Self::Backup(BackupError::Read(_, source)) => {
+                let mut ui = crate::error::request_error_for_ui(source, self);
+                ui.detail = crate::error::chain(self);
+                return ui;
+            }
+            Self::Backup(_) => (ErrorKind::Invalid, self.to_string()),
             Self::Object(ObjectError::Request { source, .. }) | Self::Cluster { source, .. } | Self::Client(source) => {
                 let mut ui = crate::error::request_error_for_ui(source, self);
                 ui.detail = crate::error::chain(self);
@@ -150,6 +171,8 @@ struct Trail {
 /// An action ready to apply: its objects planned and the preview shown.
 struct Prepared {
     resources: objects::Resources,
+    /// For a restore: the app's Deployments as they run (to scale back up to) and the Job.
+    restore: Option<(Vec<Value>, String)>,
     namespace: Option<objects::PlannedObject>,
     objects: Vec<objects::PlannedObject>,
     removals: Vec<objects::PlannedObject>,
@@ -299,6 +322,14 @@ impl Actions {
             (ActionKind::Suspend, spec_change()),
             (ActionKind::Resume, spec_change()),
             (ActionKind::Rollback, spec_change()),
+            (ActionKind::Backup, vec![Permission::new("create", "batch", "jobs", Some(id))]),
+            (
+                ActionKind::Restore,
+                vec![
+                    Permission::new("create", "batch", "jobs", Some(id)),
+                    Permission::new("patch", "apps", "deployments", Some(id)),
+                ],
+            ),
             (ActionKind::Delete, vec![Permission::new("delete", "", "namespaces", None)]),
         ];
         let all: Vec<Permission> = needs.iter().flat_map(|(_, wanted)| wanted.iter().cloned()).collect();
@@ -312,6 +343,15 @@ impl Actions {
                 missing: wanted.iter().filter(|p| missing.contains(p)).map(ToString::to_string).collect(),
             })
             .collect())
+    }
+
+    /// The newest spec the local cache holds for tenant `id` of `context`, to create it again
+    /// after a delete (`Change::Create` with it).
+    pub async fn cached_spec(&self, context: &str, id: &str) -> Result<TenantSpec, ActionError> {
+        let cached = self.cache.latest_spec(context, id).await?;
+        cached
+            .and_then(|(_, json)| serde_json::from_str::<TenantSpec>(&json).ok())
+            .ok_or_else(|| ActionError::NotCached { id: id.to_owned(), context: context.to_owned() })
     }
 
     /// The audit log, newest first.
@@ -338,17 +378,33 @@ impl Actions {
         progress: &mut (dyn FnMut(ActionEvent) + Send),
         trail: &mut Trail,
     ) -> Result<String, ActionError> {
-        let prepared = self.prepare(client, request, progress, trail, true).await?;
+        let mut prepared = self.prepare(client, request, progress, trail, true).await?;
         let journal_id = trail.journal_id.unwrap_or_default();
         let id = request.tenant.as_str();
 
         progress(ActionEvent::Started { step: Step::Apply });
         self.cache.journal_step(journal_id, Step::Apply).await?;
+        let timeout = self.settings.converge_timeout;
         match &request.change {
             Change::Delete { .. } => {
                 delete_namespace(client, id).await?;
             }
             Change::Restart => restart(client, id).await?,
+            // The app stops before the restore Job starts, so nothing writes while it restores.
+            Change::Restore { .. } => {
+                let (job, app): (Vec<_>, Vec<_>) =
+                    prepared.objects.iter().partition(|p| p.object["kind"].as_str() == Some("Job"));
+                for planned in app {
+                    prepared.resources.apply(planned).await?;
+                }
+                converge::rolled_out(client, id, timeout, |r| {
+                    progress(ActionEvent::Rollout { ready: r.ready, updated: r.updated, desired: r.desired });
+                })
+                .await?;
+                for planned in job {
+                    prepared.resources.apply(planned).await?;
+                }
+            }
             _ => {
                 for planned in prepared.namespace.iter().chain(&prepared.objects) {
                     prepared.resources.apply(planned).await?;
@@ -362,16 +418,24 @@ impl Actions {
 
         progress(ActionEvent::Started { step: Step::Converge });
         self.cache.journal_step(journal_id, Step::Converge).await?;
-        let timeout = self.settings.converge_timeout;
+        let mut report = |r: converge::Rollout| {
+            progress(ActionEvent::Rollout { ready: r.ready, updated: r.updated, desired: r.desired });
+        };
         if matches!(request.change, Change::Delete { .. }) {
             converge::deleted(client, id, timeout).await?;
             trail.namespace_exists_after = false;
+        } else if let Change::Backup { backup } = &request.change {
+            backup::job_completed(client, id, &format!("backup-{backup}"), timeout).await?;
+        } else if let Some((running, job)) = &prepared.restore {
+            backup::job_completed(client, id, job, timeout).await?;
+            for object in running {
+                let planned = prepared.resources.plan(object.clone(), false, true, false).await?;
+                prepared.resources.apply(&planned).await?;
+            }
+            converge::rolled_out(client, id, timeout, &mut report).await?;
         } else {
             trail.namespace_exists_after = true;
-            converge::rolled_out(client, id, timeout, |r| {
-                progress(ActionEvent::Rollout { ready: r.ready, updated: r.updated, desired: r.desired });
-            })
-            .await?;
+            converge::rolled_out(client, id, timeout, &mut report).await?;
         }
         progress(ActionEvent::Finished { step: Step::Converge });
         Ok(done_message(request, trail.revision_after))
@@ -404,9 +468,15 @@ impl Actions {
             Ok(self.catalog.get(&spec.blueprint)?.render(id, spec)?)
         };
         let manifests_next = match (&request.change, &spec_next) {
-            (Change::Delete { .. } | Change::Restart, _) | (_, None) => Vec::new(),
+            (Change::Delete { .. } | Change::Restart | Change::Backup { .. } | Change::Restore { .. }, _)
+            | (_, None) => Vec::new(),
             (_, Some(next)) => render(next)?,
         };
+        match &request.change {
+            Change::Backup { backup: id_of_backup } => backup::check_id(id_of_backup)?,
+            Change::Restore { backup: id_of_backup } => backup::completed(client, id, id_of_backup).await?,
+            _ => {}
+        }
         let objects_next: Vec<Value> = manifests_next.iter().map(|m| m.object.clone()).collect();
         // What the spec rendered before: objects it had that the new render lacks are removed.
         let objects_now: Vec<Value> = match &spec_now {
@@ -448,7 +518,39 @@ impl Actions {
         let mut prepared_namespace = None;
         let mut planned_objects = Vec::new();
         let mut removals = Vec::new();
+        let mut restore = None;
         match (&request.change, &spec_next) {
+            (Change::Backup { backup }, _) => {
+                let job = backup::backup_job(client, id, backup).await?;
+                let planned = resources.plan(job, false, true, false).await?;
+                preview.objects.push(change_of("Job", planned.name(), planned.operation, Vec::new()));
+                planned_objects.push(planned);
+            }
+            (Change::Restore { backup }, Some(spec)) => {
+                let blueprint = self.catalog.get(&spec.blueprint)?;
+                let suspended = TenantSpec { suspended: true, ..spec.clone() };
+                let deployments = |manifests: Vec<Manifest>| -> Vec<Value> {
+                    manifests.into_iter().filter(|m| m.kind() == "Deployment").map(|m| m.object).collect()
+                };
+                for object in deployments(blueprint.render(id, &suspended)?) {
+                    let planned = resources.plan(object, false, true, false).await?;
+                    preview.objects.push(change_of(
+                        "Deployment",
+                        planned.name(),
+                        planned.operation,
+                        planned.fields.clone(),
+                    ));
+                    planned_objects.push(planned);
+                }
+                let job = blueprint.render_restore(id, spec, backup)?;
+                let planned = resources.plan(job.object, false, true, false).await?;
+                preview.objects.push(change_of("Job", planned.name(), planned.operation, Vec::new()));
+                restore = Some((deployments(blueprint.render(id, spec)?), planned.name().to_owned()));
+                planned_objects.push(planned);
+                preview.notes.push(format!(
+                    "The site is scaled to zero while backup {backup} is restored, then comes back as it was."
+                ));
+            }
             (Change::Delete { .. }, _) => {
                 preview.objects.push(change_of("Namespace", id, Operation::Delete, Vec::new()));
                 preview.notes.push(format!(
@@ -521,7 +623,7 @@ impl Actions {
         }
         progress(ActionEvent::Planned { preview: preview.clone() });
         progress(ActionEvent::Finished { step: Step::Preview });
-        Ok(Prepared { resources, namespace: prepared_namespace, objects: planned_objects, removals, preview })
+        Ok(Prepared { resources, restore, namespace: prepared_namespace, objects: planned_objects, removals, preview })
     }
 
     /// Every permission `request` needs: for spec changes create and patch on each kind it
@@ -539,6 +641,14 @@ impl Actions {
         match &request.change {
             Change::Delete { .. } => wanted.push(Permission::new("delete", "", "namespaces", None)),
             Change::Restart => wanted.push(Permission::new("patch", "apps", "deployments", Some(id))),
+            Change::Backup { .. } | Change::Restore { .. } => {
+                wanted.push(Permission::new("list", "batch", "cronjobs", Some(id)));
+                wanted.push(Permission::new("create", "batch", "jobs", Some(id)));
+                wanted.push(Permission::new("patch", "batch", "jobs", Some(id)));
+                if matches!(request.change, Change::Restore { .. }) {
+                    wanted.push(Permission::new("patch", "apps", "deployments", Some(id)));
+                }
+            }
             change => {
                 if matches!(change, Change::Create { .. }) {
                     wanted.push(Permission::new("create", "", "namespaces", None));
@@ -645,6 +755,8 @@ fn done_message(request: &ActionRequest, revision: u64) -> String {
         Change::Rollback { revision: old } => {
             format!("Rolled {id} on {context} back to the spec of revision {old} (now revision {revision}).")
         }
+        Change::Backup { backup } => format!("Backed up {id} on {context} as {backup}."),
+        Change::Restore { backup } => format!("Restored {id} on {context} from backup {backup}; it is running."),
         Change::Delete { .. } => format!("Deleted {id} from {context}; its spec stays in the cache."),
     }
 }

@@ -46,7 +46,7 @@ pub fn next_spec(
     }
     let mut spec = now.cloned().ok_or_else(|| TransitionError::Missing(id.to_owned()))?;
     match change {
-        Change::Create { .. } | Change::Restart => {}
+        Change::Create { .. } | Change::Restart | Change::Backup { .. } | Change::Restore { .. } => {}
         Change::Update { version, plan, domains, config } => {
             if let Some(version) = version {
                 spec.version.clone_from(version);
