@@ -1,7 +1,10 @@
 //! Permission checks before an action: one SelfSubjectAccessReview per verb and resource the
-//! action needs, asked concurrently, so a refusal names exactly what is missing.
+//! action needs, asked concurrently, so a refusal names exactly what is missing. A permission
+//! granted cluster-wide holds in every namespace, so that answer is asked first and remembered.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Mutex, PoisonError};
 
 use k8s_openapi::api::authorization::v1::{ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec};
 use kube::Api;
@@ -40,36 +43,76 @@ impl fmt::Display for Permission {
     }
 }
 
-/// The permissions of `wanted` the cluster denies to the current identity, in order.
-pub async fn missing(client: &kube::Client, wanted: &[Permission]) -> Result<Vec<Permission>, kube::Error> {
-    let reviews: Api<SelfSubjectAccessReview> = Api::all(client.clone());
-    let mut wanted = wanted.to_vec();
-    wanted.sort();
-    wanted.dedup();
-    let answers = futures::future::try_join_all(wanted.iter().map(|permission| {
-        let review = SelfSubjectAccessReview {
-            spec: SelfSubjectAccessReviewSpec {
-                resource_attributes: Some(ResourceAttributes {
-                    verb: Some(permission.verb.to_owned()),
-                    group: Some(permission.group.clone()),
-                    resource: Some(permission.resource.clone()),
-                    namespace: permission.namespace.clone(),
-                    ..ResourceAttributes::default()
-                }),
-                ..SelfSubjectAccessReviewSpec::default()
-            },
-            ..SelfSubjectAccessReview::default()
+/// Access reviews over one client, remembering what is granted cluster-wide.
+pub struct Reviews {
+    client: kube::Client,
+    cluster_wide: Mutex<HashMap<Permission, bool>>,
+}
+
+impl Reviews {
+    /// Reviews asked through `client`.
+    pub fn new(client: kube::Client) -> Self {
+        Self { client, cluster_wide: Mutex::new(HashMap::new()) }
+    }
+
+    /// The permissions of `wanted` the cluster denies to the current identity, in order. A
+    /// namespaced permission is first asked cluster-wide (answers are remembered); only when
+    /// that is denied is it asked for its namespace.
+    pub async fn missing(&self, wanted: &[Permission]) -> Result<Vec<Permission>, kube::Error> {
+        let mut wanted = wanted.to_vec();
+        wanted.sort();
+        wanted.dedup();
+        let wide: Vec<Permission> = wanted.iter().map(|p| Permission { namespace: None, ..p.clone() }).collect();
+        let unknown: Vec<Permission> = {
+            let known = self.cluster_wide.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut unknown: Vec<Permission> = wide.iter().filter(|p| !known.contains_key(*p)).cloned().collect();
+            unknown.dedup();
+            unknown
         };
-        let reviews = reviews.clone();
-        async move { reviews.create(&PostParams::default(), &review).await }
-    }))
-    .await?;
-    Ok(wanted
-        .into_iter()
-        .zip(answers)
-        .filter(|(_, answer)| !answer.status.as_ref().is_some_and(|s| s.allowed))
-        .map(|(permission, _)| permission)
-        .collect())
+        let answers = self.allowed(&unknown).await?;
+        let to_ask: Vec<Permission> = {
+            let mut known = self.cluster_wide.lock().unwrap_or_else(PoisonError::into_inner);
+            known.extend(unknown.into_iter().zip(answers));
+            wanted
+                .iter()
+                .zip(&wide)
+                .filter(|(_, wide)| !known.get(*wide).copied().unwrap_or(false))
+                .map(|(p, _)| p.clone())
+                .collect()
+        };
+        let namespaced: Vec<Permission> = to_ask.iter().filter(|p| p.namespace.is_some()).cloned().collect();
+        let answers = self.allowed(&namespaced).await?;
+        let mut missing: Vec<Permission> = to_ask.into_iter().filter(|p| p.namespace.is_none()).collect();
+        missing.extend(namespaced.into_iter().zip(answers).filter(|(_, allowed)| !allowed).map(|(p, _)| p));
+        missing.sort();
+        Ok(missing)
+    }
+
+    /// Asks one review per permission, concurrently.
+    async fn allowed(&self, permissions: &[Permission]) -> Result<Vec<bool>, kube::Error> {
+        let reviews: Api<SelfSubjectAccessReview> = Api::all(self.client.clone());
+        futures::future::try_join_all(permissions.iter().map(|permission| {
+            let review = SelfSubjectAccessReview {
+                spec: SelfSubjectAccessReviewSpec {
+                    resource_attributes: Some(ResourceAttributes {
+                        verb: Some(permission.verb.to_owned()),
+                        group: Some(permission.group.clone()),
+                        resource: Some(permission.resource.clone()),
+                        namespace: permission.namespace.clone(),
+                        ..ResourceAttributes::default()
+                    }),
+                    ..SelfSubjectAccessReviewSpec::default()
+                },
+                ..SelfSubjectAccessReview::default()
+            };
+            let reviews = reviews.clone();
+            async move {
+                let answer = reviews.create(&PostParams::default(), &review).await?;
+                Ok::<bool, kube::Error>(answer.status.is_some_and(|s| s.allowed))
+            }
+        }))
+        .await
+    }
 }
 
 #[cfg(test)]

@@ -7,39 +7,33 @@
 mod backup;
 mod converge;
 mod diff;
+mod execute;
 mod objects;
+mod plan;
 mod record;
+mod session;
 mod stored;
 mod transition;
 pub mod validate;
 
 use std::time::{Duration, Instant};
 
-use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::Namespace;
-use kube::ResourceExt as _;
-use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
-use serde_json::{Value, json};
+use futures::{StreamExt as _, TryStreamExt as _};
 use tenantry_model::{
-    ActionAccess, ActionEvent, ActionKind, ActionRequest, ActionResult, AuditEntry, Change, ErrorKind, FieldChange,
-    JournalEntry, JournalState, ObjectChange, Operation, Outcome, Preview, Step, TenantSpec, UiError,
+    ActionAccess, ActionEvent, ActionKind, ActionRequest, ActionResult, AuditEntry, Change, ErrorKind, JournalEntry,
+    JournalState, Outcome, Preview, Step, TenantSpec, UiError,
 };
 
-use crate::access::{self, Permission};
-use crate::blueprint::{BlueprintError, Catalog, Manifest};
+use crate::access::Permission;
+use crate::blueprint::{BlueprintError, Catalog};
 use crate::cache::{Cache, CacheError};
-use crate::inventory::{MANAGED_BY, SPEC_ANNOTATION, now};
+use crate::inventory::now;
 use crate::kubeconfig::{ContextEntry, ContextError};
 pub use backup::BackupError;
 pub use converge::ConvergeError;
 pub use objects::ObjectError;
+use session::Session;
 pub use transition::TransitionError;
-
-/// Field manager of restarts: kept apart from `tenantry`, so that applying the spec later
-/// neither removes the restart stamp nor conflicts with it.
-const RESTART_MANAGER: &str = "tenantry-restart";
-/// Pod template annotation a restart sets.
-const RESTARTED_AT: &str = "tenantry.io/restarted-at";
 
 /// How actions behave.
 #[derive(Debug, Clone, Copy)]
@@ -168,17 +162,6 @@ struct Trail {
     namespace_exists_after: bool,
 }
 
-/// An action ready to apply: its objects planned and the preview shown.
-struct Prepared {
-    resources: objects::Resources,
-    /// For a restore: the app's Deployments as they run (to scale back up to) and the Job.
-    restore: Option<(Vec<Value>, String)>,
-    namespace: Option<objects::PlannedObject>,
-    objects: Vec<objects::PlannedObject>,
-    removals: Vec<objects::PlannedObject>,
-    preview: Preview,
-}
-
 impl Actions {
     /// Actions journaled in `cache`, rendering with `catalog`.
     pub fn new(cache: Cache, catalog: Catalog, settings: ActionSettings) -> Self {
@@ -187,9 +170,9 @@ impl Actions {
 
     /// Validates, checks permissions and dry-runs `request` without changing anything.
     pub async fn preview(&self, entry: &ContextEntry, request: &ActionRequest) -> Result<Preview, ActionError> {
-        let client = client(entry).await?;
+        let session = Session::open(entry).await?;
         let mut trail = Trail::default();
-        let prepared = self.prepare(&client, request, &mut |_| {}, &mut trail, false).await?;
+        let prepared = self.prepare(&session, request, &mut |_| {}, &mut trail, false).await?;
         Ok(prepared.preview)
     }
 
@@ -200,18 +183,49 @@ impl Actions {
         &self,
         entry: &ContextEntry,
         request: &ActionRequest,
+        progress: impl FnMut(ActionEvent) + Send,
+    ) -> Result<Outcome, ActionError> {
+        match Session::open(entry).await {
+            Ok(session) => self.run_in(&session, request, progress).await,
+            Err(error) => self.record(None, request, Err(error), Trail::default(), Instant::now(), progress).await,
+        }
+    }
+
+    /// Runs `requests` on `entry`'s cluster, at most `concurrency` at a time, sharing one client,
+    /// discovery and the permission answers; returns the outcomes in the order of `requests`.
+    pub async fn run_many(
+        &self,
+        entry: &ContextEntry,
+        requests: &[ActionRequest],
+        concurrency: usize,
+    ) -> Result<Vec<Outcome>, ActionError> {
+        let session = Session::open(entry).await?;
+        let runs = requests.iter().map(|request| self.run_in(&session, request, |_| {}));
+        futures::stream::iter(runs).buffered(concurrency.max(1)).try_collect().await
+    }
+
+    async fn run_in(
+        &self,
+        session: &Session,
+        request: &ActionRequest,
         mut progress: impl FnMut(ActionEvent) + Send,
     ) -> Result<Outcome, ActionError> {
         let started = Instant::now();
         let mut trail = Trail::default();
-        let result = match client(entry).await {
-            Ok(client) => {
-                let done = self.execute(&client, request, &mut progress, &mut trail).await;
-                (done, Some(client))
-            }
-            Err(error) => (Err(error), None),
-        };
-        let (done, client) = result;
+        let done = self.execute(session, request, &mut progress, &mut trail).await;
+        self.record(Some(session), request, done, trail, started, progress).await
+    }
+
+    /// Journals, audits and posts the Event of an action that ended with `done`.
+    async fn record(
+        &self,
+        session: Option<&Session>,
+        request: &ActionRequest,
+        done: Result<String, ActionError>,
+        trail: Trail,
+        started: Instant,
+        mut progress: impl FnMut(ActionEvent) + Send,
+    ) -> Result<Outcome, ActionError> {
         progress(ActionEvent::Started { step: Step::Record });
         let (result, message) = match &done {
             Ok(message) => (ActionResult::Succeeded, message.clone()),
@@ -223,10 +237,8 @@ impl Actions {
             let detail = done.as_ref().err().map(|e| crate::error::chain(e)).unwrap_or_default();
             self.cache.journal_finish(id, state, &detail, &now()).await?;
         }
-        let identity = match &client {
-            Some(client) => {
-                crate::cluster::identity(client).await.ok().flatten().unwrap_or_else(|| "(unknown)".to_owned())
-            }
+        let identity = match session {
+            Some(session) => session.identity().await,
             None => "(unknown)".to_owned(),
         };
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -251,8 +263,8 @@ impl Actions {
                 message: message.clone(),
             })
             .await?;
-        if let (Some(client), true) = (&client, trail.namespace_exists_after)
-            && let Err(error) = record::event(client, &request.tenant, kind, result, &message).await
+        if let (Some(session), true) = (session, trail.namespace_exists_after)
+            && let Err(error) = record::event(&session.client, &request.tenant, kind, result, &message).await
         {
             tracing::warn!(tenant = %request.tenant, error = %crate::error::chain(&error), "cannot post the tenant event");
         }
@@ -307,7 +319,7 @@ impl Actions {
     /// it (an action's buttons are disabled with that reason). Checks the permissions every run
     /// of the action needs; a run checks again with what its render writes.
     pub async fn access(&self, entry: &ContextEntry, id: &str) -> Result<Vec<ActionAccess>, ActionError> {
-        let client = client(entry).await?;
+        let session = Session::open(entry).await?;
         let spec_change = || {
             vec![
                 Permission::new("patch", "", "namespaces", None),
@@ -333,9 +345,7 @@ impl Actions {
             (ActionKind::Delete, vec![Permission::new("delete", "", "namespaces", None)]),
         ];
         let all: Vec<Permission> = needs.iter().flat_map(|(_, wanted)| wanted.iter().cloned()).collect();
-        let missing = access::missing(&client, &all)
-            .await
-            .map_err(|source| ActionError::Cluster { what: "cannot check permissions".into(), source })?;
+        let missing = session.missing(&all).await?;
         Ok(needs
             .into_iter()
             .map(|(action, wanted)| ActionAccess {
@@ -369,394 +379,5 @@ impl Actions {
             Some(journal) if journal.request.context == entry.name => Ok(journal),
             _ => Err(ActionError::NoJournalEntry { id: journal_id, context: entry.name.clone() }),
         }
-    }
-
-    async fn execute(
-        &self,
-        client: &kube::Client,
-        request: &ActionRequest,
-        progress: &mut (dyn FnMut(ActionEvent) + Send),
-        trail: &mut Trail,
-    ) -> Result<String, ActionError> {
-        let mut prepared = self.prepare(client, request, progress, trail, true).await?;
-        let journal_id = trail.journal_id.unwrap_or_default();
-        let id = request.tenant.as_str();
-
-        progress(ActionEvent::Started { step: Step::Apply });
-        self.cache.journal_step(journal_id, Step::Apply).await?;
-        let timeout = self.settings.converge_timeout;
-        match &request.change {
-            Change::Delete { .. } => {
-                delete_namespace(client, id).await?;
-            }
-            Change::Restart => restart(client, id).await?,
-            // The app stops before the restore Job starts, so nothing writes while it restores.
-            Change::Restore { .. } => {
-                let (job, app): (Vec<_>, Vec<_>) =
-                    prepared.objects.iter().partition(|p| p.object["kind"].as_str() == Some("Job"));
-                for planned in app {
-                    prepared.resources.apply(planned).await?;
-                }
-                converge::rolled_out(client, id, timeout, |r| {
-                    progress(ActionEvent::Rollout { ready: r.ready, updated: r.updated, desired: r.desired });
-                })
-                .await?;
-                for planned in job {
-                    prepared.resources.apply(planned).await?;
-                }
-            }
-            _ => {
-                for planned in prepared.namespace.iter().chain(&prepared.objects) {
-                    prepared.resources.apply(planned).await?;
-                }
-                for removal in &prepared.removals {
-                    prepared.resources.remove(removal).await?;
-                }
-            }
-        }
-        progress(ActionEvent::Finished { step: Step::Apply });
-
-        progress(ActionEvent::Started { step: Step::Converge });
-        self.cache.journal_step(journal_id, Step::Converge).await?;
-        let mut report = |r: converge::Rollout| {
-            progress(ActionEvent::Rollout { ready: r.ready, updated: r.updated, desired: r.desired });
-        };
-        if matches!(request.change, Change::Delete { .. }) {
-            converge::deleted(client, id, timeout).await?;
-            trail.namespace_exists_after = false;
-        } else if let Change::Backup { backup } = &request.change {
-            backup::job_completed(client, id, &format!("backup-{backup}"), timeout).await?;
-        } else if let Some((running, job)) = &prepared.restore {
-            backup::job_completed(client, id, job, timeout).await?;
-            for object in running {
-                let planned = prepared.resources.plan(object.clone(), false, true, false).await?;
-                prepared.resources.apply(&planned).await?;
-            }
-            converge::rolled_out(client, id, timeout, &mut report).await?;
-        } else {
-            trail.namespace_exists_after = true;
-            converge::rolled_out(client, id, timeout, &mut report).await?;
-        }
-        progress(ActionEvent::Finished { step: Step::Converge });
-        Ok(done_message(request, trail.revision_after))
-    }
-
-    /// Validate, access, (journal), preview.
-    async fn prepare(
-        &self,
-        client: &kube::Client,
-        request: &ActionRequest,
-        progress: &mut (dyn FnMut(ActionEvent) + Send),
-        trail: &mut Trail,
-        journal: bool,
-    ) -> Result<Prepared, ActionError> {
-        let id = request.tenant.as_str();
-        progress(ActionEvent::Started { step: Step::Validate });
-        let stored = stored::read(client, id)
-            .await
-            .map_err(|source| ActionError::Cluster { what: format!("cannot read tenant {id}"), source })?;
-        trail.namespace_exists_after = stored.is_some();
-        let spec_now = stored.as_ref().and_then(|s| s.spec.clone());
-        let history = stored.as_ref().map(|s| s.history.clone()).unwrap_or_default();
-        let spec_next = transition::next_spec(id, spec_now.as_ref(), &history, &request.change)?;
-        trail.revision_before = stored.as_ref().map_or(0, |s| s.revision);
-        trail.revision_after = match &spec_next {
-            Some(next) if spec_now.as_ref() != Some(next) => trail.revision_before + 1,
-            _ => trail.revision_before,
-        };
-        let render = |spec: &TenantSpec| -> Result<Vec<Manifest>, ActionError> {
-            Ok(self.catalog.get(&spec.blueprint)?.render(id, spec)?)
-        };
-        let manifests_next = match (&request.change, &spec_next) {
-            (Change::Delete { .. } | Change::Restart | Change::Backup { .. } | Change::Restore { .. }, _)
-            | (_, None) => Vec::new(),
-            (_, Some(next)) => render(next)?,
-        };
-        match &request.change {
-            Change::Backup { backup: id_of_backup } => backup::check_id(id_of_backup)?,
-            Change::Restore { backup: id_of_backup } => backup::completed(client, id, id_of_backup).await?,
-            _ => {}
-        }
-        let objects_next: Vec<Value> = manifests_next.iter().map(|m| m.object.clone()).collect();
-        // What the spec rendered before: objects it had that the new render lacks are removed.
-        let objects_now: Vec<Value> = match &spec_now {
-            Some(now) if !objects_next.is_empty() => {
-                render(now).unwrap_or_default().into_iter().map(|m| m.object).collect()
-            }
-            _ => Vec::new(),
-        };
-        progress(ActionEvent::Finished { step: Step::Validate });
-
-        progress(ActionEvent::Started { step: Step::Access });
-        let mut resources = objects::Resources::new(client.clone(), request.take_over);
-        let wanted = self.permissions(&mut resources, request, &objects_next, &objects_now).await?;
-        let missing = access::missing(client, &wanted)
-            .await
-            .map_err(|source| ActionError::Cluster { what: "cannot check permissions".into(), source })?;
-        if !missing.is_empty() {
-            return Err(ActionError::Forbidden { missing });
-        }
-        progress(ActionEvent::Finished { step: Step::Access });
-
-        if journal {
-            progress(ActionEvent::Started { step: Step::Journal });
-            trail.journal_id = Some(self.cache.journal_start(request, trail.revision_before, &now()).await?);
-            progress(ActionEvent::Finished { step: Step::Journal });
-        }
-
-        progress(ActionEvent::Started { step: Step::Preview });
-        if let Some(journal_id) = trail.journal_id {
-            self.cache.journal_step(journal_id, Step::Preview).await?;
-        }
-        let namespace_exists = stored.is_some();
-        let mut preview = Preview {
-            revision_before: trail.revision_before,
-            revision_after: trail.revision_after,
-            objects: Vec::new(),
-            notes: Vec::new(),
-        };
-        let mut prepared_namespace = None;
-        let mut planned_objects = Vec::new();
-        let mut removals = Vec::new();
-        let mut restore = None;
-        match (&request.change, &spec_next) {
-            (Change::Backup { backup }, _) => {
-                let job = backup::backup_job(client, id, backup).await?;
-                let planned = resources.plan(job, false, true, false).await?;
-                preview.objects.push(change_of("Job", planned.name(), planned.operation, Vec::new()));
-                planned_objects.push(planned);
-            }
-            (Change::Restore { backup }, Some(spec)) => {
-                let blueprint = self.catalog.get(&spec.blueprint)?;
-                let suspended = TenantSpec { suspended: true, ..spec.clone() };
-                let deployments = |manifests: Vec<Manifest>| -> Vec<Value> {
-                    manifests.into_iter().filter(|m| m.kind() == "Deployment").map(|m| m.object).collect()
-                };
-                for object in deployments(blueprint.render(id, &suspended)?) {
-                    let planned = resources.plan(object, false, true, false).await?;
-                    preview.objects.push(change_of(
-                        "Deployment",
-                        planned.name(),
-                        planned.operation,
-                        planned.fields.clone(),
-                    ));
-                    planned_objects.push(planned);
-                }
-                let job = blueprint.render_restore(id, spec, backup)?;
-                let planned = resources.plan(job.object, false, true, false).await?;
-                preview.objects.push(change_of("Job", planned.name(), planned.operation, Vec::new()));
-                restore = Some((deployments(blueprint.render(id, spec)?), planned.name().to_owned()));
-                planned_objects.push(planned);
-                preview.notes.push(format!(
-                    "The site is scaled to zero while backup {backup} is restored, then comes back as it was."
-                ));
-            }
-            (Change::Delete { .. }, _) => {
-                preview.objects.push(change_of("Namespace", id, Operation::Delete, Vec::new()));
-                preview.notes.push(format!(
-                    "Everything in namespace {id} is removed. The tenant's spec stays in the local cache, so it can be created again."
-                ));
-            }
-            (Change::Restart, _) => {
-                for deployment in managed_deployments(client, id).await? {
-                    let field = FieldChange {
-                        path: format!("spec.template.metadata.annotations.{RESTARTED_AT}"),
-                        before: None,
-                        after: Some(now()),
-                    };
-                    preview.objects.push(change_of("Deployment", &deployment, Operation::Update, vec![field]));
-                }
-            }
-            (_, Some(next)) => {
-                let spec_json = serde_json::to_string(next).map_err(CacheError::from)?;
-                let mut all = vec![stored::namespace(id, &spec_json, trail.revision_after)];
-                if trail.revision_after != trail.revision_before {
-                    all.push(stored::history(id, &history, &spec_json, trail.revision_after));
-                }
-                let create_only: Vec<bool> = std::iter::repeat_n(false, all.len())
-                    .chain(manifests_next.iter().map(Manifest::create_only))
-                    .collect();
-                all.extend(objects_next.iter().cloned());
-                for (index, (object, create_only)) in all.into_iter().zip(create_only).enumerate() {
-                    let planned = resources.plan(object, create_only, namespace_exists, index == 0).await?;
-                    preview.objects.push(change_of(
-                        planned.object["kind"].as_str().unwrap_or_default(),
-                        planned.name(),
-                        planned.operation,
-                        planned.fields.clone(),
-                    ));
-                    if index == 0 {
-                        let spec_fields = spec_changes(spec_now.as_ref(), next);
-                        if let Some(namespace) = preview.objects.last_mut() {
-                            namespace.fields.retain(|f| !f.path.ends_with(SPEC_ANNOTATION));
-                            namespace.fields.extend(spec_fields);
-                            // Only the annotation's spelling differs (e.g. fields added since).
-                            if namespace.operation == Operation::Update && namespace.fields.is_empty() {
-                                namespace.operation = Operation::Unchanged;
-                            }
-                        }
-                        prepared_namespace = Some(planned);
-                    } else {
-                        if planned.name() == stored::HISTORY
-                            && let Some(history) = preview.objects.last_mut()
-                        {
-                            for field in &mut history.fields {
-                                summarize_history_field(field);
-                            }
-                        }
-                        planned_objects.push(planned);
-                    }
-                }
-                if !namespace_exists {
-                    preview.notes.push(
-                        "The namespace does not exist yet, so the server checks its objects when they are applied."
-                            .into(),
-                    );
-                }
-                removals = resources.removals(id, &objects_now, &objects_next).await?;
-                for removal in &removals {
-                    let kind = removal.object["kind"].as_str().unwrap_or_default();
-                    preview.objects.push(change_of(kind, removal.name(), Operation::Delete, Vec::new()));
-                }
-            }
-            (_, None) => {}
-        }
-        progress(ActionEvent::Planned { preview: preview.clone() });
-        progress(ActionEvent::Finished { step: Step::Preview });
-        Ok(Prepared { resources, restore, namespace: prepared_namespace, objects: planned_objects, removals, preview })
-    }
-
-    /// Every permission `request` needs: for spec changes create and patch on each kind it
-    /// writes and delete on each it removes; patch on Deployments for a restart; delete on the
-    /// namespace for a delete; and creating Events everywhere.
-    async fn permissions(
-        &self,
-        resources: &mut objects::Resources,
-        request: &ActionRequest,
-        objects_next: &[Value],
-        objects_now: &[Value],
-    ) -> Result<Vec<Permission>, ActionError> {
-        let id = request.tenant.as_str();
-        let mut wanted = vec![Permission::new("create", "", "events", Some(id))];
-        match &request.change {
-            Change::Delete { .. } => wanted.push(Permission::new("delete", "", "namespaces", None)),
-            Change::Restart => wanted.push(Permission::new("patch", "apps", "deployments", Some(id))),
-            Change::Backup { .. } | Change::Restore { .. } => {
-                wanted.push(Permission::new("list", "batch", "cronjobs", Some(id)));
-                wanted.push(Permission::new("create", "batch", "jobs", Some(id)));
-                wanted.push(Permission::new("patch", "batch", "jobs", Some(id)));
-                if matches!(request.change, Change::Restore { .. }) {
-                    wanted.push(Permission::new("patch", "apps", "deployments", Some(id)));
-                }
-            }
-            change => {
-                if matches!(change, Change::Create { .. }) {
-                    wanted.push(Permission::new("create", "", "namespaces", None));
-                }
-                wanted.push(Permission::new("patch", "", "namespaces", None));
-                wanted.push(Permission::new("create", "", "configmaps", Some(id)));
-                wanted.push(Permission::new("patch", "", "configmaps", Some(id)));
-                for object in objects_next {
-                    let resource = resources.plural(object).await?;
-                    wanted.push(Permission::new("create", &resource.0, &resource.1, Some(id)));
-                    wanted.push(Permission::new("patch", &resource.0, &resource.1, Some(id)));
-                }
-                let key = |o: &Value| (o["apiVersion"].clone(), o["kind"].clone(), o["metadata"]["name"].clone());
-                for object in objects_now.iter().filter(|old| !objects_next.iter().any(|new| key(new) == key(old))) {
-                    let resource = resources.plural(object).await?;
-                    wanted.push(Permission::new("delete", &resource.0, &resource.1, Some(id)));
-                }
-            }
-        }
-        Ok(wanted)
-    }
-}
-
-async fn client(entry: &ContextEntry) -> Result<kube::Client, ActionError> {
-    let config = entry.client_config().await?;
-    kube::Client::try_from(config).map_err(ActionError::Client)
-}
-
-/// The spec annotation's change as the fields of the spec that change (`tenant.replicas: 2 → 3`),
-/// instead of one line holding two JSON documents; nothing for a new tenant: its whole spec is new.
-fn spec_changes(now: Option<&TenantSpec>, next: &TenantSpec) -> Vec<FieldChange> {
-    let Some(now) = now else {
-        return Vec::new();
-    };
-    let json = |spec: &TenantSpec| serde_json::to_value(spec).unwrap_or(Value::Null);
-    diff::value_changes("tenant", &json(now), &json(next))
-}
-
-/// A history entry's change as "the spec of revision N" instead of the spec's JSON, which the
-/// namespace's fields already show field by field.
-fn summarize_history_field(field: &mut FieldChange) {
-    let revision = field.path.strip_prefix("data.").unwrap_or(&field.path).to_owned();
-    let summary = |value: &Option<String>| value.as_ref().map(|_| format!("the spec of revision {revision}"));
-    field.before = summary(&field.before);
-    field.after = summary(&field.after);
-}
-
-fn change_of(kind: &str, name: &str, operation: Operation, fields: Vec<FieldChange>) -> ObjectChange {
-    ObjectChange { kind: kind.to_owned(), name: name.to_owned(), operation, fields }
-}
-
-/// Names of the Deployments Tenantry manages in namespace `id`.
-async fn managed_deployments(client: &kube::Client, id: &str) -> Result<Vec<String>, ActionError> {
-    let selector = format!("{}={}", MANAGED_BY.0, MANAGED_BY.1);
-    let list =
-        Api::<Deployment>::namespaced(client.clone(), id)
-            .list(&ListParams::default().labels(&selector))
-            .await
-            .map_err(|source| ActionError::Cluster { what: format!("cannot list the Deployments of {id}"), source })?;
-    Ok(list.items.iter().map(|d| d.name_any()).collect())
-}
-
-/// Replaces the pods of every Tenantry Deployment in `id` one by one (a new template stamp).
-async fn restart(client: &kube::Client, id: &str) -> Result<(), ActionError> {
-    let api = Api::<Deployment>::namespaced(client.clone(), id);
-    let stamp = json!({"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: now()}}}}});
-    for name in managed_deployments(client, id).await? {
-        api.patch(
-            &name,
-            &PatchParams { field_manager: Some(RESTART_MANAGER.into()), ..PatchParams::default() },
-            &Patch::Strategic(&stamp),
-        )
-        .await
-        .map_err(|source| ActionError::Cluster { what: format!("cannot restart Deployment {name}"), source })?;
-    }
-    Ok(())
-}
-
-async fn delete_namespace(client: &kube::Client, id: &str) -> Result<(), ActionError> {
-    match Api::<Namespace>::all(client.clone()).delete(id, &DeleteParams::background()).await {
-        Ok(_) => Ok(()),
-        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
-        Err(source) => Err(ActionError::Cluster { what: format!("cannot delete namespace {id}"), source }),
-    }
-}
-
-/// One sentence on a finished action.
-fn done_message(request: &ActionRequest, revision: u64) -> String {
-    let id = &request.tenant;
-    let context = &request.context;
-    match &request.change {
-        Change::Create { .. } => format!("Created {id} on {context} (revision {revision}); it is running."),
-        Change::Update { .. } => format!("Updated {id} on {context} (revision {revision}); it is running."),
-        Change::Scale { replicas: Some(n), .. } => {
-            format!("Scaled {id} on {context} to {n} pods (revision {revision}).")
-        }
-        Change::Scale { autoscaling: Some(b), .. } => {
-            format!("{id} on {context} now scales between {} and {} pods (revision {revision}).", b.min, b.max)
-        }
-        Change::Scale { .. } => format!("Scaled {id} on {context} (revision {revision})."),
-        Change::Restart => format!("Restarted {id} on {context}; every pod was replaced."),
-        Change::Suspend => format!("Suspended {id} on {context}; no pod runs (revision {revision})."),
-        Change::Resume => format!("Resumed {id} on {context} (revision {revision}); it is running."),
-        Change::Rollback { revision: old } => {
-            format!("Rolled {id} on {context} back to the spec of revision {old} (now revision {revision}).")
-        }
-        Change::Backup { backup } => format!("Backed up {id} on {context} as {backup}."),
-        Change::Restore { backup } => format!("Restored {id} on {context} from backup {backup}; it is running."),
-        Change::Delete { .. } => format!("Deleted {id} from {context}; its spec stays in the cache."),
     }
 }

@@ -4,6 +4,7 @@
 //! objects the blueprint no longer renders.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};
 use kube::core::{ApiResource, GroupVersionKind};
@@ -83,17 +84,22 @@ impl PlannedObject {
     }
 }
 
-/// The API resources of the kinds met so far (one discovery request per kind).
+/// API resources found by discovery, by (apiVersion, kind): the resource and whether it is
+/// namespaced; shared by the actions of a session.
+pub type Discovered = Arc<Mutex<HashMap<(String, String), (ApiResource, bool)>>>;
+
+/// Plans and writes objects, discovering each kind's API resource once per session.
 pub struct Resources {
     client: kube::Client,
-    found: HashMap<(String, String), (ApiResource, bool)>,
+    found: Discovered,
     take_over: bool,
 }
 
 impl Resources {
-    /// Discovery over `client`; `take_over` forces applies over other writers' fields.
-    pub fn new(client: kube::Client, take_over: bool) -> Self {
-        Self { client, found: HashMap::new(), take_over }
+    /// Writes through `client`, remembering discoveries in `found`; `take_over` forces
+    /// applies over other writers' fields.
+    pub fn new(client: kube::Client, found: Discovered, take_over: bool) -> Self {
+        Self { client, found, take_over }
     }
 
     fn apply_params(&self) -> PatchParams {
@@ -104,7 +110,7 @@ impl Resources {
     /// The resource and scope (namespaced or not) of `kind` in `api_version`.
     async fn resolve(&mut self, api_version: &str, kind: &str) -> Result<(ApiResource, bool), ObjectError> {
         let key = (api_version.to_owned(), kind.to_owned());
-        if let Some(found) = self.found.get(&key) {
+        if let Some(found) = self.found.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
             return Ok(found.clone());
         }
         let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
@@ -113,7 +119,7 @@ impl Resources {
             ObjectError::UnknownKind { api_version: api_version.to_owned(), kind: kind.to_owned(), source }
         })?;
         let found = (resource, capabilities.scope == Scope::Namespaced);
-        self.found.insert(key, found.clone());
+        self.found.lock().unwrap_or_else(PoisonError::into_inner).insert(key, found.clone());
         Ok(found)
     }
 
