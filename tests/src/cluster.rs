@@ -124,6 +124,10 @@ impl LocalCluster {
                 // Provisions hostPath volumes for claims of the default StorageClass, so tenants
                 // with media volumes schedule (KWOK never mounts them).
                 "--enable-hostpath-provisioner=true".into(),
+                // The default client limit (20 requests/s) makes bulk work wait on the
+                // controllers rather than measure Tenantry; production clusters raise it too.
+                "--kube-api-qps=500".into(),
+                "--kube-api-burst=1000".into(),
             ],
         )?;
         cluster.spawn(
@@ -134,6 +138,8 @@ impl LocalCluster {
                 "--leader-elect=false".into(),
                 "--bind-address=127.0.0.1".into(),
                 format!("--secure-port={sched_port}"),
+                "--kube-api-qps=500".into(),
+                "--kube-api-burst=1000".into(),
             ],
         )?;
         cluster.spawn(

@@ -8,6 +8,7 @@ use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
 use serde_json::json;
 use tenantry_model::{ActionEvent, ActionRequest, Change, Step};
 
+use super::objects::PlanAs;
 use super::session::Session;
 use super::{ActionError, Actions, Trail, backup, converge};
 use crate::inventory::{MANAGED_BY, now};
@@ -78,7 +79,8 @@ impl Actions {
         } else if let Some((running, job)) = &prepared.restore {
             backup::job_completed(client, id, job, timeout).await?;
             for object in running {
-                let planned = prepared.resources.plan(object.clone(), false, true, false).await?;
+                let how = PlanAs { namespace_exists: true, ..PlanAs::default() };
+                let planned = prepared.resources.plan(object.clone(), how).await?;
                 prepared.resources.apply(&planned).await?;
             }
             converge::rolled_out(client, id, timeout, &mut report).await?;

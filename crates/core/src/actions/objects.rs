@@ -88,6 +88,21 @@ impl PlannedObject {
 /// namespaced; shared by the actions of a session.
 pub type Discovered = Arc<Mutex<HashMap<(String, String), (ApiResource, bool)>>>;
 
+/// How an object is planned.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlanAs {
+    /// Created once and then kept as it is (generated credentials).
+    pub create_only: bool,
+    /// Whether the tenant's namespace exists (else nothing in it can be dry-run yet).
+    pub namespace_exists: bool,
+    /// Set only for the tenant's Namespace itself.
+    pub cluster_wide_allowed: bool,
+    /// The spec before rendered this object exactly so: when it exists, Tenantry's fields in it
+    /// are already what it would apply, so it is unchanged without a dry run (this keeps bulk
+    /// actions cheap; a missing object is still planned and created).
+    pub rendered_before: bool,
+}
+
 /// Plans and writes objects, discovering each kind's API resource once per session.
 pub struct Resources {
     client: kube::Client,
@@ -138,15 +153,10 @@ impl Resources {
     }
 
     /// What applying `object` would do: dry-run on the server when its namespace exists,
-    /// otherwise a creation the server checks when it is applied. `create_only` objects that
-    /// exist are kept as they are. `cluster_wide_allowed` is set only for the tenant's Namespace.
-    pub async fn plan(
-        &mut self,
-        object: Value,
-        create_only: bool,
-        namespace_exists: bool,
-        cluster_wide_allowed: bool,
-    ) -> Result<PlannedObject, ObjectError> {
+    /// otherwise a creation the server checks when it is applied; see [`PlanAs`] for the cases
+    /// that need no dry run.
+    pub async fn plan(&mut self, object: Value, how: PlanAs) -> Result<PlannedObject, ObjectError> {
+        let PlanAs { create_only, namespace_exists, cluster_wide_allowed, rendered_before } = how;
         let kind = object["kind"].as_str().unwrap_or_default().to_owned();
         let name = object["metadata"]["name"].as_str().unwrap_or_default().to_owned();
         let (resource, namespaced) = self.resolve(object["apiVersion"].as_str().unwrap_or_default(), &kind).await?;
@@ -175,6 +185,9 @@ impl Resources {
         };
         if create_only && current.is_some() {
             return Ok(planned(Operation::Kept, Vec::new()));
+        }
+        if rendered_before && current.is_some() {
+            return Ok(planned(Operation::Unchanged, Vec::new()));
         }
         let params = self.apply_params().dry_run();
         let after =

@@ -7,6 +7,7 @@ use tenantry_model::{
 };
 
 use super::execute::{RESTARTED_AT, managed_deployments};
+use super::objects::PlanAs;
 use super::session::Session;
 use super::{ActionError, Actions, Trail, backup, diff, objects, stored, transition};
 use crate::access::Permission;
@@ -103,10 +104,11 @@ impl Actions {
         let mut planned_objects = Vec::new();
         let mut removals = Vec::new();
         let mut restore = None;
+        let existing = PlanAs { namespace_exists: true, ..PlanAs::default() };
         match (&request.change, &spec_next) {
             (Change::Backup { backup }, _) => {
                 let job = backup::backup_job(client, id, backup).await?;
-                let planned = resources.plan(job, false, true, false).await?;
+                let planned = resources.plan(job, existing).await?;
                 preview.objects.push(change_of("Job", planned.name(), planned.operation, Vec::new()));
                 planned_objects.push(planned);
             }
@@ -117,7 +119,7 @@ impl Actions {
                     manifests.into_iter().filter(|m| m.kind() == "Deployment").map(|m| m.object).collect()
                 };
                 for object in deployments(blueprint.render(id, &suspended)?) {
-                    let planned = resources.plan(object, false, true, false).await?;
+                    let planned = resources.plan(object, existing).await?;
                     preview.objects.push(change_of(
                         "Deployment",
                         planned.name(),
@@ -127,7 +129,7 @@ impl Actions {
                     planned_objects.push(planned);
                 }
                 let job = blueprint.render_restore(id, spec, backup)?;
-                let planned = resources.plan(job.object, false, true, false).await?;
+                let planned = resources.plan(job.object, existing).await?;
                 preview.objects.push(change_of("Job", planned.name(), planned.operation, Vec::new()));
                 restore = Some((deployments(blueprint.render(id, spec)?), planned.name().to_owned()));
                 planned_objects.push(planned);
@@ -153,7 +155,11 @@ impl Actions {
             }
             (_, Some(next)) => {
                 let spec_json = serde_json::to_string(next).map_err(CacheError::from)?;
-                let mut all = vec![stored::namespace(id, &spec_json, trail.revision_after)];
+                let fingerprint = self.catalog.get(&next.blueprint)?.fingerprint().to_owned();
+                // Objects the spec before rendered identically need no dry run, but only when
+                // that spec was applied with this very blueprint.
+                let same_blueprint = stored.as_ref().and_then(|s| s.blueprint.as_deref()) == Some(fingerprint.as_str());
+                let mut all = vec![stored::namespace(id, &spec_json, trail.revision_after, &fingerprint)];
                 if trail.revision_after != trail.revision_before {
                     all.push(stored::history(id, &history, &spec_json, trail.revision_after));
                 }
@@ -162,7 +168,15 @@ impl Actions {
                     .collect();
                 all.extend(objects_next.iter().cloned());
                 for (index, (object, create_only)) in all.into_iter().zip(create_only).enumerate() {
-                    let planned = resources.plan(object, create_only, namespace_exists, index == 0).await?;
+                    let how = PlanAs {
+                        create_only,
+                        namespace_exists,
+                        cluster_wide_allowed: index == 0,
+                        rendered_before: same_blueprint
+                            && !matches!(request.change, Change::Create { .. })
+                            && objects_now.contains(&object),
+                    };
+                    let planned = resources.plan(object, how).await?;
                     preview.objects.push(change_of(
                         planned.object["kind"].as_str().unwrap_or_default(),
                         planned.name(),

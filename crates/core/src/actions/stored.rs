@@ -11,6 +11,8 @@ use tenantry_model::TenantSpec;
 
 use crate::inventory::{MANAGED_BY, REVISION_ANNOTATION, SPEC_ANNOTATION, TENANT_LABEL};
 
+/// Namespace annotation: the fingerprint of the blueprint the spec was last applied with.
+pub const BLUEPRINT_ANNOTATION: &str = "tenantry.io/blueprint-fingerprint";
 /// The history ConfigMap's name.
 pub const HISTORY: &str = "tenantry-history";
 /// Revisions kept in the history.
@@ -25,6 +27,8 @@ pub struct Stored {
     pub revision: u64,
     /// The history's specs (JSON) by revision.
     pub history: BTreeMap<u64, String>,
+    /// The fingerprint of the blueprint the spec was last applied with.
+    pub blueprint: Option<String>,
 }
 
 /// The tenant `id` as its cluster stores it, `None` when its namespace does not exist.
@@ -35,6 +39,7 @@ pub async fn read(client: &kube::Client, id: &str) -> Result<Option<Stored>, kub
     let annotations = namespace.annotations();
     let spec = annotations.get(SPEC_ANNOTATION).and_then(|json| serde_json::from_str(json).ok());
     let revision = annotations.get(REVISION_ANNOTATION).and_then(|r| r.parse().ok()).unwrap_or(0);
+    let blueprint = annotations.get(BLUEPRINT_ANNOTATION).cloned();
     let history = Api::<ConfigMap>::namespaced(client.clone(), id)
         .get_opt(HISTORY)
         .await?
@@ -43,18 +48,23 @@ pub async fn read(client: &kube::Client, id: &str) -> Result<Option<Stored>, kub
         .into_iter()
         .filter_map(|(revision, spec)| Some((revision.parse().ok()?, spec)))
         .collect();
-    Ok(Some(Stored { spec, revision, history }))
+    Ok(Some(Stored { spec, revision, history, blueprint }))
 }
 
-/// The tenant's Namespace with its labels and the spec at `revision`.
-pub fn namespace(id: &str, spec_json: &str, revision: u64) -> Value {
+/// The tenant's Namespace with its labels, the spec at `revision`, and the fingerprint of the
+/// blueprint it is applied with.
+pub fn namespace(id: &str, spec_json: &str, revision: u64, blueprint: &str) -> Value {
     json!({
         "apiVersion": "v1",
         "kind": "Namespace",
         "metadata": {
             "name": id,
             "labels": {TENANT_LABEL: id, MANAGED_BY.0: MANAGED_BY.1},
-            "annotations": {SPEC_ANNOTATION: spec_json, REVISION_ANNOTATION: revision.to_string()},
+            "annotations": {
+                SPEC_ANNOTATION: spec_json,
+                REVISION_ANNOTATION: revision.to_string(),
+                BLUEPRINT_ANNOTATION: blueprint,
+            },
         },
     })
 }
@@ -91,7 +101,7 @@ mod tests {
 
     #[test]
     fn the_namespace_carries_spec_and_revision() {
-        let ns = namespace("alder", "{\"version\":\"1\"}", 3);
+        let ns = namespace("alder", "{\"version\":\"1\"}", 3, "abc");
         assert_eq!(ns["metadata"]["annotations"]["tenantry.io/revision"], "3");
         assert_eq!(ns["metadata"]["labels"]["app.kubernetes.io/managed-by"], "tenantry");
     }

@@ -13,6 +13,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use sha2::Digest as _;
 
 pub use params::{Parameter, ParameterError, ParameterKind};
 pub use plan::{PLANS, Plan, plan, plan_names};
@@ -148,6 +149,8 @@ pub struct Blueprint {
     body_line: usize,
     /// The restore Job's template and the file line it starts on.
     restore: Option<(String, usize)>,
+    /// SHA-256 of the blueprint's source, hex.
+    fingerprint: String,
 }
 
 impl Blueprint {
@@ -169,7 +172,9 @@ impl Blueprint {
             let line = lines.iter().position(|line| line.starts_with("restore:")).map_or(1, |i| i + 2);
             (template, line)
         });
+        let fingerprint = sha2::Sha256::digest(source.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
         let blueprint = Self {
+            fingerprint,
             name: header.name,
             description: header.description,
             origin,
@@ -180,6 +185,14 @@ impl Blueprint {
         };
         render::check_syntax(&blueprint)?;
         Ok(blueprint)
+    }
+}
+
+impl Blueprint {
+    /// SHA-256 of the blueprint's source: objects rendered by the same fingerprint from the same
+    /// spec are the same.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
     }
 }
 

@@ -1,9 +1,11 @@
-//! `bench`: the fleet benchmark. Against the clusters `testenv up` started and `testenv seed`
-//! filled, it measures the cached inventory at process start, the time until every cluster is
-//! live next to raw parallel LIST requests and kubectl in the same run, status propagation and
-//! the backend's peak RSS, and prints the results as a Markdown section for
-//! `docs/benchmarks.md`. `scripts/bench` sets the clusters up and runs it.
+//! `bench`: the benchmarks, each printing a Markdown section for `docs/benchmarks.md`.
+//! `bench fleet`: against the clusters `testenv up` started and `testenv seed` filled, the
+//! cached inventory at process start, the time until every cluster is live next to raw parallel
+//! LIST requests and kubectl in the same run, status propagation and the backend's peak RSS.
+//! `bench actions`: creates through the core next to kubectl, then scales, on the first
+//! cluster. `scripts/bench` and `scripts/bench-actions` set the clusters up and run them.
 
+mod actions;
 mod cli;
 mod lists;
 mod propagation;
@@ -14,15 +16,47 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use tenantry_core::cluster::ClusterList;
 use tenantry_core::kubeconfig::{ContextEntry, Sources};
 use tenantry_tests::fleet;
 
 use stats::{all_ms, median, ms, percentile};
 
-/// Measures Tenantry's fleet against the running local clusters.
+/// Measures Tenantry against the running local clusters.
 #[derive(Parser)]
+struct Bench {
+    #[command(subcommand)]
+    suite: Suite,
+}
+
+#[derive(Subcommand)]
+enum Suite {
+    /// The fleet: cached start, live sync against raw LIST and kubectl, propagation, RSS.
+    Fleet(Args),
+    /// Actions: creates against kubectl apply, then scales.
+    Actions(ActionArgs),
+}
+
+/// Options of `bench actions`.
+#[derive(clap::Args)]
+struct ActionArgs {
+    /// Folder of the local clusters (as given to `testenv`).
+    #[arg(long, env = "TENANTRY_TESTENV_DIR", default_value = "/tmp/tenantry-testenv")]
+    dir: PathBuf,
+    /// Tenants created by each side.
+    #[arg(long, default_value_t = 200)]
+    creates: usize,
+    /// Tenants scaled (more are created first when needed).
+    #[arg(long, default_value_t = 1000)]
+    scales: usize,
+    /// Actions at once.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+}
+
+/// Options of `bench fleet`.
+#[derive(clap::Args)]
 struct Args {
     /// Folder of the local clusters (as given to `testenv`).
     #[arg(long, env = "TENANTRY_TESTENV_DIR", default_value = "/tmp/tenantry-testenv")]
@@ -73,7 +107,11 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
         .init();
-    match run(Args::parse()).await {
+    let outcome = match Bench::parse().suite {
+        Suite::Fleet(args) => run(args).await,
+        Suite::Actions(args) => run_actions(args).await,
+    };
+    match outcome {
         Ok(report) => {
             println!("{report}");
             ExitCode::SUCCESS
@@ -122,6 +160,21 @@ async fn run(args: Args) -> Result<String, BenchError> {
 
     let figures = Figures { cli, fleet_runs, raw_runs, kubectl_runs, latencies };
     Ok(figures.report(&counts, bytes, args.runs))
+}
+
+async fn run_actions(args: ActionArgs) -> Result<String, BenchError> {
+    let state = fleet::read_state(&args.dir)?;
+    let list = ClusterList::load(&Sources::Explicit(state.kubeconfig.clone()));
+    let first = state.clusters.first().ok_or_else(|| BenchError::Failed("no cluster is running".into()))?;
+    let entry = list
+        .entries
+        .iter()
+        .find(|e| e.name == first.name)
+        .ok_or_else(|| BenchError::Failed(format!("no context {}", first.name)))?;
+    let kubectl = state.binaries.join("kubectl");
+    let figures =
+        actions::measure(entry, &kubectl, &state.kubeconfig, args.creates, args.scales, args.concurrency).await?;
+    Ok(figures.report())
 }
 
 /// Everything measured, ready to be printed.
