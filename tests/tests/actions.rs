@@ -86,6 +86,17 @@ fn spec() -> TenantSpec {
     }
 }
 
+/// The preview an action's events carry.
+fn planned(events: &[ActionEvent]) -> tenantry_model::Preview {
+    events
+        .iter()
+        .find_map(|e| match e {
+            ActionEvent::Planned { preview } => Some(preview.clone()),
+            _ => None,
+        })
+        .expect("the preview")
+}
+
 fn succeeded(outcome: &Outcome) {
     assert_eq!(outcome.result, ActionResult::Succeeded, "{}", outcome.message);
 }
@@ -148,13 +159,7 @@ async fn every_action_runs_end_to_end_and_leaves_its_records() {
         })
         .collect();
     assert_eq!(steps, Step::ALL, "every step in order");
-    let preview = events
-        .iter()
-        .find_map(|e| match e {
-            ActionEvent::Planned { preview } => Some(preview.clone()),
-            _ => None,
-        })
-        .expect("preview");
+    let preview = planned(&events);
     assert!(preview.objects.iter().all(|o| o.operation == Operation::Create), "{preview:?}");
     assert_eq!(preview.objects.len(), 12, "namespace, history and 10 blueprint objects");
     assert!(events.iter().any(|e| matches!(e, ActionEvent::Rollout { ready: 2, desired: 2, .. })));
@@ -184,13 +189,7 @@ async fn every_action_runs_end_to_end_and_leaves_its_records() {
     // Create again: nothing new, same revision, same credentials.
     let (outcome, events) = setup.run("act-1", id, Change::Create { spec: spec() }).await;
     succeeded(&outcome);
-    let preview = events
-        .iter()
-        .find_map(|e| match e {
-            ActionEvent::Planned { preview } => Some(preview.clone()),
-            _ => None,
-        })
-        .expect("preview");
+    let preview = planned(&events);
     assert!(!preview.changes_anything(), "{preview:?}");
     assert_eq!(revision(&client, id).await, "1");
     let again = Api::<Secret>::namespaced(client.clone(), id).get("app-credentials").await.expect("credentials");
@@ -217,13 +216,7 @@ async fn every_action_runs_end_to_end_and_leaves_its_records() {
     assert_eq!(hpa.spec.map(|s| (s.min_replicas, s.max_replicas)), Some((Some(2), 4)));
     let (outcome, events) = setup.run("act-1", id, Change::Scale { replicas: Some(2), autoscaling: None }).await;
     succeeded(&outcome);
-    let preview = events
-        .iter()
-        .find_map(|e| match e {
-            ActionEvent::Planned { preview } => Some(preview.clone()),
-            _ => None,
-        })
-        .expect("preview");
+    let preview = planned(&events);
     assert!(preview.objects.iter().any(|o| o.kind == "HorizontalPodAutoscaler" && o.operation == Operation::Delete));
     assert!(hpas.get_opt("app").await.expect("read").is_none(), "the autoscaler is removed");
     assert_eq!(ready_pods(&client, id).await, 2);
@@ -266,13 +259,7 @@ async fn every_action_runs_end_to_end_and_leaves_its_records() {
     assert_eq!(backup_job.labels().get("tenantry.io/backup").map(String::as_str), Some("manual-1"));
     let (outcome, events) = setup.run("act-1", id, Change::Restore { backup: "manual-1".into() }).await;
     succeeded(&outcome);
-    let preview = events
-        .iter()
-        .find_map(|e| match e {
-            ActionEvent::Planned { preview } => Some(preview.clone()),
-            _ => None,
-        })
-        .expect("preview");
+    let preview = planned(&events);
     let restore_plan: Vec<(String, Operation)> =
         preview.objects.iter().map(|o| (format!("{} {}", o.kind, o.name), o.operation)).collect();
     assert_eq!(

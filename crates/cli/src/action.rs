@@ -11,12 +11,13 @@ use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use tenantry_core::actions::{ActionSettings, Actions};
+use tenantry_core::actions::{ActionError, ActionSettings, Actions};
 use tenantry_core::blueprint::Catalog;
 use tenantry_core::cache::Cache;
 use tenantry_core::kubeconfig::ContextEntry;
 use tenantry_model::{
-    ActionEvent, ActionRequest, ActionResult, Autoscaling, BackupPolicy, Change, Operation, Preview, TenantSpec,
+    ActionEvent, ActionRequest, ActionResult, Autoscaling, BackupPolicy, Change, ErrorKind, Operation, Outcome,
+    Preview, TenantSpec,
 };
 
 /// Options every action takes.
@@ -331,6 +332,12 @@ async fn execute(actions: &Actions, entry: &ContextEntry, request: &ActionReques
             }
         })
         .await;
+    report(outcome, json)
+}
+
+/// Prints how an action ended (its message, or JSON) and returns the exit code scripts rely on:
+/// 0 done, 1 failed after it started (or could not be recorded), 2 refused.
+pub fn report(outcome: Result<Outcome, ActionError>, json: bool) -> ExitCode {
     match outcome {
         Ok(outcome) => {
             if json {
@@ -347,7 +354,10 @@ async fn execute(actions: &Actions, entry: &ContextEntry, request: &ActionReques
         Err(error) => {
             let ui = error.to_ui();
             eprintln!("error: {}\n  {}", ui.message, ui.detail);
-            ExitCode::from(1)
+            match ui.kind {
+                ErrorKind::Invalid | ErrorKind::Forbidden => ExitCode::from(2),
+                _ => ExitCode::from(1),
+            }
         }
     }
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use tenantry_core::cache::Cache;
-use tenantry_model::{ActionKind, ActionResult, AuditFilter, Outcome};
+use tenantry_model::{ActionKind, ActionResult, AuditFilter};
 
 use crate::output::{age, table};
 
@@ -136,7 +136,7 @@ pub async fn journal(args: JournalArgs) -> ExitCode {
         None => actions.resume(entry, id, |e| crate::action::print_progress(&e)).await,
         Some(confirm) => actions.roll_back(entry, id, &confirm, |e| crate::action::print_progress(&e)).await,
     };
-    finish(outcome)
+    crate::action::report(outcome, false)
 }
 
 async fn list_unfinished() -> ExitCode {
@@ -168,24 +168,6 @@ async fn list_unfinished() -> ExitCode {
         }
     }
     ExitCode::SUCCESS
-}
-
-fn finish(outcome: Result<Outcome, tenantry_core::actions::ActionError>) -> ExitCode {
-    match outcome {
-        Ok(outcome) => {
-            println!("{}", outcome.message);
-            match outcome.result {
-                ActionResult::Succeeded => ExitCode::SUCCESS,
-                ActionResult::Failed => ExitCode::from(1),
-                ActionResult::Refused => ExitCode::from(2),
-            }
-        }
-        Err(error) => {
-            let ui = error.to_ui();
-            eprintln!("error: {}\n  {}", ui.message, ui.detail);
-            ExitCode::from(2)
-        }
-    }
 }
 
 async fn open_cache() -> Option<Cache> {
