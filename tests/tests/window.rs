@@ -1,7 +1,7 @@
 //! End to end in the real window: the release app binary (custom-protocol build) under Xvfb,
 //! driven through tauri-driver and WebKitWebDriver. Searches the fleet, opens a tenant with the
-//! keyboard, reads the cluster rows, scales a tenant from its dialog (preview, progress bar,
-//! toast, audit log), restarts with every cluster down to see the cached fleet,
+//! keyboard, reads the cluster rows, creates a tenant from the New tenant dialog and scales it
+//! from its own (preview, progress bar, toast, audit log), restarts with every cluster down to see the cached fleet,
 //! then over a cache of ten thousand tenants, then with a damaged kubeconfig and cache, and saves
 //! screenshots to `artifacts/screenshots/`.
 
@@ -9,12 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use tenantry_core::actions::{ActionSettings, Actions};
-use tenantry_core::blueprint::Catalog;
 use tenantry_core::cache::{Cache, SeenTenant, Write};
-use tenantry_core::cluster::ClusterList;
-use tenantry_core::kubeconfig::Sources;
-use tenantry_model::{ActionRequest, ActionResult, BackupPolicy, Change, TenantSpec};
 use tenantry_tests::cluster::client_for;
 use tenantry_tests::fleet::Fleet;
 use tenantry_tests::process::Component;
@@ -180,9 +175,9 @@ async fn scenario() {
     drop(driver);
 
     let actions_data = dir.path().join("actions-data");
-    create_tenant(&fleet.kubeconfig, &actions_data, "eu-west", "maple-shop").await;
     let driver = Driver::start(&kubeconfig, &actions_data, dir.path()).await;
     let client = driver.open_app().await;
+    create_in_the_window(&client, "maple-shop").await;
     scale_in_the_window(&client, &fleet.kubeconfig, "eu-west", "maple-shop").await;
     client.close().await.expect("session closes");
     drop(driver);
@@ -255,29 +250,40 @@ async fn cached_fleet_is_shown_offline(client: &Client) {
 /// The WebDriver code of the Tab key.
 const TAB: &str = "\u{E004}";
 
-/// Creates tenant `id` on `context` through the core, journaled in `data_dir`'s cache as the
-/// app would.
-async fn create_tenant(kubeconfig: &Path, data_dir: &Path, context: &str, id: &str) {
-    let cache = Cache::open(&data_dir.join("cache.sqlite")).await.expect("cache").cache;
-    let catalog = Catalog::load(&data_dir.join("blueprints"));
-    let actions = Actions::new(cache, catalog, ActionSettings::default());
-    let list = ClusterList::load(&Sources::Explicit(kubeconfig.to_owned()));
-    let entry = list.entries.iter().find(|e| e.name == context).expect("context");
-    let spec = TenantSpec {
-        display_name: "Maple Shop site".into(),
-        customer: "Maple Shop".into(),
-        domains: vec!["maple-shop.example.com".into()],
-        blueprint: "web".into(),
-        version: "6.5.1".into(),
-        plan: "small".into(),
-        replicas: 1,
-        backup: Some(BackupPolicy { schedule: "0 3 * * *".into(), retention: 7 }),
-        ..TenantSpec::default()
-    };
-    let request =
-        ActionRequest { context: context.into(), tenant: id.into(), change: Change::Create { spec }, take_over: false };
-    let outcome = actions.run(entry, &request, |_| {}).await.expect("recorded");
-    assert_eq!(outcome.result, ActionResult::Succeeded, "{}", outcome.message);
+/// Creates tenant `id` from the New tenant dialog on the first live cluster: the dry run lists
+/// the objects to create, and the outcome says it runs.
+async fn create_in_the_window(client: &Client, id: &str) {
+    let button = client.wait().at_most(Duration::from_secs(40)).for_element(Locator::Id("new-tenant")).await;
+    let button = button.expect("a New tenant button");
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while !button.is_enabled().await.unwrap_or(false) {
+        assert!(Instant::now() < deadline, "New tenant stays disabled (no live cluster)");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    button.click().await.expect("open the New tenant dialog");
+    let fields = [
+        ("create-id", id),
+        ("create-name", "Maple Shop site"),
+        ("create-customer", "Maple Shop"),
+        ("create-domains", "maple-shop.example.com"),
+        ("create-version", "6.5.1"),
+    ];
+    for (field, value) in fields {
+        let input = client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id(field)).await;
+        let input = input.unwrap_or_else(|_| panic!("the field {field}"));
+        input.send_keys(value).await.expect("type");
+        input.send_keys(TAB).await.expect("leave the field");
+    }
+    client.find(Locator::Id("action-preview-button")).await.expect("Preview").click().await.expect("preview");
+    let preview = client.wait().at_most(Duration::from_secs(30)).for_element(Locator::Id("action-preview")).await;
+    let preview = preview.expect("the dry run").text().await.unwrap_or_default();
+    assert!(preview.contains("Deployment app") && preview.contains("Ingress app"), "{preview}");
+    save_screenshot(client, "create-preview.png").await;
+    client.find(Locator::Id("action-apply")).await.expect("Create").click().await.expect("create");
+    let outcome = client.wait().at_most(Duration::from_secs(120)).for_element(Locator::Id("action-outcome")).await;
+    let outcome = outcome.expect("the outcome").text().await.unwrap_or_default();
+    assert_eq!(outcome, format!("Created {id} on eu-west (revision 1); it is running."));
+    client.find(Locator::Css(".modal-foot .secondary")).await.expect("Close").click().await.expect("close");
 }
 
 /// Opens tenant `id`, scales it to 3 pods from its Scale dialog: the preview shows the one

@@ -1,15 +1,16 @@
-//! The dialog of one action on one tenant: its form, the server's dry run, a typed confirmation
-//! for a delete, then the progress until the tenant runs as asked, and a toast when it ends.
+//! The dialog of one action on one existing tenant: its form (in the shared [`ActionFrame`]),
+//! with a typed confirmation for a delete.
 
-use tenantry_model::{ActionKind, ActionRequest, ActionResult, TenantSummary};
+use std::rc::Rc;
+
+use tenantry_model::{ActionKind, ActionRequest, TenantSummary};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::components::{ActionProgress, Notice, PreviewList};
-use crate::ipc;
-use crate::state::action::{ActionFlow, FlowAction, Phase};
+use crate::components::action_frame::{ActionFrame, ActionRunnerProp};
+use crate::hooks::use_action_flow;
+use crate::state::action::FlowAction;
 use crate::state::action_form::FormInput;
-use crate::state::toast::{ToastAction, Toasts, Tone};
 
 /// Plans a tenant can be moved to.
 const PLANS: [&str; 3] = ["small", "medium", "large"];
@@ -76,19 +77,15 @@ pub fn action_dialog(props: &ActionDialogProps) -> Html {
         };
         FormInput::for_tenant(tenant, backup)
     });
-    let form_error = use_state(|| None::<String>);
-    let flow = use_reducer(ActionFlow::default);
-    let toasts = use_context::<UseReducerHandle<Toasts>>();
+    let runner = use_action_flow(props.on_ended.clone());
     let kind = props.kind;
-    let request = |form: &FormInput| {
-        form.change(kind).map(|change| ActionRequest {
-            context: tenant.cluster.clone(),
-            tenant: tenant.id.clone(),
-            change,
-            take_over: false,
-        })
-    };
-
+    let request = form.change(kind).map(|change| ActionRequest {
+        context: tenant.cluster.clone(),
+        tenant: tenant.id.clone(),
+        change,
+        take_over: false,
+    });
+    let flow = runner.flow.clone();
     let edit = |update: fn(&mut FormInput, String)| {
         let (form, flow) = (form.clone(), flow.clone());
         Callback::from(move |event: Event| {
@@ -103,94 +100,13 @@ pub fn action_dialog(props: &ActionDialogProps) -> Html {
             flow.dispatch(FlowAction::Edit);
         })
     };
-    let on_preview = {
-        let (flow, form_error) = (flow.clone(), form_error.clone());
-        let request = request(&form);
-        Callback::from(move |_: MouseEvent| match request.clone() {
-            Err(problem) => form_error.set(Some(problem)),
-            Ok(request) => {
-                form_error.set(None);
-                flow.dispatch(FlowAction::Previewing);
-                let flow = flow.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    flow.dispatch(match ipc::preview_action(&request).await {
-                        Ok(preview) => FlowAction::Previewed(preview),
-                        Err(error) => FlowAction::Failed(error),
-                    });
-                });
-            }
-        })
-    };
-    let on_apply = {
-        let (flow, on_ended) = (flow.clone(), props.on_ended.clone());
-        let request = request(&form);
-        Callback::from(move |_: MouseEvent| {
-            let Ok(request) = request.clone() else { return };
-            flow.dispatch(FlowAction::Running);
-            let (flow, toasts, on_ended) = (flow.clone(), toasts.clone(), on_ended.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                let events = flow.clone();
-                let ended = ipc::run_action(&request, move |event| match event {
-                    Ok(event) => events.dispatch(FlowAction::Event(event)),
-                    Err(error) => events.dispatch(FlowAction::Failed(error)),
-                })
-                .await;
-                let (tone, message) = match ended {
-                    Ok(outcome) => {
-                        let tone = if outcome.result == ActionResult::Succeeded { Tone::Good } else { Tone::Bad };
-                        (tone, outcome.message)
-                    }
-                    Err(error) => {
-                        let message = error.message.clone();
-                        flow.dispatch(FlowAction::Failed(error));
-                        (Tone::Bad, message)
-                    }
-                };
-                if let Some(toasts) = toasts {
-                    toasts.dispatch(ToastAction::Raise(tone, message, js_sys::Date::now()));
-                }
-                on_ended.emit(());
-            });
-        })
-    };
-
-    let phase = flow.phase;
-    let locked = matches!(phase, Phase::Running | Phase::Ended);
     let confirmed = kind != ActionKind::Delete || form.confirm.trim() == tenant.id;
-    let can_apply = phase == Phase::Previewed && confirmed;
-    let close = props.on_close.reform(|_: MouseEvent| ());
     html! {
-        <div class="modal-backdrop">
-            <div class="modal" role="dialog" aria-modal="true" aria-labelledby="action-title" id="action-dialog">
-                <header class="modal-head">
-                    <h2 id="action-title">{ format!("{} {}", title(kind), tenant.id) }<span class="muted">{ format!(" on {}", tenant.cluster) }</span></h2>
-                    <p class="muted">{ explanation(kind, &tenant.id) }</p>
-                </header>
-                <div class="modal-body">
-                    { form_fields(kind, &form, locked, &edit, tenant, &props.backups) }
-                    if let Some(problem) = &*form_error { <p class="form-error" role="alert">{ problem }</p> }
-                    if let Some(error) = &flow.error { <Notice error={error.clone()} /> }
-                    if phase == Phase::Previewing { <p class="muted" aria-busy="true">{ "Asking the server for a dry run…" }</p> }
-                    if let Some(preview) = &flow.preview { <PreviewList preview={preview.clone()} /> }
-                    if locked { <ActionProgress flow={(*flow).clone()} /> }
-                    if let Some(outcome) = &flow.outcome {
-                        <p class={classes!("outcome", if outcome.result == ActionResult::Succeeded { "outcome-good" } else { "outcome-bad" })} id="action-outcome">
-                            { &outcome.message }
-                        </p>
-                    }
-                </div>
-                <footer class="modal-foot">
-                    <button class="secondary" onclick={close} disabled={phase == Phase::Running}>{ if locked { "Close" } else { "Cancel" } }</button>
-                    if !locked {
-                        <button class="secondary" id="action-preview-button" onclick={on_preview} disabled={phase == Phase::Previewing}>{ "Preview" }</button>
-                        <button class={classes!("primary", (kind == ActionKind::Delete).then_some("danger"))} id="action-apply" onclick={on_apply} disabled={!can_apply}
-                                title={if phase == Phase::Previewed { String::new() } else { "Preview first: see what changes before applying.".into() }}>
-                            { title(kind) }
-                        </button>
-                    }
-                </footer>
-            </div>
-        </div>
+        <ActionFrame title={format!("{} {}", title(kind), tenant.id)} place={format!(" on {}", tenant.cluster)}
+                     explanation={explanation(kind, &tenant.id)} apply_label={title(kind)} danger={kind == ActionKind::Delete}
+                     {request} {confirmed} on_close={props.on_close.clone()} runner={ActionRunnerProp(Rc::new(runner))}>
+            { form_fields(kind, &form, &edit, tenant, &props.backups) }
+        </ActionFrame>
     }
 }
 
@@ -212,7 +128,6 @@ fn new_backup_id() -> String {
 fn form_fields(
     kind: ActionKind,
     form: &FormInput,
-    locked: bool,
     edit: &impl Fn(fn(&mut FormInput, String)) -> Callback<Event>,
     tenant: &TenantSummary,
     backups: &[String],
@@ -220,22 +135,22 @@ fn form_fields(
     match kind {
         ActionKind::Scale => html! {
             <div class="form">
-                <label class="check"><input type="checkbox" checked={form.autoscale} disabled={locked}
+                <label class="check"><input type="checkbox" checked={form.autoscale}
                     onchange={edit(|f, v| f.autoscale = v == "true")} />{ " Scale with the load (autoscaling)" }</label>
                 if form.autoscale {
-                    <label>{ "Fewest pods" }<input id="action-min" type="number" min="1" value={form.min.clone()} disabled={locked} onchange={edit(|f, v| f.min = v)} /></label>
-                    <label>{ "Most pods" }<input id="action-max" type="number" min="1" value={form.max.clone()} disabled={locked} onchange={edit(|f, v| f.max = v)} /></label>
+                    <label>{ "Fewest pods" }<input id="action-min" type="number" min="1" value={form.min.clone()} onchange={edit(|f, v| f.min = v)} /></label>
+                    <label>{ "Most pods" }<input id="action-max" type="number" min="1" value={form.max.clone()} onchange={edit(|f, v| f.max = v)} /></label>
                 } else {
-                    <label>{ "Pods" }<input id="action-replicas" type="number" min="0" value={form.replicas.clone()} disabled={locked} onchange={edit(|f, v| f.replicas = v)} />
+                    <label>{ "Pods" }<input id="action-replicas" type="number" min="0" value={form.replicas.clone()} onchange={edit(|f, v| f.replicas = v)} />
                         <span class="muted">{ format!(" now {} of {} ready", tenant.ready, tenant.desired) }</span></label>
                 }
             </div>
         },
         ActionKind::Update => html! {
             <div class="form">
-                <label>{ "Version" }<input id="action-version" value={form.version.clone()} disabled={locked} onchange={edit(|f, v| f.version = v)} /></label>
+                <label>{ "Version" }<input id="action-version" value={form.version.clone()} onchange={edit(|f, v| f.version = v)} /></label>
                 <label>{ "Plan" }
-                    <select id="action-plan" disabled={locked} onchange={edit(|f, v| f.plan = v)}>
+                    <select id="action-plan" onchange={edit(|f, v| f.plan = v)}>
                         { for PLANS.iter().map(|plan| html! { <option value={*plan} selected={form.plan == *plan}>{ *plan }</option> }) }
                     </select>
                 </label>
@@ -243,20 +158,20 @@ fn form_fields(
         },
         ActionKind::Rollback => html! {
             <div class="form">
-                <label>{ "Back to revision" }<input id="action-revision" type="number" min="1" value={form.revision.clone()} disabled={locked} onchange={edit(|f, v| f.revision = v)} />
+                <label>{ "Back to revision" }<input id="action-revision" type="number" min="1" value={form.revision.clone()} onchange={edit(|f, v| f.revision = v)} />
                     <span class="muted">{ format!(" now at revision {}", tenant.revision) }</span></label>
             </div>
         },
         ActionKind::Delete => html! {
             <div class="form">
                 <label>{ format!("Type {} to confirm", tenant.id) }
-                    <input id="action-confirm" value={form.confirm.clone()} disabled={locked} autocomplete="off"
+                    <input id="action-confirm" value={form.confirm.clone()} autocomplete="off"
                            oninput={edit(|f, v| f.confirm = v).reform(Event::from)} /></label>
             </div>
         },
         ActionKind::Backup => html! {
             <div class="form">
-                <label>{ "Backup id" }<input id="action-backup" value={form.backup.clone()} disabled={locked} onchange={edit(|f, v| f.backup = v)} /></label>
+                <label>{ "Backup id" }<input id="action-backup" value={form.backup.clone()} onchange={edit(|f, v| f.backup = v)} /></label>
             </div>
         },
         ActionKind::Restore if backups.is_empty() => {
@@ -265,7 +180,7 @@ fn form_fields(
         ActionKind::Restore => html! {
             <div class="form">
                 <label>{ "Backup" }
-                    <select id="action-backup" disabled={locked} onchange={edit(|f, v| f.backup = v)}>
+                    <select id="action-backup" onchange={edit(|f, v| f.backup = v)}>
                         { for backups.iter().map(|b| html! { <option value={b.clone()} selected={form.backup == *b}>{ b }</option> }) }
                     </select>
                 </label>

@@ -2,9 +2,11 @@
 
 mod action_bar;
 pub mod action_dialog;
+pub mod action_frame;
 mod action_progress;
 mod cluster_nav;
 mod cluster_table;
+mod create_dialog;
 mod health_badge;
 mod health_chart;
 mod health_filter;
@@ -23,6 +25,7 @@ pub use action_dialog::ActionDialog;
 pub use action_progress::ActionProgress;
 pub use cluster_nav::ClusterNav;
 pub use cluster_table::ClusterTable;
+pub use create_dialog::CreateDialog;
 pub use health_badge::HealthBadge;
 pub use health_chart::HealthChart;
 pub use health_filter::HealthFilter;

@@ -8,7 +8,9 @@ use tenantry_model::{Health, TenantSummary};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::components::{ClusterNav, HealthFilter, Notice, OfflineBanner, SortKey, TenantTable, Unfinished};
+use crate::components::{
+    ClusterNav, CreateDialog, HealthFilter, Notice, OfflineBanner, SortKey, TenantTable, Unfinished,
+};
 use crate::hooks::{use_clock, use_keydown, use_search_keys};
 use crate::pages::tenant_detail::TenantDetailPage;
 use crate::state::fleet::{FleetState, health_counts, matches};
@@ -29,13 +31,16 @@ type Filters = (String, Option<String>, Option<Health>, Option<String>, (SortKey
 pub fn tenants_page(props: &TenantsPageProps) -> Html {
     let search = use_state(String::new);
     let opened = use_state(|| None::<(String, String)>);
+    let creating = use_state(|| false);
     let cluster = use_state(|| None::<String>);
     let health = use_state(|| None::<Health>);
     let version = use_state(|| None::<String>);
     let sort = use_state(|| (SortKey::Tenant, true));
     let cursor = use_state(|| None::<usize>);
     let now = use_clock();
-    let actions_generation = use_context::<crate::state::ActionsContext>().map_or(0, |a| a.generation);
+    let actions = use_context::<crate::state::ActionsContext>();
+    let actions_generation = actions.as_ref().map_or(0, |a| a.generation);
+    let on_created = actions.map(|a| a.ended).unwrap_or_default();
     let fleet = &props.fleet;
     let needle = search.to_lowercase();
     let filters: Filters = (needle.clone(), (*cluster).clone(), *health, (*version).clone(), *sort);
@@ -126,6 +131,16 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
         Callback::from(move |key: (String, String)| opened.set(Some(key)))
     };
     let all_live = fleet.not_live().is_empty();
+    let live_clusters: Vec<String> = fleet
+        .clusters
+        .values()
+        .filter(|c| c.state == tenantry_model::ConnectionState::Live)
+        .map(|c| c.context.clone())
+        .collect();
+    let close_create = {
+        let creating = creating.clone();
+        Callback::from(move |()| creating.set(false))
+    };
     html! {
         <>
             if let Some(error) = fleet.error.clone() {
@@ -138,6 +153,9 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
                 <OfflineBanner as_of={as_of.to_owned()} clusters={fleet.not_live().join(", ")} {now} />
             }
             <Unfinished generation={actions_generation} />
+            if *creating {
+                <CreateDialog clusters={live_clusters.clone()} on_close={close_create} on_ended={on_created} />
+            }
             <div class="fleet">
             <ClusterNav clusters={fleet.clusters.clone()} counts={per_cluster} selected={(*cluster).clone()} on_select={on_cluster} {now} />
             <section class="fleet-main">
@@ -151,6 +169,9 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
                     }) }
                 </select>
                 <span class="muted count-note">{ format!("{} of {} tenants", rows.len(), fleet.tenants.len()) }</span>
+                <button class="primary new-tenant" id="new-tenant" disabled={live_clusters.is_empty()}
+                        title={if live_clusters.is_empty() { "No cluster is live." } else { "" }}
+                        onclick={{ let creating = creating.clone(); Callback::from(move |_: MouseEvent| creating.set(true)) }}>{ "New tenant" }</button>
             </div>
             <HealthFilter {counts} selected={*health} on_select={on_health} />
             if !fleet.loaded {

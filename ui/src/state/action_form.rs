@@ -1,6 +1,6 @@
 //! What the action dialog's form holds, as typed, and the change it asks for.
 
-use tenantry_model::{ActionKind, Autoscaling, Change, TenantSummary};
+use tenantry_model::{ActionKind, ActionRequest, Autoscaling, BackupPolicy, Change, TenantSpec, TenantSummary};
 
 /// The form's fields, as text.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -77,6 +77,70 @@ impl FormInput {
     }
 }
 
+/// The new-tenant form's fields, as text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTenantInput {
+    /// The cluster (context).
+    pub cluster: String,
+    /// The tenant id (its namespace).
+    pub id: String,
+    /// Name shown to people.
+    pub name: String,
+    /// The customer.
+    pub customer: String,
+    /// Domains, separated by commas or spaces.
+    pub domains: String,
+    /// App version (image tag).
+    pub version: String,
+    /// Plan.
+    pub plan: String,
+    /// Pods.
+    pub replicas: String,
+}
+
+impl NewTenantInput {
+    /// An empty form for `cluster`, plan small, one pod.
+    pub fn new(cluster: String) -> Self {
+        Self {
+            cluster,
+            id: String::new(),
+            name: String::new(),
+            customer: String::new(),
+            domains: String::new(),
+            version: String::new(),
+            plan: "small".into(),
+            replicas: "1".into(),
+        }
+    }
+
+    /// The create request the form describes (the backend checks every field; this only
+    /// splits the domains and reads the number), with the built-in blueprint and nightly
+    /// backups.
+    pub fn request(&self) -> Result<ActionRequest, String> {
+        if self.cluster.is_empty() {
+            return Err("Pick a cluster that is live".into());
+        }
+        let replicas = self.replicas.trim().parse::<i32>().map_err(|_| "Pods must be a whole number".to_owned())?;
+        let spec = TenantSpec {
+            display_name: self.name.trim().to_owned(),
+            customer: self.customer.trim().to_owned(),
+            domains: self.domains.split([',', ' ']).filter(|d| !d.is_empty()).map(str::to_owned).collect(),
+            blueprint: "web".into(),
+            version: self.version.trim().to_owned(),
+            plan: self.plan.clone(),
+            replicas,
+            backup: Some(BackupPolicy { schedule: "0 3 * * *".into(), retention: 7 }),
+            ..TenantSpec::default()
+        };
+        Ok(ActionRequest {
+            context: self.cluster.clone(),
+            tenant: self.id.trim().to_owned(),
+            change: Change::Create { spec },
+            take_over: false,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,5 +158,27 @@ mod tests {
         let form = FormInput { confirm: "alder ".into(), ..FormInput::default() };
         assert_eq!(form.change(ActionKind::Delete), Ok(Change::Delete { confirm: "alder".into() }));
         assert_eq!(FormInput::default().change(ActionKind::Restart), Ok(Change::Restart));
+    }
+
+    #[test]
+    fn the_new_tenant_form_asks_for_a_create() {
+        let form = NewTenantInput {
+            id: " oak ".into(),
+            name: "Oak".into(),
+            customer: "Oak Ltd".into(),
+            domains: "oak.example.com, www.oak.example.com".into(),
+            version: "2.0".into(),
+            replicas: "2".into(),
+            ..NewTenantInput::new("eu".into())
+        };
+        let request = form.request().expect("a request");
+        assert_eq!((request.context.as_str(), request.tenant.as_str()), ("eu", "oak"));
+        let Change::Create { spec } = request.change else { panic!("a create") };
+        assert_eq!(spec.domains, ["oak.example.com", "www.oak.example.com"]);
+        assert_eq!((spec.replicas, spec.plan.as_str(), spec.blueprint.as_str()), (2, "small", "web"));
+        assert_eq!(
+            NewTenantInput::new(String::new()).request().expect_err("no cluster"),
+            "Pick a cluster that is live"
+        );
     }
 }

@@ -1,0 +1,111 @@
+//! The frame every action dialog shares: title and explanation, the form (children), the
+//! problem with the form, the dry run, the progress and the outcome, and Cancel / Preview /
+//! Apply.
+
+use tenantry_model::{ActionRequest, ActionResult};
+use yew::prelude::*;
+
+use crate::components::{ActionProgress, Notice, PreviewList};
+use crate::hooks::ActionRunner;
+use crate::state::action::Phase;
+
+/// Properties of [`ActionFrame`].
+#[derive(Properties, PartialEq)]
+pub struct ActionFrameProps {
+    /// The heading, e.g. "Scale alder-books".
+    pub title: AttrValue,
+    /// Where, e.g. " on eu-west".
+    #[prop_or_default]
+    pub place: AttrValue,
+    /// What the action does, in one or two sentences.
+    pub explanation: AttrValue,
+    /// The label of the apply button, e.g. "Scale".
+    pub apply_label: AttrValue,
+    /// Whether the action destroys something (a red apply button).
+    #[prop_or_default]
+    pub danger: bool,
+    /// The request the form describes now, or what is wrong with the form.
+    pub request: Result<ActionRequest, String>,
+    /// Whether apply is allowed once previewed (e.g. the typed confirmation matches).
+    #[prop_or(true)]
+    pub confirmed: bool,
+    /// Closes the dialog.
+    pub on_close: Callback<()>,
+    /// The action's flow and its preview and apply callbacks.
+    pub runner: ActionRunnerProp,
+    /// The form.
+    pub children: Html,
+}
+
+/// [`ActionRunner`] as a property (compared by its flow).
+#[derive(Clone)]
+pub struct ActionRunnerProp(pub std::rc::Rc<ActionRunner>);
+
+impl PartialEq for ActionRunnerProp {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.flow == other.0.flow
+    }
+}
+
+/// The modal around an action's form.
+#[function_component(ActionFrame)]
+pub fn action_frame(props: &ActionFrameProps) -> Html {
+    let form_error = use_state(|| None::<String>);
+    let runner = &props.runner.0;
+    let flow = &runner.flow;
+    let phase = flow.phase;
+    let locked = matches!(phase, Phase::Running | Phase::Ended);
+    let on_preview = {
+        let (request, preview, form_error) = (props.request.clone(), runner.preview.clone(), form_error.clone());
+        Callback::from(move |_: MouseEvent| match request.clone() {
+            Err(problem) => form_error.set(Some(problem)),
+            Ok(request) => {
+                form_error.set(None);
+                preview.emit(request);
+            }
+        })
+    };
+    let on_apply = {
+        let (request, apply) = (props.request.clone(), runner.apply.clone());
+        Callback::from(move |_: MouseEvent| {
+            if let Ok(request) = request.clone() {
+                apply.emit(request);
+            }
+        })
+    };
+    let can_apply = phase == Phase::Previewed && props.confirmed;
+    let close = props.on_close.reform(|_: MouseEvent| ());
+    html! {
+        <div class="modal-backdrop">
+            <div class="modal" role="dialog" aria-modal="true" aria-labelledby="action-title" id="action-dialog">
+                <header class="modal-head">
+                    <h2 id="action-title">{ &props.title }<span class="muted">{ &props.place }</span></h2>
+                    <p class="muted">{ &props.explanation }</p>
+                </header>
+                <div class="modal-body">
+                    <fieldset class="form-fields" disabled={locked}>{ props.children.clone() }</fieldset>
+                    if let Some(problem) = &*form_error { <p class="form-error" role="alert">{ problem }</p> }
+                    if let Some(error) = &flow.error { <Notice error={error.clone()} /> }
+                    if phase == Phase::Previewing { <p class="muted" aria-busy="true">{ "Asking the server for a dry run…" }</p> }
+                    if let Some(preview) = &flow.preview { <PreviewList preview={preview.clone()} /> }
+                    if locked { <ActionProgress flow={(**flow).clone()} /> }
+                    if let Some(outcome) = &flow.outcome {
+                        <p class={classes!("outcome", if outcome.result == ActionResult::Succeeded { "outcome-good" } else { "outcome-bad" })} id="action-outcome">
+                            { &outcome.message }
+                        </p>
+                    }
+                </div>
+                <footer class="modal-foot">
+                    <button class="secondary" onclick={close} disabled={phase == Phase::Running}>{ if locked { "Close" } else { "Cancel" } }</button>
+                    if !locked {
+                        <button class="secondary" id="action-preview-button" onclick={on_preview} disabled={phase == Phase::Previewing}>{ "Preview" }</button>
+                        <button class={classes!("primary", props.danger.then_some("danger"))} id="action-apply" onclick={on_apply} disabled={!can_apply}
+                                title={if phase == Phase::Previewed { String::new() } else { "Preview first: see what changes before applying.".into() }}>
+                            { &props.apply_label }
+                        </button>
+                    }
+                </footer>
+            </div>
+        </div>
+    }
+}
