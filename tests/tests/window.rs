@@ -326,8 +326,11 @@ async fn scale_in_the_window(client: &Client, kubeconfig: &Path, context: &str, 
     assert_eq!(bar.attr("value").await.ok().flatten().as_deref(), Some("100"), "the bar is full");
     let done = client.find_all(Locator::Css(".step.step-done")).await.expect("steps");
     assert_eq!(done.len(), 7, "every step done");
-    let toast = client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".toast-good")).await;
-    assert!(toast.expect("a toast").text().await.unwrap_or_default().contains("Scaled"));
+    let mut toasts = Vec::new();
+    for toast in client.find_all(Locator::Css(".toast-good")).await.expect("toasts") {
+        toasts.push(toast.text().await.unwrap_or_default());
+    }
+    assert!(toasts.iter().any(|t| t.contains("Scaled")), "a toast says so: {toasts:?}");
     save_screenshot(client, "action-progress.png").await;
     let admin = client_for(kubeconfig, Some(context)).await.expect("admin client");
     let deployment = kube::Api::<k8s_openapi::api::apps::v1::Deployment>::namespaced(admin, id).get("app").await;
