@@ -4,12 +4,10 @@
 use std::rc::Rc;
 
 use tenantry_model::{ActionKind, ActionRequest, TenantSummary};
-use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::components::action_frame::{ActionFrame, ActionRunnerProp};
+use crate::components::action_frame::{ActionFrame, ActionRunnerProp, edit_field};
 use crate::hooks::use_action_flow;
-use crate::state::action::FlowAction;
 use crate::state::action_form::FormInput;
 
 /// Plans a tenant can be moved to.
@@ -86,20 +84,7 @@ pub fn action_dialog(props: &ActionDialogProps) -> Html {
         take_over: false,
     });
     let flow = runner.flow.clone();
-    let edit = |update: fn(&mut FormInput, String)| {
-        let (form, flow) = (form.clone(), flow.clone());
-        Callback::from(move |event: Event| {
-            let value = event
-                .target_dyn_into::<HtmlInputElement>()
-                .map(|input| if input.type_() == "checkbox" { input.checked().to_string() } else { input.value() })
-                .or_else(|| event.target_dyn_into::<HtmlSelectElement>().map(|select| select.value()))
-                .unwrap_or_default();
-            let mut next = (*form).clone();
-            update(&mut next, value);
-            form.set(next);
-            flow.dispatch(FlowAction::Edit);
-        })
-    };
+    let edit = |update: fn(&mut FormInput, String)| edit_field(&form, &flow, update);
     let confirmed = kind != ActionKind::Delete || form.confirm.trim() == tenant.id;
     html! {
         <ActionFrame title={format!("{} {}", title(kind), tenant.id)} place={format!(" on {}", tenant.cluster)}

@@ -3,11 +3,12 @@
 //! Apply.
 
 use tenantry_model::{ActionRequest, ActionResult};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::components::{ActionProgress, Notice, PreviewList};
 use crate::hooks::ActionRunner;
-use crate::state::action::Phase;
+use crate::state::action::{ActionFlow, FlowAction, Phase};
 
 /// Properties of [`ActionFrame`].
 #[derive(Properties, PartialEq)]
@@ -35,6 +36,28 @@ pub struct ActionFrameProps {
     pub runner: ActionRunnerProp,
     /// The form.
     pub children: Html,
+}
+
+/// A form field's change handler: reads the input's value (a checkbox as `true`/`false`, or a
+/// select's value), lets `update` put it into the form, and sends the flow back to editing (a
+/// preview no longer matches the form).
+pub fn edit_field<T: Clone + 'static>(
+    form: &UseStateHandle<T>,
+    flow: &UseReducerHandle<ActionFlow>,
+    update: fn(&mut T, String),
+) -> Callback<Event> {
+    let (form, flow) = (form.clone(), flow.clone());
+    Callback::from(move |event: Event| {
+        let value = event
+            .target_dyn_into::<HtmlInputElement>()
+            .map(|input| if input.type_() == "checkbox" { input.checked().to_string() } else { input.value() })
+            .or_else(|| event.target_dyn_into::<HtmlSelectElement>().map(|select| select.value()))
+            .unwrap_or_default();
+        let mut next = (*form).clone();
+        update(&mut next, value);
+        form.set(next);
+        flow.dispatch(FlowAction::Edit);
+    })
 }
 
 /// [`ActionRunner`] as a property (compared by its flow).

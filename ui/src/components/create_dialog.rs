@@ -3,12 +3,10 @@
 
 use std::rc::Rc;
 
-use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::components::action_frame::{ActionFrame, ActionRunnerProp};
+use crate::components::action_frame::{ActionFrame, ActionRunnerProp, edit_field};
 use crate::hooks::use_action_flow;
-use crate::state::action::FlowAction;
 use crate::state::action_form::NewTenantInput;
 
 /// Plans a tenant can be created with.
@@ -31,20 +29,7 @@ pub fn create_dialog(props: &CreateDialogProps) -> Html {
     let form = use_state(|| NewTenantInput::new(props.clusters.first().cloned().unwrap_or_default()));
     let runner = use_action_flow(props.on_ended.clone());
     let flow = runner.flow.clone();
-    let edit = |update: fn(&mut NewTenantInput, String)| {
-        let (form, flow) = (form.clone(), flow.clone());
-        Callback::from(move |event: Event| {
-            let value = event
-                .target_dyn_into::<HtmlInputElement>()
-                .map(|input| input.value())
-                .or_else(|| event.target_dyn_into::<HtmlSelectElement>().map(|select| select.value()))
-                .unwrap_or_default();
-            let mut next = (*form).clone();
-            update(&mut next, value);
-            form.set(next);
-            flow.dispatch(FlowAction::Edit);
-        })
-    };
+    let edit = |update: fn(&mut NewTenantInput, String)| edit_field(&form, &flow, update);
     let text = |id: &str, label: &str, value: &str, placeholder: &str, update: fn(&mut NewTenantInput, String)| {
         html! {
             <label>{ label.to_owned() }<input id={id.to_owned()} value={value.to_owned()} placeholder={placeholder.to_owned()} onchange={edit(update)} /></label>
