@@ -101,8 +101,7 @@ impl LocalCluster {
         cluster.spawn(binaries, "kube-apiserver", &apiserver_args)?;
         cluster.apiserver.1 = apiserver_args;
         let ca_file = dir.join("pki/apiserver.crt");
-        cluster.wait_file("kube-apiserver", &ca_file).await?;
-        cluster.ca_pem = std::fs::read(&ca_file).map_err(crate::error::io("cannot read the apiserver certificate"))?;
+        cluster.ca_pem = cluster.wait_certificate("kube-apiserver", &ca_file).await?;
         let admin_kubeconfig = dir.join("admin.kubeconfig");
         write(&admin_kubeconfig, admin_kubeconfig_yaml(&cluster, &ca_file))?;
         let client = cluster.admin_client().await?;
@@ -238,16 +237,22 @@ impl LocalCluster {
         Ok(())
     }
 
-    async fn wait_file(&mut self, component: &str, file: &Path) -> Result<()> {
+    /// Waits until `file` holds whole PEM certificates (the API server creates the file before
+    /// it writes it, so existing is not enough) and returns its content.
+    async fn wait_certificate(&mut self, component: &str, file: &Path) -> Result<Vec<u8>> {
         let deadline = Instant::now() + READY_TIMEOUT;
-        while !file.exists() {
+        loop {
+            if let Ok(pem) = std::fs::read(file)
+                && is_complete_pem(&pem)
+            {
+                return Ok(pem);
+            }
             self.check_alive()?;
             if Instant::now() > deadline {
                 return Err(self.not_ready(component));
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        Ok(())
     }
 
     async fn wait_ready(&mut self, client: &kube::Client) -> Result<()> {
@@ -360,6 +365,13 @@ async fn create_storage_class(client: &kube::Client) -> Result<()> {
     crate::apply::apply(Api::<StorageClass>::all(client.clone()), "tenantry-testenv", "standard", class).await
 }
 
+/// Whether `pem` holds at least one certificate and every one that begins also ends.
+fn is_complete_pem(pem: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(pem);
+    let begins = text.matches("-----BEGIN CERTIFICATE-----").count();
+    begins > 0 && begins == text.matches("-----END CERTIFICATE-----").count()
+}
+
 /// The last lines of a component's log, or why it cannot be read.
 fn log_tail(log: &Path) -> String {
     const LINES: usize = 12;
@@ -375,4 +387,17 @@ fn log_tail(log: &Path) -> String {
 /// 32 hex characters from the kernel's random source.
 fn random_token() -> Result<String> {
     Ok(crate::random::bytes(16)?.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_complete_pem;
+
+    #[test]
+    fn a_certificate_file_counts_once_it_is_written_whole() {
+        let whole = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        assert!(is_complete_pem(whole));
+        assert!(!is_complete_pem(b""));
+        assert!(!is_complete_pem(&whole[..30]));
+    }
 }
