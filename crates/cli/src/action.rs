@@ -15,6 +15,8 @@ use tenantry_core::actions::{ActionError, ActionSettings, Actions};
 use tenantry_core::blueprint::Catalog;
 use tenantry_core::cache::Cache;
 use tenantry_core::kubeconfig::ContextEntry;
+
+use crate::selection::Target;
 use tenantry_model::{
     ActionEvent, ActionRequest, ActionResult, Autoscaling, BackupPolicy, Change, ErrorKind, Operation, Outcome,
     Preview, TenantSpec,
@@ -208,15 +210,12 @@ pub async fn rollback(args: RollbackArgs) -> ExitCode {
 
 /// `tenantry recreate`: creates a deleted tenant again from its cached spec.
 pub async fn recreate(common: Common) -> ExitCode {
-    let Some((cluster, id)) = common.target.split_once('/').map(|(c, i)| (c.to_owned(), i.to_owned())) else {
-        eprintln!("error: name the tenant as CLUSTER/ID, e.g. eu-west/alder-books (got {:?})", common.target);
-        return ExitCode::from(2);
+    let (target, actions) = match prepare(&common).await {
+        Ok(prepared) => prepared,
+        Err(code) => return code,
     };
-    let Some(actions) = actions(common.timeout).await else {
-        return ExitCode::from(1);
-    };
-    match actions.cached_spec(&cluster, &id).await {
-        Ok(spec) => run(common, |_| Change::Create { spec }).await,
+    match actions.cached_spec(&target.entry.name, &target.id).await {
+        Ok(spec) => perform(&actions, &target, &common, Change::Create { spec }).await,
         Err(error) => {
             eprintln!("error: {}", error.to_ui().message);
             ExitCode::from(2)
@@ -248,29 +247,32 @@ pub async fn delete(args: DeleteArgs) -> ExitCode {
 
 /// Resolves the target, builds the change (`change` gets the tenant id), previews, asks, runs.
 async fn run(common: Common, change: impl FnOnce(&str) -> Change) -> ExitCode {
-    let Some((cluster, id)) = common.target.split_once('/').filter(|(c, i)| !c.is_empty() && !i.is_empty()) else {
-        eprintln!("error: name the tenant as CLUSTER/ID, e.g. eu-west/alder-books (got {:?})", common.target);
-        return ExitCode::from(2);
-    };
-    let list = match crate::selection::load(common.kubeconfig.as_deref()) {
-        Ok(list) => list,
-        Err(code) => return code,
-    };
-    let Some(entry) = list.entries.iter().find(|e| e.name == cluster) else {
-        eprintln!("error: the kubeconfig has no context named {cluster}");
-        return ExitCode::from(2);
-    };
-    let Some(actions) = actions(common.timeout).await else {
-        return ExitCode::from(1);
-    };
+    match prepare(&common).await {
+        Ok((target, actions)) => {
+            let change = change(&target.id);
+            perform(&actions, &target, &common, change).await
+        }
+        Err(code) => code,
+    }
+}
+
+/// The tenant the command names and the actions to run on it.
+async fn prepare(common: &Common) -> Result<(Target, Actions), ExitCode> {
+    let target = crate::selection::target(&common.target, common.kubeconfig.as_deref())?;
+    let actions = actions(common.timeout).await.ok_or(ExitCode::from(1))?;
+    Ok((target, actions))
+}
+
+/// Previews `change` and asks (unless `--yes`), then runs it.
+async fn perform(actions: &Actions, target: &Target, common: &Common, change: Change) -> ExitCode {
     let request = ActionRequest {
-        context: cluster.to_owned(),
-        tenant: id.to_owned(),
-        change: change(id),
+        context: target.entry.name.clone(),
+        tenant: target.id.clone(),
+        change,
         take_over: common.take_over,
     };
     if common.dry_run || !common.yes {
-        match preview(&actions, entry, &request, common.json).await {
+        match preview(actions, &target.entry, &request, common.json).await {
             Ok(()) if common.dry_run => return ExitCode::SUCCESS,
             Ok(()) => {}
             Err(code) => return code,
@@ -280,7 +282,7 @@ async fn run(common: Common, change: impl FnOnce(&str) -> Change) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    execute(&actions, entry, &request, common.json).await
+    execute(actions, &target.entry, &request, common.json).await
 }
 
 /// The actions over the local cache and the config folder's blueprints (problems printed).

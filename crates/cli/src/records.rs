@@ -121,20 +121,16 @@ pub async fn journal(args: JournalArgs) -> ExitCode {
         eprintln!("error: the journal has no action #{id}");
         return ExitCode::from(2);
     };
-    let list = match crate::selection::load(kubeconfig.as_deref()) {
-        Ok(list) => list,
+    let entry = match crate::selection::context(&journal.request.context, kubeconfig.as_deref()) {
+        Ok(entry) => entry,
         Err(code) => return code,
-    };
-    let Some(entry) = list.entries.iter().find(|e| e.name == journal.request.context) else {
-        eprintln!("error: the kubeconfig has no context named {}", journal.request.context);
-        return ExitCode::from(2);
     };
     let Some(actions) = crate::action::actions(180).await else {
         return ExitCode::from(1);
     };
     let outcome = match confirm {
-        None => actions.resume(entry, id, |e| crate::action::print_progress(&e)).await,
-        Some(confirm) => actions.roll_back(entry, id, &confirm, |e| crate::action::print_progress(&e)).await,
+        None => actions.resume(&entry, id, |e| crate::action::print_progress(&e)).await,
+        Some(confirm) => actions.roll_back(&entry, id, &confirm, |e| crate::action::print_progress(&e)).await,
     };
     crate::action::report(outcome, false)
 }

@@ -45,6 +45,34 @@ impl Selection {
     }
 }
 
+/// A tenant named on the command line as `CLUSTER/ID`, with its cluster's context.
+pub struct Target {
+    /// The cluster's context.
+    pub entry: ContextEntry,
+    /// The tenant id.
+    pub id: String,
+}
+
+/// Resolves `CLUSTER/ID` against `kubeconfig`; when it cannot, says why on stderr and returns
+/// exit code 2.
+pub fn target(text: &str, kubeconfig: Option<&Path>) -> Result<Target, ExitCode> {
+    let Some((cluster, id)) = text.split_once('/').filter(|(c, i)| !c.is_empty() && !i.is_empty()) else {
+        eprintln!("error: name the tenant as CLUSTER/ID, e.g. eu-west/alder-books (got {text:?})");
+        return Err(ExitCode::from(2));
+    };
+    Ok(Target { entry: context(cluster, kubeconfig)?, id: id.to_owned() })
+}
+
+/// The context named `name` in `kubeconfig`; when there is none, says so on stderr and returns
+/// exit code 2.
+pub fn context(name: &str, kubeconfig: Option<&Path>) -> Result<ContextEntry, ExitCode> {
+    let list = load(kubeconfig)?;
+    list.entries.iter().find(|e| e.name == name).cloned().ok_or_else(|| {
+        eprintln!("error: the kubeconfig has no context named {name}");
+        ExitCode::from(2)
+    })
+}
+
 /// The clusters of `kubeconfig` (else of `KUBECONFIG` / `~/.kube/config`); when it cannot be
 /// loaded, says why on stderr and returns exit code 2.
 pub fn load(kubeconfig: Option<&Path>) -> Result<ClusterList, ExitCode> {

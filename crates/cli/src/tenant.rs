@@ -29,19 +29,13 @@ pub struct Args {
 /// Exit codes: 0 shown (live or cached), 1 neither the cluster nor the cache knows the tenant,
 /// 2 bad input.
 pub async fn run(args: Args) -> ExitCode {
-    let Some((cluster, id)) = args.target.split_once('/').filter(|(c, i)| !c.is_empty() && !i.is_empty()) else {
-        eprintln!("error: name the tenant as CLUSTER/ID, e.g. eu-west/alder-books (got {:?})", args.target);
-        return ExitCode::from(2);
-    };
-    let list = match crate::selection::load(args.kubeconfig.as_deref()) {
-        Ok(list) => list,
+    let target = match crate::selection::target(&args.target, args.kubeconfig.as_deref()) {
+        Ok(target) => target,
         Err(code) => return code,
     };
-    let Some(entry) = list.entries.iter().find(|e| e.name == cluster) else {
-        eprintln!("error: the kubeconfig has no context named {cluster}");
-        return ExitCode::from(2);
-    };
-    let fleet = Fleet::start(vec![entry.clone()], Some(&tenantry_core::paths::cache_file()), Settings::default()).await;
+    let (cluster, id) = (target.entry.name.as_str(), target.id.as_str());
+    let fleet =
+        Fleet::start(vec![target.entry.clone()], Some(&tenantry_core::paths::cache_file()), Settings::default()).await;
     fleet.settled(Duration::from_secs(args.timeout)).await;
     let detail = fleet.detail(cluster, id).await;
     let status = fleet.clusters().into_iter().find(|c| c.context == cluster);
