@@ -91,7 +91,7 @@ pub async fn export_audit(actions: State<'_, Actions>, filter: AuditFilter) -> R
 
 /// The kubeconfig's context named `context`.
 fn entry(context: &str) -> Result<ContextEntry, UiError> {
-    let list = ClusterList::load(&Sources::from_env());
+    let list = ClusterList::load_with_added(&Sources::from_env());
     list.entries.iter().find(|e| e.name == context).cloned().ok_or_else(|| UiError {
         kind: ErrorKind::BadKubeconfig,
         message: format!("The kubeconfig no longer has the context {context}."),

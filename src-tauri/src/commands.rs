@@ -15,7 +15,7 @@ const BATCH: usize = 64;
 /// marked), then probe results in batches as they finish, then `Done`.
 #[tauri::command]
 pub async fn watch_clusters(on_event: Channel<ClusterEvent>) -> Result<(), UiError> {
-    let list = ClusterList::load(&Sources::from_env());
+    let list = ClusterList::load_with_added(&Sources::from_env());
     tracing::info!(contexts = list.entries.len(), files = ?list.summary.files, "kubeconfig loaded");
     send(&on_event, ClusterEvent::Listed { kubeconfig: list.summary.clone(), clusters: list.rows() })?;
     let mut batches = list.probe_all(DEFAULT_PROBE_TIMEOUT).ready_chunks(BATCH);

@@ -51,7 +51,7 @@ fn main() {
 /// The fleet of the kubeconfig's clusters (one context per API server), served from the cache
 /// first; with a damaged kubeconfig only the cache is shown.
 async fn start_fleet() -> Fleet {
-    let list = ClusterList::load(&Sources::from_env());
+    let list = ClusterList::load_with_added(&Sources::from_env());
     let clusters = list.watched(None).into_iter().cloned().collect();
     Fleet::start(clusters, Some(&tenantry_core::paths::cache_file()), Settings::default()).await
 }

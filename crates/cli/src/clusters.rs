@@ -31,7 +31,7 @@ struct Report {
 /// Exit codes: 0 every cluster reachable, 1 some cluster not, 2 the kubeconfig cannot be loaded.
 pub async fn run(args: Args) -> ExitCode {
     let sources = args.kubeconfig.map_or_else(Sources::from_env, Sources::Explicit);
-    let list = ClusterList::load(&sources);
+    let list = ClusterList::load_with_added(&sources);
     let mut rows = list.rows();
     let mut probes = list.probe_all(Duration::from_secs(args.timeout));
     while let Some((context, probe)) = probes.next().await {

@@ -1,6 +1,7 @@
 //! `tenantry`: the command line over Tenantry's core, for scripting, CI and benchmarks.
 
 mod action;
+mod added;
 mod clusters;
 mod output;
 mod records;
@@ -26,6 +27,10 @@ struct Cli {
 enum Command {
     /// List the clusters of the kubeconfig with their reachability and Kubernetes version.
     Clusters(clusters::Args),
+    /// Add a cluster by server URL and token (read from stdin; kept in the OS keyring).
+    AddCluster(added::AddArgs),
+    /// Remove a cluster added with add-cluster, and its token from the keyring.
+    RemoveCluster(added::RemoveArgs),
     /// List the tenants of every cluster, live from the clusters: health, version, domains.
     Tenants(tenants::Args),
     /// Show one tenant in detail (`CLUSTER/ID`): summary and pods, live from its cluster.
@@ -72,6 +77,8 @@ async fn main() -> ExitCode {
     };
     match cli.command {
         Command::Clusters(args) => clusters::run(args).await,
+        Command::AddCluster(args) => added::add(args).await,
+        Command::RemoveCluster(args) => added::remove(args),
         Command::Tenant(args) => tenant::run(args).await,
         Command::Tenants(args) => tenants::run(args).await,
         Command::Watch(args) => watch::run(args).await,

@@ -77,7 +77,7 @@ pub fn context(name: &str, kubeconfig: Option<&Path>) -> Result<ContextEntry, Ex
 /// loaded, says why on stderr and returns exit code 2.
 pub fn load(kubeconfig: Option<&Path>) -> Result<ClusterList, ExitCode> {
     let sources = kubeconfig.map_or_else(Sources::from_env, |path| Sources::Explicit(path.to_owned()));
-    let list = ClusterList::load(&sources);
+    let list = ClusterList::load_with_added(&sources);
     if let Some(error) = &list.summary.error {
         eprintln!("error: {}\n  {}", error.message, error.detail);
         return Err(ExitCode::from(2));

@@ -9,6 +9,7 @@ use kube::api::PostParams;
 use tenantry_model::{ClusterRow, KubeconfigSummary, Probe};
 use tracing::Instrument as _;
 
+use crate::added_clusters::AddedClusters;
 use crate::kubeconfig::{ContextEntry, ContextError, Kubeconfig, Sources};
 
 /// How long a probe may take before the cluster counts as unreachable.
@@ -69,6 +70,34 @@ impl ClusterList {
         }
     }
 
+    /// Loads the kubeconfig from `sources`, then adds the clusters added in Tenantry (the list
+    /// in the config folder). A damaged list is logged and left out; adding refuses to touch it.
+    pub fn load_with_added(sources: &Sources) -> Self {
+        let mut list = Self::load(sources);
+        match AddedClusters::load(&crate::paths::added_clusters_file()) {
+            Ok(added) => list.add(&added),
+            Err(err) => tracing::warn!(error = %crate::error::chain(&err), "added clusters left out"),
+        }
+        list
+    }
+
+    /// Appends the `added` clusters; a name the kubeconfig already uses keeps the kubeconfig's.
+    pub fn add(&mut self, added: &AddedClusters) {
+        for entry in added.entries() {
+            if self.entries.iter().any(|e| e.name == entry.name) {
+                tracing::warn!(cluster = %entry.name, "an added cluster has a kubeconfig context's name; left out");
+                continue;
+            }
+            self.entries.push(entry);
+        }
+        self.entries.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+
+    /// Every context name in use (what a cluster being added may not be called).
+    pub fn names(&self) -> Vec<String> {
+        self.entries.iter().map(|e| e.name.clone()).collect()
+    }
+
     /// The list of an already loaded kubeconfig.
     fn from_kubeconfig(kubeconfig: &Kubeconfig) -> Self {
         Self {
@@ -92,6 +121,7 @@ impl ClusterList {
                 user: entry.user.clone(),
                 namespace: entry.namespace.clone(),
                 current: entry.current,
+                added: entry.is_added(),
                 probe: match &entry.problem {
                     Some(problem) => Probe::Failed { error: crate::error::context_error_for_ui(problem) },
                     None => Probe::Probing,

@@ -4,6 +4,7 @@ use std::error::Error as StdError;
 
 use tenantry_model::{ErrorKind, UiError};
 
+use crate::added_clusters::AddClusterError;
 use crate::cluster::ProbeError;
 use crate::inventory::InventoryError;
 use crate::kubeconfig::{ContextError, LoadError};
@@ -42,6 +43,13 @@ pub fn load_error_for_ui(err: &LoadError) -> UiError {
 
 /// A context that cannot be used.
 pub fn context_error_for_ui(err: &ContextError) -> UiError {
+    if let ContextError::KeyringToken { .. } = err {
+        return ui(
+            ErrorKind::Unauthorized,
+            "This cluster's token is no longer in the keyring; remove the cluster and add it again with its token.",
+            err,
+        );
+    }
     let message = match err {
         ContextError::MissingCluster { .. } | ContextError::NoServer { .. } => {
             "This context has no cluster address; fix its cluster entry in the kubeconfig."
@@ -121,4 +129,35 @@ pub(crate) fn request_error_for_ui(request: &kube::Error, err: &(dyn StdError + 
         return ui(ErrorKind::Tls, "The cluster's TLS certificate is not trusted by this context.", err);
     }
     ui(ErrorKind::Unreachable, "The cluster cannot be reached; it may be down or the address may be wrong.", err)
+}
+
+/// A cluster that was not added or removed.
+pub fn add_cluster_error_for_ui(err: &AddClusterError) -> UiError {
+    match err {
+        AddClusterError::Invalid { field, problem } => ui(ErrorKind::Invalid, format!("The {field} {problem}."), err),
+        AddClusterError::Taken { name } => {
+            ui(ErrorKind::Invalid, format!("A cluster named {name} already exists; choose another name."), err)
+        }
+        AddClusterError::Unknown { name } => {
+            ui(ErrorKind::Invalid, format!("{name} comes from the kubeconfig; remove it there, not in Tenantry."), err)
+        }
+        AddClusterError::Verify(ProbeError::Request(kube::Error::Api(status))) if status.code == 401 => ui(
+            ErrorKind::Unauthorized,
+            "The cluster rejected this token; check that it is complete and has not expired.",
+            err,
+        ),
+        AddClusterError::Verify(probe) => {
+            let mut shown = probe_error_for_ui(probe);
+            shown.detail = chain(err);
+            shown
+        }
+        AddClusterError::Keyring(_) => {
+            ui(ErrorKind::Internal, "The OS keyring refused the token (is it locked?); nothing was added.", err)
+        }
+        AddClusterError::List(_) => ui(
+            ErrorKind::Internal,
+            "Tenantry's list of added clusters cannot be written or is damaged; nothing was changed.",
+            err,
+        ),
+    }
 }

@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod actions;
+pub mod added_clusters;
 pub mod audit;
 pub mod blueprint;
 pub mod cache;
@@ -17,4 +18,5 @@ pub mod inventory;
 pub mod kubeconfig;
 pub mod logging;
 pub mod paths;
+pub mod secrets;
 pub mod status;

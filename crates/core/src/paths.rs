@@ -35,6 +35,11 @@ pub fn blueprint_dir() -> PathBuf {
     config_dir().join("blueprints")
 }
 
+/// The list of clusters added in Tenantry (no secrets: their tokens are in the OS keyring).
+pub fn added_clusters_file() -> PathBuf {
+    config_dir().join(crate::added_clusters::FILE_NAME)
+}
+
 /// The folder of the rotating log files.
 pub fn log_dir() -> PathBuf {
     data_dir().join("logs")

@@ -19,6 +19,8 @@ pub struct ClusterRow {
     pub namespace: Option<String>,
     /// Whether this is the kubeconfig's current context.
     pub current: bool,
+    /// Whether the cluster was added in Tenantry (token in the OS keyring), not in the kubeconfig.
+    pub added: bool,
     /// What is known about the cluster's reachability.
     pub probe: Probe,
 }
@@ -74,6 +76,46 @@ pub enum ClusterEvent {
     Done,
 }
 
+/// A cluster to add by address and token, as the user typed it. It travels only from the window
+/// to the backend; the token goes to the OS keyring and is never sent back.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewCluster {
+    /// The name to list it under (a DNS-1123 label).
+    pub name: String,
+    /// The API server's `https://` URL.
+    pub server: String,
+    /// The certificate authority as PEM; empty trusts the system's roots.
+    pub certificate_authority: String,
+    /// A bearer token (e.g. a ServiceAccount token).
+    pub token: String,
+}
+
+impl std::fmt::Debug for NewCluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewCluster")
+            .field("name", &self.name)
+            .field("server", &self.server)
+            .field("certificate_authority", &self.certificate_authority)
+            .field("token", &"[hidden]")
+            .finish()
+    }
+}
+
+/// A cluster that was added: what it answered and where its token is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddedClusterReport {
+    /// The name it is listed under.
+    pub name: String,
+    /// The API server URL.
+    pub server: String,
+    /// Kubernetes version, e.g. `v1.33.13`.
+    pub version: String,
+    /// Who the token authenticates as, if the cluster says.
+    pub identity: Option<String>,
+    /// The keyring holding the token, e.g. "kernel keyring".
+    pub keyring: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,5 +126,16 @@ mod tests {
         let json = serde_json::to_value(&probe).expect("serializes");
         assert_eq!(json["state"], "reachable");
         assert_eq!(serde_json::from_value::<Probe>(json).expect("round-trips"), probe);
+    }
+
+    #[test]
+    fn a_new_cluster_never_prints_its_token() {
+        let request = NewCluster {
+            name: "prod".into(),
+            server: "https://k8s".into(),
+            certificate_authority: String::new(),
+            token: "s3cret".into(),
+        };
+        assert!(!format!("{request:?}").contains("s3cret"));
     }
 }

@@ -15,7 +15,7 @@ pub use action::{
     JournalEntry, JournalState, ObjectChange, Operation, Outcome, Preview, Step,
 };
 pub use age::format_age;
-pub use cluster::{ClusterEvent, ClusterRow, KubeconfigSummary, Probe};
+pub use cluster::{AddedClusterReport, ClusterEvent, ClusterRow, KubeconfigSummary, NewCluster, Probe};
 pub use detail::{HealthTransition, PodSummary, TenantDetail, WarningEvent};
 pub use error::{ErrorKind, UiError};
 pub use fleet::{ClusterStatus, ConnectionState, FleetEvent, TenantChanges};

@@ -89,6 +89,7 @@ mod tests {
             user: "admin".into(),
             namespace: None,
             current: false,
+            added: false,
             probe,
         }
     }

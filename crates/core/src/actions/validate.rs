@@ -181,7 +181,7 @@ pub fn confirmation(id: &str, typed: &str) -> Result<(), InvalidInput> {
     if typed == id { Ok(()) } else { Err(InvalidInput::Confirmation { id: id.to_owned(), typed: typed.to_owned() }) }
 }
 
-fn is_dns_label(label: &str) -> bool {
+pub(crate) fn is_dns_label(label: &str) -> bool {
     let bytes = label.as_bytes();
     let edge = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
     !bytes.is_empty()

@@ -21,6 +21,8 @@ pub enum AuthMethod {
     ClientCertData,
     /// A client certificate read from a file.
     ClientCertFile,
+    /// A bearer token Tenantry keeps in the OS keyring (clusters added without a kubeconfig).
+    KeyringToken,
 }
 
 /// How a context authenticates.
@@ -75,6 +77,7 @@ impl fmt::Display for AuthMethod {
             Self::Basic => f.write_str("basic"),
             Self::ClientCertData => f.write_str("client-cert-data"),
             Self::ClientCertFile => f.write_str("client-cert-file"),
+            Self::KeyringToken => f.write_str("keyring-token"),
         }
     }
 }

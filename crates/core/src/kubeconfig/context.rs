@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use kube::client::ConfigExt as _;
 use kube::config::{AuthInfo, Cluster, KubeConfigOptions, NamedAuthInfo, NamedCluster, NamedContext};
+use secrecy::SecretString;
 
 use super::file::ContextRef;
 use super::{AuthKind, AuthMethod, ContextError};
@@ -30,6 +31,16 @@ pub struct ContextEntry {
     /// Why the context cannot be used, if it cannot.
     pub problem: Option<ContextError>,
     resolved: Option<(Cluster, AuthInfo)>,
+    held_token: Option<HeldToken>,
+}
+
+/// A bearer token Tenantry holds for a cluster added without a kubeconfig.
+#[derive(Debug, Clone)]
+enum HeldToken {
+    /// Read from the OS keyring each time a client is built.
+    Keyring,
+    /// Typed in by the user and not stored yet (the connection is checked first).
+    Given(SecretString),
 }
 
 impl ContextEntry {
@@ -63,7 +74,44 @@ impl ContextEntry {
             current,
             problem,
             resolved,
+            held_token: None,
         }
+    }
+
+    /// A cluster added in Tenantry: `server`, its certificate authority (base64 PEM; `None`
+    /// trusts the system's roots) and a bearer token read from the OS keyring, or `given` when
+    /// the connection is checked before the token is stored.
+    pub(crate) fn added(
+        name: &str,
+        server: &str,
+        certificate_authority_data: Option<String>,
+        given: Option<SecretString>,
+    ) -> Self {
+        let context = ContextRef { cluster: name.to_owned(), user: KEYRING_USER.to_owned(), namespace: None };
+        let cluster = Cluster { server: Some(server.to_owned()), certificate_authority_data, ..Default::default() };
+        let auth = AuthKind::Methods(vec![AuthMethod::KeyringToken]);
+        let checked = check(name, &context, Some(cluster), Some(Some(AuthInfo::default())), &auth);
+        let (problem, resolved) = match checked {
+            Ok(resolved) => (None, Some(resolved)),
+            Err(problem) => (Some(problem), None),
+        };
+        Self {
+            name: name.to_owned(),
+            cluster: context.cluster,
+            server: Some(server.to_owned()),
+            user: context.user,
+            namespace: None,
+            auth,
+            current: false,
+            problem,
+            resolved,
+            held_token: Some(given.map_or(HeldToken::Keyring, HeldToken::Given)),
+        }
+    }
+
+    /// Whether the context was added in Tenantry (its token is in the OS keyring).
+    pub fn is_added(&self) -> bool {
+        self.held_token.is_some()
     }
 
     /// The client configuration for this context, or why there is none.
@@ -74,9 +122,21 @@ impl ContextEntry {
                 cluster: self.cluster.clone(),
             }));
         };
+        let mut user = user.clone();
+        match &self.held_token {
+            Some(HeldToken::Given(token)) => user.token = Some(token.clone()),
+            Some(HeldToken::Keyring) => {
+                // A keyring read is one syscall or one D-Bus round trip, once per client built.
+                let token = crate::secrets::Keyring::system().token(&self.name).map_err(|source| {
+                    ContextError::KeyringToken { context: self.name.clone(), source: Arc::new(source) }
+                })?;
+                user.token = Some(token);
+            }
+            None => {}
+        }
         let kubeconfig = kube::config::Kubeconfig {
             clusters: vec![NamedCluster { name: "c".into(), cluster: Some(cluster.clone()), ..Default::default() }],
-            auth_infos: vec![NamedAuthInfo { name: "u".into(), auth_info: Some(user.clone()), ..Default::default() }],
+            auth_infos: vec![NamedAuthInfo { name: "u".into(), auth_info: Some(user), ..Default::default() }],
             contexts: vec![NamedContext {
                 name: self.name.clone(),
                 context: Some(kube::config::Context {
@@ -107,6 +167,9 @@ impl ContextEntry {
         Ok(config)
     }
 }
+
+/// The user name shown for a cluster added in Tenantry.
+const KEYRING_USER: &str = "token in keyring";
 
 /// kubectl's use-time checks (client-go's `ConfirmUsable` and client construction), stricter
 /// where kubectl would silently talk to `http://localhost:8080`.

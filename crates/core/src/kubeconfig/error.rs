@@ -67,6 +67,16 @@ pub enum ContextError {
         /// The user name it refers to.
         user: String,
     },
+    /// The token of a cluster added in Tenantry cannot be read from the OS keyring: add the
+    /// cluster again with its token.
+    #[error("the token of cluster \"{context}\" cannot be read from the keyring")]
+    KeyringToken {
+        /// The added cluster.
+        context: String,
+        /// What the keyring reported.
+        #[source]
+        source: std::sync::Arc<crate::secrets::SecretError>,
+    },
     /// The context reaches an HTTPS server without any credentials (kubectl would prompt for a
     /// password); give its user a token, certificate or exec plugin.
     #[error("context \"{context}\" has no credentials for its HTTPS server")]
