@@ -3,6 +3,8 @@
 fn main() {
     let manifest = tauri_build::AppManifest::new().commands(&[
         "watch_clusters",
+        "add_cluster",
+        "remove_cluster",
         "watch_tenants",
         "tenant_detail",
         "action_access",

@@ -3,6 +3,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod actions;
+mod clusters;
 mod commands;
 
 use tenantry_core::actions::{ActionSettings, Actions};
@@ -30,6 +31,8 @@ fn main() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::watch_clusters,
+            clusters::add_cluster,
+            clusters::remove_cluster,
             commands::watch_tenants,
             commands::tenant_detail,
             actions::action_access,

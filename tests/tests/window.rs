@@ -1,6 +1,6 @@
 //! End to end in the real window: the release app binary (custom-protocol build) under Xvfb,
 //! driven through tauri-driver and WebKitWebDriver. Searches the fleet, opens a tenant with the
-//! keyboard, reads the cluster rows, creates a tenant from the New tenant dialog and scales it
+//! keyboard, reads the cluster rows, adds and removes a cluster by token, creates a tenant from the New tenant dialog and scales it
 //! from its own (preview, progress bar, toast, audit log), restarts with every cluster down to see the cached fleet,
 //! then over a cache of ten thousand tenants, then with a damaged kubeconfig and cache, and saves
 //! screenshots to `artifacts/screenshots/`.
@@ -57,7 +57,12 @@ impl Driver {
             "--native-driver=/usr/bin/WebKitWebDriver".to_owned(),
         ];
         // The driver passes its environment on to the app it starts.
-        let envs = [("KUBECONFIG", Path::new(kubeconfig)), ("TENANTRY_DATA_DIR", data_dir)];
+        let config_dir = data_dir.join("config");
+        let envs = [
+            ("KUBECONFIG", Path::new(kubeconfig)),
+            ("TENANTRY_DATA_DIR", data_dir),
+            ("TENANTRY_CONFIG_DIR", &config_dir),
+        ];
         let process = Component::start("tauri-driver", &driver, &args, &envs, log_dir).expect("tauri-driver starts");
         let deadline = Instant::now() + Duration::from_secs(20);
         while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
@@ -171,6 +176,7 @@ async fn scenario() {
         client.find(Locator::Css("tr.problem-row .problem")).await.expect("the unreachable row explains itself");
     assert!(problem.text().await.unwrap_or_default().contains("cannot be reached"));
     save_screenshot(&client, "clusters.png").await;
+    add_and_remove_a_cluster_by_token(&client, &fleet, &dir.path().join("data")).await;
     client.close().await.expect("session closes");
     drop(driver);
 
@@ -284,6 +290,53 @@ async fn create_in_the_window(client: &Client, id: &str) {
     let outcome = outcome.expect("the outcome").text().await.unwrap_or_default();
     assert_eq!(outcome, format!("Created {id} on eu-west (revision 1); it is running."));
     client.find(Locator::Css(".modal-foot .secondary")).await.expect("Close").click().await.expect("close");
+}
+
+/// The added cluster of the window test.
+const ADDED: &str = "partner-us";
+
+/// Adds us-east's API server once more, as a cluster reached by the help-desk token: a wrong
+/// token is refused in the dialog, the right one adds a reachable row tagged "added" with the
+/// token in the keyring (not in the list file); removing it takes the token out of the keyring.
+async fn add_and_remove_a_cluster_by_token(client: &Client, fleet: &Fleet, data_dir: &Path) {
+    client.find(Locator::Id("add-cluster")).await.expect("an Add cluster button").click().await.expect("open");
+    let pem = String::from_utf8_lossy(&fleet.clusters[1].ca_pem).into_owned();
+    for (field, value) in [
+        ("add-cluster-name", ADDED),
+        ("add-cluster-server", fleet.clusters[1].server.as_str()),
+        ("add-cluster-ca", &pem),
+    ] {
+        let input = client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id(field)).await;
+        input.unwrap_or_else(|_| panic!("the field {field}")).send_keys(value).await.expect("type");
+    }
+    let token = client.find(Locator::Id("add-cluster-token")).await.expect("the token field");
+    token.send_keys("wrong-token").await.expect("type");
+    client.find(Locator::Id("add-cluster-submit")).await.expect("Add").click().await.expect("add");
+    let refused = client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Id("add-cluster-error")).await;
+    let refused = refused.expect("the refusal").text().await.unwrap_or_default();
+    assert!(refused.contains("The cluster rejected this token"), "{refused}");
+    token.clear().await.expect("clear the token");
+    token.send_keys(&fleet.helpdesk_tokens[1]).await.expect("type the token");
+    save_screenshot(client, "add-cluster.png").await;
+    client.find(Locator::Id("add-cluster-submit")).await.expect("Add").click().await.expect("add");
+    let rows = settled_rows(client, 6).await;
+    save_screenshot(client, "clusters-added.png").await;
+    let added = rows.iter().find(|(context, _, _)| context == ADDED).expect("the added cluster is listed");
+    assert_eq!(added.1, "reachable", "{added:?}");
+    assert!(added.2.contains("added"), "{added:?}");
+    let identity = client.find(Locator::Css(&format!("tr.cluster-row[data-context='{ADDED}'] .identity"))).await;
+    let identity = identity.expect("the identity cell").attr("title").await.ok().flatten().unwrap_or_default();
+    assert_eq!(identity, "system:serviceaccount:tenantry-system:tenantry-helpdesk");
+    assert!(client.find(Locator::Id("add-cluster-dialog")).await.is_err(), "the dialog closed");
+    let listed = std::fs::read_to_string(data_dir.join("config/clusters.yaml")).expect("the list file");
+    assert!(listed.contains(ADDED) && !listed.contains(&fleet.helpdesk_tokens[1]), "{listed}");
+    assert!(tenantry_core::secrets::Keyring::system().token(ADDED).is_ok(), "the token is in the keyring");
+
+    let remove = format!("tr.cluster-row[data-context='{ADDED}'] .row-actions button");
+    client.find(Locator::Css(&remove)).await.expect("Remove…").click().await.expect("ask");
+    client.find(Locator::Css(".confirm-remove .danger")).await.expect("Remove").click().await.expect("remove");
+    settled_rows(client, 5).await;
+    assert!(tenantry_core::secrets::Keyring::system().token(ADDED).is_err(), "the token left the keyring");
 }
 
 /// Opens tenant `id`, scales it to 3 pods from its Scale dialog: the preview shows the one

@@ -84,12 +84,12 @@ pub fn app() -> Html {
         <ContextProvider<ActionsContext> context={actions}>
             <div class="app">
                 <TopBar {files} view={*view} {on_view} tenants={fleet.tenants.len()} clusters={clusters.rows.len()}
-                        probing={clusters.probing} {on_refresh} />
+                        probing={clusters.probing} on_refresh={on_refresh.clone()} />
                 <main class="content">
                     {
                         match *view {
                             View::Tenants => html! { <TenantsPage fleet={fleet.clone()} /> },
-                            View::Clusters => html! { <ClustersPage state={clusters.clone()} /> },
+                            View::Clusters => html! { <ClustersPage state={clusters.clone()} on_changed={on_refresh.clone()} /> },
                             View::Audit => html! { <AuditPage /> },
                         }
                     }

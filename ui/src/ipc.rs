@@ -3,8 +3,8 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tenantry_model::{
-    ActionAccess, ActionEvent, ActionRequest, AuditEntry, AuditFilter, ClusterEvent, ErrorKind, FleetEvent,
-    JournalEntry, Outcome, Preview, TenantDetail, UiError,
+    ActionAccess, ActionEvent, ActionRequest, AddedClusterReport, AuditEntry, AuditFilter, ClusterEvent, ErrorKind,
+    FleetEvent, JournalEntry, NewCluster, Outcome, Preview, TenantDetail, UiError,
 };
 use wasm_bindgen::prelude::*;
 
@@ -92,6 +92,24 @@ pub async fn watch_tenants(on_event: impl Fn(Result<FleetEvent, UiError>) + 'sta
 struct TenantArgs<'a> {
     cluster: &'a str,
     id: &'a str,
+}
+
+/// Adds a cluster by address and token (checked first; the token goes to the OS keyring).
+pub async fn add_cluster(request: &NewCluster) -> Result<AddedClusterReport, UiError> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        request: &'a NewCluster,
+    }
+    call("add_cluster", &Args { request }).await
+}
+
+/// Removes a cluster added in Tenantry, and its token from the keyring.
+pub async fn remove_cluster(name: &str) -> Result<(), UiError> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        name: &'a str,
+    }
+    call("remove_cluster", &Args { name }).await
 }
 
 /// One tenant in detail, read from its cluster now.

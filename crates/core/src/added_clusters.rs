@@ -245,10 +245,13 @@ fn check(
     let certificate_authority = certificate_authority.trim();
     let certificate_authority_data = if certificate_authority.is_empty() {
         None
-    } else if holds_certificates(certificate_authority) {
-        Some(base64::engine::general_purpose::STANDARD.encode(format!("{certificate_authority}\n")))
+    } else if let Some(pem) = normalised_pem(certificate_authority).filter(|pem| holds_certificates(pem)) {
+        Some(base64::engine::general_purpose::STANDARD.encode(pem))
     } else {
-        return invalid("certificate authority", "is not a PEM certificate (-----BEGIN CERTIFICATE----- …)");
+        return invalid(
+            "certificate authority",
+            "is neither a PEM certificate (-----BEGIN CERTIFICATE----- …) nor a kubeconfig's certificate-authority-data",
+        );
     };
     let token = token.expose_secret();
     if token.trim().is_empty() {
@@ -258,6 +261,34 @@ fn check(
         return invalid("token", "must be one line without spaces");
     }
     Ok(AddedCluster { name: name.to_owned(), server: server.to_owned(), certificate_authority_data })
+}
+
+/// The certificates of `text` as canonical PEM (64-character lines). `text` is PEM — possibly
+/// with its line breaks lost on the way, as a single-line field or a chat leaves it — or the
+/// base64 of PEM that a kubeconfig's `certificate-authority-data` holds.
+fn normalised_pem(text: &str) -> Option<String> {
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    if !text.contains(BEGIN) {
+        let compact: String = text.split_whitespace().collect();
+        let decoded = base64::engine::general_purpose::STANDARD.decode(compact).ok()?;
+        let decoded = String::from_utf8(decoded).ok()?;
+        return if decoded.contains(BEGIN) { normalised_pem(&decoded) } else { None };
+    }
+    let mut pem = String::new();
+    for block in text.split(BEGIN).skip(1) {
+        let (body, _) = block.split_once(END)?;
+        let body: String = body.split_whitespace().collect();
+        pem.push_str(BEGIN);
+        pem.push('\n');
+        for line in body.as_bytes().chunks(64) {
+            pem.push_str(std::str::from_utf8(line).ok()?);
+            pem.push('\n');
+        }
+        pem.push_str(END);
+        pem.push('\n');
+    }
+    Some(pem)
 }
 
 /// Whether `pem` holds at least one certificate, every one of them well formed.
@@ -306,6 +337,24 @@ mod tests {
         assert_eq!(cluster.name, "prod-eu");
         assert_eq!(cluster.server, "https://k8s.example.com:6443");
         assert_eq!(cluster.certificate_authority_data, None);
+    }
+
+    /// A self-signed certificate (PEM) for the normalising tests.
+    fn certificate() -> String {
+        rcgen::generate_simple_self_signed(vec!["k8s.example.com".into()]).expect("certificate").cert.pem()
+    }
+
+    #[test]
+    fn a_certificate_authority_is_taken_as_pem_flattened_pem_or_base64() {
+        let pem = certificate();
+        let flattened = pem.replace('\n', " ");
+        let data = base64::engine::general_purpose::STANDARD.encode(&pem);
+        for given in [pem.as_str(), flattened.as_str(), data.as_str()] {
+            let cluster = check("prod", "https://k8s.example.com", given, &SecretString::from("t")).expect("accepted");
+            let stored = cluster.certificate_authority_data.expect("kept");
+            let decoded = base64::engine::general_purpose::STANDARD.decode(stored).expect("base64");
+            assert_eq!(String::from_utf8(decoded).expect("utf-8").trim(), pem.trim(), "from {given:.40}");
+        }
     }
 
     #[test]

@@ -43,7 +43,9 @@ impl Default for Settings {
 /// The watched fleet; dropping it stops every watch.
 pub struct Fleet {
     shared: Arc<Shared>,
-    drivers: Vec<JoinHandle<()>>,
+    settings: Settings,
+    /// One watch task per context.
+    drivers: Mutex<HashMap<String, JoinHandle<()>>>,
 }
 
 struct Shared {
@@ -93,9 +95,48 @@ impl Fleet {
             writer: Mutex::new(cache.as_ref().map(Cache::writer)),
             cache,
         });
-        let drivers =
-            entries.into_iter().map(|entry| tokio::spawn(drive(entry, Arc::clone(&shared), settings))).collect();
-        Self { shared, drivers }
+        let drivers = entries
+            .into_iter()
+            .map(|entry| (entry.name.clone(), tokio::spawn(drive(entry, Arc::clone(&shared), settings))))
+            .collect();
+        Self { shared, settings, drivers: Mutex::new(drivers) }
+    }
+
+    /// The contexts being watched, by name.
+    pub fn watched(&self) -> Vec<String> {
+        lock(&self.drivers).keys().cloned().collect()
+    }
+
+    /// Starts watching one more cluster (one just added), as `start` does for each.
+    pub fn watch(&self, entry: ContextEntry) {
+        let status = ClusterStatus {
+            context: entry.name.clone(),
+            state: ConnectionState::Connecting,
+            last_error: None,
+            last_live: None,
+            notes: Vec::new(),
+        };
+        self.shared.publish(FleetEvent::Cluster(status));
+        let name = entry.name.clone();
+        let driver = tokio::spawn(drive(entry, Arc::clone(&self.shared), self.settings));
+        if let Some(previous) = lock(&self.drivers).insert(name, driver) {
+            previous.abort();
+        }
+    }
+
+    /// Stops watching `context` (a cluster just removed); its tenants stay as last seen, the
+    /// cluster marked as no longer configured — as at a start without it.
+    pub fn unwatch(&self, context: &str) {
+        if let Some(driver) = lock(&self.drivers).remove(context) {
+            driver.abort();
+        }
+        lock(&self.shared.inventories).remove(context);
+        let status = lock(&self.shared.state).clusters.get(context).cloned();
+        if let Some(mut status) = status {
+            status.state = ConnectionState::Unreachable;
+            status.last_error = Some(not_configured());
+            self.shared.publish(FleetEvent::Cluster(status));
+        }
     }
 
     /// Everything known now, then every change as it is published. A subscriber that falls
@@ -182,7 +223,7 @@ impl Fleet {
 
     /// Stops the watches and writes everything queued to the cache.
     pub async fn shutdown(self) {
-        for driver in &self.drivers {
+        for driver in lock(&self.drivers).values() {
             driver.abort();
         }
         let writer = lock(&self.shared.writer).take();
@@ -197,7 +238,7 @@ impl Fleet {
 
 impl Drop for Fleet {
     fn drop(&mut self) {
-        for driver in &self.drivers {
+        for driver in lock(&self.drivers).values() {
             driver.abort();
         }
     }
@@ -244,16 +285,24 @@ async fn load_cached(cache: &Cache, entries: &[ContextEntry], state: &mut State)
     for mut status in clusters {
         if !entries.iter().any(|e| e.name == status.context) {
             status.state = ConnectionState::Unreachable;
-            status.last_error = Some(UiError {
-                kind: ErrorKind::BadKubeconfig,
-                message: "This cluster is not in the kubeconfig; its tenants are shown as last cached.".into(),
-                detail: String::new(),
-            });
+            status.last_error = Some(not_configured());
         }
         state.clusters.insert(status.context.clone(), status);
     }
     for tenant in tenants {
         state.tenants.insert((tenant.cluster.clone(), tenant.id.clone()), tenant);
+    }
+}
+
+/// Why a cached cluster is not watched: neither the kubeconfig nor Tenantry's added clusters
+/// have it any more.
+fn not_configured() -> UiError {
+    UiError {
+        kind: ErrorKind::BadKubeconfig,
+        message:
+            "This cluster is no longer configured (kubeconfig or added clusters); its tenants are shown as last cached."
+                .into(),
+        detail: String::new(),
     }
 }
 
