@@ -97,7 +97,10 @@ async fn settled_rows(client: &Client, expected: usize) -> Vec<(String, String, 
     let deadline = Instant::now() + Duration::from_secs(40);
     loop {
         let mut rows = Vec::new();
-        for row in client.find_all(Locator::Css("tr.cluster-row")).await.expect("rows can be queried") {
+        // The list re-renders while it reloads (a cluster added or removed): a query that meets
+        // a replaced row is simply asked again.
+        let found = client.find_all(Locator::Css("tr.cluster-row")).await.unwrap_or_default();
+        for row in found {
             let context = row.attr("data-context").await.ok().flatten().unwrap_or_default();
             let state = row.attr("data-state").await.ok().flatten().unwrap_or_default();
             let text = row.text().await.unwrap_or_default();
