@@ -59,11 +59,7 @@ impl ContextEntry {
             Some(Some(user)) => AuthKind::of(user),
         };
         let server = cluster.as_ref().map(|c| c.server.clone().unwrap_or_default());
-        let checked = check(name, &context, cluster, user, &auth);
-        let (problem, resolved) = match checked {
-            Ok(resolved) => (None, Some(resolved)),
-            Err(problem) => (Some(problem), None),
-        };
+        let (problem, resolved) = split(check(name, &context, cluster, user, &auth));
         Self {
             name: name.to_owned(),
             cluster: context.cluster,
@@ -90,11 +86,7 @@ impl ContextEntry {
         let context = ContextRef { cluster: name.to_owned(), user: KEYRING_USER.to_owned(), namespace: None };
         let cluster = Cluster { server: Some(server.to_owned()), certificate_authority_data, ..Default::default() };
         let auth = AuthKind::Methods(vec![AuthMethod::KeyringToken]);
-        let checked = check(name, &context, Some(cluster), Some(Some(AuthInfo::default())), &auth);
-        let (problem, resolved) = match checked {
-            Ok(resolved) => (None, Some(resolved)),
-            Err(problem) => (Some(problem), None),
-        };
+        let (problem, resolved) = split(check(name, &context, Some(cluster), Some(Some(AuthInfo::default())), &auth));
         Self {
             name: name.to_owned(),
             cluster: context.cluster,
@@ -165,6 +157,14 @@ impl ContextEntry {
                 .map_err(|source| ContextError::TlsMaterial { context: self.name.clone(), source: Arc::new(source) })?;
         }
         Ok(config)
+    }
+}
+
+/// A check's outcome as the entry keeps it: why it cannot be used, or what it resolved to.
+fn split(checked: Result<(Cluster, AuthInfo), ContextError>) -> (Option<ContextError>, Option<(Cluster, AuthInfo)>) {
+    match checked {
+        Ok(resolved) => (None, Some(resolved)),
+        Err(problem) => (Some(problem), None),
     }
 }
 
