@@ -47,12 +47,15 @@ impl fmt::Display for Permission {
 pub struct Reviews {
     client: kube::Client,
     cluster_wide: Mutex<HashMap<Permission, bool>>,
+    /// Held while cluster-wide answers are asked, so that concurrent callers (a batch's first
+    /// actions) wait for one another's answers instead of asking the same questions again.
+    asking: tokio::sync::Mutex<()>,
 }
 
 impl Reviews {
     /// Reviews asked through `client`.
     pub fn new(client: kube::Client) -> Self {
-        Self { client, cluster_wide: Mutex::new(HashMap::new()) }
+        Self { client, cluster_wide: Mutex::new(HashMap::new()), asking: tokio::sync::Mutex::new(()) }
     }
 
     /// The permissions of `wanted` the cluster denies to the current identity, in order. A
@@ -63,6 +66,7 @@ impl Reviews {
         wanted.sort();
         wanted.dedup();
         let wide: Vec<Permission> = wanted.iter().map(|p| Permission { namespace: None, ..p.clone() }).collect();
+        let asking = self.asking.lock().await;
         let unknown: Vec<Permission> = {
             let known = self.cluster_wide.lock().unwrap_or_else(PoisonError::into_inner);
             let mut unknown: Vec<Permission> = wide.iter().filter(|p| !known.contains_key(*p)).cloned().collect();
@@ -73,6 +77,7 @@ impl Reviews {
         let to_ask: Vec<Permission> = {
             let mut known = self.cluster_wide.lock().unwrap_or_else(PoisonError::into_inner);
             known.extend(unknown.into_iter().zip(answers));
+            drop(asking);
             wanted
                 .iter()
                 .zip(&wide)
