@@ -20,8 +20,8 @@ use tenantry_core::cache::Cache;
 use tenantry_core::cluster::ClusterList;
 use tenantry_core::kubeconfig::{ContextEntry, Sources};
 use tenantry_model::{
-    ActionEvent, ActionRequest, ActionResult, Autoscaling, BackupPolicy, Change, ErrorKind, JournalState, Operation,
-    Outcome, Step, TenantSpec,
+    ActionEvent, ActionKind, ActionRequest, ActionResult, Autoscaling, BackupPolicy, Change, ErrorKind, JournalState,
+    Operation, Outcome, Step, TenantSpec,
 };
 use tenantry_tests::cluster::client_for;
 use tenantry_tests::fleet::{Fleet, helpdesk_context};
@@ -486,4 +486,46 @@ async fn an_interrupted_create_resumes_to_completion_without_duplicates() {
         .expect("claims");
     assert_eq!(claims.items.len(), 1);
     assert_eq!(revision(&client, id).await, "2");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_follows_its_tenants_through_shared_watches_and_recreates_what_is_missing() {
+    let setup = Setup::start("act-4").await;
+    let entry = setup.entry("act-4");
+    let ids = ["birch-a", "birch-b", "birch-c"];
+    let requests = |change: &dyn Fn() -> Change| -> Vec<ActionRequest> {
+        ids.iter()
+            .map(|id| ActionRequest {
+                context: "act-4".into(),
+                tenant: (*id).into(),
+                change: change(),
+                take_over: false,
+            })
+            .collect()
+    };
+    let one_pod = || Change::Create { spec: TenantSpec { replicas: 1, ..spec() } };
+    let created = setup.actions.run_many(&entry, &requests(&one_pod), 2).await.expect("recorded");
+    created.iter().for_each(succeeded);
+
+    // Someone deletes a Service behind Tenantry's back; the batch's mirror starts without it.
+    let client = setup.client().await;
+    Api::<k8s_openapi::api::core::v1::Service>::namespaced(client.clone(), "birch-b")
+        .delete("app", &Default::default())
+        .await
+        .expect("Service deleted");
+
+    let three_pods = || Change::Scale { replicas: Some(3), autoscaling: None };
+    let scaled = setup.actions.run_many(&entry, &requests(&three_pods), 2).await.expect("recorded");
+    scaled.iter().for_each(succeeded);
+    // Each action ended only once its tenant ran as asked (not on a state seen before the write).
+    for id in ids {
+        assert_eq!(deployment(&client, id).await.spec.and_then(|s| s.replicas), Some(3), "{id}");
+        assert_eq!(ready_pods(&client, id).await, 3, "{id}");
+        assert_eq!(revision(&client, id).await, "2", "{id}");
+    }
+    let service = Api::<k8s_openapi::api::core::v1::Service>::namespaced(client.clone(), "birch-b");
+    assert!(service.get_opt("app").await.expect("read").is_some(), "the missing Service was applied again");
+    let audit = setup.actions.audit_log().await.expect("audit");
+    let scales = audit.iter().filter(|a| a.action == ActionKind::Scale && a.result == ActionResult::Succeeded);
+    assert_eq!(scales.count(), 3);
 }

@@ -1,16 +1,24 @@
 //! Waiting until a tenant runs as asked: its Deployments rolled out (every wanted pod ready on
-//! the current template, no old pods left), or its namespace gone; with rollout progress as it
-//! happens and, on timeout, the reason from the Deployments' and pods' conditions.
+//! the current template, no old pods left, the generation the action wrote seen), or its
+//! namespace gone; with rollout progress as it happens and, on timeout, the reason from the
+//! Deployments' and pods' conditions.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt as _;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Pod};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, ListParams};
+use kube::runtime::reflector::{ObjectRef, Store};
 use kube::runtime::{WatchStreamExt as _, watcher};
 use kube::{ResourceExt as _, runtime::wait::conditions};
+use serde_json::Value;
+use tokio::sync::watch;
+
+use super::mirror::Mirror;
 
 use crate::inventory::{MANAGED_BY, TENANT_LABEL};
 
@@ -52,46 +60,119 @@ pub enum ConvergeError {
     Wait(#[source] kube::runtime::wait::Error),
 }
 
-/// Waits until every Tenantry Deployment of namespace `id` has rolled out, reporting progress.
+/// The Deployments an action waits for, each with the generation it wrote (0 for one it left
+/// as it was): a Deployment counts as rolled out only once its controller has seen that
+/// generation, since a listing served from a cache may still show the state before the write.
+#[derive(Debug, Default)]
+pub struct Expected(BTreeMap<String, i64>);
+
+impl Expected {
+    /// Notes a Deployment the action left as it was (other kinds are ignored).
+    pub fn kept(&mut self, object: &Value) {
+        if object["kind"].as_str() == Some("Deployment")
+            && let Some(name) = object["metadata"]["name"].as_str()
+        {
+            self.0.entry(name.to_owned()).or_insert(0);
+        }
+    }
+
+    /// Notes an object the action wrote, as the server returned it (other kinds are ignored).
+    pub fn written(&mut self, kind: &str, object: &ObjectMeta) {
+        if kind == "Deployment"
+            && let Some(name) = &object.name
+        {
+            self.0.insert(name.clone(), object.generation.unwrap_or(0));
+        }
+    }
+
+    fn seen(&self, deployment: &Deployment) -> bool {
+        let wrote = self.0.get(deployment.metadata.name.as_deref().unwrap_or_default()).copied().unwrap_or(0);
+        deployment.metadata.generation.unwrap_or(0) >= wrote
+    }
+}
+
+/// Waits until every Tenantry Deployment of namespace `id` has rolled out, reporting progress:
+/// through the batch's `mirror` when it has one, else through a watch of the namespace.
 pub async fn rolled_out(
     client: &kube::Client,
+    mirror: Option<&Mirror>,
     id: &str,
+    expected: &Expected,
     timeout: Duration,
     mut progress: impl FnMut(Rollout),
 ) -> Result<(), ConvergeError> {
-    let api: Api<Deployment> = Api::namespaced(client.clone(), id);
-    let selector = format!("{}={}", MANAGED_BY.0, MANAGED_BY.1);
-    let mut deployments: BTreeMap<String, Deployment> = BTreeMap::new();
-    let mut last = None;
+    let mirrored = match mirror {
+        Some(mirror) if !expected.0.is_empty() => mirror.deployments().await,
+        _ => None,
+    };
     let wait = async {
-        let stream = watcher(api, watcher::Config::default().labels(&selector)).default_backoff();
-        futures::pin_mut!(stream);
-        while let Some(event) = stream.next().await {
-            match event {
-                Ok(watcher::Event::Apply(d) | watcher::Event::InitApply(d)) => {
-                    deployments.insert(d.name_any(), d);
-                }
-                Ok(watcher::Event::Delete(d)) => {
-                    deployments.remove(&d.name_any());
-                }
-                Ok(watcher::Event::Init) => deployments.clear(),
-                Ok(watcher::Event::InitDone) => {}
-                Err(error) => tracing::debug!(%error, "rollout watch interrupted; retrying"),
-            }
-            let now = sum(deployments.values());
-            if last != Some(now) {
-                progress(now);
-                last = Some(now);
-            }
-            if !deployments.is_empty() && deployments.values().all(is_rolled_out) {
-                return;
-            }
+        match mirrored {
+            Some((store, seen)) => follow_mirror(&store, seen, id, expected, &mut progress).await,
+            None => follow_watch(client, id, expected, &mut progress).await,
         }
     };
     if tokio::time::timeout(timeout, wait).await.is_ok() {
         return Ok(());
     }
     Err(ConvergeError::Timeout { timeout, reason: holdup(client, id).await })
+}
+
+/// Follows the expected Deployments of `id` in a batch's shared store, woken by its changes.
+async fn follow_mirror(
+    store: &Store<Deployment>,
+    mut changed: watch::Receiver<u64>,
+    id: &str,
+    expected: &Expected,
+    progress: &mut impl FnMut(Rollout),
+) {
+    let mut last = None;
+    loop {
+        let found: Vec<Arc<Deployment>> =
+            expected.0.keys().filter_map(|name| store.get(&ObjectRef::new(name).within(id))).collect();
+        let now = sum(found.iter().map(AsRef::as_ref));
+        if last != Some(now) {
+            progress(now);
+            last = Some(now);
+        }
+        if found.len() == expected.0.len() && found.iter().all(|d| expected.seen(d) && is_rolled_out(d)) {
+            return;
+        }
+        if changed.changed().await.is_err() {
+            // The mirror stopped; the timeout around this wait names what holds the tenant up.
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// Follows every Tenantry Deployment of `id` through a watch of that namespace.
+async fn follow_watch(client: &kube::Client, id: &str, expected: &Expected, progress: &mut impl FnMut(Rollout)) {
+    let api: Api<Deployment> = Api::namespaced(client.clone(), id);
+    let selector = format!("{}={}", MANAGED_BY.0, MANAGED_BY.1);
+    let mut deployments: BTreeMap<String, Deployment> = BTreeMap::new();
+    let mut last = None;
+    let stream = watcher(api, watcher::Config::default().labels(&selector)).default_backoff();
+    futures::pin_mut!(stream);
+    while let Some(event) = stream.next().await {
+        match event {
+            Ok(watcher::Event::Apply(d) | watcher::Event::InitApply(d)) => {
+                deployments.insert(d.name_any(), d);
+            }
+            Ok(watcher::Event::Delete(d)) => {
+                deployments.remove(&d.name_any());
+            }
+            Ok(watcher::Event::Init) => deployments.clear(),
+            Ok(watcher::Event::InitDone) => {}
+            Err(error) => tracing::debug!(%error, "rollout watch interrupted; retrying"),
+        }
+        let now = sum(deployments.values());
+        if last != Some(now) {
+            progress(now);
+            last = Some(now);
+        }
+        if !deployments.is_empty() && deployments.values().all(|d| expected.seen(d) && is_rolled_out(d)) {
+            return;
+        }
+    }
 }
 
 /// Waits until namespace `id` is gone.

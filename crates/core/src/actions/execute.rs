@@ -8,7 +8,8 @@ use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
 use serde_json::json;
 use tenantry_model::{ActionEvent, ActionRequest, Change, Step};
 
-use super::objects::PlanAs;
+use super::converge::Expected;
+use super::objects::{PlanAs, PlannedObject, Resources};
 use super::session::Session;
 use super::{ActionError, Actions, Trail, backup, converge};
 use crate::inventory::{MANAGED_BY, now};
@@ -35,19 +36,22 @@ impl Actions {
         progress(ActionEvent::Started { step: Step::Apply });
         self.cache.journal_step(journal_id, Step::Apply).await?;
         let timeout = self.settings.converge_timeout;
+        let mirror = session.mirror();
+        let mut expected = Expected::default();
         match &request.change {
             Change::Delete { .. } => {
                 delete_namespace(client, id).await?;
             }
-            Change::Restart => restart(client, id).await?,
+            Change::Restart => restart(client, id, &mut expected).await?,
             // The app stops before the restore Job starts, so nothing writes while it restores.
             Change::Restore { .. } => {
                 let (job, app): (Vec<_>, Vec<_>) =
                     prepared.objects.iter().partition(|p| p.object["kind"].as_str() == Some("Job"));
+                let mut stopped = Expected::default();
                 for planned in app {
-                    prepared.resources.apply(planned).await?;
+                    apply(&prepared.resources, planned, &mut stopped).await?;
                 }
-                converge::rolled_out(client, id, timeout, |r| {
+                converge::rolled_out(client, mirror, id, &stopped, timeout, |r| {
                     progress(ActionEvent::Rollout { ready: r.ready, updated: r.updated, desired: r.desired });
                 })
                 .await?;
@@ -57,7 +61,7 @@ impl Actions {
             }
             _ => {
                 for planned in prepared.namespace.iter().chain(&prepared.objects) {
-                    prepared.resources.apply(planned).await?;
+                    apply(&prepared.resources, planned, &mut expected).await?;
                 }
                 for removal in &prepared.removals {
                     prepared.resources.remove(removal).await?;
@@ -81,12 +85,12 @@ impl Actions {
             for object in running {
                 let how = PlanAs { namespace_exists: true, ..PlanAs::default() };
                 let planned = prepared.resources.plan(object.clone(), how).await?;
-                prepared.resources.apply(&planned).await?;
+                apply(&prepared.resources, &planned, &mut expected).await?;
             }
-            converge::rolled_out(client, id, timeout, &mut report).await?;
+            converge::rolled_out(client, mirror, id, &expected, timeout, &mut report).await?;
         } else {
             trail.namespace_exists_after = true;
-            converge::rolled_out(client, id, timeout, &mut report).await?;
+            converge::rolled_out(client, mirror, id, &expected, timeout, &mut report).await?;
         }
         progress(ActionEvent::Finished { step: Step::Converge });
         Ok(done_message(request, trail.revision_after))
@@ -104,18 +108,30 @@ pub(super) async fn managed_deployments(client: &kube::Client, id: &str) -> Resu
     Ok(list.items.iter().map(|d| d.name_any()).collect())
 }
 
-/// Replaces the pods of every Tenantry Deployment in `id` one by one (a new template stamp).
-async fn restart(client: &kube::Client, id: &str) -> Result<(), ActionError> {
+/// Applies `planned`, noting in `expected` the Deployment it writes or leaves as it was.
+async fn apply(resources: &Resources, planned: &PlannedObject, expected: &mut Expected) -> Result<(), ActionError> {
+    match resources.apply(planned).await? {
+        Some(written) => expected.written(planned.object["kind"].as_str().unwrap_or_default(), &written),
+        None => expected.kept(&planned.object),
+    }
+    Ok(())
+}
+
+/// Replaces the pods of every Tenantry Deployment in `id` one by one (a new template stamp),
+/// noting each in `expected`.
+async fn restart(client: &kube::Client, id: &str, expected: &mut Expected) -> Result<(), ActionError> {
     let api = Api::<Deployment>::namespaced(client.clone(), id);
     let stamp = json!({"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: now()}}}}});
     for name in managed_deployments(client, id).await? {
-        api.patch(
-            &name,
-            &PatchParams { field_manager: Some(RESTART_MANAGER.into()), ..PatchParams::default() },
-            &Patch::Strategic(&stamp),
-        )
-        .await
-        .map_err(|source| ActionError::Cluster { what: format!("cannot restart Deployment {name}"), source })?;
+        let restarted = api
+            .patch(
+                &name,
+                &PatchParams { field_manager: Some(RESTART_MANAGER.into()), ..PatchParams::default() },
+                &Patch::Strategic(&stamp),
+            )
+            .await
+            .map_err(|source| ActionError::Cluster { what: format!("cannot restart Deployment {name}"), source })?;
+        expected.written("Deployment", &restarted.metadata);
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ mod backup;
 mod converge;
 mod diff;
 mod execute;
+mod mirror;
 mod objects;
 mod plan;
 mod record;
@@ -199,7 +200,7 @@ impl Actions {
         requests: &[ActionRequest],
         concurrency: usize,
     ) -> Result<Vec<Outcome>, ActionError> {
-        let session = Session::open(entry).await?;
+        let session = Session::open_batch(entry).await?;
         let runs = requests.iter().map(|request| self.run_in(&session, request, |_| {}));
         futures::stream::iter(runs).buffered(concurrency.max(1)).try_collect().await
     }

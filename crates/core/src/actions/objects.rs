@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use kube::discovery::Scope;
@@ -13,6 +14,7 @@ use serde_json::Value;
 use tenantry_model::{FieldChange, Operation};
 
 use super::diff;
+use super::mirror::Mirror;
 use crate::inventory::FIELD_MANAGER;
 
 /// Kinds never removed when a blueprint stops rendering them: they hold the tenant's data.
@@ -107,14 +109,27 @@ pub struct PlanAs {
 pub struct Resources {
     client: kube::Client,
     found: Discovered,
+    mirror: Option<Arc<Mirror>>,
+    fetched: HashMap<(String, String), Value>,
     take_over: bool,
 }
 
 impl Resources {
-    /// Writes through `client`, remembering discoveries in `found`; `take_over` forces
-    /// applies over other writers' fields.
-    pub fn new(client: kube::Client, found: Discovered, take_over: bool) -> Self {
-        Self { client, found, take_over }
+    /// Writes through `client`, remembering discoveries in `found` and asking `mirror` (a
+    /// batch's) whether objects exist; `take_over` forces applies over other writers' fields.
+    pub fn new(client: kube::Client, found: Discovered, mirror: Option<Arc<Mirror>>, take_over: bool) -> Self {
+        Self { client, found, mirror, fetched: HashMap::new(), take_over }
+    }
+
+    /// Takes `object`, just read from the cluster by this action, as the current state of that
+    /// object when it is planned (instead of reading it again; a batch's Deployments come from
+    /// its mirror).
+    pub fn fetched(&mut self, object: Value) {
+        let key = (
+            object["kind"].as_str().unwrap_or_default().to_owned(),
+            object["metadata"]["name"].as_str().unwrap_or_default().to_owned(),
+        );
+        self.fetched.insert(key, object);
     }
 
     fn apply_params(&self) -> PatchParams {
@@ -174,8 +189,23 @@ impl Resources {
         if namespaced && !namespace_exists {
             return Ok(planned(Operation::Create, Vec::new()));
         }
+        if (rendered_before || create_only)
+            && let (Some(mirror), Some(namespace)) = (&self.mirror, &namespace)
+            && mirror.exists(&resource, namespace, &name).await == Some(true)
+        {
+            return Ok(planned(if create_only { Operation::Kept } else { Operation::Unchanged }, Vec::new()));
+        }
         let api = self.api(&resource, namespace.as_deref());
-        let current = match api.get_opt(&name).await {
+        let fetched = match (self.fetched.remove(&(kind.clone(), name.clone())), &self.mirror, &namespace) {
+            (Some(object), _, _) => Some(object),
+            (None, Some(mirror), Some(namespace)) if kind == "Deployment" => mirror.deployment(namespace, &name).await,
+            _ => None,
+        };
+        let current = match fetched.map(serde_json::from_value::<DynamicObject>).transpose() {
+            Ok(Some(current)) => Ok(Some(current)),
+            _ => api.get_opt(&name).await,
+        };
+        let current = match current {
             Ok(current) => current,
             // An identity that may not read generated credentials cannot replace them either.
             Err(kube::Error::Api(status)) if status.code == 403 && create_only => {
@@ -200,18 +230,20 @@ impl Resources {
         Ok(planned(operation, fields))
     }
 
-    /// Applies a planned object (nothing for unchanged or kept ones).
-    pub async fn apply(&self, planned: &PlannedObject) -> Result<(), ObjectError> {
+    /// Applies a planned object and returns its metadata as written (nothing is written for
+    /// unchanged or kept ones).
+    pub async fn apply(&self, planned: &PlannedObject) -> Result<Option<ObjectMeta>, ObjectError> {
         if matches!(planned.operation, Operation::Unchanged | Operation::Kept) {
-            return Ok(());
+            return Ok(None);
         }
         let kind = planned.object["kind"].as_str().unwrap_or_default();
         let namespace = planned.object["metadata"]["namespace"].as_str().filter(|_| planned.namespaced);
         let api = self.api(&planned.resource, namespace);
-        api.patch(planned.name(), &self.apply_params(), &Patch::Apply(&planned.object))
+        let written = api
+            .patch(planned.name(), &self.apply_params(), &Patch::Apply(&planned.object))
             .await
             .map_err(|e| write_error(kind, planned.name(), e))?;
-        Ok(())
+        Ok(Some(written.metadata))
     }
 
     /// The objects of `before` (the previous render) that `after` no longer has and that exist,

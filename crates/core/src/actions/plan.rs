@@ -76,6 +76,9 @@ impl Actions {
 
         progress(ActionEvent::Started { step: Step::Access });
         let mut resources = session.resources(request.take_over);
+        for object in stored.iter().flat_map(|s| s.read.iter().cloned()) {
+            resources.fetched(object);
+        }
         let wanted = self.permissions(&mut resources, request, &objects_next, &objects_now).await?;
         let missing = session.missing(&wanted).await?;
         if !missing.is_empty() {

@@ -1,12 +1,14 @@
 //! What the actions on one cluster share while they run: the client, the API resources found
 //! by discovery, the permissions granted cluster-wide, and who the cluster says we are. A single
-//! action gets a fresh session; a batch shares one, so each of these is looked up once.
+//! action gets a fresh session; a batch shares one, so each of these is looked up once, and a
+//! batch's session also mirrors Tenantry's objects through watches (see [`Mirror`]).
 
 use std::sync::Arc;
 
 use tokio::sync::OnceCell;
 
 use super::ActionError;
+use super::mirror::Mirror;
 use super::objects::{Discovered, Resources};
 use crate::access::{Permission, Reviews};
 use crate::kubeconfig::ContextEntry;
@@ -16,26 +18,40 @@ pub struct Session {
     /// The client of the context.
     pub client: kube::Client,
     discovered: Discovered,
-    reviews: Reviews,
+    reviews: Arc<Reviews>,
     identity: OnceCell<String>,
+    mirror: Option<Arc<Mirror>>,
 }
 
 impl Session {
-    /// A session over `entry`'s cluster.
+    /// A session for one action over `entry`'s cluster.
     pub async fn open(entry: &ContextEntry) -> Result<Self, ActionError> {
         let config = entry.client_config().await?;
         let client = kube::Client::try_from(config).map_err(ActionError::Client)?;
         Ok(Self {
-            reviews: Reviews::new(client.clone()),
+            reviews: Arc::new(Reviews::new(client.clone())),
             client,
             discovered: Arc::default(),
             identity: OnceCell::new(),
+            mirror: None,
         })
     }
 
-    /// Object planning and writing over this session's client and discovery.
+    /// A session for a batch of actions over `entry`'s cluster, mirroring Tenantry's objects.
+    pub async fn open_batch(entry: &ContextEntry) -> Result<Self, ActionError> {
+        let session = Self::open(entry).await?;
+        let mirror = Mirror::new(session.client.clone(), Arc::clone(&session.reviews));
+        Ok(Self { mirror: Some(Arc::new(mirror)), ..session })
+    }
+
+    /// Object planning and writing over this session's client, discovery and mirror.
     pub fn resources(&self, take_over: bool) -> Resources {
-        Resources::new(self.client.clone(), Arc::clone(&self.discovered), take_over)
+        Resources::new(self.client.clone(), Arc::clone(&self.discovered), self.mirror.clone(), take_over)
+    }
+
+    /// The batch's mirror of Tenantry's objects (none for a single action).
+    pub fn mirror(&self) -> Option<&Mirror> {
+        self.mirror.as_deref()
     }
 
     /// The permissions of `wanted` the identity lacks.

@@ -29,6 +29,8 @@ pub struct Stored {
     pub history: BTreeMap<u64, String>,
     /// The fingerprint of the blueprint the spec was last applied with.
     pub blueprint: Option<String>,
+    /// The Namespace and history ConfigMap as read, for planning them without reading again.
+    pub read: Vec<Value>,
 }
 
 /// The tenant `id` as its cluster stores it, `None` when its namespace does not exist.
@@ -40,15 +42,18 @@ pub async fn read(client: &kube::Client, id: &str) -> Result<Option<Stored>, kub
     let spec = annotations.get(SPEC_ANNOTATION).and_then(|json| serde_json::from_str(json).ok());
     let revision = annotations.get(REVISION_ANNOTATION).and_then(|r| r.parse().ok()).unwrap_or(0);
     let blueprint = annotations.get(BLUEPRINT_ANNOTATION).cloned();
-    let history = Api::<ConfigMap>::namespaced(client.clone(), id)
-        .get_opt(HISTORY)
-        .await?
+    let history_map = Api::<ConfigMap>::namespaced(client.clone(), id).get_opt(HISTORY).await?;
+    let read = std::iter::once(serde_json::to_value(&namespace).ok())
+        .chain(history_map.as_ref().map(|map| serde_json::to_value(map).ok()))
+        .flatten()
+        .collect();
+    let history = history_map
         .and_then(|map| map.data)
         .unwrap_or_default()
         .into_iter()
         .filter_map(|(revision, spec)| Some((revision.parse().ok()?, spec)))
         .collect();
-    Ok(Some(Stored { spec, revision, history, blueprint }))
+    Ok(Some(Stored { spec, revision, history, blueprint, read }))
 }
 
 /// The tenant's Namespace with its labels, the spec at `revision`, and the fingerprint of the
