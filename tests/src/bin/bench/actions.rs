@@ -12,8 +12,8 @@ use tenantry_core::cache::Cache;
 use tenantry_core::kubeconfig::ContextEntry;
 use tenantry_model::{ActionRequest, ActionResult, BackupPolicy, Change, TenantSpec};
 
-use crate::BenchError;
 use crate::stats::ms;
+use crate::{BenchError, ceiling};
 
 /// What the actions benchmark measured.
 pub struct ActionFigures {
@@ -27,6 +27,9 @@ pub struct ActionFigures {
     pub scales: usize,
     /// Core: scale them all from 1 to 2 pods, each until it runs.
     pub core_scale: Duration,
+    /// The cluster alone: scale the same Deployments from 2 to 3 pods by bare scale-subresource
+    /// patches, until every new pod runs.
+    pub ceiling_scale: Duration,
     /// Actions at once.
     pub concurrency: usize,
 }
@@ -107,7 +110,13 @@ pub async fn measure(
     let started = Instant::now();
     succeeded(&actions.run_many(entry, &scale, concurrency).await.map_err(action_error)?)?;
     let core_scale = started.elapsed();
-    Ok(ActionFigures { creates, core_create, kubectl_create, scales, core_scale, concurrency })
+
+    eprintln!("bench: the cluster's ceiling, bare scale-subresource patches of the same tenants from 2 to 3 pods");
+    let config = entry.client_config().await.map_err(|e| BenchError::Failed(tenantry_core::error::chain(&e)))?;
+    let client =
+        kube::Client::try_from(config).map_err(|source| BenchError::Kube { what: "a client".into(), source })?;
+    let ceiling_scale = ceiling::raw_scales(&client, &ids, 3, concurrency).await?;
+    Ok(ActionFigures { creates, core_create, kubectl_create, scales, core_scale, ceiling_scale, concurrency })
 }
 
 /// Renders `count` tenants `bench-kubectl-NNNN` with the same blueprint and spec, applies them
@@ -180,7 +189,8 @@ impl ActionFigures {
     /// The Markdown section.
     pub fn report(&self) -> String {
         let ratio = self.core_create.as_secs_f64() / self.kubectl_create.as_secs_f64().max(f64::EPSILON);
-        let per_second = self.scales as f64 / self.core_scale.as_secs_f64().max(f64::EPSILON);
+        let rate = |took: Duration| self.scales as f64 / took.as_secs_f64().max(f64::EPSILON);
+        let (per_second, ceiling_per_second) = (rate(self.core_scale), rate(self.ceiling_scale));
         let met = |ok: bool| if ok { "yes" } else { "**no**" };
         format!(
             "### Actions: {creates} creates and {scales} scales on one cluster, {concurrency} at a time\n\n\
@@ -188,7 +198,9 @@ impl ActionFigures {
              | Create {creates} tenants through the core (validate, access, journal, dry run, apply, until running) | {core} | | |\n\
              | The same manifests: `kubectl apply -f` + `kubectl wait --for=condition=Available` | {kubectl} | | |\n\
              | Core ÷ kubectl | {ratio:.2}× | < 1× | {ratio_met} |\n\
-             | Scale {scales} tenants 1 → 2 pods through the core, until running | {scale} ({per_second:.1} tenants/s) | ≥ 50 tenants/s | {scale_met} |\n",
+             | Scale {scales} tenants 1 → 2 pods through the core, until running | {scale} ({per_second:.1} tenants/s) | ≥ 50 tenants/s | {scale_met} |\n\
+             | The cluster alone: scale-subresource patches of the same Deployments 2 → 3 pods, until running | {ceiling} ({ceiling_per_second:.1} tenants/s) | | |\n\
+             | Core ÷ the cluster alone (tenants/s) | {share:.2}× | | |\n",
             creates = self.creates,
             scales = self.scales,
             concurrency = self.concurrency,
@@ -197,6 +209,8 @@ impl ActionFigures {
             ratio_met = met(ratio < 1.0),
             scale = ms(self.core_scale),
             scale_met = met(per_second >= 50.0),
+            ceiling = ms(self.ceiling_scale),
+            share = per_second / ceiling_per_second.max(f64::EPSILON),
         )
     }
 }

@@ -6,6 +6,7 @@
 //! cluster. `scripts/bench` and `scripts/bench-actions` set the clusters up and run them.
 
 mod actions;
+mod ceiling;
 mod cli;
 mod lists;
 mod propagation;
