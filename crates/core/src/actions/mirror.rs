@@ -56,7 +56,7 @@ impl Mirror {
                 let writer = reflector::store::Writer::new(resource.clone());
                 let store = writer.as_reader();
                 let stream = watcher(api, tenantry_objects()).default_backoff().reflect(writer);
-                self.keep(tokio::spawn(drain(stream)));
+                self.keep(tokio::spawn(drain(stream, || {})));
                 ready(&store).await.then_some(store)
             })
             .await
@@ -79,15 +79,7 @@ impl Mirror {
                     .default_backoff()
                     .modify(|d| d.metadata.managed_fields = None)
                     .reflect(writer);
-                self.keep(tokio::spawn(async move {
-                    futures::pin_mut!(stream);
-                    while let Some(event) = stream.next().await {
-                        if let Err(error) = event {
-                            tracing::debug!(%error, "the Deployment mirror's watch was interrupted; retrying");
-                        }
-                        changed.send_modify(|count| *count += 1);
-                    }
-                }));
+                self.keep(tokio::spawn(drain(stream, move || changed.send_modify(|count| *count += 1))));
                 ready(&store).await.then_some((store, seen))
             })
             .await
@@ -134,12 +126,17 @@ where
     matches!(tokio::time::timeout(LISTING_TIMEOUT, store.wait_until_ready()).await, Ok(Ok(())))
 }
 
-/// Drives a reflector's stream for as long as the mirror lives.
-async fn drain<T, E: std::fmt::Display>(stream: impl futures::Stream<Item = Result<T, E>>) {
+/// Drives a reflector's stream for as long as the mirror lives, calling `after_each` after
+/// every event.
+async fn drain<T, E: std::fmt::Display>(
+    stream: impl futures::Stream<Item = Result<T, E>>,
+    mut after_each: impl FnMut(),
+) {
     futures::pin_mut!(stream);
     while let Some(event) = stream.next().await {
         if let Err(error) = event {
             tracing::debug!(%error, "a mirror watch was interrupted; retrying");
         }
+        after_each();
     }
 }
