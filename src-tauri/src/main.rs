@@ -6,7 +6,7 @@ mod actions;
 mod clusters;
 mod commands;
 
-use tenantry_core::actions::{ActionSettings, Actions};
+use tenantry_core::actions::{ActionSettings, Actions, ControllersOfRecord};
 use tenantry_core::blueprint::Catalog;
 use tenantry_core::cache::Cache;
 use tenantry_core::cluster::ClusterList;
@@ -60,12 +60,17 @@ async fn start_fleet() -> Fleet {
 }
 
 /// The actions, journaled in the cache, rendering the built-in and the config folder's
-/// blueprints (broken blueprint files are logged and left out).
+/// blueprints (broken blueprint files are logged and left out), with the declared controllers
+/// of record (a broken file is logged; the defaults stay in force).
 async fn start_actions() -> Result<Actions, tenantry_core::cache::CacheError> {
     let opened = Cache::open(&tenantry_core::paths::cache_file()).await?;
     let catalog = Catalog::load(&tenantry_core::paths::blueprint_dir());
     for problem in &catalog.problems {
         tracing::warn!(problem = %tenantry_core::error::chain(problem), "blueprint left out");
     }
-    Ok(Actions::new(opened.cache, catalog, ActionSettings::default()))
+    let controllers = ControllersOfRecord::load(&tenantry_core::paths::controllers_file()).unwrap_or_else(|problem| {
+        tracing::warn!(problem = %problem, "controllers of record");
+        ControllersOfRecord::default()
+    });
+    Ok(Actions::new(opened.cache, catalog, ActionSettings { controllers, ..ActionSettings::default() }))
 }

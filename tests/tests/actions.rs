@@ -44,7 +44,8 @@ impl Setup {
         let cache_file = dir.path().join("data/cache.sqlite");
         let cache = Cache::open(&cache_file).await.expect("cache opens").cache;
         let catalog = Catalog::load(&dir.path().join("blueprints"));
-        let settings = ActionSettings { converge_timeout: std::time::Duration::from_secs(90) };
+        let settings =
+            ActionSettings { converge_timeout: std::time::Duration::from_secs(90), ..ActionSettings::default() };
         let list = ClusterList::load(&Sources::Explicit(fleet.kubeconfig.clone()));
         Self { actions: Actions::new(cache.clone(), catalog, settings), fleet, list, cache_file, _dir: dir }
     }
@@ -59,7 +60,13 @@ impl Setup {
 
     /// Runs `change` on `tenant` as `context`, returning the outcome and every event.
     async fn run(&self, context: &str, tenant: &str, change: Change) -> (Outcome, Vec<ActionEvent>) {
-        let request = ActionRequest { context: context.into(), tenant: tenant.into(), change, take_over: false };
+        let request = ActionRequest {
+            context: context.into(),
+            tenant: tenant.into(),
+            change,
+            take_over: false,
+            reason: String::new(),
+        };
         self.run_request(&request).await
     }
 
@@ -344,6 +351,7 @@ async fn refusals_and_conflicts_change_nothing() {
                 tenant: id.into(),
                 change: Change::Delete { confirm: id.into() },
                 take_over: false,
+                reason: String::new(),
             },
         )
         .await
@@ -410,6 +418,7 @@ async fn refusals_and_conflicts_change_nothing() {
         tenant: id.into(),
         change: Change::Scale { replicas: Some(2), autoscaling: None },
         take_over: true,
+        reason: String::new(),
     };
     succeeded(&setup.run_request(&request).await.0);
     assert_eq!(deployment(&client, id).await.spec.and_then(|s| s.replicas), Some(2));
@@ -425,6 +434,7 @@ async fn an_interrupted_create_resumes_to_completion_without_duplicates() {
         tenant: id.into(),
         change: Change::Create { spec: spec() },
         take_over: false,
+        reason: String::new(),
     };
 
     // The API server stops the moment the create starts applying.
@@ -500,6 +510,7 @@ async fn a_batch_follows_its_tenants_through_shared_watches_and_recreates_what_i
                 tenant: (*id).into(),
                 change: change(),
                 take_over: false,
+                reason: String::new(),
             })
             .collect()
     };

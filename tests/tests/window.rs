@@ -413,7 +413,7 @@ async fn ten_thousand_cached_tenants(template: &Path, data_dir: &Path) {
     source.close().await;
     let big = Cache::open(&data_dir.join("cache.sqlite")).await.expect("a new cache").cache;
     let writer = big.writer();
-    let at = tenantry_core::inventory::now();
+    let at = tenantry_core::labels::now();
     for status in &clusters {
         writer.send(Write::Cluster { status: status.clone(), at: at.clone() });
     }

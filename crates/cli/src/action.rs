@@ -11,7 +11,7 @@ use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use tenantry_core::actions::{ActionError, ActionSettings, Actions};
+use tenantry_core::actions::{ActionError, ActionSettings, Actions, ControllersOfRecord};
 use tenantry_core::blueprint::Catalog;
 use tenantry_core::cache::Cache;
 use tenantry_core::kubeconfig::ContextEntry;
@@ -40,6 +40,9 @@ pub struct Common {
     /// Print the preview or the outcome as JSON.
     #[arg(long)]
     json: bool,
+    /// Why you run it (e.g. a ticket number); kept in the audit log and the tenant's history.
+    #[arg(long, default_value = "")]
+    reason: String,
     /// Seconds to wait until the tenant runs as asked.
     #[arg(long, default_value_t = 180)]
     timeout: u64,
@@ -270,6 +273,7 @@ async fn perform(actions: &Actions, target: &Target, common: &Common, change: Ch
         tenant: target.id.clone(),
         change,
         take_over: common.take_over,
+        reason: common.reason.clone(),
     };
     if common.dry_run || !common.yes {
         match preview(actions, &target.entry, &request, common.json).await {
@@ -304,7 +308,11 @@ pub async fn actions(timeout: u64) -> Option<Actions> {
     for problem in &catalog.problems {
         eprintln!("warning: {problem}");
     }
-    let settings = ActionSettings { converge_timeout: std::time::Duration::from_secs(timeout) };
+    let controllers = ControllersOfRecord::load(&tenantry_core::paths::controllers_file()).unwrap_or_else(|problem| {
+        eprintln!("warning: {problem}");
+        ControllersOfRecord::default()
+    });
+    let settings = ActionSettings { converge_timeout: std::time::Duration::from_secs(timeout), controllers };
     Some(Actions::new(opened.cache, catalog, settings))
 }
 
@@ -377,6 +385,7 @@ fn print_preview(request: &ActionRequest, preview: &Preview) {
     for object in &preview.objects {
         let (mark, note) = match object.operation {
             Operation::Create => ("+", " (create)"),
+            Operation::Update if !object.drift.is_empty() => ("~", " (changed outside Tenantry: taken back)"),
             Operation::Update => ("~", ""),
             Operation::Delete => ("-", " (delete)"),
             Operation::Kept => ("·", " (kept: generated credentials)"),

@@ -121,7 +121,7 @@ pub async fn journal(args: JournalArgs) -> ExitCode {
         eprintln!("error: the journal has no action #{id}");
         return ExitCode::from(2);
     };
-    let entry = match crate::selection::context(&journal.request.context, kubeconfig.as_deref()) {
+    let entry = match crate::selection::context(&journal.entry.request.context, kubeconfig.as_deref()) {
         Ok(entry) => entry,
         Err(code) => return code,
     };
@@ -136,10 +136,10 @@ pub async fn journal(args: JournalArgs) -> ExitCode {
 }
 
 async fn list_unfinished() -> ExitCode {
-    let Some(cache) = open_cache().await else {
+    let Some(actions) = crate::action::actions(180).await else {
         return ExitCode::from(1);
     };
-    match cache.unfinished().await {
+    match actions.unfinished().await {
         Ok(entries) if entries.is_empty() => println!("No unfinished actions."),
         Ok(entries) => {
             let rows: Vec<[String; 6]> = entries
@@ -150,16 +150,24 @@ async fn list_unfinished() -> ExitCode {
                         format!("{} ago", age(&j.started)),
                         format!("{}/{}", j.request.context, j.request.tenant),
                         j.request.change.kind().name().to_owned(),
-                        format!("{:?} at {}", j.state, j.step.title()).to_lowercase(),
+                        match &j.running_in {
+                            Some(running_in) => {
+                                format!("running in {running_in}, at {}", j.step.title().to_lowercase())
+                            }
+                            None => format!("{:?} at {}", j.state, j.step.title()).to_lowercase(),
+                        },
                         j.message.clone(),
                     ]
                 })
                 .collect();
             table(["ACTION", "STARTED", "TENANT", "KIND", "STATE", "MESSAGE"], &rows);
-            println!("Resume with `tenantry journal resume N`, undo with `tenantry journal roll-back N`.");
+            if entries.iter().any(|j| j.running_in.is_none()) {
+                println!("Resume with `tenantry journal resume N`, undo with `tenantry journal roll-back N`.");
+            }
         }
         Err(error) => {
-            eprintln!("error: the journal cannot be read: {}", tenantry_core::error::chain(&error));
+            let ui = error.to_ui();
+            eprintln!("error: {}\n  {}", ui.message, ui.detail);
             return ExitCode::from(1);
         }
     }

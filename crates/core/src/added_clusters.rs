@@ -16,9 +16,6 @@ use crate::cluster::{ProbeError, probe};
 use crate::kubeconfig::ContextEntry;
 use crate::secrets::{Keyring, SecretError};
 
-/// The list file's name in the config folder.
-pub const FILE_NAME: &str = "clusters.yaml";
-
 /// One added cluster as the list file keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -360,7 +357,7 @@ mod tests {
     #[test]
     fn the_list_file_round_trips_and_a_damaged_one_names_its_line() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join(FILE_NAME);
+        let path = dir.path().join(crate::paths::ADDED_CLUSTERS_FILE_NAME);
         assert!(AddedClusters::load(&path).expect("absent is empty").clusters.is_empty());
         let list = AddedClusters {
             path: path.clone(),

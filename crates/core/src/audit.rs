@@ -39,17 +39,18 @@ mod tests {
             result: ActionResult::Refused,
             duration_ms: 41,
             message: "Refused: this identity may not delete namespaces, \"really\".".into(),
+            reason: "TICKET-42".into(),
         };
         let csv = to_csv(&[entry]).expect("csv");
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(
             lines[0],
-            "id,at,os_user,identity,context,tenant,action,revision_before,revision_after,result,duration_ms,message"
+            "id,at,os_user,identity,context,tenant,action,revision_before,revision_after,result,duration_ms,message,reason"
         );
         assert_eq!(
             lines[1],
             "7,2026-11-21T10:00:00Z,ana,system:serviceaccount:tenantry-system:tenantry-helpdesk,eu-west,alder-books,\
-             delete,3,3,refused,41,\"Refused: this identity may not delete namespaces, \"\"really\"\".\""
+             delete,3,3,refused,41,\"Refused: this identity may not delete namespaces, \"\"really\"\".\",TICKET-42"
         );
     }
 }

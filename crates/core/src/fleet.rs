@@ -17,8 +17,9 @@ use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
 use crate::cache::{Cache, CacheWriter, SeenTenant, Write};
-use crate::inventory::{ClusterInventory, now};
+use crate::inventory::ClusterInventory;
 use crate::kubeconfig::ContextEntry;
+use crate::labels::now;
 
 /// Batches kept for a subscriber that falls behind (it then gets a fresh snapshot).
 const BACKLOG: usize = 256;

@@ -35,9 +35,21 @@ pub fn blueprint_dir() -> PathBuf {
     config_dir().join("blueprints")
 }
 
+/// The file name of the list of clusters added in Tenantry, in the config folder.
+pub const ADDED_CLUSTERS_FILE_NAME: &str = "clusters.yaml";
+/// The file name of the field managers declared controllers of record, in the config folder.
+pub const CONTROLLERS_FILE_NAME: &str = "controllers-of-record.yaml";
+/// The cache's file name in the data folder.
+pub const CACHE_FILE_NAME: &str = "cache.sqlite";
+
 /// The list of clusters added in Tenantry (no secrets: their tokens are in the OS keyring).
 pub fn added_clusters_file() -> PathBuf {
-    config_dir().join(crate::added_clusters::FILE_NAME)
+    config_dir().join(ADDED_CLUSTERS_FILE_NAME)
+}
+
+/// The field managers the user declares controllers of record (a YAML list of names).
+pub fn controllers_file() -> PathBuf {
+    config_dir().join(CONTROLLERS_FILE_NAME)
 }
 
 /// The folder of the rotating log files.
@@ -47,5 +59,5 @@ pub fn log_dir() -> PathBuf {
 
 /// The cache file.
 pub fn cache_file() -> PathBuf {
-    data_dir().join(crate::cache::FILE_NAME)
+    data_dir().join(CACHE_FILE_NAME)
 }

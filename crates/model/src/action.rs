@@ -64,6 +64,9 @@ pub struct ActionRequest {
     /// conflict stops the action and nothing is overwritten.
     #[serde(default)]
     pub take_over: bool,
+    /// Why the action is run (e.g. a ticket number), kept in the audit log and the history.
+    #[serde(default)]
+    pub reason: String,
 }
 
 /// What an action changes.
@@ -174,6 +177,20 @@ pub struct ObjectChange {
     pub operation: Operation,
     /// The fields that change (for updates), secrets hidden.
     pub fields: Vec<FieldChange>,
+    /// Fields another writer changed since Tenantry applied them, which applying takes back.
+    #[serde(default)]
+    pub drift: Vec<Drift>,
+}
+
+/// A field of an object Tenantry renders that another writer (kubectl, a hand edit) changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Drift {
+    /// The field, e.g. `.spec.replicas`.
+    pub path: String,
+    /// The field manager that wrote it, e.g. `kubectl`.
+    pub manager: String,
+    /// When that manager last wrote the object (RFC 3339), when the server says.
+    pub at: Option<String>,
 }
 
 /// What happens to an object.
@@ -346,6 +363,10 @@ pub struct JournalEntry {
     pub step: Step,
     /// The error, if it failed.
     pub message: String,
+    /// Who runs it while it is running: `Some` names a live process elsewhere (not to be
+    /// resumed or rolled back from here); `None` for an entry whose owner is gone or that ended.
+    #[serde(default)]
+    pub running_in: Option<String>,
 }
 
 /// One audit record: who did what to which tenant, and how it went.
@@ -375,6 +396,9 @@ pub struct AuditEntry {
     pub duration_ms: u64,
     /// One sentence on the result.
     pub message: String,
+    /// Why it was run, as the user gave it (e.g. a ticket number).
+    #[serde(default)]
+    pub reason: String,
 }
 
 /// Whether the current identity may run one kind of action on a tenant.
@@ -427,6 +451,7 @@ mod tests {
             result,
             duration_ms: 900,
             message: String::new(),
+            reason: String::new(),
         }
     }
 

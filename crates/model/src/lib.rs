@@ -11,8 +11,8 @@ mod fleet;
 mod tenant;
 
 pub use action::{
-    ActionAccess, ActionEvent, ActionKind, ActionRequest, ActionResult, AuditEntry, AuditFilter, Change, FieldChange,
-    JournalEntry, JournalState, ObjectChange, Operation, Outcome, Preview, Step,
+    ActionAccess, ActionEvent, ActionKind, ActionRequest, ActionResult, AuditEntry, AuditFilter, Change, Drift,
+    FieldChange, JournalEntry, JournalState, ObjectChange, Operation, Outcome, Preview, Step,
 };
 pub use age::format_age;
 pub use cluster::{AddedClusterReport, ClusterEvent, ClusterRow, KubeconfigSummary, NewCluster, Probe};

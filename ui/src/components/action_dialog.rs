@@ -82,6 +82,7 @@ pub fn action_dialog(props: &ActionDialogProps) -> Html {
         tenant: tenant.id.clone(),
         change,
         take_over: false,
+        reason: form.reason.trim().to_owned(),
     });
     let flow = runner.flow.clone();
     let edit = |update: fn(&mut FormInput, String)| edit_field(&form, &flow, update);
@@ -91,6 +92,10 @@ pub fn action_dialog(props: &ActionDialogProps) -> Html {
                      explanation={explanation(kind, &tenant.id)} apply_label={title(kind)} danger={kind == ActionKind::Delete}
                      {request} {confirmed} on_close={props.on_close.clone()} runner={ActionRunnerProp(Rc::new(runner))}>
             { form_fields(kind, &form, &edit, tenant, &props.backups) }
+            <div class="form">
+                <label>{ "Reason" }<input id="action-reason" value={form.reason.clone()} placeholder="ticket or note, kept in the audit log"
+                    onchange={edit(|f, v| f.reason = v)} /></label>
+            </div>
         </ActionFrame>
     }
 }

@@ -55,6 +55,7 @@ pub fn create_dialog(props: &CreateDialogProps) -> Html {
                     </select>
                 </label>
                 <label>{ "Pods" }<input id="create-replicas" type="number" min="0" value={form.replicas.clone()} onchange={edit(|f, v| f.replicas = v)} /></label>
+                { text("create-reason", "Reason", &form.reason, "ticket or note, kept in the audit log", |f, v| f.reason = v) }
             </div>
         </ActionFrame>
     }

@@ -34,6 +34,7 @@ pub fn preview_list(props: &PreviewListProps) -> Html {
                 { for preview.objects.iter().filter(|o| o.operation != Operation::Unchanged).map(|object| {
                     let (class, label) = match object.operation {
                         Operation::Create => ("op-create", "create"),
+                        Operation::Update if !object.drift.is_empty() => ("op-drift", "take back"),
                         Operation::Update => ("op-update", "change"),
                         Operation::Delete => ("op-delete", "remove"),
                         Operation::Kept => ("op-kept", "kept"),
@@ -43,6 +44,10 @@ pub fn preview_list(props: &PreviewListProps) -> Html {
                         <li class="preview-object">
                             <span class={classes!("op", class)}>{ label }</span>
                             <strong>{ &object.kind }</strong>{ " " }<code>{ &object.name }</code>
+                            { for object.drift.iter().map(|d| html! {
+                                <p class="drift">{ format!("{} changed by {}{}", if d.path.is_empty() { "fields" } else { d.path.as_str() }, d.manager,
+                                    d.at.as_deref().map(|at| format!(" at {at}")).unwrap_or_default()) }</p>
+                            }) }
                             if !object.fields.is_empty() {
                                 <ul class="fields-changed">
                                     { for object.fields.iter().map(|f| html! {

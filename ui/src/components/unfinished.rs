@@ -1,7 +1,7 @@
 //! Actions that did not finish (the app was closed mid-action, or the action failed), each with
 //! Resume (run it again to the end) and Roll back (back to the revision before it).
 
-use tenantry_model::{ActionResult, JournalEntry, JournalState};
+use tenantry_model::{ActionKind, ActionResult, JournalEntry, JournalState};
 use yew::prelude::*;
 
 use crate::ipc;
@@ -74,17 +74,19 @@ pub fn unfinished(props: &UnfinishedProps) -> Html {
             <ul>
                 { for entries.iter().map(|entry| {
                     let what = format!("{} of {} on {}", entry.request.change.kind().name(), entry.request.tenant, entry.request.context);
-                    let state = match entry.state {
-                        JournalState::Running => format!("interrupted at “{}”", entry.step.title()),
-                        _ => format!("failed at “{}”", entry.step.title()),
+                    let state = match (&entry.running_in, entry.state) {
+                        (Some(running_in), _) => format!("running in {running_in}, at “{}”", entry.step.title()),
+                        (None, JournalState::Running) => format!("interrupted at “{}”", entry.step.title()),
+                        (None, _) => format!("failed at “{}”", entry.step.title()),
                     };
-                    let creates = entry.revision_before == 0;
+                    let creates = entry.revision_before == 0 && entry.request.change.kind() == ActionKind::Create;
                     let may_roll_back = !creates || *confirm == entry.request.tenant;
                     let working = *busy == Some(entry.id);
                     html! {
                         <li class="unfinished-entry">
                             <span><strong>{ what }</strong>{ format!(" — {state}") }
                                 if !entry.message.is_empty() { <span class="muted">{ format!(": {}", entry.message) }</span> }</span>
+                            if entry.running_in.is_none() {
                             <span class="unfinished-buttons">
                                 if creates {
                                     <input class="confirm" placeholder={format!("type {} to roll back", entry.request.tenant)} oninput={on_confirm.clone()} />
@@ -93,6 +95,7 @@ pub fn unfinished(props: &UnfinishedProps) -> Html {
                                 <button class="secondary" onclick={act(entry, true)} disabled={busy.is_some() || !may_roll_back}
                                         title={if creates { "Rolling back a create deletes the tenant." } else { "Back to the revision before this action." }}>{ "Roll back" }</button>
                             </span>
+                            }
                         </li>
                     }
                 }) }

@@ -23,6 +23,8 @@ pub struct FormInput {
     pub confirm: String,
     /// The backup to take (backup) or to restore (restore).
     pub backup: String,
+    /// Why the action is run (e.g. a ticket number).
+    pub reason: String,
 }
 
 impl FormInput {
@@ -39,6 +41,7 @@ impl FormInput {
             revision: tenant.revision.saturating_sub(1).max(1).to_string(),
             confirm: String::new(),
             backup,
+            reason: String::new(),
         }
     }
 
@@ -96,6 +99,8 @@ pub struct NewTenantInput {
     pub plan: String,
     /// Pods.
     pub replicas: String,
+    /// Why the tenant is created (e.g. a ticket number).
+    pub reason: String,
 }
 
 impl NewTenantInput {
@@ -110,6 +115,7 @@ impl NewTenantInput {
             version: String::new(),
             plan: "small".into(),
             replicas: "1".into(),
+            reason: String::new(),
         }
     }
 
@@ -137,6 +143,7 @@ impl NewTenantInput {
             tenant: self.id.trim().to_owned(),
             change: Change::Create { spec },
             take_over: false,
+            reason: self.reason.trim().to_owned(),
         })
     }
 }

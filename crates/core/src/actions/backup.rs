@@ -12,7 +12,8 @@ use kube::runtime::{WatchStreamExt as _, watcher};
 use serde_json::{Value, json};
 
 use super::converge::ConvergeError;
-use crate::inventory::{BACKUP_LABEL, MANAGED_BY, TENANT_LABEL};
+use super::session::WATCH_SECONDS;
+use crate::labels::{BACKUP_LABEL, MANAGED_BY, TENANT_LABEL, managed_selector};
 
 /// Why a backup or restore cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +50,7 @@ pub fn check_id(backup: &str) -> Result<(), BackupError> {
 /// The Job that takes backup `backup` of tenant `id` now, from its backup CronJob's template.
 pub async fn backup_job(client: &kube::Client, id: &str, backup: &str) -> Result<Value, BackupError> {
     check_id(backup)?;
-    let selector = format!("{}={}", MANAGED_BY.0, MANAGED_BY.1);
+    let selector = managed_selector();
     let cronjobs = Api::<CronJob>::namespaced(client.clone(), id)
         .list(&ListParams::default().labels(&selector))
         .await
@@ -116,7 +117,7 @@ pub async fn job_completed(
     timeout: Duration,
 ) -> Result<(), ConvergeError> {
     let api: Api<Job> = Api::namespaced(client.clone(), id);
-    let config = watcher::Config::default().fields(&format!("metadata.name={name}"));
+    let config = watcher::Config::default().fields(&format!("metadata.name={name}")).timeout(WATCH_SECONDS);
     let wait = async {
         let stream = watcher(api, config).default_backoff().applied_objects();
         futures::pin_mut!(stream);
@@ -139,6 +140,36 @@ pub async fn job_completed(
         Ok(result) => result,
         Err(_) => Err(ConvergeError::Timeout { timeout, reason: format!("Job {name} is still running") }),
     }
+}
+
+/// Deletes Job `name` in namespace `id` when it failed (with its pods) and waits until it is
+/// gone, so that running the same restore again starts a fresh Job; returns whether it did.
+pub async fn replace_failed(
+    client: &kube::Client,
+    id: &str,
+    name: &str,
+    timeout: Duration,
+) -> Result<bool, BackupError> {
+    let api: Api<Job> = Api::namespaced(client.clone(), id);
+    let read = |source| BackupError::Read(format!("cannot read Job {name}"), source);
+    let Some(job) = api.get_opt(name).await.map_err(read)? else {
+        return Ok(false);
+    };
+    if finished(&job) != Some(false) {
+        return Ok(false);
+    }
+    match api.delete(name, &kube::api::DeleteParams::foreground()).await {
+        Ok(_) => {}
+        Err(kube::Error::Api(status)) if status.code == 404 => {}
+        Err(source) => return Err(read(source)),
+    }
+    let gone = async {
+        while api.get_opt(name).await.map_err(read)?.is_some() {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        Ok(true)
+    };
+    tokio::time::timeout(timeout, gone).await.unwrap_or(Ok(true))
 }
 
 fn failure(job: &Job) -> Option<String> {

@@ -11,16 +11,17 @@ use futures::StreamExt as _;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::ResourceExt as _;
 use kube::api::{Api, ListParams};
 use kube::runtime::reflector::{ObjectRef, Store};
 use kube::runtime::{WatchStreamExt as _, watcher};
-use kube::{ResourceExt as _, runtime::wait::conditions};
 use serde_json::Value;
 use tokio::sync::watch;
 
 use super::mirror::Mirror;
+use super::session::WATCH_SECONDS;
 
-use crate::inventory::{MANAGED_BY, TENANT_LABEL};
+use crate::labels::{TENANT_LABEL, managed_selector};
 
 /// Rollout progress summed over a tenant's Deployments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -55,9 +56,6 @@ pub enum ConvergeError {
     /// Reading the namespace failed.
     #[error("cannot read the namespace")]
     Read(#[source] kube::Error),
-    /// Watching the namespace's deletion failed.
-    #[error("cannot follow the deletion")]
-    Wait(#[source] kube::runtime::wait::Error),
 }
 
 /// The Deployments an action waits for, each with the generation it wrote (0 for one it left
@@ -147,10 +145,10 @@ async fn follow_mirror(
 /// Follows every Tenantry Deployment of `id` through a watch of that namespace.
 async fn follow_watch(client: &kube::Client, id: &str, expected: &Expected, progress: &mut impl FnMut(Rollout)) {
     let api: Api<Deployment> = Api::namespaced(client.clone(), id);
-    let selector = format!("{}={}", MANAGED_BY.0, MANAGED_BY.1);
+    let selector = managed_selector();
     let mut deployments: BTreeMap<String, Deployment> = BTreeMap::new();
     let mut last = None;
-    let stream = watcher(api, watcher::Config::default().labels(&selector)).default_backoff();
+    let stream = watcher(api, watcher::Config::default().labels(&selector).timeout(WATCH_SECONDS)).default_backoff();
     futures::pin_mut!(stream);
     while let Some(event) = stream.next().await {
         match event {
@@ -175,22 +173,24 @@ async fn follow_watch(client: &kube::Client, id: &str, expected: &Expected, prog
     }
 }
 
-/// Waits until namespace `id` is gone.
+/// Waits until namespace `id` is gone, asking once a second (each answer under the session's
+/// request deadline).
 pub async fn deleted(client: &kube::Client, id: &str, timeout: Duration) -> Result<(), ConvergeError> {
     let api: Api<Namespace> = Api::all(client.clone());
-    let Some(namespace) = api.get_opt(id).await.map_err(ConvergeError::Read)? else {
-        return Ok(());
+    let gone = async {
+        loop {
+            if api.get_opt(id).await.map_err(ConvergeError::Read)?.is_none() {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
     };
-    let uid = namespace.uid().unwrap_or_default();
-    let wait = kube::runtime::wait::await_condition(api, id, conditions::is_deleted(&uid));
-    match tokio::time::timeout(timeout, wait).await {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(error)) => Err(ConvergeError::Wait(error)),
-        Err(_) => Err(ConvergeError::Timeout {
+    tokio::time::timeout(timeout, gone).await.unwrap_or_else(|_| {
+        Err(ConvergeError::Timeout {
             timeout,
             reason: format!("namespace {id} is still terminating (finalizers or objects left)"),
-        }),
-    }
+        })
+    })
 }
 
 fn sum<'a>(deployments: impl Iterator<Item = &'a Deployment>) -> Rollout {

@@ -1,111 +1,131 @@
-//! Executing a prepared action: apply (or delete, restart, scale down for a restore), then wait
-//! until the tenant runs as asked.
+//! Carrying out a [`Plan`]: write the spec and objects (or restart, delete, back up, restore),
+//! then wait until the tenant runs as asked.
 
-use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Namespace;
-use kube::ResourceExt as _;
-use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::api::{Api, DeleteParams, PostParams};
 use serde_json::json;
-use tenantry_model::{ActionEvent, ActionRequest, Change, Step};
+use tenantry_model::{ActionEvent, ActionRequest, Change, Operation, Step};
 
 use super::converge::Expected;
-use super::objects::{PlanAs, PlannedObject, Resources};
+use super::objects::{ObjectError, PlanAs, PlannedObject, Resources};
+use super::plan::{Plan, Work};
 use super::session::Session;
-use super::{ActionError, Actions, Trail, backup, converge};
-use crate::inventory::{MANAGED_BY, now};
-
-/// Field manager of restarts: kept apart from `tenantry`, so that applying the spec later
-/// neither removes the restart stamp nor conflicts with it.
-const RESTART_MANAGER: &str = "tenantry-restart";
-/// Pod template annotation a restart sets.
-pub(super) const RESTARTED_AT: &str = "tenantry.io/restarted-at";
+use super::{ActionError, Actions, Trail, backup, converge, restart};
+use crate::labels::{FIELD_MANAGER, MANAGED_BY, TENANT_LABEL};
 
 impl Actions {
+    /// Applies `plan` and waits until the tenant runs as asked; returns the sentence saying so.
     pub(super) async fn execute(
         &self,
         session: &Session,
         request: &ActionRequest,
+        plan: Plan,
         progress: &mut (dyn FnMut(ActionEvent) + Send),
         trail: &mut Trail,
     ) -> Result<String, ActionError> {
-        let mut prepared = self.prepare(session, request, progress, trail, true).await?;
+        let Plan { mut resources, work, .. } = plan;
         let client = &session.client;
         let journal_id = trail.journal_id.unwrap_or_default();
         let id = request.tenant.as_str();
-
-        progress(ActionEvent::Started { step: Step::Apply });
-        self.cache.journal_step(journal_id, Step::Apply).await?;
         let timeout = self.settings.converge_timeout;
         let mirror = session.mirror();
         let mut expected = Expected::default();
-        match &request.change {
-            Change::Delete { .. } => {
-                delete_namespace(client, id).await?;
+
+        progress(ActionEvent::Started { step: Step::Apply });
+        self.cache.journal_step(journal_id, Step::Apply).await?;
+        match &work {
+            Work::Apply { namespace, objects, removals } => {
+                if let Some(namespace) = namespace {
+                    write_spec(client, &resources, namespace).await?;
+                }
+                for planned in objects {
+                    apply(&resources, planned, &mut expected).await?;
+                }
+                for removal in removals {
+                    resources.remove(removal).await?;
+                }
             }
-            Change::Restart => restart(client, id, &mut expected).await?,
+            Work::Restart { deployments } => restart::restart(client, id, deployments, &mut expected).await?,
+            Work::Delete => delete_namespace(client, id).await?,
+            Work::Backup { job } => {
+                resources.apply(job).await?;
+            }
             // The app stops before the restore Job starts, so nothing writes while it restores.
-            Change::Restore { .. } => {
-                let (job, app): (Vec<_>, Vec<_>) =
-                    prepared.objects.iter().partition(|p| p.object["kind"].as_str() == Some("Job"));
+            Work::Restore { stop, job, .. } => {
                 let mut stopped = Expected::default();
-                for planned in app {
-                    apply(&prepared.resources, planned, &mut stopped).await?;
+                for planned in stop {
+                    apply(&resources, planned, &mut stopped).await?;
                 }
-                converge::rolled_out(client, mirror, id, &stopped, timeout, |r| {
-                    progress(ActionEvent::Rollout { ready: r.ready, updated: r.updated, desired: r.desired });
-                })
-                .await?;
-                for planned in job {
-                    prepared.resources.apply(planned).await?;
-                }
-            }
-            _ => {
-                for planned in prepared.namespace.iter().chain(&prepared.objects) {
-                    apply(&prepared.resources, planned, &mut expected).await?;
-                }
-                for removal in &prepared.removals {
-                    prepared.resources.remove(removal).await?;
-                }
+                converge::rolled_out(client, mirror, id, &stopped, timeout, |r| rollout(progress, r)).await?;
+                // A Job that failed in an earlier attempt is replaced, so Resume retries it.
+                let replaced = backup::replace_failed(client, id, job.name(), timeout).await?;
+                let fresh = PlannedObject { operation: Operation::Create, ..job.clone() };
+                resources.apply(if replaced { &fresh } else { job }).await?;
             }
         }
         progress(ActionEvent::Finished { step: Step::Apply });
 
         progress(ActionEvent::Started { step: Step::Converge });
         self.cache.journal_step(journal_id, Step::Converge).await?;
-        let mut report = |r: converge::Rollout| {
-            progress(ActionEvent::Rollout { ready: r.ready, updated: r.updated, desired: r.desired });
-        };
-        if matches!(request.change, Change::Delete { .. }) {
-            converge::deleted(client, id, timeout).await?;
-            trail.namespace_exists_after = false;
-        } else if let Change::Backup { backup } = &request.change {
-            backup::job_completed(client, id, &format!("backup-{backup}"), timeout).await?;
-        } else if let Some((running, job)) = &prepared.restore {
-            backup::job_completed(client, id, job, timeout).await?;
-            for object in running {
-                let how = PlanAs { namespace_exists: true, ..PlanAs::default() };
-                let planned = prepared.resources.plan(object.clone(), how).await?;
-                apply(&prepared.resources, &planned, &mut expected).await?;
+        match &work {
+            Work::Delete => {
+                converge::deleted(client, id, timeout).await?;
+                trail.namespace_exists_after = false;
             }
-            converge::rolled_out(client, mirror, id, &expected, timeout, &mut report).await?;
-        } else {
-            trail.namespace_exists_after = true;
-            converge::rolled_out(client, mirror, id, &expected, timeout, &mut report).await?;
+            Work::Backup { job } => backup::job_completed(client, id, job.name(), timeout).await?,
+            Work::Restore { job, start, .. } => {
+                backup::job_completed(client, id, job.name(), timeout).await?;
+                for object in start {
+                    let how = PlanAs { namespace_exists: true, ..PlanAs::default() };
+                    let planned = resources.plan(object.clone(), how).await?;
+                    apply(&resources, &planned, &mut expected).await?;
+                }
+                converge::rolled_out(client, mirror, id, &expected, timeout, |r| rollout(progress, r)).await?;
+            }
+            Work::Apply { .. } | Work::Restart { .. } => {
+                trail.namespace_exists_after = true;
+                converge::rolled_out(client, mirror, id, &expected, timeout, |r| rollout(progress, r)).await?;
+            }
         }
         progress(ActionEvent::Finished { step: Step::Converge });
         Ok(done_message(request, trail.revision_after))
     }
 }
 
-/// Names of the Deployments Tenantry manages in namespace `id`.
-pub(super) async fn managed_deployments(client: &kube::Client, id: &str) -> Result<Vec<String>, ActionError> {
-    let selector = format!("{}={}", MANAGED_BY.0, MANAGED_BY.1);
-    let list =
-        Api::<Deployment>::namespaced(client.clone(), id)
-            .list(&ListParams::default().labels(&selector))
-            .await
-            .map_err(|source| ActionError::Cluster { what: format!("cannot list the Deployments of {id}"), source })?;
-    Ok(list.items.iter().map(|d| d.name_any()).collect())
+fn rollout(progress: &mut (dyn FnMut(ActionEvent) + Send), r: converge::Rollout) {
+    progress(ActionEvent::Rollout { ready: r.ready, updated: r.updated, desired: r.desired });
+}
+
+/// Writes the tenant's Namespace with the spec. A new tenant's namespace is first created bare
+/// (so that of two creates at the same moment one fails instead of both applying), then the
+/// spec is applied over exactly the version that create returned; an existing one's spec is
+/// applied over the version it was planned on. A write that meets a newer version fails with
+/// [`ObjectError::Changed`].
+async fn write_spec(client: &kube::Client, resources: &Resources, planned: &PlannedObject) -> Result<(), ActionError> {
+    if planned.operation != Operation::Create {
+        resources.apply(planned).await?;
+        return Ok(());
+    }
+    let name = planned.name();
+    let labels = [(TENANT_LABEL.to_owned(), name.to_owned()), (MANAGED_BY.0.to_owned(), MANAGED_BY.1.to_owned())];
+    let bare = Namespace {
+        metadata: ObjectMeta { name: Some(name.to_owned()), labels: Some(labels.into()), ..ObjectMeta::default() },
+        ..Namespace::default()
+    };
+    let params = PostParams { field_manager: Some(FIELD_MANAGER.into()), ..PostParams::default() };
+    let created = match Api::<Namespace>::all(client.clone()).create(&params, &bare).await {
+        Ok(created) => created,
+        Err(kube::Error::Api(status)) if status.code == 409 => {
+            return Err(ObjectError::Changed { kind: "Namespace".into(), name: name.to_owned() }.into());
+        }
+        Err(source) => return Err(ActionError::Cluster { what: format!("cannot create namespace {name}"), source }),
+    };
+    let mut over_created = planned.clone();
+    over_created.operation = Operation::Update;
+    over_created.object["metadata"]["resourceVersion"] = json!(created.metadata.resource_version);
+    resources.apply(&over_created).await?;
+    Ok(())
 }
 
 /// Applies `planned`, noting in `expected` the Deployment it writes or leaves as it was.
@@ -113,25 +133,6 @@ async fn apply(resources: &Resources, planned: &PlannedObject, expected: &mut Ex
     match resources.apply(planned).await? {
         Some(written) => expected.written(planned.object["kind"].as_str().unwrap_or_default(), &written),
         None => expected.kept(&planned.object),
-    }
-    Ok(())
-}
-
-/// Replaces the pods of every Tenantry Deployment in `id` one by one (a new template stamp),
-/// noting each in `expected`.
-async fn restart(client: &kube::Client, id: &str, expected: &mut Expected) -> Result<(), ActionError> {
-    let api = Api::<Deployment>::namespaced(client.clone(), id);
-    let stamp = json!({"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: now()}}}}});
-    for name in managed_deployments(client, id).await? {
-        let restarted = api
-            .patch(
-                &name,
-                &PatchParams { field_manager: Some(RESTART_MANAGER.into()), ..PatchParams::default() },
-                &Patch::Strategic(&stamp),
-            )
-            .await
-            .map_err(|source| ActionError::Cluster { what: format!("cannot restart Deployment {name}"), source })?;
-        expected.written("Deployment", &restarted.metadata);
     }
     Ok(())
 }

@@ -1,8 +1,11 @@
-//! One-click tenant actions. Every action runs the same pipeline: validate the input, check
-//! permissions (SelfSubjectAccessReview), journal the intent, render and dry-run on the server
-//! (the preview), server-side apply, wait until the tenant runs as asked, and record the result
+//! One-click tenant actions. Every action runs the same pipeline: [`plan`] (validate the input
+//! against the tenant as stored, check permissions, journal the intent, dry-run every object
+//! over the live cluster into the preview) and then [`execute`] (write the spec over the revision
+//! it was planned on, apply, wait until the tenant runs as asked), and record the result
 //! (journal, audit log, Kubernetes Event). Running an action again finishes it without
-//! duplicates: every write is a server-side apply of the whole wanted state.
+//! duplicates: every write is a server-side apply of the whole wanted state. Actions on one
+//! tenant queue inside a process; across processes the spec's resource version decides, and a
+//! cluster that stops answering ends the action (see [`crate::heartbeat`]).
 
 mod backup;
 mod converge;
@@ -10,13 +13,18 @@ mod diff;
 mod execute;
 mod mirror;
 mod objects;
+mod owners;
+mod ownership;
 mod plan;
 mod record;
+mod restart;
 mod session;
 mod stored;
 mod transition;
 pub mod validate;
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt as _, TryStreamExt as _};
@@ -28,24 +36,28 @@ use tenantry_model::{
 use crate::access::Permission;
 use crate::blueprint::{BlueprintError, Catalog};
 use crate::cache::{Cache, CacheError};
-use crate::inventory::now;
 use crate::kubeconfig::{ContextEntry, ContextError};
+use crate::labels::now;
 pub use backup::BackupError;
 pub use converge::ConvergeError;
 pub use objects::ObjectError;
+pub use owners::{ControllersFileError, ControllersOfRecord, DEFAULT_CONTROLLERS};
+use ownership::{RunGuard, Running};
 use session::Session;
 pub use transition::TransitionError;
 
 /// How actions behave.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ActionSettings {
     /// How long an action waits for the tenant to run as asked.
     pub converge_timeout: Duration,
+    /// Field managers whose fields are a conflict to review, never drift to take back.
+    pub controllers: ControllersOfRecord,
 }
 
 impl Default for ActionSettings {
     fn default() -> Self {
-        Self { converge_timeout: Duration::from_secs(180) }
+        Self { converge_timeout: Duration::from_secs(180), controllers: ControllersOfRecord::default() }
     }
 }
 
@@ -99,6 +111,45 @@ pub enum ActionError {
         /// Its cluster.
         context: String,
     },
+    /// Someone else wrote a new revision of the spec after this action read it; nothing of this
+    /// action was written. Review the new spec, then run the action again.
+    #[error("the tenant's spec was changed by {by} at {at} (now revision {revision}) while you were editing")]
+    SpecChanged {
+        /// Who wrote the newer revision (identity and OS user), or `someone else`.
+        by: String,
+        /// When.
+        at: String,
+        /// The revision now.
+        revision: u64,
+    },
+    /// The cluster stopped answering mid-action; the journal keeps the action to resume.
+    #[error("the cluster stopped answering (no answer to {} requests in a row)", crate::heartbeat::MISSES)]
+    Silent,
+    /// The journal entry is still being run by a live process.
+    #[error("action #{id} is still running in {running_in}")]
+    StillRunning {
+        /// The entry.
+        id: i64,
+        /// Where it runs.
+        running_in: String,
+    },
+    /// The entry changed nothing that can be undone (it made no revision of the spec).
+    #[error("action #{id} has no earlier revision of the spec to go back to")]
+    NothingToRollBack {
+        /// The entry.
+        id: i64,
+    },
+    /// A created tenant changed after its create, so rolling the create back (deleting it)
+    /// would lose those changes.
+    #[error(
+        "{tenant} changed after it was created (now revision {revision}); delete it explicitly if that is what you want"
+    )]
+    ChangedSinceCreate {
+        /// The tenant.
+        tenant: String,
+        /// Its revision now.
+        revision: u64,
+    },
     /// There is no such journal entry for this cluster.
     #[error("the journal has no action #{id} on {context}")]
     NoJournalEntry {
@@ -115,12 +166,27 @@ impl ActionError {
         let (kind, message) = match self {
             Self::Transition(_) | Self::Blueprint(_) => (ErrorKind::Invalid, self.to_string()),
             Self::Forbidden { .. } => (ErrorKind::Forbidden, format!("Refused: {self}.")),
-            Self::Object(ObjectError::Conflict { kind, name, message }) => (
+            Self::Object(ObjectError::Conflict { kind, name, message, .. }) => (
                 ErrorKind::Conflict,
                 format!(
                     "{kind} {name} was changed by someone else, so nothing was overwritten ({message}). Review that change, then take it over or leave it."
                 ),
             ),
+            Self::SpecChanged { .. } => (
+                ErrorKind::Conflict,
+                format!("Nothing was changed: {self}. Review the new spec, then run the action again."),
+            ),
+            Self::Object(ObjectError::Changed { .. }) => (
+                ErrorKind::Conflict,
+                format!("Nothing more was changed: {self}. Review it, then run the action again."),
+            ),
+            Self::Silent => (
+                ErrorKind::Unreachable,
+                "The cluster stopped answering, so the action was stopped; resume it when the cluster is back.".into(),
+            ),
+            Self::StillRunning { .. } | Self::NothingToRollBack { .. } | Self::ChangedSinceCreate { .. } => {
+                (ErrorKind::Invalid, self.to_string())
+            }
             Self::Object(ObjectError::UnknownKind { .. } | ObjectError::ClusterScoped { .. }) => {
                 (ErrorKind::Invalid, self.to_string())
             }
@@ -152,29 +218,39 @@ pub struct Actions {
     cache: Cache,
     catalog: Catalog,
     settings: ActionSettings,
+    running: Running,
+    queues: Mutex<HashMap<(String, String), TenantQueue>>,
 }
+
+/// The turn of actions on one tenant (context, id) inside this process.
+type TenantQueue = Arc<tokio::sync::Mutex<()>>;
 
 /// What the action knows about the tenant so far, for the audit record.
 #[derive(Default)]
 struct Trail {
     journal_id: Option<i64>,
+    /// Marks the journal entry as run by this process until the action ends or is dropped.
+    running: Option<RunGuard>,
     revision_before: u64,
     revision_after: u64,
     namespace_exists_after: bool,
 }
 
+/// How long recording an action's end may wait for the cluster (its identity, the Event).
+const RECORD_DEADLINE: Duration = Duration::from_secs(3);
+
 impl Actions {
     /// Actions journaled in `cache`, rendering with `catalog`.
     pub fn new(cache: Cache, catalog: Catalog, settings: ActionSettings) -> Self {
-        Self { cache, catalog, settings }
+        Self { cache, catalog, settings, running: Running::default(), queues: Mutex::default() }
     }
 
     /// Validates, checks permissions and dry-runs `request` without changing anything.
     pub async fn preview(&self, entry: &ContextEntry, request: &ActionRequest) -> Result<Preview, ActionError> {
         let session = Session::open(entry).await?;
         let mut trail = Trail::default();
-        let prepared = self.prepare(&session, request, &mut |_| {}, &mut trail, false).await?;
-        Ok(prepared.preview)
+        let plan = self.prepare(&session, request, &mut |_| {}, &mut trail, false).await?;
+        Ok(plan.preview)
     }
 
     /// Runs `request` to the end, reporting each step to `progress`; the outcome is also in the
@@ -211,10 +287,47 @@ impl Actions {
         request: &ActionRequest,
         mut progress: impl FnMut(ActionEvent) + Send,
     ) -> Result<Outcome, ActionError> {
+        let queue = self.queue(request);
+        let _turn = queue.lock().await;
         let started = Instant::now();
         let mut trail = Trail::default();
-        let done = self.execute(session, request, &mut progress, &mut trail).await;
+        let work = async {
+            let plan = self.prepare(session, request, &mut progress, &mut trail, true).await?;
+            self.execute(session, request, plan, &mut progress, &mut trail).await
+        };
+        let done = tokio::select! {
+            done = work => done,
+            () = crate::heartbeat::stopped_answering(&session.client) => Err(ActionError::Silent),
+        };
+        let done = match done {
+            Err(ActionError::Object(ObjectError::Changed { kind, .. })) if kind == "Namespace" => {
+                Err(self.spec_changed(session, &request.tenant).await)
+            }
+            done => done,
+        };
         self.record(Some(session), request, done, trail, started, progress).await
+    }
+
+    /// The queue of actions on `request`'s tenant in this process.
+    fn queue(&self, request: &ActionRequest) -> TenantQueue {
+        let key = (request.context.clone(), request.tenant.clone());
+        let mut queues = self.queues.lock().unwrap_or_else(PoisonError::into_inner);
+        // Tenants no action waits for any more leave the map.
+        queues.retain(|_, queue| Arc::strong_count(queue) > 1);
+        Arc::clone(queues.entry(key).or_default())
+    }
+
+    /// Says who wrote the spec revision that made this action's write fail.
+    async fn spec_changed(&self, session: &Session, id: &str) -> ActionError {
+        match stored::read(&session.client, id).await {
+            Ok(Some(now)) => ActionError::SpecChanged {
+                by: Some(now.changed.by).filter(|by| !by.is_empty()).unwrap_or_else(|| "someone else".into()),
+                at: Some(now.changed.at).filter(|at| !at.is_empty()).unwrap_or_else(|| "an unknown time".into()),
+                revision: now.revision,
+            },
+            Ok(None) => ActionError::SpecChanged { by: "someone else".into(), at: "just now".into(), revision: 0 },
+            Err(source) => ActionError::Cluster { what: format!("cannot read tenant {id}"), source },
+        }
     }
 
     /// Journals, audits and posts the Event of an action that ended with `done`.
@@ -238,9 +351,12 @@ impl Actions {
             let detail = done.as_ref().err().map(|e| crate::error::chain(e)).unwrap_or_default();
             self.cache.journal_finish(id, state, &detail, &now()).await?;
         }
+        let silent = matches!(done, Err(ActionError::Silent));
         let identity = match session {
-            Some(session) => session.identity().await,
-            None => "(unknown)".to_owned(),
+            Some(session) if !silent => tokio::time::timeout(RECORD_DEADLINE, session.identity())
+                .await
+                .unwrap_or_else(|_| "(unknown)".to_owned()),
+            _ => "(unknown)".to_owned(),
         };
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let kind = request.change.kind();
@@ -262,13 +378,24 @@ impl Actions {
                 result,
                 duration_ms,
                 message: message.clone(),
+                reason: request.reason.clone(),
             })
             .await?;
-        if let (Some(session), true) = (session, trail.namespace_exists_after)
-            && let Err(error) = record::event(&session.client, &request.tenant, kind, result, &message).await
-        {
-            tracing::warn!(tenant = %request.tenant, error = %crate::error::chain(&error), "cannot post the tenant event");
+        if let (Some(session), true, false) = (session, trail.namespace_exists_after, silent) {
+            let posted = tokio::time::timeout(
+                RECORD_DEADLINE,
+                record::event(&session.client, &request.tenant, kind, result, &message),
+            )
+            .await;
+            match posted {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => {
+                    tracing::warn!(tenant = %request.tenant, error = %crate::error::chain(&error), "cannot post the tenant event");
+                }
+                Err(_) => tracing::warn!(tenant = %request.tenant, "the tenant event was not posted in time"),
+            }
         }
+        drop(trail.running);
         progress(ActionEvent::Finished { step: Step::Record });
         let outcome = Outcome { result, message, journal_id: trail.journal_id.unwrap_or(0), duration_ms };
         tracing::info!(tenant = %request.tenant, context = %request.context, action = kind.name(), result = ?outcome.result, message = %outcome.message, "action ended");
@@ -276,15 +403,16 @@ impl Actions {
         Ok(outcome)
     }
 
-    /// Runs the request of journal entry `journal_id` again (every action is idempotent, so this
-    /// finishes what an interrupted run started); the entry is marked resumed when it succeeds.
+    /// Runs the request of journal entry `journal_id` again, planned from the live cluster (every
+    /// action is idempotent, so this finishes what an interrupted run started); the entry is
+    /// marked resumed when it succeeds. An entry a live process still runs is refused.
     pub async fn resume(
         &self,
         entry: &ContextEntry,
         journal_id: i64,
         progress: impl FnMut(ActionEvent) + Send,
     ) -> Result<Outcome, ActionError> {
-        let journal = self.journal_entry(entry, journal_id).await?;
+        let journal = self.orphaned_entry(entry, journal_id).await?;
         let outcome = self.run(entry, &journal.request, progress).await?;
         if outcome.result == ActionResult::Succeeded {
             let message = format!("finished by action #{}", outcome.journal_id);
@@ -293,8 +421,11 @@ impl Actions {
         Ok(outcome)
     }
 
-    /// Undoes journal entry `journal_id`: the tenant goes back to the revision before it, and a
-    /// tenant the entry created is deleted (then `confirm` must be its id).
+    /// Undoes journal entry `journal_id`, deciding from the tenant as it is now: a spec change
+    /// goes back to the revision before it; an action that changed no spec (restart, backup,
+    /// restore) applies the spec as it is, so the app runs as the spec says; a tenant the entry
+    /// created is deleted (then `confirm` must be its id) only while it is still as created.
+    /// Nothing else ever becomes a delete. An entry a live process still runs is refused.
     pub async fn roll_back(
         &self,
         entry: &ContextEntry,
@@ -302,12 +433,31 @@ impl Actions {
         confirm: &str,
         progress: impl FnMut(ActionEvent) + Send,
     ) -> Result<Outcome, ActionError> {
-        let journal = self.journal_entry(entry, journal_id).await?;
-        let change = match journal.revision_before {
-            0 => Change::Delete { confirm: confirm.to_owned() },
-            revision => Change::Rollback { revision },
+        let journal = self.orphaned_entry(entry, journal_id).await?;
+        let id = &journal.request.tenant;
+        let live = match Session::open(entry).await {
+            Ok(session) => stored::read(&session.client, id)
+                .await
+                .map_err(|source| ActionError::Cluster { what: format!("cannot read tenant {id}"), source })?,
+            Err(error) => {
+                return self
+                    .record(None, &journal.request, Err(error), Trail::default(), Instant::now(), progress)
+                    .await;
+            }
         };
-        let request = ActionRequest { change, take_over: false, ..journal.request };
+        let change = match (&journal.request.change, journal.revision_before, &live) {
+            (Change::Create { .. }, 0, Some(now)) if now.revision > 1 => {
+                return Err(ActionError::ChangedSinceCreate { tenant: id.clone(), revision: now.revision });
+            }
+            (Change::Create { .. }, 0, _) => Change::Delete { confirm: confirm.to_owned() },
+            (Change::Restart | Change::Backup { .. } | Change::Restore { .. }, _, _) => {
+                Change::Update { version: None, plan: None, domains: None, config: None }
+            }
+            (_, 0, _) => return Err(ActionError::NothingToRollBack { id: journal_id }),
+            (_, revision, _) => Change::Rollback { revision },
+        };
+        let reason = format!("roll back of action #{journal_id}");
+        let request = ActionRequest { change, take_over: false, reason, ..journal.request };
         let outcome = self.run(entry, &request, progress).await?;
         if outcome.result == ActionResult::Succeeded {
             let message = format!("rolled back by action #{}", outcome.journal_id);
@@ -370,14 +520,24 @@ impl Actions {
         Ok(self.cache.audit_log().await?)
     }
 
-    /// Actions that did not finish (the app died, or they failed), oldest first.
+    /// Actions that did not finish, oldest first: failed ones, ones whose process died, and
+    /// ones still running in a live process (`running_in` says where; those are not to be
+    /// resumed or rolled back).
     pub async fn unfinished(&self) -> Result<Vec<JournalEntry>, ActionError> {
-        Ok(self.cache.unfinished().await?)
+        let owned = self.cache.unfinished().await?;
+        Ok(owned
+            .into_iter()
+            .map(|owned| JournalEntry { running_in: self.running.running_in(&owned), ..owned.entry })
+            .collect())
     }
 
-    async fn journal_entry(&self, entry: &ContextEntry, journal_id: i64) -> Result<JournalEntry, ActionError> {
+    /// Journal entry `journal_id` of `entry`'s cluster, unless a live process still runs it.
+    async fn orphaned_entry(&self, entry: &ContextEntry, journal_id: i64) -> Result<JournalEntry, ActionError> {
         match self.cache.journal_entry(journal_id).await? {
-            Some(journal) if journal.request.context == entry.name => Ok(journal),
+            Some(owned) if owned.entry.request.context == entry.name => match self.running.running_in(&owned) {
+                Some(running_in) => Err(ActionError::StillRunning { id: journal_id, running_in }),
+                None => Ok(owned.entry),
+            },
             _ => Err(ActionError::NoJournalEntry { id: journal_id, context: entry.name.clone() }),
         }
     }

@@ -1,7 +1,9 @@
 //! The tenant's objects on the cluster: each rendered object's API resource (discovery), the
-//! server's dry run and its field-level preview, server-side apply with field manager
-//! `tenantry` (never forced: another writer's field is a conflict to show), and removal of
-//! objects the blueprint no longer renders.
+//! server's dry run against the live object and its field-level preview, server-side apply with
+//! field manager `tenantry` (forced only over drift the preview showed, or when the user takes
+//! over a controller's fields; see [`super::owners`]), and removal of objects the blueprint no
+//! longer renders. Every object is planned from what is live: nothing remembered decides that an
+//! object needs no write.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -11,11 +13,11 @@ use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use kube::discovery::Scope;
 use serde_json::Value;
-use tenantry_model::{FieldChange, Operation};
+use tenantry_model::{Drift, FieldChange, Operation};
 
 use super::diff;
-use super::mirror::Mirror;
-use crate::inventory::FIELD_MANAGER;
+use super::owners::{self, ControllersOfRecord};
+use crate::labels::FIELD_MANAGER;
 
 /// Kinds never removed when a blueprint stops rendering them: they hold the tenant's data.
 const NEVER_REMOVED: [&str; 2] = ["PersistentVolumeClaim", "Secret"];
@@ -42,8 +44,8 @@ pub enum ObjectError {
         /// The name.
         name: String,
     },
-    /// Another writer owns fields Tenantry would change; nothing was overwritten (take over to
-    /// apply anyway).
+    /// A controller of record (or, while applying, any other writer) owns fields Tenantry would
+    /// change; nothing was overwritten (take over to apply anyway).
     #[error("{kind} {name}: {message}")]
     Conflict {
         /// The kind.
@@ -52,6 +54,17 @@ pub enum ObjectError {
         name: String,
         /// The server's description: which fields, owned by which manager.
         message: String,
+        /// The fields and their managers.
+        owners: Vec<Drift>,
+    },
+    /// The object changed since it was read (its resource version moved on, or it was created
+    /// by someone else first); nothing was written.
+    #[error("{kind} {name} was changed by someone else since it was read")]
+    Changed {
+        /// The kind.
+        kind: String,
+        /// The name.
+        name: String,
     },
     /// A request failed.
     #[error("{what}")]
@@ -77,6 +90,8 @@ pub struct PlannedObject {
     pub operation: Operation,
     /// The fields that change.
     pub fields: Vec<FieldChange>,
+    /// Fields another writer changed, which applying takes back (a forced apply).
+    pub drift: Vec<Drift>,
 }
 
 impl PlannedObject {
@@ -99,31 +114,26 @@ pub struct PlanAs {
     pub namespace_exists: bool,
     /// Set only for the tenant's Namespace itself.
     pub cluster_wide_allowed: bool,
-    /// The spec before rendered this object exactly so: when it exists, Tenantry's fields in it
-    /// are already what it would apply, so it is unchanged without a dry run (this keeps bulk
-    /// actions cheap; a missing object is still planned and created).
-    pub rendered_before: bool,
 }
 
 /// Plans and writes objects, discovering each kind's API resource once per session.
 pub struct Resources {
     client: kube::Client,
     found: Discovered,
-    mirror: Option<Arc<Mirror>>,
     fetched: HashMap<(String, String), Value>,
+    controllers: ControllersOfRecord,
     take_over: bool,
 }
 
 impl Resources {
-    /// Writes through `client`, remembering discoveries in `found` and asking `mirror` (a
-    /// batch's) whether objects exist; `take_over` forces applies over other writers' fields.
-    pub fn new(client: kube::Client, found: Discovered, mirror: Option<Arc<Mirror>>, take_over: bool) -> Self {
-        Self { client, found, mirror, fetched: HashMap::new(), take_over }
+    /// Writes through `client`, remembering discoveries in `found`; fields owned by
+    /// `controllers` are a conflict unless `take_over` (which forces every apply).
+    pub fn new(client: kube::Client, found: Discovered, controllers: ControllersOfRecord, take_over: bool) -> Self {
+        Self { client, found, fetched: HashMap::new(), controllers, take_over }
     }
 
     /// Takes `object`, just read from the cluster by this action, as the current state of that
-    /// object when it is planned (instead of reading it again; a batch's Deployments come from
-    /// its mirror).
+    /// object when it is planned (instead of reading it again).
     pub fn fetched(&mut self, object: Value) {
         let key = (
             object["kind"].as_str().unwrap_or_default().to_owned(),
@@ -132,9 +142,9 @@ impl Resources {
         self.fetched.insert(key, object);
     }
 
-    fn apply_params(&self) -> PatchParams {
+    fn apply_params(&self, force: bool) -> PatchParams {
         let params = PatchParams::apply(FIELD_MANAGER);
-        if self.take_over { params.force() } else { params }
+        if self.take_over || force { params.force() } else { params }
     }
 
     /// The resource and scope (namespaced or not) of `kind` in `api_version`.
@@ -167,11 +177,11 @@ impl Resources {
         }
     }
 
-    /// What applying `object` would do: dry-run on the server when its namespace exists,
-    /// otherwise a creation the server checks when it is applied; see [`PlanAs`] for the cases
-    /// that need no dry run.
+    /// What applying `object` would do, from the server's dry run over the live object; another
+    /// writer's fields make a conflict (controllers of record, see [`super::owners`]) or drift
+    /// to take back. Objects in a namespace that does not exist yet are created unchecked.
     pub async fn plan(&mut self, object: Value, how: PlanAs) -> Result<PlannedObject, ObjectError> {
-        let PlanAs { create_only, namespace_exists, cluster_wide_allowed, rendered_before } = how;
+        let PlanAs { create_only, namespace_exists, cluster_wide_allowed } = how;
         let kind = object["kind"].as_str().unwrap_or_default().to_owned();
         let name = object["metadata"]["name"].as_str().unwrap_or_default().to_owned();
         let (resource, namespaced) = self.resolve(object["apiVersion"].as_str().unwrap_or_default(), &kind).await?;
@@ -179,59 +189,62 @@ impl Resources {
             return Err(ObjectError::ClusterScoped { kind, name });
         }
         let namespace = object["metadata"]["namespace"].as_str().filter(|_| namespaced).map(str::to_owned);
-        let planned = |operation, fields| PlannedObject {
+        let planned = |operation, fields, drift| PlannedObject {
             object: object.clone(),
             resource: resource.clone(),
             namespaced,
             operation,
             fields,
+            drift,
         };
         if namespaced && !namespace_exists {
-            return Ok(planned(Operation::Create, Vec::new()));
-        }
-        if (rendered_before || create_only)
-            && let (Some(mirror), Some(namespace)) = (&self.mirror, &namespace)
-            && mirror.exists(&resource, namespace, &name).await == Some(true)
-        {
-            return Ok(planned(if create_only { Operation::Kept } else { Operation::Unchanged }, Vec::new()));
+            return Ok(planned(Operation::Create, Vec::new(), Vec::new()));
         }
         let api = self.api(&resource, namespace.as_deref());
-        let fetched = match (self.fetched.remove(&(kind.clone(), name.clone())), &self.mirror, &namespace) {
-            (Some(object), _, _) => Some(object),
-            (None, Some(mirror), Some(namespace)) if kind == "Deployment" => mirror.deployment(namespace, &name).await,
-            _ => None,
-        };
-        let current = match fetched.map(serde_json::from_value::<DynamicObject>).transpose() {
-            Ok(Some(current)) => Ok(Some(current)),
-            _ => api.get_opt(&name).await,
+        let current = match self.fetched.remove(&(kind.clone(), name.clone())) {
+            Some(object) => Ok(Some(object)),
+            None => api.get_opt(&name).await.map(|found| found.as_ref().map(to_json)),
         };
         let current = match current {
             Ok(current) => current,
             // An identity that may not read generated credentials cannot replace them either.
             Err(kube::Error::Api(status)) if status.code == 403 && create_only => {
-                return Ok(planned(Operation::Kept, Vec::new()));
+                return Ok(planned(Operation::Kept, Vec::new(), Vec::new()));
             }
             Err(source) => return Err(request(format!("cannot read {kind} {name}"), source)),
         };
         if create_only && current.is_some() {
-            return Ok(planned(Operation::Kept, Vec::new()));
+            return Ok(planned(Operation::Kept, Vec::new(), Vec::new()));
         }
-        if rendered_before && current.is_some() {
-            return Ok(planned(Operation::Unchanged, Vec::new()));
-        }
-        let params = self.apply_params().dry_run();
-        let after =
-            api.patch(&name, &params, &Patch::Apply(&object)).await.map_err(|e| write_error(&kind, &name, e))?;
-        let Some(current) = current else {
-            return Ok(planned(Operation::Create, Vec::new()));
+        let dry_run = |force| self.apply_params(force).dry_run();
+        let (after, drift) = match api.patch(&name, &dry_run(false), &Patch::Apply(&object)).await {
+            Ok(after) => (after, Vec::new()),
+            Err(kube::Error::Api(status)) if status.code == 409 => {
+                let owners = owners::from_conflict(&status, current.as_ref());
+                if owners.is_empty() {
+                    return Err(ObjectError::Changed { kind, name });
+                }
+                if !self.take_over && owners.iter().any(|owner| self.controllers.includes(&owner.manager)) {
+                    return Err(ObjectError::Conflict { kind, name, message: status.message.clone(), owners });
+                }
+                let after = api
+                    .patch(&name, &dry_run(true), &Patch::Apply(&object))
+                    .await
+                    .map_err(|e| write_error(&kind, &name, e))?;
+                (after, owners)
+            }
+            Err(error) => return Err(write_error(&kind, &name, error)),
         };
-        let fields = diff::field_changes(&to_json(&current), &to_json(&after));
-        let operation = if fields.is_empty() { Operation::Unchanged } else { Operation::Update };
-        Ok(planned(operation, fields))
+        let Some(current) = current else {
+            return Ok(planned(Operation::Create, Vec::new(), Vec::new()));
+        };
+        let fields = diff::field_changes(&current, &to_json(&after));
+        let operation = if fields.is_empty() && drift.is_empty() { Operation::Unchanged } else { Operation::Update };
+        Ok(planned(operation, fields, drift))
     }
 
     /// Applies a planned object and returns its metadata as written (nothing is written for
-    /// unchanged or kept ones).
+    /// unchanged or kept ones); drift the preview showed is taken back.
     pub async fn apply(&self, planned: &PlannedObject) -> Result<Option<ObjectMeta>, ObjectError> {
         if matches!(planned.operation, Operation::Unchanged | Operation::Kept) {
             return Ok(None);
@@ -239,8 +252,9 @@ impl Resources {
         let kind = planned.object["kind"].as_str().unwrap_or_default();
         let namespace = planned.object["metadata"]["namespace"].as_str().filter(|_| planned.namespaced);
         let api = self.api(&planned.resource, namespace);
+        let params = self.apply_params(!planned.drift.is_empty());
         let written = api
-            .patch(planned.name(), &self.apply_params(), &Patch::Apply(&planned.object))
+            .patch(planned.name(), &params, &Patch::Apply(&planned.object))
             .await
             .map_err(|e| write_error(kind, planned.name(), e))?;
         Ok(Some(written.metadata))
@@ -276,6 +290,7 @@ impl Resources {
                     namespaced,
                     operation: Operation::Delete,
                     fields: Vec::new(),
+                    drift: Vec::new(),
                 });
             }
         }
@@ -305,7 +320,17 @@ fn request(what: String, source: kube::Error) -> ObjectError {
 fn write_error(kind: &str, name: &str, error: kube::Error) -> ObjectError {
     match error {
         kube::Error::Api(status) if status.code == 409 => {
-            ObjectError::Conflict { kind: kind.to_owned(), name: name.to_owned(), message: status.message.clone() }
+            let owners = owners::from_conflict(&status, None);
+            if owners.is_empty() {
+                ObjectError::Changed { kind: kind.to_owned(), name: name.to_owned() }
+            } else {
+                ObjectError::Conflict {
+                    kind: kind.to_owned(),
+                    name: name.to_owned(),
+                    message: status.message.clone(),
+                    owners,
+                }
+            }
         }
         source => request(format!("cannot apply {kind} {name}"), source),
     }

@@ -1,33 +1,73 @@
-//! Preparing an action: validate the input against the tenant as stored, check permissions,
-//! journal the intent, and plan every object with the server's dry run into the preview.
+//! Planning an action: validate the input against the tenant as stored, check permissions,
+//! journal the intent, and turn the request into an explicit [`Plan`] (the spec write over the
+//! revision it was read at, each object's apply as the server's dry run over the live object
+//! says, restart, delete, backup and restore steps) with the preview the user sees.
 
 use serde_json::Value;
 use tenantry_model::{
     ActionEvent, ActionRequest, Change, FieldChange, ObjectChange, Operation, Preview, Step, TenantSpec,
 };
 
-use super::execute::{RESTARTED_AT, managed_deployments};
-use super::objects::PlanAs;
+use super::objects::{PlanAs, PlannedObject, Resources};
+use super::ownership::this_process;
+use super::restart::{RESTARTED_AT, managed_deployments};
 use super::session::Session;
-use super::{ActionError, Actions, Trail, backup, diff, objects, stored, transition};
+use super::stored::{self, Changed, Revision, Stored};
+use super::{ActionError, Actions, Trail, backup, diff, record, transition};
 use crate::access::Permission;
 use crate::blueprint::Manifest;
 use crate::cache::CacheError;
-use crate::inventory::{SPEC_ANNOTATION, now};
+use crate::labels::{SPEC_ANNOTATION, now};
 
-/// An action ready to apply: its objects planned and the preview shown.
-pub(super) struct Prepared {
-    pub(super) resources: objects::Resources,
-    /// For a restore: the app's Deployments as they run (to scale back up to) and the Job.
-    pub(super) restore: Option<(Vec<Value>, String)>,
-    pub(super) namespace: Option<objects::PlannedObject>,
-    pub(super) objects: Vec<objects::PlannedObject>,
-    pub(super) removals: Vec<objects::PlannedObject>,
+/// What an action will do, as [`Actions::execute`] carries it out.
+pub(super) struct Plan {
+    /// Writes the planned objects.
+    pub(super) resources: Resources,
+    /// The steps.
+    pub(super) work: Work,
+    /// What the user was shown.
     pub(super) preview: Preview,
 }
 
+/// The steps of a plan, by kind of action.
+pub(super) enum Work {
+    /// Write the spec (the Namespace, only over the revision it was planned on), apply each
+    /// object as planned (created, updated, its drift taken back), remove what the spec no
+    /// longer renders, then wait until the tenant runs as asked.
+    Apply {
+        /// The Namespace with the spec; `None` for a backup-less restore and the like.
+        namespace: Option<PlannedObject>,
+        /// The history and the blueprint's objects.
+        objects: Vec<PlannedObject>,
+        /// Objects to delete.
+        removals: Vec<PlannedObject>,
+    },
+    /// Stamp these Deployments so their pods are replaced, then wait for the rollout.
+    Restart {
+        /// The Deployments.
+        deployments: Vec<String>,
+    },
+    /// Delete the tenant's namespace and wait until it is gone.
+    Delete,
+    /// Create the backup Job and wait until it completed.
+    Backup {
+        /// The Job.
+        job: PlannedObject,
+    },
+    /// Stop the app, run the restore Job (a failed one from an earlier attempt is replaced),
+    /// start the app again as it ran, and wait until it runs.
+    Restore {
+        /// The app's Deployments at zero pods.
+        stop: Vec<PlannedObject>,
+        /// The restore Job.
+        job: PlannedObject,
+        /// The app's Deployments as the spec renders them.
+        start: Vec<Value>,
+    },
+}
+
 impl Actions {
-    /// Validate, access, (journal), preview.
+    /// Validate, access, (journal), preview: the plan of `request` over the tenant as it is now.
     pub(super) async fn prepare(
         &self,
         session: &Session,
@@ -35,7 +75,7 @@ impl Actions {
         progress: &mut (dyn FnMut(ActionEvent) + Send),
         trail: &mut Trail,
         journal: bool,
-    ) -> Result<Prepared, ActionError> {
+    ) -> Result<Plan, ActionError> {
         let id = request.tenant.as_str();
         let client = &session.client;
         progress(ActionEvent::Started { step: Step::Validate });
@@ -75,7 +115,7 @@ impl Actions {
         progress(ActionEvent::Finished { step: Step::Validate });
 
         progress(ActionEvent::Started { step: Step::Access });
-        let mut resources = session.resources(request.take_over);
+        let mut resources = session.resources(self.settings.controllers.clone(), request.take_over);
         for object in stored.iter().flat_map(|s| s.read.iter().cloned()) {
             resources.fetched(object);
         }
@@ -88,7 +128,9 @@ impl Actions {
 
         if journal {
             progress(ActionEvent::Started { step: Step::Journal });
-            trail.journal_id = Some(self.cache.journal_start(request, trail.revision_before, &now()).await?);
+            let journal_id = self.cache.journal_start(request, trail.revision_before, &this_process(), &now()).await?;
+            trail.journal_id = Some(journal_id);
+            trail.running = Some(self.running.enter(&self.cache, journal_id));
             progress(ActionEvent::Finished { step: Step::Journal });
         }
 
@@ -96,24 +138,19 @@ impl Actions {
         if let Some(journal_id) = trail.journal_id {
             self.cache.journal_step(journal_id, Step::Preview).await?;
         }
-        let namespace_exists = stored.is_some();
         let mut preview = Preview {
             revision_before: trail.revision_before,
             revision_after: trail.revision_after,
             objects: Vec::new(),
             notes: Vec::new(),
         };
-        let mut prepared_namespace = None;
-        let mut planned_objects = Vec::new();
-        let mut removals = Vec::new();
-        let mut restore = None;
         let existing = PlanAs { namespace_exists: true, ..PlanAs::default() };
-        match (&request.change, &spec_next) {
+        let work = match (&request.change, &spec_next) {
             (Change::Backup { backup }, _) => {
                 let job = backup::backup_job(client, id, backup).await?;
-                let planned = resources.plan(job, existing).await?;
-                preview.objects.push(change_of("Job", planned.name(), planned.operation, Vec::new()));
-                planned_objects.push(planned);
+                let job = resources.plan(job, existing).await?;
+                preview.objects.push(shown(&job, Vec::new()));
+                Work::Backup { job }
             }
             (Change::Restore { backup }, Some(spec)) => {
                 let blueprint = self.catalog.get(&spec.blueprint)?;
@@ -121,110 +158,124 @@ impl Actions {
                 let deployments = |manifests: Vec<Manifest>| -> Vec<Value> {
                     manifests.into_iter().filter(|m| m.kind() == "Deployment").map(|m| m.object).collect()
                 };
+                let mut stop = Vec::new();
                 for object in deployments(blueprint.render(id, &suspended)?) {
                     let planned = resources.plan(object, existing).await?;
-                    preview.objects.push(change_of(
-                        "Deployment",
-                        planned.name(),
-                        planned.operation,
-                        planned.fields.clone(),
-                    ));
-                    planned_objects.push(planned);
+                    preview.objects.push(shown(&planned, planned.fields.clone()));
+                    stop.push(planned);
                 }
                 let job = blueprint.render_restore(id, spec, backup)?;
-                let planned = resources.plan(job.object, existing).await?;
-                preview.objects.push(change_of("Job", planned.name(), planned.operation, Vec::new()));
-                restore = Some((deployments(blueprint.render(id, spec)?), planned.name().to_owned()));
-                planned_objects.push(planned);
+                let job = resources.plan(job.object, existing).await?;
+                preview.objects.push(shown(&job, Vec::new()));
                 preview.notes.push(format!(
                     "The site is scaled to zero while backup {backup} is restored, then comes back as it was."
                 ));
+                Work::Restore { stop, job, start: deployments(blueprint.render(id, spec)?) }
             }
             (Change::Delete { .. }, _) => {
                 preview.objects.push(change_of("Namespace", id, Operation::Delete, Vec::new()));
                 preview.notes.push(format!(
                     "Everything in namespace {id} is removed. The tenant's spec stays in the local cache, so it can be created again."
                 ));
+                Work::Delete
             }
             (Change::Restart, _) => {
-                for deployment in managed_deployments(client, id).await? {
+                let deployments = managed_deployments(client, id).await?;
+                for deployment in &deployments {
                     let field = FieldChange {
                         path: format!("spec.template.metadata.annotations.{RESTARTED_AT}"),
                         before: None,
                         after: Some(now()),
                     };
-                    preview.objects.push(change_of("Deployment", &deployment, Operation::Update, vec![field]));
+                    preview.objects.push(change_of("Deployment", deployment, Operation::Update, vec![field]));
                 }
+                Work::Restart { deployments }
             }
             (_, Some(next)) => {
+                let revision = self.revision(session, request, stored.as_ref(), next, trail.revision_after).await;
                 let spec_json = serde_json::to_string(next).map_err(CacheError::from)?;
                 let fingerprint = self.catalog.get(&next.blueprint)?.fingerprint().to_owned();
-                // Objects the spec before rendered identically need no dry run, but only when
-                // that spec was applied with this very blueprint.
-                let same_blueprint = stored.as_ref().and_then(|s| s.blueprint.as_deref()) == Some(fingerprint.as_str());
-                let mut all = vec![stored::namespace(id, &spec_json, trail.revision_after, &fingerprint)];
-                if trail.revision_after != trail.revision_before {
-                    all.push(stored::history(id, &history, &spec_json, trail.revision_after));
+                let resource_version = stored.as_ref().and_then(|s| s.resource_version.as_deref());
+                let changed = Changed { by: revision.by.clone(), at: revision.at.clone() };
+                let namespace =
+                    stored::namespace(id, &spec_json, trail.revision_after, &changed, &fingerprint, resource_version);
+                let namespace_how =
+                    PlanAs { namespace_exists: stored.is_some(), cluster_wide_allowed: true, ..PlanAs::default() };
+                let namespace = resources.plan(namespace, namespace_how).await?;
+                let mut shown_namespace = shown(&namespace, namespace.fields.clone());
+                shown_namespace.fields.retain(|f| !f.path.ends_with(SPEC_ANNOTATION));
+                shown_namespace.fields.extend(spec_changes(spec_now.as_ref(), next));
+                // Only the annotation's spelling differs (e.g. fields added since).
+                if shown_namespace.operation == Operation::Update && shown_namespace.fields.is_empty() {
+                    shown_namespace.operation = Operation::Unchanged;
                 }
-                let create_only: Vec<bool> = std::iter::repeat_n(false, all.len())
-                    .chain(manifests_next.iter().map(Manifest::create_only))
-                    .collect();
-                all.extend(objects_next.iter().cloned());
-                for (index, (object, create_only)) in all.into_iter().zip(create_only).enumerate() {
+                preview.objects.push(shown_namespace);
+
+                let mut objects = Vec::new();
+                // The history gets the new revision, or the current one when a run that wrote
+                // the spec ended before the history (so revisions stay gapless).
+                if !history.contains_key(&trail.revision_after) {
+                    let history = stored::history(id, &history, &revision, trail.revision_after);
+                    let history = resources
+                        .plan(history, PlanAs { namespace_exists: stored.is_some(), ..PlanAs::default() })
+                        .await?;
+                    let mut shown_history = shown(&history, history.fields.clone());
+                    shown_history.fields.iter_mut().for_each(summarize_history_field);
+                    preview.objects.push(shown_history);
+                    objects.push(history);
+                }
+                for (manifest, object) in manifests_next.iter().zip(objects_next.iter().cloned()) {
                     let how = PlanAs {
-                        create_only,
-                        namespace_exists,
-                        cluster_wide_allowed: index == 0,
-                        rendered_before: same_blueprint
-                            && !matches!(request.change, Change::Create { .. })
-                            && objects_now.contains(&object),
+                        create_only: manifest.create_only(),
+                        namespace_exists: stored.is_some(),
+                        ..PlanAs::default()
                     };
                     let planned = resources.plan(object, how).await?;
-                    preview.objects.push(change_of(
-                        planned.object["kind"].as_str().unwrap_or_default(),
-                        planned.name(),
-                        planned.operation,
-                        planned.fields.clone(),
-                    ));
-                    if index == 0 {
-                        let spec_fields = spec_changes(spec_now.as_ref(), next);
-                        if let Some(namespace) = preview.objects.last_mut() {
-                            namespace.fields.retain(|f| !f.path.ends_with(SPEC_ANNOTATION));
-                            namespace.fields.extend(spec_fields);
-                            // Only the annotation's spelling differs (e.g. fields added since).
-                            if namespace.operation == Operation::Update && namespace.fields.is_empty() {
-                                namespace.operation = Operation::Unchanged;
-                            }
-                        }
-                        prepared_namespace = Some(planned);
-                    } else {
-                        if planned.name() == stored::HISTORY
-                            && let Some(history) = preview.objects.last_mut()
-                        {
-                            for field in &mut history.fields {
-                                summarize_history_field(field);
-                            }
-                        }
-                        planned_objects.push(planned);
-                    }
+                    preview.objects.push(shown(&planned, planned.fields.clone()));
+                    objects.push(planned);
                 }
-                if !namespace_exists {
+                if stored.is_none() {
                     preview.notes.push(
                         "The namespace does not exist yet, so the server checks its objects when they are applied."
                             .into(),
                     );
                 }
-                removals = resources.removals(id, &objects_now, &objects_next).await?;
+                let removals = resources.removals(id, &objects_now, &objects_next).await?;
                 for removal in &removals {
-                    let kind = removal.object["kind"].as_str().unwrap_or_default();
-                    preview.objects.push(change_of(kind, removal.name(), Operation::Delete, Vec::new()));
+                    preview.objects.push(shown(removal, Vec::new()));
                 }
+                Work::Apply { namespace: Some(namespace), objects, removals }
             }
-            (_, None) => {}
-        }
+            (_, None) => Work::Apply { namespace: None, objects: Vec::new(), removals: Vec::new() },
+        };
+        preview.notes.extend(preview.objects.iter().flat_map(drift_notes));
         progress(ActionEvent::Planned { preview: preview.clone() });
         progress(ActionEvent::Finished { step: Step::Preview });
-        Ok(Prepared { resources, restore, namespace: prepared_namespace, objects: planned_objects, removals, preview })
+        Ok(Plan { resources, work, preview })
+    }
+
+    /// The history entry of the spec `next` as revision `number`: a new revision is made by this
+    /// identity now; the current one keeps who made it.
+    async fn revision(
+        &self,
+        session: &Session,
+        request: &ActionRequest,
+        stored: Option<&Stored>,
+        next: &TenantSpec,
+        number: u64,
+    ) -> Revision {
+        let kept = stored.filter(|s| s.revision == number);
+        let (by, at) = match kept {
+            Some(stored) => (stored.changed.by.clone(), stored.changed.at.clone()),
+            None => (format!("{} ({})", session.identity().await, record::os_user()), now()),
+        };
+        Revision {
+            spec: next.clone(),
+            by,
+            at,
+            action: request.change.kind().name().to_owned(),
+            reason: request.reason.clone(),
+        }
     }
 
     /// Every permission `request` needs: for spec changes create and patch on each kind it
@@ -232,7 +283,7 @@ impl Actions {
     /// namespace for a delete; and creating Events everywhere.
     async fn permissions(
         &self,
-        resources: &mut objects::Resources,
+        resources: &mut Resources,
         request: &ActionRequest,
         objects_next: &[Value],
         objects_now: &[Value],
@@ -248,6 +299,7 @@ impl Actions {
                 wanted.push(Permission::new("patch", "batch", "jobs", Some(id)));
                 if matches!(request.change, Change::Restore { .. }) {
                     wanted.push(Permission::new("patch", "apps", "deployments", Some(id)));
+                    wanted.push(Permission::new("delete", "batch", "jobs", Some(id)));
                 }
             }
             change => {
@@ -283,7 +335,7 @@ fn spec_changes(now: Option<&TenantSpec>, next: &TenantSpec) -> Vec<FieldChange>
     diff::value_changes("tenant", &json(now), &json(next))
 }
 
-/// A history entry's change as "the spec of revision N" instead of the spec's JSON, which the
+/// A history entry's change as "the spec of revision N" instead of the entry's JSON, which the
 /// namespace's fields already show field by field.
 fn summarize_history_field(field: &mut FieldChange) {
     let revision = field.path.strip_prefix("data.").unwrap_or(&field.path).to_owned();
@@ -292,6 +344,33 @@ fn summarize_history_field(field: &mut FieldChange) {
     field.after = summary(&field.after);
 }
 
+/// A planned object as the preview shows it, with `fields`.
+fn shown(planned: &PlannedObject, fields: Vec<FieldChange>) -> ObjectChange {
+    ObjectChange {
+        kind: planned.object["kind"].as_str().unwrap_or_default().to_owned(),
+        name: planned.name().to_owned(),
+        operation: planned.operation,
+        fields,
+        drift: planned.drift.clone(),
+    }
+}
+
 fn change_of(kind: &str, name: &str, operation: Operation, fields: Vec<FieldChange>) -> ObjectChange {
-    ObjectChange { kind: kind.to_owned(), name: name.to_owned(), operation, fields }
+    ObjectChange { kind: kind.to_owned(), name: name.to_owned(), operation, fields, drift: Vec::new() }
+}
+
+/// One note per field another writer changed: who, when, and that applying takes it back.
+fn drift_notes(object: &ObjectChange) -> Vec<String> {
+    object
+        .drift
+        .iter()
+        .map(|drift| {
+            let when = drift.at.as_deref().map(|at| format!(" at {at}")).unwrap_or_default();
+            let field = if drift.path.is_empty() { "some fields".to_owned() } else { drift.path.clone() };
+            format!(
+                "{} {}: {field} was changed outside Tenantry by {}{when}; applying takes it back to the spec.",
+                object.kind, object.name, drift.manager
+            )
+        })
+        .collect()
 }

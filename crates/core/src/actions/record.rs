@@ -7,7 +7,7 @@ use kube::Api;
 use kube::api::PostParams;
 use tenantry_model::{ActionKind, ActionResult};
 
-use crate::inventory::FIELD_MANAGER;
+use crate::labels::FIELD_MANAGER;
 
 /// The operating-system user running Tenantry (from the account database, not from `$USER`,
 /// which a launcher may leave unset).

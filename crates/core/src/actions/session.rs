@@ -4,14 +4,22 @@
 //! batch's session also mirrors Tenantry's objects through watches (see [`Mirror`]).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::OnceCell;
 
 use super::ActionError;
 use super::mirror::Mirror;
 use super::objects::{Discovered, Resources};
+use super::owners::ControllersOfRecord;
 use crate::access::{Permission, Reviews};
 use crate::kubeconfig::ContextEntry;
+
+/// How long any one request of an action may wait for the server's answer: a frozen API server
+/// ends the request instead of holding the action (watches ask the server to close them sooner).
+pub const REQUEST_DEADLINE: Duration = Duration::from_secs(15);
+/// How long the server keeps an action's watch open before closing it (under the deadline).
+pub const WATCH_SECONDS: u32 = 10;
 
 /// One cluster's client and what was learnt through it.
 pub struct Session {
@@ -26,7 +34,9 @@ pub struct Session {
 impl Session {
     /// A session for one action over `entry`'s cluster.
     pub async fn open(entry: &ContextEntry) -> Result<Self, ActionError> {
-        let config = entry.client_config().await?;
+        let mut config = entry.client_config().await?;
+        config.read_timeout = Some(REQUEST_DEADLINE);
+        config.reset_reader_on_write = true;
         let client = kube::Client::try_from(config).map_err(ActionError::Client)?;
         Ok(Self {
             reviews: Arc::new(Reviews::new(client.clone())),
@@ -44,9 +54,10 @@ impl Session {
         Ok(Self { mirror: Some(Arc::new(mirror)), ..session })
     }
 
-    /// Object planning and writing over this session's client, discovery and mirror.
-    pub fn resources(&self, take_over: bool) -> Resources {
-        Resources::new(self.client.clone(), Arc::clone(&self.discovered), self.mirror.clone(), take_over)
+    /// Object planning and writing over this session's client and discovery; fields of
+    /// `controllers` are a conflict unless `take_over`.
+    pub fn resources(&self, controllers: ControllersOfRecord, take_over: bool) -> Resources {
+        Resources::new(self.client.clone(), Arc::clone(&self.discovered), controllers, take_over)
     }
 
     /// The batch's mirror of Tenantry's objects (none for a single action).

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use tenantry_model::{Change, TenantSpec};
 
+use super::stored::Revision;
 use super::validate::{self, InvalidInput};
 
 /// Why a change cannot be made to the tenant as it is.
@@ -28,12 +29,12 @@ pub enum TransitionError {
     },
 }
 
-/// The spec after `change`, given the spec now (`None`: no such tenant) and the history's specs
-/// (JSON) by revision. `None` afterwards means the tenant is gone (delete); restart keeps the spec.
+/// The spec after `change`, given the spec now (`None`: no such tenant) and the history's
+/// revisions. `None` afterwards means the tenant is gone (delete); restart keeps the spec.
 pub fn next_spec(
     id: &str,
     now: Option<&TenantSpec>,
-    history: &BTreeMap<u64, String>,
+    history: &BTreeMap<u64, Revision>,
     change: &Change,
 ) -> Result<Option<TenantSpec>, TransitionError> {
     validate::tenant_id(id)?;
@@ -72,7 +73,7 @@ pub fn next_spec(
             }
         }
         Change::Rollback { revision } => {
-            spec = history.get(revision).and_then(|json| serde_json::from_str(json).ok()).ok_or_else(|| {
+            spec = history.get(revision).map(|kept| kept.spec.clone()).ok_or_else(|| {
                 let kept = history.keys().map(ToString::to_string).collect::<Vec<_>>().join(", ");
                 TransitionError::NoRevision { revision: *revision, kept }
             })?;
@@ -107,16 +108,18 @@ mod tests {
         }
     }
 
-    fn none() -> BTreeMap<u64, String> {
+    fn none() -> BTreeMap<u64, Revision> {
         BTreeMap::new()
+    }
+
+    fn kept(spec: TenantSpec) -> Revision {
+        Revision { spec, by: String::new(), at: String::new(), action: String::new(), reason: String::new() }
     }
 
     #[test]
     fn a_rollback_restores_the_spec_of_that_revision() {
         let old = TenantSpec { version: "0.9".into(), ..spec() };
-        let history: BTreeMap<u64, String> =
-            [(1, serde_json::to_string(&old).expect("json")), (2, serde_json::to_string(&spec()).expect("json"))]
-                .into();
+        let history: BTreeMap<u64, Revision> = [(1, kept(old.clone())), (2, kept(spec()))].into();
         assert_eq!(next_spec("alder", Some(&spec()), &history, &Change::Rollback { revision: 1 }), Ok(Some(old)));
         assert_eq!(
             next_spec("alder", Some(&spec()), &history, &Change::Rollback { revision: 7 })

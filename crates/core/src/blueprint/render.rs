@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use tenantry_model::{Autoscaling, BackupPolicy, TenantSpec};
 
 use super::{Blueprint, BlueprintError, Origin, params, plan};
-use crate::inventory::{MANAGED_BY, TENANT_LABEL};
+use crate::labels::{MANAGED_BY, TENANT_LABEL};
 
 /// Characters of a generated credential.
 const SECRET_LENGTH: usize = 32;

@@ -14,11 +14,9 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use tenantry_model::{ErrorKind, UiError};
 
+pub use journal::{JournalOwner, OwnedEntry};
 pub use tenants::SeenTenant;
 pub use writer::{CacheWriter, Write};
-
-/// The cache's file name in the data folder.
-pub const FILE_NAME: &str = "cache.sqlite";
 
 /// Why the cache cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -214,7 +212,7 @@ mod tests {
     #[tokio::test]
     async fn rows_come_back_cached_as_of_the_last_live_time_with_their_history() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join(FILE_NAME);
+        let path = dir.path().join(crate::paths::CACHE_FILE_NAME);
         let opened = Cache::open(&path).await.expect("opened");
         assert!(opened.notice.is_none());
         let writer = opened.cache.writer();
@@ -241,7 +239,7 @@ mod tests {
     #[tokio::test]
     async fn a_damaged_file_is_moved_aside_and_rebuilt() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join(FILE_NAME);
+        let path = dir.path().join(crate::paths::CACHE_FILE_NAME);
         std::fs::write(&path, b"this is not an SQLite database, just some bytes long enough to be read")
             .expect("write");
         let opened = Cache::open(&path).await.expect("rebuilt");
@@ -260,7 +258,7 @@ mod tests {
     #[tokio::test]
     async fn a_cache_from_a_newer_version_is_rebuilt() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join(FILE_NAME);
+        let path = dir.path().join(crate::paths::CACHE_FILE_NAME);
         let cache = Cache::open(&path).await.expect("opened").cache;
         sqlx::query(
             "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \

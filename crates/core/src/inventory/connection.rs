@@ -1,10 +1,14 @@
 //! How the watches of one cluster are doing, kind by kind, and the cluster's connection state
-//! derived from them (live, reconnecting, unreachable, unauthorized) with the last error.
+//! derived from them and from its heartbeat (live, reconnecting, unreachable, unauthorized)
+//! with the last error. A cluster that stops answering the heartbeat is not live, however
+//! quiet its watches are.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use tenantry_model::{ClusterStatus, ConnectionState, ErrorKind, UiError};
+
+use crate::labels::now;
 
 /// Where one watch stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +44,8 @@ struct Inner {
     was_live: bool,
     last_live: Option<String>,
     last_error: Option<UiError>,
+    /// Set while the cluster does not answer its heartbeat.
+    silent: Option<UiError>,
 }
 
 impl Connection {
@@ -99,6 +105,33 @@ impl Connection {
         }
     }
 
+    /// The cluster stopped answering its heartbeat (`error` says so); it is not live until it
+    /// answers again. Returns whether this changed anything.
+    pub fn silenced(&self, error: UiError) -> bool {
+        let mut inner = self.lock();
+        if inner.silent.is_some() {
+            return false;
+        }
+        if inner.essentials_current() {
+            inner.last_live = Some(now());
+        }
+        inner.last_error = Some(error.clone());
+        inner.silent = Some(error);
+        true
+    }
+
+    /// The cluster answers its heartbeat (again). Returns whether this changed anything.
+    pub fn answered(&self) -> bool {
+        let mut inner = self.lock();
+        if inner.silent.take().is_none() {
+            return false;
+        }
+        if inner.essentials_current() {
+            inner.last_live = Some(now());
+        }
+        true
+    }
+
     /// Whether every essential watch is current.
     pub fn is_live(&self) -> bool {
         self.lock().essentials_current()
@@ -118,6 +151,8 @@ impl Connection {
             .collect();
         let state = if inner.essentials_current() {
             ConnectionState::Live
+        } else if inner.silent.is_some() {
+            if inner.was_live { ConnectionState::Reconnecting } else { ConnectionState::Unreachable }
         } else if essential_errors.iter().any(|e| matches!(e.kind, ErrorKind::Unauthorized | ErrorKind::Forbidden)) {
             ConnectionState::Unauthorized
         } else if essential_errors.is_empty() {
@@ -154,14 +189,12 @@ impl Connection {
 
 impl Inner {
     fn essentials_current(&self) -> bool {
+        if self.silent.is_some() {
+            return false;
+        }
         let mut essentials = self.watches.values().filter(|w| w.essential).peekable();
         essentials.peek().is_some() && essentials.all(|w| w.state == WatchState::Current)
     }
-}
-
-/// The time now, RFC 3339.
-pub fn now() -> String {
-    jiff::Timestamp::now().to_string()
 }
 
 #[cfg(test)]

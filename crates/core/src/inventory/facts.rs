@@ -5,12 +5,8 @@ use kube::ResourceExt as _;
 use tenantry_model::{BackupResult, BackupRun, PodSummary, WarningEvent};
 
 use super::objects::{AppDeployment, Autoscaler, BackupJob, ClusterEvent, TenantIngress, TenantNamespace, TenantPod};
+use crate::labels::BACKUP_LABEL;
 use crate::status::{AppFacts, PodFacts};
-
-/// Label on backup Jobs: the backup id.
-pub const BACKUP_LABEL: &str = "tenantry.io/backup";
-/// The field manager Tenantry writes with.
-pub const FIELD_MANAGER: &str = "tenantry";
 
 /// When Tenantry last wrote the namespace (RFC 3339).
 pub fn last_change(ns: &TenantNamespace) -> Option<String> {

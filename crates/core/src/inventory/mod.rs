@@ -20,26 +20,15 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use connection::Connection;
-pub use connection::now;
-pub use facts::{BACKUP_LABEL, FIELD_MANAGER};
 use objects::{
     AppDeployment, Autoscaler, BackupJob, BackupSchedule, ClusterEvent, TenantIngress, TenantNamespace, TenantPod,
 };
 use watch::Reporting;
 
 use crate::kubeconfig::{ContextEntry, ContextError};
+use crate::labels::{APP_LABEL, BACKUP_LABEL, REVISION_ANNOTATION, SPEC_ANNOTATION, TENANT_LABEL, managed_selector};
 use crate::status::{self, AppFacts, PodFacts};
 
-/// Label on every tenant namespace (and everything Tenantry writes): the tenant id.
-pub const TENANT_LABEL: &str = "tenantry.io/tenant";
-/// Namespace annotation holding the tenant's spec as JSON.
-pub const SPEC_ANNOTATION: &str = "tenantry.io/spec";
-/// Namespace annotation counting spec changes.
-pub const REVISION_ANNOTATION: &str = "tenantry.io/revision";
-/// Label on every object Tenantry manages.
-pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", FIELD_MANAGER);
-/// Label naming a tenant's app Deployment and its pods.
-const APP_LABEL: (&str, &str) = ("app.kubernetes.io/name", "app");
 /// Warning events shown per tenant, newest first.
 const EVENTS_SHOWN: usize = 20;
 
@@ -69,6 +58,34 @@ pub enum InventoryError {
     },
 }
 
+/// Asks the cluster behind `client` whether it answers, for as long as the inventory lives:
+/// after [`crate::heartbeat::MISSES`] misses in a row it is no longer live (its rows turn stale),
+/// and it is live again as soon as it answers.
+async fn heartbeat(client: kube::Client, connection: Arc<Connection>, changed: Arc<Notify>) {
+    crate::heartbeat::follow(&client, |answering| {
+        let moved =
+            if answering { connection.answered() } else { connection.silenced(silence(crate::heartbeat::MISSES)) };
+        if moved {
+            tracing::warn!(context = %connection.context(), answering, "the cluster's heartbeat changed");
+            changed.notify_one();
+        }
+        std::ops::ControlFlow::Continue(())
+    })
+    .await;
+}
+
+/// The error of a cluster that missed `misses` heartbeats in a row.
+fn silence(misses: u32) -> tenantry_model::UiError {
+    tenantry_model::UiError {
+        kind: tenantry_model::ErrorKind::Unreachable,
+        message: "The cluster stopped answering; its rows show the last state seen.".into(),
+        detail: format!(
+            "no answer to {misses} requests in a row within {} s each",
+            crate::heartbeat::DEADLINE.as_secs()
+        ),
+    }
+}
+
 /// The watched inventory of one cluster; dropping it stops its watches.
 pub struct ClusterInventory {
     /// The context the cluster is reached through.
@@ -95,7 +112,7 @@ impl ClusterInventory {
         let reporting =
             Reporting { connection: Arc::new(Connection::new(&entry.name)), changed: Arc::new(Notify::new()) };
         let tenants = || watcher::Config::default().labels(TENANT_LABEL);
-        let managed_selector = format!("{}={}", MANAGED_BY.0, MANAGED_BY.1);
+        let managed_selector = managed_selector();
         let managed = || watcher::Config::default().labels(&managed_selector);
         let mut watches = Vec::new();
         macro_rules! watch {
@@ -122,6 +139,11 @@ impl ClusterInventory {
         let ingresses = watch!(TenantIngress, "Ingress", "Ingresses", false, managed(), after_listing());
         let warnings = || watcher::Config::default().fields("type=Warning");
         let events = watch!(ClusterEvent, "Event", "Warning events", false, warnings(), after_listing());
+        watches.push(tokio::spawn(heartbeat(
+            client,
+            Arc::clone(&reporting.connection),
+            Arc::clone(&reporting.changed),
+        )));
         Ok(Self {
             context: entry.name.clone(),
             namespaces,

@@ -64,7 +64,7 @@ pub async fn measure(
         .map_err(|e| BenchError::Failed(format!("the cache: {}", tenantry_core::error::chain(&e))))?
         .cache;
     let catalog = Catalog::load(&data.path().join("blueprints"));
-    let settings = ActionSettings { converge_timeout: Duration::from_secs(600) };
+    let settings = ActionSettings { converge_timeout: Duration::from_secs(600), ..ActionSettings::default() };
     let actions = Actions::new(cache, catalog, settings);
     let scales = scales.max(creates);
 
@@ -77,6 +77,7 @@ pub async fn measure(
                 tenant: id.clone(),
                 change: Change::Create { spec: spec(id) },
                 take_over: false,
+                reason: String::new(),
             })
             .collect()
     };
@@ -105,6 +106,7 @@ pub async fn measure(
             tenant: id.clone(),
             change: Change::Scale { replicas: Some(2), autoscaling: None },
             take_over: false,
+            reason: String::new(),
         })
         .collect();
     let started = Instant::now();

@@ -14,7 +14,7 @@ use serde::{Deserialize, Deserializer};
 pub use detail::{Autoscaler, BackupJob, BackupSchedule, ClusterEvent, TenantIngress};
 pub use tenant::{AppDeployment, TenantNamespace, TenantPod};
 
-use super::FIELD_MANAGER;
+use crate::labels::FIELD_MANAGER;
 
 /// Object metadata as the inventory keeps it: identity, labels, annotations, generation,
 /// creation time, and when Tenantry wrote the object (its managedFields entries, without the

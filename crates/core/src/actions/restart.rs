@@ -1,0 +1,49 @@
+//! Restarts: every Tenantry Deployment of a tenant gets a new pod-template stamp, so its pods
+//! are replaced one by one.
+
+use k8s_openapi::api::apps::v1::Deployment;
+use kube::ResourceExt as _;
+use kube::api::{Api, ListParams, Patch, PatchParams};
+use serde_json::json;
+
+use super::ActionError;
+use super::converge::Expected;
+use crate::labels::{managed_selector, now};
+
+/// Field manager of restarts: kept apart from `tenantry`, so that applying the spec later
+/// neither removes the restart stamp nor conflicts with it.
+const RESTART_MANAGER: &str = "tenantry-restart";
+/// Pod template annotation a restart sets.
+pub const RESTARTED_AT: &str = "tenantry.io/restarted-at";
+
+/// Names of the Deployments Tenantry manages in namespace `id`.
+pub async fn managed_deployments(client: &kube::Client, id: &str) -> Result<Vec<String>, ActionError> {
+    let list = Api::<Deployment>::namespaced(client.clone(), id)
+        .list(&ListParams::default().labels(&managed_selector()))
+        .await
+        .map_err(|source| ActionError::Cluster { what: format!("cannot list the Deployments of {id}"), source })?;
+    Ok(list.items.iter().map(|d| d.name_any()).collect())
+}
+
+/// Stamps every Deployment of `names` in `id` with the time now, noting each in `expected`.
+pub async fn restart(
+    client: &kube::Client,
+    id: &str,
+    names: &[String],
+    expected: &mut Expected,
+) -> Result<(), ActionError> {
+    let api = Api::<Deployment>::namespaced(client.clone(), id);
+    let stamp = json!({"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: now()}}}}});
+    for name in names {
+        let restarted = api
+            .patch(
+                name,
+                &PatchParams { field_manager: Some(RESTART_MANAGER.into()), ..PatchParams::default() },
+                &Patch::Strategic(&stamp),
+            )
+            .await
+            .map_err(|source| ActionError::Cluster { what: format!("cannot restart Deployment {name}"), source })?;
+        expected.written("Deployment", &restarted.metadata);
+    }
+    Ok(())
+}
