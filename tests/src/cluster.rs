@@ -176,6 +176,21 @@ impl LocalCluster {
         }
     }
 
+    /// Freezes the API server with SIGSTOP: its sockets stay open and nothing answers, as when a
+    /// control plane hangs (a stopped process would refuse connections instead).
+    pub fn freeze_apiserver(&self) {
+        if let Some(apiserver) = self.components.iter().find(|c| c.name == "kube-apiserver") {
+            apiserver.freeze();
+        }
+    }
+
+    /// Lets a frozen API server answer again.
+    pub fn thaw_apiserver(&self) {
+        if let Some(apiserver) = self.components.iter().find(|c| c.name == "kube-apiserver") {
+            apiserver.thaw();
+        }
+    }
+
     /// Starts the API server again on the same port and waits until it is ready.
     pub async fn start_apiserver(&mut self) -> Result<()> {
         let (program, args) = self.apiserver.clone();

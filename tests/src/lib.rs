@@ -5,6 +5,7 @@
 //! A [`fleet::Fleet`] starts several side by side and writes one kubeconfig with an admin and a
 //! help-desk context per cluster; [`seed`] fills them with tenants following DESIGN.md's model.
 
+pub mod actions;
 pub mod apply;
 pub mod binaries;
 pub mod cluster;

@@ -55,8 +55,26 @@ impl Component {
         self.child.take().map(|c| c.id())
     }
 
+    /// Freezes the process (SIGSTOP): it keeps its sockets open but answers nothing, as a hung
+    /// server does.
+    pub fn freeze(&self) {
+        self.signal(Signal::SIGSTOP);
+    }
+
+    /// Lets a frozen process run again (SIGCONT).
+    pub fn thaw(&self) {
+        self.signal(Signal::SIGCONT);
+    }
+
+    fn signal(&self, signal: Signal) {
+        if let Some(raw) = self.child.as_ref().and_then(|c| i32::try_from(c.id()).ok()) {
+            let _ = kill(Pid::from_raw(raw), signal);
+        }
+    }
+
     /// Stops the process: SIGTERM, then SIGKILL after a grace period; waits for it.
     pub fn stop(&mut self) {
+        self.thaw();
         if let Some(mut child) = self.child.take() {
             terminate(child.id());
             let _ = child.wait();

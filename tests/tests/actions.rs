@@ -14,124 +14,16 @@ use k8s_openapi::api::core::v1::{ConfigMap, Event, Namespace, PersistentVolumeCl
 use k8s_openapi::api::networking::v1::Ingress;
 use kube::ResourceExt as _;
 use kube::api::{Api, ListParams, Patch, PatchParams};
-use tenantry_core::actions::{ActionSettings, Actions};
-use tenantry_core::blueprint::Catalog;
 use tenantry_core::cache::Cache;
-use tenantry_core::cluster::ClusterList;
-use tenantry_core::kubeconfig::{ContextEntry, Sources};
 use tenantry_model::{
-    ActionEvent, ActionKind, ActionRequest, ActionResult, Autoscaling, BackupPolicy, Change, ErrorKind, JournalState,
-    Operation, Outcome, Step, TenantSpec,
+    ActionEvent, ActionKind, ActionRequest, ActionResult, Autoscaling, Change, ErrorKind, JournalState, Operation,
+    Step, TenantSpec,
 };
-use tenantry_tests::cluster::client_for;
-use tenantry_tests::fleet::{Fleet, helpdesk_context};
+use tenantry_tests::actions::{Setup, deployment, planned, ready_pods, revision, spec, succeeded};
+use tenantry_tests::fleet::helpdesk_context;
 
 /// Holds the log writer of the test binary open.
 static LOG_GUARD: OnceLock<Option<tracing_appender::non_blocking::WorkerGuard>> = OnceLock::new();
-
-struct Setup {
-    _dir: tempfile::TempDir,
-    fleet: Fleet,
-    actions: Actions,
-    list: ClusterList,
-    cache_file: std::path::PathBuf,
-}
-
-impl Setup {
-    async fn start(name: &str) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let fleet = Fleet::start(dir.path(), &[name.to_owned()]).await.expect("cluster starts");
-        let cache_file = dir.path().join("data/cache.sqlite");
-        let cache = Cache::open(&cache_file).await.expect("cache opens").cache;
-        let catalog = Catalog::load(&dir.path().join("blueprints"));
-        let settings =
-            ActionSettings { converge_timeout: std::time::Duration::from_secs(90), ..ActionSettings::default() };
-        let list = ClusterList::load(&Sources::Explicit(fleet.kubeconfig.clone()));
-        Self { actions: Actions::new(cache.clone(), catalog, settings), fleet, list, cache_file, _dir: dir }
-    }
-
-    fn entry(&self, context: &str) -> ContextEntry {
-        self.list.entries.iter().find(|e| e.name == context).cloned().expect("context")
-    }
-
-    async fn client(&self) -> kube::Client {
-        client_for(&self.fleet.kubeconfig, Some(&self.fleet.clusters[0].name)).await.expect("client")
-    }
-
-    /// Runs `change` on `tenant` as `context`, returning the outcome and every event.
-    async fn run(&self, context: &str, tenant: &str, change: Change) -> (Outcome, Vec<ActionEvent>) {
-        let request = ActionRequest {
-            context: context.into(),
-            tenant: tenant.into(),
-            change,
-            take_over: false,
-            reason: String::new(),
-        };
-        self.run_request(&request).await
-    }
-
-    async fn run_request(&self, request: &ActionRequest) -> (Outcome, Vec<ActionEvent>) {
-        let mut events = Vec::new();
-        let outcome =
-            self.actions.run(&self.entry(&request.context), request, |e| events.push(e)).await.expect("recorded");
-        (outcome, events)
-    }
-}
-
-fn spec() -> TenantSpec {
-    TenantSpec {
-        display_name: "Maple Shop site".into(),
-        customer: "Maple Shop".into(),
-        domains: vec!["maple.example.com".into(), "www.maple.example.com".into()],
-        blueprint: "web".into(),
-        version: "6.5.1".into(),
-        plan: "small".into(),
-        replicas: 2,
-        config: [("SITE_NAME".to_owned(), "Maple".to_owned())].into(),
-        backup: Some(BackupPolicy { schedule: "0 3 * * *".into(), retention: 5 }),
-        ..TenantSpec::default()
-    }
-}
-
-/// The preview an action's events carry.
-fn planned(events: &[ActionEvent]) -> tenantry_model::Preview {
-    events
-        .iter()
-        .find_map(|e| match e {
-            ActionEvent::Planned { preview } => Some(preview.clone()),
-            _ => None,
-        })
-        .expect("the preview")
-}
-
-fn succeeded(outcome: &Outcome) {
-    assert_eq!(outcome.result, ActionResult::Succeeded, "{}", outcome.message);
-}
-
-async fn deployment(client: &kube::Client, id: &str) -> Deployment {
-    Api::<Deployment>::namespaced(client.clone(), id).get("app").await.expect("app Deployment")
-}
-
-/// Ready pods of the tenant's app (backup and restore Job pods left out).
-async fn ready_pods(client: &kube::Client, id: &str) -> usize {
-    let app = ListParams::default().labels("app.kubernetes.io/name=app");
-    let pods = Api::<Pod>::namespaced(client.clone(), id).list(&app).await.expect("pods");
-    pods.items
-        .iter()
-        .filter(|p| p.metadata.deletion_timestamp.is_none())
-        .filter(|p| {
-            p.status
-                .as_ref()
-                .and_then(|s| s.conditions.as_ref())
-                .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
-        })
-        .count()
-}
-
-async fn revision(client: &kube::Client, id: &str) -> String {
-    let ns = Api::<Namespace>::all(client.clone()).get(id).await.expect("namespace");
-    ns.annotations().get("tenantry.io/revision").cloned().unwrap_or_default()
-}
 
 /// Every byte of the files under `dir`, lossily as text.
 fn text_of_files(dir: &Path) -> String {
@@ -394,18 +286,15 @@ async fn refusals_and_conflicts_change_nothing() {
     }
     assert!(Api::<Namespace>::all(client.clone()).get_opt("oak").await.expect("read").is_none());
 
-    // A second writer scales the Deployment (as `kubectl scale` does): Tenantry shows the
-    // conflict and overwrites nothing, until the user takes over.
+    // A controller of record (Helm) sets the Deployment's size: Tenantry shows the conflict and
+    // overwrites nothing, until the user takes over.
     let deployments = Api::<Deployment>::namespaced(client.clone(), id);
-    let params = PatchParams { field_manager: Some("kubectl".into()), ..PatchParams::default() };
-    deployments
-        .patch_scale("app", &params, &Patch::Merge(serde_json::json!({"spec": {"replicas": 4}})))
-        .await
-        .expect("scaled by kubectl");
+    let by_helm = serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "app"}, "spec": {"replicas": 4}});
+    deployments.patch("app", &PatchParams::apply("helm").force(), &Patch::Apply(&by_helm)).await.expect("set by Helm");
     let (outcome, _) = setup.run("act-2", id, Change::Scale { replicas: Some(2), autoscaling: None }).await;
     assert_eq!(outcome.result, ActionResult::Failed);
     assert!(
-        outcome.message.contains("changed by someone else") && outcome.message.contains("\"kubectl\""),
+        outcome.message.contains("changed by someone else") && outcome.message.contains("\"helm\""),
         "{}",
         outcome.message
     );

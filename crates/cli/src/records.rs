@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use tenantry_core::cache::Cache;
-use tenantry_model::{ActionKind, ActionResult, AuditFilter};
+use tenantry_model::{ActionKind, ActionResult, AuditFilter, JournalState};
 
 use crate::output::{age, table};
 
@@ -150,11 +150,10 @@ async fn list_unfinished() -> ExitCode {
                         format!("{} ago", age(&j.started)),
                         format!("{}/{}", j.request.context, j.request.tenant),
                         j.request.change.kind().name().to_owned(),
-                        match &j.running_in {
-                            Some(running_in) => {
-                                format!("running in {running_in}, at {}", j.step.title().to_lowercase())
-                            }
-                            None => format!("{:?} at {}", j.state, j.step.title()).to_lowercase(),
+                        match (&j.running_in, j.state) {
+                            (Some(running_in), _) => format!("running in {running_in}, at: {}", j.step.title()),
+                            (None, JournalState::Running) => format!("interrupted at: {}", j.step.title()),
+                            (None, _) => format!("failed at: {}", j.step.title()),
                         },
                         j.message.clone(),
                     ]

@@ -15,11 +15,12 @@ use super::owners::ControllersOfRecord;
 use crate::access::{Permission, Reviews};
 use crate::kubeconfig::ContextEntry;
 
-/// How long any one request of an action may wait for the server's answer: a frozen API server
-/// ends the request instead of holding the action (watches ask the server to close them sooner).
-pub const REQUEST_DEADLINE: Duration = Duration::from_secs(15);
+/// How long any one request of an action may wait for the server's answer, so no request holds
+/// an action forever. Longer than the heartbeat needs to notice a frozen server (so that case
+/// reads "the cluster stopped answering"); watches ask the server to close them sooner.
+pub const REQUEST_DEADLINE: Duration = Duration::from_secs(25);
 /// How long the server keeps an action's watch open before closing it (under the deadline).
-pub const WATCH_SECONDS: u32 = 10;
+pub const WATCH_SECONDS: u32 = 20;
 
 /// One cluster's client and what was learnt through it.
 pub struct Session {
