@@ -5,9 +5,8 @@
 use std::time::Duration;
 
 use tauri::State;
-use tenantry_core::added_clusters::{self, AddedClusters};
+use tenantry_core::added_clusters::{self, AddClusterError, AddedClusters};
 use tenantry_core::cluster::ClusterList;
-use tenantry_core::error::add_cluster_error_for_ui;
 use tenantry_core::fleet::Fleet;
 use tenantry_core::kubeconfig::Sources;
 use tenantry_core::secrets::Keyring;
@@ -24,8 +23,8 @@ pub async fn add_cluster(fleet: State<'_, Fleet>, request: NewCluster) -> Result
     let path = tenantry_core::paths::added_clusters_file();
     let report = added_clusters::add(request, &list.names(), Keyring::system(), &path, CHECK_TIMEOUT)
         .await
-        .map_err(|err| add_cluster_error_for_ui(&err))?;
-    let added = AddedClusters::load(&path).map_err(|err| add_cluster_error_for_ui(&err.into()))?;
+        .map_err(|err| err.to_ui())?;
+    let added = AddedClusters::load(&path).map_err(|err| AddClusterError::from(err).to_ui())?;
     let Some(entry) = added.entries().into_iter().find(|entry| entry.name == report.name) else { return Ok(report) };
     // One watch per API server, as at start: a server already watched under another name
     // would list its tenants twice.
@@ -41,7 +40,7 @@ pub async fn add_cluster(fleet: State<'_, Fleet>, request: NewCluster) -> Result
 #[tauri::command]
 pub async fn remove_cluster(fleet: State<'_, Fleet>, name: String) -> Result<(), UiError> {
     added_clusters::remove(&name, Keyring::system(), &tenantry_core::paths::added_clusters_file())
-        .map_err(|err| add_cluster_error_for_ui(&err))?;
+        .map_err(|err| err.to_ui())?;
     fleet.unwatch(&name);
     Ok(())
 }

@@ -87,7 +87,7 @@ pub fn remove(args: RemoveArgs) -> ExitCode {
 }
 
 fn failed(err: &AddClusterError) -> ExitCode {
-    let shown = tenantry_core::error::add_cluster_error_for_ui(err);
+    let shown = err.to_ui();
     eprintln!("error: {}\n  {}", shown.message, shown.detail);
     match err {
         AddClusterError::Invalid { .. } | AddClusterError::Taken { .. } | AddClusterError::Unknown { .. } => {

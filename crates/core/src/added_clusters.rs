@@ -12,8 +12,8 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 use tenantry_model::{AddedClusterReport, NewCluster};
 
-use crate::cluster::{ProbeError, probe};
-use crate::kubeconfig::ContextEntry;
+use crate::cluster::{ClusterList, ProbeError, probe};
+use crate::kubeconfig::{ContextEntry, Sources};
 use crate::secrets::{Keyring, SecretError};
 
 /// One added cluster as the list file keeps it.
@@ -294,6 +294,75 @@ fn holds_certificates(pem: &str) -> bool {
     use rustls_pki_types::pem::PemObject as _;
     let certificates: Result<Vec<_>, _> = CertificateDer::pem_slice_iter(pem.as_bytes()).collect();
     certificates.is_ok_and(|certificates| !certificates.is_empty())
+}
+
+impl ClusterList {
+    /// Loads the kubeconfig from `sources`, then adds the clusters added in Tenantry (the list
+    /// in the config folder). A damaged list is logged and left out; adding refuses to touch it.
+    pub fn load_with_added(sources: &Sources) -> Self {
+        let mut list = Self::load(sources);
+        match AddedClusters::load(&crate::paths::added_clusters_file()) {
+            Ok(added) => list.add(&added),
+            Err(err) => tracing::warn!(error = %crate::error::chain(&err), "added clusters left out"),
+        }
+        list
+    }
+
+    /// Appends the `added` clusters; a name the kubeconfig already uses keeps the kubeconfig's.
+    pub fn add(&mut self, added: &AddedClusters) {
+        for entry in added.entries() {
+            if self.entries.iter().any(|e| e.name == entry.name) {
+                tracing::warn!(cluster = %entry.name, "an added cluster has a kubeconfig context's name; left out");
+                continue;
+            }
+            self.entries.push(entry);
+        }
+        self.entries.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+}
+
+impl AddClusterError {
+    /// The error as the user sees it: a cluster that was not added or removed.
+    pub fn to_ui(&self) -> tenantry_model::UiError {
+        let err = self;
+        match err {
+            AddClusterError::Invalid { field, problem } => {
+                crate::error::ui(tenantry_model::ErrorKind::Invalid, format!("The {field} {problem}."), err)
+            }
+            AddClusterError::Taken { name } => crate::error::ui(
+                tenantry_model::ErrorKind::Invalid,
+                format!("A cluster named {name} already exists; choose another name."),
+                err,
+            ),
+            AddClusterError::Unknown { name } => crate::error::ui(
+                tenantry_model::ErrorKind::Invalid,
+                format!("{name} comes from the kubeconfig; remove it there, not in Tenantry."),
+                err,
+            ),
+            AddClusterError::Verify(ProbeError::Request(kube::Error::Api(status))) if status.code == 401 => {
+                crate::error::ui(
+                    tenantry_model::ErrorKind::Unauthorized,
+                    "The cluster rejected this token; check that it is complete and has not expired.",
+                    err,
+                )
+            }
+            AddClusterError::Verify(probe) => {
+                let mut shown = probe.to_ui();
+                shown.detail = crate::error::chain(err);
+                shown
+            }
+            AddClusterError::Keyring(_) => crate::error::ui(
+                tenantry_model::ErrorKind::Internal,
+                "The OS keyring refused the token (is it locked?); nothing was added.",
+                err,
+            ),
+            AddClusterError::List(_) => crate::error::ui(
+                tenantry_model::ErrorKind::Internal,
+                "Tenantry's list of added clusters cannot be written or is damaged; nothing was changed.",
+                err,
+            ),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,6 @@ use kube::api::PostParams;
 use tenantry_model::{ClusterRow, KubeconfigSummary, Probe};
 use tracing::Instrument as _;
 
-use crate::added_clusters::AddedClusters;
 use crate::kubeconfig::{ContextEntry, ContextError, Kubeconfig, Sources};
 
 /// How long a probe may take before the cluster counts as unreachable.
@@ -62,35 +61,12 @@ impl ClusterList {
                 Self {
                     summary: KubeconfigSummary {
                         files: sources.files().iter().map(|p| p.display().to_string()).collect(),
-                        error: Some(crate::error::load_error_for_ui(&err)),
+                        error: Some(err.to_ui()),
                     },
                     entries: Vec::new(),
                 }
             }
         }
-    }
-
-    /// Loads the kubeconfig from `sources`, then adds the clusters added in Tenantry (the list
-    /// in the config folder). A damaged list is logged and left out; adding refuses to touch it.
-    pub fn load_with_added(sources: &Sources) -> Self {
-        let mut list = Self::load(sources);
-        match AddedClusters::load(&crate::paths::added_clusters_file()) {
-            Ok(added) => list.add(&added),
-            Err(err) => tracing::warn!(error = %crate::error::chain(&err), "added clusters left out"),
-        }
-        list
-    }
-
-    /// Appends the `added` clusters; a name the kubeconfig already uses keeps the kubeconfig's.
-    pub fn add(&mut self, added: &AddedClusters) {
-        for entry in added.entries() {
-            if self.entries.iter().any(|e| e.name == entry.name) {
-                tracing::warn!(cluster = %entry.name, "an added cluster has a kubeconfig context's name; left out");
-                continue;
-            }
-            self.entries.push(entry);
-        }
-        self.entries.sort_by(|a, b| a.name.cmp(&b.name));
     }
 
     /// Every context name in use (what a cluster being added may not be called).
@@ -123,7 +99,7 @@ impl ClusterList {
                 current: entry.current,
                 added: entry.is_added(),
                 probe: match &entry.problem {
-                    Some(problem) => Probe::Failed { error: crate::error::context_error_for_ui(problem) },
+                    Some(problem) => Probe::Failed { error: problem.to_ui() },
                     None => Probe::Probing,
                 },
             })
@@ -213,6 +189,27 @@ fn probe_for_ui(outcome: &Result<ProbeReport, ProbeError>) -> Probe {
             identity: report.identity.clone(),
             latency_ms: u64::try_from(report.latency.as_millis()).unwrap_or(u64::MAX),
         },
-        Err(err) => Probe::Failed { error: crate::error::probe_error_for_ui(err) },
+        Err(err) => Probe::Failed { error: err.to_ui() },
+    }
+}
+
+impl ProbeError {
+    /// The error as the user sees it.
+    pub fn to_ui(&self) -> tenantry_model::UiError {
+        let err = self;
+        match err {
+            ProbeError::Context(context) => context.to_ui(),
+            ProbeError::Client(_) => crate::error::ui(
+                tenantry_model::ErrorKind::BadKubeconfig,
+                "The connection settings of this context cannot be used (certificate, key or auth plugin).",
+                err,
+            ),
+            ProbeError::Timeout(timeout) => crate::error::ui(
+                tenantry_model::ErrorKind::Unreachable,
+                format!("The cluster did not answer within {} seconds.", timeout.as_secs()),
+                err,
+            ),
+            ProbeError::Request(request) => crate::error::request_error_for_ui(request, err),
+        }
     }
 }

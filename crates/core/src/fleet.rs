@@ -358,7 +358,7 @@ async fn drive(entry: ContextEntry, shared: Arc<Shared>, settings: Settings) {
                 notes: Vec::new(),
             });
             status.state = ConnectionState::Unreachable;
-            status.last_error = Some(crate::error::inventory_error_for_ui(&err));
+            status.last_error = Some(err.to_ui());
             shared.publish(FleetEvent::Cluster(status));
             return;
         }

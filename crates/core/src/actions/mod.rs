@@ -193,7 +193,7 @@ impl ActionError {
             Self::Converge(ConvergeError::Timeout { .. } | ConvergeError::Failed { .. }) => {
                 (ErrorKind::NotConverged, format!("Applied, but {self}."))
             }
-            Self::Context(context) => return crate::error::context_error_for_ui(context),
+            Self::Context(context) => return context.to_ui(),
             Self::Journal(_) => (ErrorKind::Cache, "The action journal cannot be written; nothing was changed.".into()),
             Self::NoJournalEntry { .. } | Self::NotCached { .. } => (ErrorKind::Invalid, self.to_string()),
             Self::Backup(BackupError::Read(_, source)) => {

@@ -58,6 +58,26 @@ pub enum InventoryError {
     },
 }
 
+impl InventoryError {
+    /// The error as the user sees it: a cluster whose tenants cannot be watched.
+    pub fn to_ui(&self) -> tenantry_model::UiError {
+        let err = self;
+        match err {
+            InventoryError::Context(context) => context.to_ui(),
+            InventoryError::Client { .. } => crate::error::ui(
+                tenantry_model::ErrorKind::BadKubeconfig,
+                "The connection settings of this context cannot be used (certificate, key or auth plugin).",
+                err,
+            ),
+            InventoryError::NotSynced { .. } => crate::error::ui(
+                tenantry_model::ErrorKind::Unreachable,
+                "The cluster's tenants could not be listed in time; it may be down, or this identity may not list namespaces.",
+                err,
+            ),
+        }
+    }
+}
+
 /// Asks the cluster behind `client` whether it answers, for as long as the inventory lives:
 /// after [`crate::heartbeat::MISSES`] misses in a row it is no longer live (its rows turn stale),
 /// and it is live again as soon as it answers.

@@ -57,7 +57,7 @@ where
                 Ok(_) => {}
                 Err(err) => {
                     tracing::warn!(context = %connection.context(), kind, error = %crate::error::chain(&err), "watch interrupted; retrying");
-                    connection.failed(kind, crate::error::watch_error_for_ui(&err));
+                    connection.failed(kind, watch_error_for_ui(&err));
                 }
             }
             changed.notify_one();
@@ -77,4 +77,18 @@ fn until_first_error<T, E>(
         }
         futures::future::ready(next)
     })
+}
+
+/// A watch that failed (it retries on its own).
+fn watch_error_for_ui(err: &kube::runtime::watcher::Error) -> tenantry_model::UiError {
+    use kube::runtime::watcher::Error;
+    match err {
+        Error::InitialListFailed(request) | Error::WatchStartFailed(request) | Error::WatchFailed(request) => {
+            crate::error::request_error_for_ui(request, err)
+        }
+        Error::WatchError(status) => crate::error::status_for_ui(status.code, err),
+        Error::NoResourceVersion => {
+            crate::error::ui(tenantry_model::ErrorKind::Api, "The cluster sent a list Tenantry cannot follow.", err)
+        }
+    }
 }

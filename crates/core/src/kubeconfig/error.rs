@@ -2,6 +2,10 @@
 
 use std::path::PathBuf;
 
+use tenantry_model::{ErrorKind, UiError};
+
+use crate::error::ui;
+
 /// The kubeconfig cannot be loaded at all; no cluster can be listed.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -177,4 +181,43 @@ pub enum ContextError {
         #[source]
         source: std::sync::Arc<kube::config::KubeconfigError>,
     },
+}
+
+impl LoadError {
+    /// The error as the user sees it: a kubeconfig that cannot be loaded at all.
+    pub fn to_ui(&self) -> UiError {
+        let err = self;
+        let message = match err {
+            LoadError::Missing { .. } => "The kubeconfig file does not exist.",
+            LoadError::IsDirectory { .. } => "KUBECONFIG names a folder instead of a file.",
+            LoadError::Read { .. } => "The kubeconfig file cannot be read; check its permissions.",
+            LoadError::Encoding { .. } | LoadError::Invalid { .. } => {
+                "The kubeconfig file is damaged, so no cluster can be listed; fix or remove it."
+            }
+        };
+        ui(ErrorKind::BadKubeconfig, message, err)
+    }
+}
+
+impl ContextError {
+    /// The error as the user sees it: a context that cannot be used.
+    pub fn to_ui(&self) -> UiError {
+        let err = self;
+        if let ContextError::KeyringToken { .. } = err {
+            return ui(
+                ErrorKind::Unauthorized,
+                "This cluster's token is no longer in the keyring; remove the cluster and add it again with its token.",
+                err,
+            );
+        }
+        let message = match err {
+            ContextError::MissingCluster { .. } | ContextError::NoServer { .. } => {
+                "This context has no cluster address; fix its cluster entry in the kubeconfig."
+            }
+            ContextError::MissingUser { .. } => "This context's user is missing from the kubeconfig.",
+            ContextError::UnreadableFile { .. } => "A certificate, key or token file of this context cannot be read.",
+            _ => "This context's settings cannot be used; fix it in the kubeconfig.",
+        };
+        ui(ErrorKind::BadKubeconfig, message, err)
+    }
 }
