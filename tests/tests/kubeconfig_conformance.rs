@@ -286,17 +286,16 @@ async fn disagreements(name: &str, case: &Case, expected: &Expected) -> Vec<Stri
     }
     let expected_use = classify(&expected.use_message);
     let current = entries.iter().find(|e| e.current);
-    let got_use = match (current, kubeconfig.current_context_dangles()) {
-        (_, true) => Use::DanglingCurrent,
-        (None, false) => Use::Broken,
+    let (got_use, problem) = match (current, kubeconfig.current_context_dangles()) {
+        (_, true) => (Use::DanglingCurrent, None),
+        (None, false) => (Use::Broken, None),
         (Some(entry), false) => match entry.client_config().await {
-            Ok(_) => Use::Accepted,
-            Err(_) => Use::Broken,
+            Ok(_) => (Use::Accepted, None),
+            Err(error) => (Use::Broken, Some(tenantry_core::error::chain(&error))),
         },
     };
     let agrees = got_use == expected_use || (expected_use == Use::AtConnect && got_use == Use::Accepted);
     if !agrees {
-        let problem = current.and_then(|e| e.problem.as_ref()).map(|p| tenantry_core::error::chain(p));
         wrong.push(format!(
             "{name}: using the current context: {got_use:?} ({problem:?}), kubectl {expected_use:?}: {}",
             expected.use_message

@@ -195,20 +195,19 @@ fn check(
     };
     check_user(&context.user, &user, auth)?;
     check_cluster(&context.cluster, &cluster, &server)?;
+    // kubectl reads the files a context names before it looks at the server's scheme.
+    check_readable("certificate-authority", cluster.certificate_authority.as_deref())?;
+    check_readable("client-certificate", user.client_certificate.as_deref())?;
+    check_readable("client-key", user.client_key.as_deref())?;
+    if user.token.is_none() {
+        check_readable("tokenFile", user.token_file.as_deref())?;
+    }
     if server.starts_with("http://") {
         // kubectl applies neither TLS settings nor credentials to a plain-HTTP server.
         cluster = Cluster { server: Some(server), proxy_url: cluster.proxy_url, ..Default::default() };
         user = AuthInfo::default();
-    } else {
-        if matches!(auth, AuthKind::None | AuthKind::NoUserRef) {
-            return Err(ContextError::NoCredentials { context: name.to_owned() });
-        }
-        check_readable("certificate-authority", cluster.certificate_authority.as_deref())?;
-        check_readable("client-certificate", user.client_certificate.as_deref())?;
-        check_readable("client-key", user.client_key.as_deref())?;
-        if user.token.is_none() {
-            check_readable("tokenFile", user.token_file.as_deref())?;
-        }
+    } else if matches!(auth, AuthKind::None | AuthKind::NoUserRef) {
+        return Err(ContextError::NoCredentials { context: name.to_owned() });
     }
     Ok((cluster, user))
 }
