@@ -189,7 +189,8 @@ pub struct Drift {
     pub path: String,
     /// The field manager that wrote it, e.g. `kubectl`.
     pub manager: String,
-    /// When that manager last wrote the object (RFC 3339), when the server says.
+    /// When that manager last wrote the object (RFC 3339); for a write the server recorded no
+    /// time for (the `scale` subresource), when the object last changed.
     pub at: Option<String>,
 }
 

@@ -90,15 +90,14 @@ fn quoted(message: &str) -> Option<String> {
     (!name.is_empty()).then(|| name.to_owned())
 }
 
-/// When `manager` last wrote `object`, from its managed fields.
+/// When `manager` last wrote `object`, from its managed fields; when the server recorded no time
+/// for it (writes through the `scale` subresource carry none), when the object last changed.
 fn written_at(object: Option<&Value>, manager: &str) -> Option<String> {
     let entries = object?["metadata"]["managedFields"].as_array()?;
-    entries
-        .iter()
-        .filter(|entry| entry["manager"].as_str() == Some(manager))
-        .filter_map(|entry| entry["time"].as_str())
-        .max()
-        .map(str::to_owned)
+    let newest = |of: &dyn Fn(&Value) -> bool| {
+        entries.iter().filter(|entry| of(entry)).filter_map(|entry| entry["time"].as_str()).max().map(str::to_owned)
+    };
+    newest(&|entry| entry["manager"].as_str() == Some(manager)).or_else(|| newest(&|_| true))
 }
 
 #[cfg(test)]
@@ -135,6 +134,7 @@ mod tests {
             {"manager": "tenantry", "time": "2026-11-29T10:00:00Z"},
             {"manager": "kubectl", "time": "2026-11-29T11:00:00Z"},
             {"manager": "kubectl", "time": "2026-11-29T12:00:00Z"},
+            {"manager": "kubectl-scale", "subresource": "scale"},
         ]}});
         let owners = from_conflict(
             &conflict(vec![cause("kubectl", ".spec.replicas"), cause("helm", ".spec.x")]),
@@ -148,9 +148,11 @@ mod tests {
                     manager: "kubectl".into(),
                     at: Some("2026-11-29T12:00:00Z".into())
                 },
-                Drift { path: ".spec.x".into(), manager: "helm".into(), at: None },
+                Drift { path: ".spec.x".into(), manager: "helm".into(), at: Some("2026-11-29T12:00:00Z".into()) },
             ]
         );
+        let scaled = from_conflict(&conflict(vec![cause("kubectl-scale", ".spec.replicas")]), Some(&current));
+        assert_eq!(scaled[0].at.as_deref(), Some("2026-11-29T12:00:00Z"), "no time recorded: the object's last change");
         let stale = Status { message: "the object has been modified".into(), ..conflict(Vec::new()) };
         assert!(from_conflict(&stale, None).is_empty(), "a precondition conflict names no manager");
     }
