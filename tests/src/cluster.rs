@@ -335,6 +335,23 @@ impl Drop for LocalCluster {
     }
 }
 
+/// Marks every node of the cluster behind `client` unschedulable (`true`, so new pods wait) or
+/// schedulable again, as `kubectl cordon` / `uncordon` do.
+pub async fn cordon(client: &kube::Client, unschedulable: bool) -> Result<()> {
+    let nodes = Api::<Node>::all(client.clone());
+    let listed =
+        nodes.list(&kube::api::ListParams::default()).await.map_err(crate::error::kube("cannot list nodes"))?;
+    for node in listed.items {
+        let name = node.metadata.name.unwrap_or_default();
+        let patch = json!({"spec": {"unschedulable": unschedulable}});
+        nodes
+            .patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .map_err(crate::error::kube(format!("cannot cordon node {name}")))?;
+    }
+    Ok(())
+}
+
 /// A kube client for `context` (else the current context) of the kubeconfig file at `path`,
 /// through Tenantry's own loader.
 pub async fn client_for(path: &Path, context: Option<&str>) -> Result<kube::Client> {

@@ -156,7 +156,7 @@ async fn every_action_runs_end_to_end_and_leaves_its_records() {
     let jobs = Api::<Job>::namespaced(client.clone(), id);
     let backup_job = jobs.get("backup-manual-1").await.expect("the backup Job");
     assert_eq!(backup_job.labels().get("tenantry.io/backup").map(String::as_str), Some("manual-1"));
-    let (outcome, events) = setup.run("act-1", id, Change::Restore { backup: "manual-1".into() }).await;
+    let (outcome, events) = setup.run("act-1", id, Change::Restore { backup: "manual-1".into(), attempt: None }).await;
     succeeded(&outcome);
     let preview = planned(&events);
     let restore_plan: Vec<(String, Operation)> =
@@ -168,7 +168,7 @@ async fn every_action_runs_end_to_end_and_leaves_its_records() {
     let restored = jobs.get("restore-manual-1").await.expect("the restore Job");
     assert!(restored.status.and_then(|s| s.succeeded).is_some_and(|n| n >= 1), "the restore Job completed");
     assert_eq!(ready_pods(&client, id).await, 2, "the app runs again after the restore");
-    let (outcome, _) = setup.run("act-1", id, Change::Restore { backup: "nightly-9".into() }).await;
+    let (outcome, _) = setup.run("act-1", id, Change::Restore { backup: "nightly-9".into(), attempt: None }).await;
     assert_eq!(outcome.result, ActionResult::Refused);
     assert_eq!(outcome.message, "tenant maple-shop has no completed backup nightly-9");
 

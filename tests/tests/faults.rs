@@ -2,7 +2,7 @@
 //! run side by side): other writers' changes are drift repaired by a request that changes no
 //! spec, and a controller of record's field is a conflict; two Tenantry processes changing one
 //! tenant at once never both succeed with a change lost; a create and a restore interrupted at
-//! every step resume to one correct tenant; an API server frozen with SIGSTOP ends a running
+//! every step resume to one correct tenant, and a restore whose Job failed is retried by Resume; an API server frozen with SIGSTOP ends a running
 //! action and takes its cluster out of "live" within 30 s, and both recover by themselves.
 
 use std::time::{Duration, Instant};
@@ -19,6 +19,7 @@ use tenantry_model::{
     ActionEvent, ActionRequest, ActionResult, Change, ConnectionState, ErrorKind, Operation, Outcome, Step, TenantSpec,
 };
 use tenantry_tests::actions::{Setup, deployment, planned, ready_pods, revision, spec, succeeded};
+use tenantry_tests::cluster::cordon;
 
 /// The longest a frozen cluster may hold an action or look live.
 const FROZEN_BOUND: Duration = Duration::from_secs(30);
@@ -266,7 +267,7 @@ async fn a_restore_interrupted_at_every_step_resumes_with_the_app_running() {
     let id = "restored-shop";
     succeeded(&setup.run("flt-4", id, Change::Create { spec: spec() }).await.0);
     succeeded(&setup.run("flt-4", id, Change::Backup { backup: "before".into() }).await.0);
-    let restore = request("flt-4", id, Change::Restore { backup: "before".into() });
+    let restore = request("flt-4", id, Change::Restore { backup: "before".into(), attempt: None });
     for step in STEPS {
         assert!(interrupted_at(&setup, &restore, step).await, "{step:?} was reached");
         finish(&setup, &restore).await;
@@ -278,6 +279,39 @@ async fn a_restore_interrupted_at_every_step_resumes_with_the_app_running() {
             restores.items.iter().filter(|j| j.metadata.name.as_deref() == Some("restore-before")).collect();
         assert_eq!(named.len(), 1, "one restore Job");
     }
+
+    // A restore whose Job fails is a failure with the app still stopped, never a success; Resume
+    // replaces the failed Job and finishes the restore.
+    cordon(&client, true).await.expect("cordoned");
+    let entry = setup.entry("flt-4");
+    let run = setup.actions.run(&entry, &restore, |_| {});
+    let fail_the_job = async {
+        let jobs = Api::<Job>::namespaced(client.clone(), id);
+        let fresh_job_waits = async {
+            loop {
+                let pending = jobs.get_opt("restore-before").await.expect("read");
+                if pending.is_some_and(|job| job.status.and_then(|s| s.succeeded).is_none()) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(60), fresh_job_waits)
+            .await
+            .expect("a second restore from the same backup runs a fresh Job, which waits for a node");
+        let deadline = serde_json::json!({"spec": {"activeDeadlineSeconds": 1}});
+        jobs.patch("restore-before", &PatchParams::default(), &Patch::Merge(&deadline)).await.expect("deadline set");
+    };
+    let (failed, ()) = tokio::join!(run, fail_the_job);
+    let failed = failed.expect("recorded");
+    assert_eq!(failed.result, ActionResult::Failed, "{}", failed.message);
+    assert!(failed.message.contains("Job restore-before failed"), "{}", failed.message);
+    assert_eq!(deployment(&client, id).await.spec.and_then(|s| s.replicas), Some(0), "the app stays stopped");
+    cordon(&client, false).await.expect("uncordoned");
+    succeeded(&setup.actions.resume(&entry, failed.journal_id, |_| {}).await.expect("recorded"));
+    assert_eq!(ready_pods(&client, id).await, 2);
+    let job = Api::<Job>::namespaced(client.clone(), id).get("restore-before").await.expect("the restore Job");
+    assert!(job.status.and_then(|s| s.succeeded).is_some_and(|n| n >= 1), "a fresh restore Job completed");
 
     // Rolling back a restore brings the app back as the spec says; it never deletes anything.
     let outcome = setup.run_request(&restore).await.0;
@@ -304,7 +338,11 @@ async fn a_frozen_api_server_ends_the_action_and_leaves_live_within_30_seconds()
     succeeded(&setup.run("flt-5", id, Change::Create { spec: spec() }).await.0);
     let inventory =
         ClusterInventory::start_synced(&setup.entry("flt-5"), Duration::from_secs(60)).await.expect("synced");
-    assert_eq!(inventory.status().state, ConnectionState::Live);
+    let listed = Instant::now();
+    while !inventory.is_live() {
+        assert!(listed.elapsed() < FROZEN_BOUND, "the cluster never became live");
+        tokio::time::timeout(Duration::from_secs(1), inventory.changed()).await.ok();
+    }
 
     let cluster = &setup.fleet.clusters[0];
     let mut frozen_at = None;

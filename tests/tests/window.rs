@@ -342,9 +342,10 @@ async fn add_and_remove_a_cluster_by_token(client: &Client, fleet: &Fleet, data_
     assert!(tenantry_core::secrets::Keyring::system().token(ADDED).is_err(), "the token left the keyring");
 }
 
-/// Opens tenant `id`, scales it to 3 pods from its Scale dialog: the preview shows the one
-/// field that changes, the progress bar fills as the pods become ready, the outcome and a toast
-/// say so, the cluster runs 3 pods, and the audit log view lists the action.
+/// Opens tenant `id`, which someone scaled to 2 pods with kubectl, and scales it to 3 pods from
+/// its Scale dialog with a reason: the preview shows the field that changes and who changed it
+/// outside Tenantry, the progress bar fills as the pods become ready, the outcome and a toast
+/// say so, the cluster runs 3 pods, and the audit log view lists the action with its reason.
 async fn scale_in_the_window(client: &Client, kubeconfig: &Path, context: &str, id: &str) {
     tenant_rows_until(client, "the created tenant is listed", |rows| rows.iter().any(|(_, t)| t == id)).await;
     client.find(Locator::Css("body")).await.expect("page body").send_keys("/").await.expect("press /");
@@ -362,16 +363,25 @@ async fn scale_in_the_window(client: &Client, kubeconfig: &Path, context: &str, 
     }
     let delete = client.find(Locator::Id("action-delete")).await.expect("a Delete button");
     assert!(delete.is_enabled().await.unwrap_or(false), "the admin may delete");
+    let admin = client_for(kubeconfig, Some(context)).await.expect("admin client");
+    let deployments = kube::Api::<k8s_openapi::api::apps::v1::Deployment>::namespaced(admin, id);
+    let by_kubectl = kube::api::PatchParams { field_manager: Some("kubectl".into()), ..Default::default() };
+    let two = kube::api::Patch::Merge(serde_json::json!({"spec": {"replicas": 2}}));
+    deployments.patch_scale("app", &by_kubectl, &two).await.expect("scaled with kubectl");
     scale.click().await.expect("open the Scale dialog");
     let replicas = client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("action-replicas")).await;
     let replicas = replicas.expect("the pods field");
     replicas.clear().await.expect("clear the field");
     replicas.send_keys("3").await.expect("type 3");
     replicas.send_keys(TAB).await.expect("leave the field");
+    let reason = client.find(Locator::Id("action-reason")).await.expect("the reason field");
+    reason.send_keys("TICKET-7").await.expect("type a reason");
+    reason.send_keys(TAB).await.expect("leave the field");
     client.find(Locator::Id("action-preview-button")).await.expect("Preview").click().await.expect("preview");
     let preview = client.wait().at_most(Duration::from_secs(30)).for_element(Locator::Id("action-preview")).await;
     let preview = preview.expect("the dry run").text().await.unwrap_or_default();
-    assert!(preview.contains("spec.replicas: 1 → 3"), "{preview}");
+    assert!(preview.contains("spec.replicas: 2 → 3"), "{preview}");
+    assert!(preview.contains(".spec.replicas changed by kubectl at"), "{preview}");
     assert!(preview.contains("revision 1 → 2"), "{preview}");
     save_screenshot(client, "action-preview.png").await;
     client.find(Locator::Id("action-apply")).await.expect("Apply").click().await.expect("apply");
@@ -388,8 +398,7 @@ async fn scale_in_the_window(client: &Client, kubeconfig: &Path, context: &str, 
     }
     assert!(toasts.iter().any(|t| t.contains("Scaled")), "a toast says so: {toasts:?}");
     save_screenshot(client, "action-progress.png").await;
-    let admin = client_for(kubeconfig, Some(context)).await.expect("admin client");
-    let deployment = kube::Api::<k8s_openapi::api::apps::v1::Deployment>::namespaced(admin, id).get("app").await;
+    let deployment = deployments.get("app").await;
     assert_eq!(deployment.expect("the app").status.and_then(|s| s.ready_replicas), Some(3));
 
     client.find(Locator::Css(".modal-foot .secondary")).await.expect("Close").click().await.expect("close");
@@ -397,6 +406,7 @@ async fn scale_in_the_window(client: &Client, kubeconfig: &Path, context: &str, 
     let rows = client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("tr.audit-row")).await;
     let newest = rows.expect("audit rows").text().await.unwrap_or_default();
     assert!(newest.contains("scale") && newest.contains(id) && newest.contains("succeeded"), "{newest}");
+    assert!(newest.contains("TICKET-7"), "the reason is in the audit view: {newest}");
     assert_eq!(client.find_all(Locator::Css("tr.audit-row")).await.expect("rows").len(), 2, "the create and the scale");
     save_screenshot(client, "audit.png").await;
 }

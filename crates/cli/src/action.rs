@@ -234,7 +234,7 @@ pub async fn backup(args: BackupArgs) -> ExitCode {
 
 /// `tenantry restore`.
 pub async fn restore(args: RestoreArgs) -> ExitCode {
-    run(args.common, |_| Change::Restore { backup: args.backup }).await
+    run(args.common, |_| Change::Restore { backup: args.backup, attempt: None }).await
 }
 
 /// `tenantry restart`, `suspend` and `resume`.

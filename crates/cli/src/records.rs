@@ -95,7 +95,11 @@ pub async fn audit(args: AuditArgs) -> ExitCode {
                     e.os_user.clone(),
                     e.identity.clone(),
                     format!("{}/{}", e.context, e.tenant),
-                    e.action.name().to_owned(),
+                    if e.reason.is_empty() {
+                        e.action.name().to_owned()
+                    } else {
+                        format!("{} ({})", e.action.name(), e.reason)
+                    },
                     format!("{} → {}", e.revision_before, e.revision_after),
                     e.result.name().to_owned(),
                     e.message.clone(),

@@ -8,9 +8,8 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::Node;
-use kube::api::{Api, ListParams, Patch, PatchParams};
-use tenantry_tests::cluster::client_for;
+use kube::api::Api;
+use tenantry_tests::cluster::{client_for, cordon};
 use tenantry_tests::fleet::Fleet;
 
 fn tenantry(kubeconfig: &Path, data_dir: &Path) -> Command {
@@ -25,16 +24,6 @@ fn tenantry(kubeconfig: &Path, data_dir: &Path) -> Command {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Marks every node (un)schedulable, so new pods wait (or run).
-async fn cordon(client: &kube::Client, unschedulable: bool) {
-    let nodes = Api::<Node>::all(client.clone());
-    for node in nodes.list(&ListParams::default()).await.expect("nodes").items {
-        let name = node.metadata.name.unwrap_or_default();
-        let patch = serde_json::json!({"spec": {"unschedulable": unschedulable}});
-        nodes.patch(&name, &PatchParams::default(), &Patch::Merge(&patch)).await.expect("cordoned");
-    }
 }
 
 /// The action number of the journal line that mentions `tenant`.
@@ -68,7 +57,7 @@ async fn a_live_process_keeps_its_action_and_a_killed_one_leaves_it_to_resume() 
     assert_eq!(created.status.code(), Some(0), "{}", text(&created.stderr));
 
     // New pods cannot be scheduled, so this scale waits in its rollout.
-    cordon(&client, true).await;
+    cordon(&client, true).await.expect("cordoned");
     let mut scaling = tenantry(&fleet.kubeconfig, &data)
         .args(["scale", "cli-2/pine-lms", "--replicas", "2", "--yes", "--timeout", "300"])
         .stdout(Stdio::null())
@@ -97,7 +86,7 @@ async fn a_live_process_keeps_its_action_and_a_killed_one_leaves_it_to_resume() 
     let listing = text(&run(&["journal"]).stdout);
     assert!(listing.contains("interrupted at: Wait until it runs as asked"), "{listing}");
     assert!(listing.contains("Resume with"), "{listing}");
-    cordon(&client, false).await;
+    cordon(&client, false).await.expect("uncordoned");
     let resumed = run(&["journal", "resume", &number]);
     assert_eq!(resumed.status.code(), Some(0), "{}{}", text(&resumed.stdout), text(&resumed.stderr));
     assert_eq!(text(&run(&["journal"]).stdout).trim(), "No unfinished actions.");

@@ -9,6 +9,8 @@ pub const SPEC_ANNOTATION: &str = "tenantry.io/spec";
 pub const REVISION_ANNOTATION: &str = "tenantry.io/revision";
 /// Namespace annotation: the fingerprint of the blueprint the spec was last applied with.
 pub const BLUEPRINT_ANNOTATION: &str = "tenantry.io/blueprint-fingerprint";
+/// Annotation on restore Jobs: the attempt of the restore action that made the Job.
+pub const RESTORE_ATTEMPT_ANNOTATION: &str = "tenantry.io/restore-attempt";
 /// Label on backup Jobs: the backup id.
 pub const BACKUP_LABEL: &str = "tenantry.io/backup";
 /// The field manager Tenantry writes with.

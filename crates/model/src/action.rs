@@ -119,6 +119,10 @@ pub enum Change {
     Restore {
         /// The backup's id.
         backup: String,
+        /// Which attempt this is (set when the action starts and kept in the journal): resuming
+        /// the same attempt finishes its restore Job, any other attempt runs a fresh one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attempt: Option<String>,
     },
     /// Remove the tenant's namespace and everything in it.
     Delete {

@@ -108,7 +108,8 @@ pub fn audit_page() -> Html {
                                         <td>{ ago(&e.at, now) }</td>
                                         <td><div>{ &e.os_user }</div><div class="muted identity">{ &e.identity }</div></td>
                                         <td><code>{ &e.tenant }</code><div class="muted">{ &e.context }</div></td>
-                                        <td>{ e.action.name() }</td>
+                                        <td>{ e.action.name() }
+                                            if !e.reason.is_empty() { <div class="muted reason">{ &e.reason }</div> }</td>
                                         <td>{ format!("{} → {}", e.revision_before, e.revision_after) }</td>
                                         <td><span class={classes!("result", format!("result-{}", e.result.name()))}>{ e.result.name() }</span></td>
                                         <td class="num">{ format!("{:.1} s", e.duration_ms as f64 / 1000.0) }</td>

@@ -71,7 +71,7 @@ impl FormInput {
             ActionKind::Delete => Change::Delete { confirm: self.confirm.trim().to_owned() },
             ActionKind::Backup => Change::Backup { backup: self.backup.trim().to_owned() },
             ActionKind::Restore if self.backup.is_empty() => return Err("There is no backup to restore yet".into()),
-            ActionKind::Restore => Change::Restore { backup: self.backup.clone() },
+            ActionKind::Restore => Change::Restore { backup: self.backup.clone(), attempt: None },
             ActionKind::Restart => Change::Restart,
             ActionKind::Suspend => Change::Suspend,
             ActionKind::Resume => Change::Resume,

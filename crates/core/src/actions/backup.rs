@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::converge::ConvergeError;
 use super::session::WATCH_SECONDS;
-use crate::labels::{BACKUP_LABEL, MANAGED_BY, TENANT_LABEL, managed_selector};
+use crate::labels::{BACKUP_LABEL, MANAGED_BY, RESTORE_ATTEMPT_ANNOTATION, TENANT_LABEL, managed_selector};
 
 /// Why a backup or restore cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -142,34 +142,40 @@ pub async fn job_completed(
     }
 }
 
-/// Deletes Job `name` in namespace `id` when it failed (with its pods) and waits until it is
-/// gone, so that running the same restore again starts a fresh Job; returns whether it did.
-pub async fn replace_failed(
+/// Whether restore Job `name` in namespace `id` exists but cannot serve restore `attempt`: it
+/// was made by another attempt (an earlier restore from the same backup) or it failed. Such a
+/// Job is replaced, so a new restore always restores and a resumed one retries.
+pub async fn restore_job_stale(
     client: &kube::Client,
     id: &str,
     name: &str,
-    timeout: Duration,
+    attempt: &str,
 ) -> Result<bool, BackupError> {
     let api: Api<Job> = Api::namespaced(client.clone(), id);
-    let read = |source| BackupError::Read(format!("cannot read Job {name}"), source);
-    let Some(job) = api.get_opt(name).await.map_err(read)? else {
-        return Ok(false);
-    };
-    if finished(&job) != Some(false) {
-        return Ok(false);
-    }
+    let found =
+        api.get_opt(name).await.map_err(|source| BackupError::Read(format!("cannot read Job {name}"), source))?;
+    Ok(found.is_some_and(|job| {
+        let made_by = job.metadata.annotations.as_ref().and_then(|a| a.get(RESTORE_ATTEMPT_ANNOTATION));
+        made_by.map(String::as_str) != Some(attempt) || finished(&job) == Some(false)
+    }))
+}
+
+/// Deletes Job `name` in namespace `id` with its pods and waits until it is gone.
+pub async fn delete_job(client: &kube::Client, id: &str, name: &str, timeout: Duration) -> Result<(), BackupError> {
+    let api: Api<Job> = Api::namespaced(client.clone(), id);
+    let failed = |source| BackupError::Read(format!("cannot delete Job {name}"), source);
     match api.delete(name, &kube::api::DeleteParams::foreground()).await {
         Ok(_) => {}
-        Err(kube::Error::Api(status)) if status.code == 404 => {}
-        Err(source) => return Err(read(source)),
+        Err(kube::Error::Api(status)) if status.code == 404 => return Ok(()),
+        Err(source) => return Err(failed(source)),
     }
     let gone = async {
-        while api.get_opt(name).await.map_err(read)?.is_some() {
+        while api.get_opt(name).await.map_err(failed)?.is_some() {
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
-        Ok(true)
+        Ok(())
     };
-    tokio::time::timeout(timeout, gone).await.unwrap_or(Ok(true))
+    tokio::time::timeout(timeout, gone).await.unwrap_or(Ok(()))
 }
 
 fn failure(job: &Job) -> Option<String> {

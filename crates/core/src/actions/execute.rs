@@ -52,16 +52,16 @@ impl Actions {
                 resources.apply(job).await?;
             }
             // The app stops before the restore Job starts, so nothing writes while it restores.
-            Work::Restore { stop, job, .. } => {
+            Work::Restore { stop, job, replace, .. } => {
                 let mut stopped = Expected::default();
                 for planned in stop {
                     apply(&resources, planned, &mut stopped).await?;
                 }
                 converge::rolled_out(client, mirror, id, &stopped, timeout, |r| rollout(progress, r)).await?;
-                // A Job that failed in an earlier attempt is replaced, so Resume retries it.
-                let replaced = backup::replace_failed(client, id, job.name(), timeout).await?;
-                let fresh = PlannedObject { operation: Operation::Create, ..job.clone() };
-                resources.apply(if replaced { &fresh } else { job }).await?;
+                if *replace {
+                    backup::delete_job(client, id, job.name(), timeout).await?;
+                }
+                resources.apply(job).await?;
             }
         }
         progress(ActionEvent::Finished { step: Step::Apply });
@@ -166,7 +166,7 @@ fn done_message(request: &ActionRequest, revision: u64) -> String {
             format!("Rolled {id} on {context} back to the spec of revision {old} (now revision {revision}).")
         }
         Change::Backup { backup } => format!("Backed up {id} on {context} as {backup}."),
-        Change::Restore { backup } => format!("Restored {id} on {context} from backup {backup}; it is running."),
+        Change::Restore { backup, .. } => format!("Restored {id} on {context} from backup {backup}; it is running."),
         Change::Delete { .. } => format!("Deleted {id} from {context}; its spec stays in the cache."),
     }
 }

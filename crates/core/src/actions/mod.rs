@@ -23,6 +23,7 @@ mod stored;
 mod transition;
 pub mod validate;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -236,6 +237,19 @@ struct Trail {
     namespace_exists_after: bool,
 }
 
+/// `request` with a new attempt id when it is a restore without one, so that its journal entry
+/// (and a resume of it) names the attempt; a resume keeps the journaled one.
+fn with_attempt(request: &ActionRequest) -> Cow<'_, ActionRequest> {
+    match &request.change {
+        Change::Restore { backup, attempt: None } => {
+            let attempt = format!("{}-{}", jiff::Timestamp::now().as_millisecond(), std::process::id());
+            let change = Change::Restore { backup: backup.clone(), attempt: Some(attempt) };
+            Cow::Owned(ActionRequest { change, ..request.clone() })
+        }
+        _ => Cow::Borrowed(request),
+    }
+}
+
 /// How long recording an action's end may wait for the cluster (its identity, the Event).
 const RECORD_DEADLINE: Duration = Duration::from_secs(3);
 
@@ -287,6 +301,7 @@ impl Actions {
         request: &ActionRequest,
         mut progress: impl FnMut(ActionEvent) + Send,
     ) -> Result<Outcome, ActionError> {
+        let request = &with_attempt(request);
         let queue = self.queue(request);
         let _turn = queue.lock().await;
         let started = Instant::now();

@@ -17,7 +17,7 @@ use super::{ActionError, Actions, Trail, backup, diff, record, transition};
 use crate::access::Permission;
 use crate::blueprint::Manifest;
 use crate::cache::CacheError;
-use crate::labels::{SPEC_ANNOTATION, now};
+use crate::labels::{RESTORE_ATTEMPT_ANNOTATION, SPEC_ANNOTATION, now};
 
 /// What an action will do, as [`Actions::execute`] carries it out.
 pub(super) struct Plan {
@@ -61,6 +61,8 @@ pub(super) enum Work {
         stop: Vec<PlannedObject>,
         /// The restore Job.
         job: PlannedObject,
+        /// Whether a Job of that name from another attempt (or a failed one) is deleted first.
+        replace: bool,
         /// The app's Deployments as the spec renders them.
         start: Vec<Value>,
     },
@@ -101,7 +103,7 @@ impl Actions {
         };
         match &request.change {
             Change::Backup { backup: id_of_backup } => backup::check_id(id_of_backup)?,
-            Change::Restore { backup: id_of_backup } => backup::completed(client, id, id_of_backup).await?,
+            Change::Restore { backup: id_of_backup, .. } => backup::completed(client, id, id_of_backup).await?,
             _ => {}
         }
         let objects_next: Vec<Value> = manifests_next.iter().map(|m| m.object.clone()).collect();
@@ -152,7 +154,7 @@ impl Actions {
                 preview.objects.push(shown(&job, Vec::new()));
                 Work::Backup { job }
             }
-            (Change::Restore { backup }, Some(spec)) => {
+            (Change::Restore { backup, attempt }, Some(spec)) => {
                 let blueprint = self.catalog.get(&spec.blueprint)?;
                 let suspended = TenantSpec { suspended: true, ..spec.clone() };
                 let deployments = |manifests: Vec<Manifest>| -> Vec<Value> {
@@ -164,13 +166,23 @@ impl Actions {
                     preview.objects.push(shown(&planned, planned.fields.clone()));
                     stop.push(planned);
                 }
-                let job = blueprint.render_restore(id, spec, backup)?;
-                let job = resources.plan(job.object, existing).await?;
+                let attempt = attempt.as_deref().unwrap_or("preview");
+                let mut job = blueprint.render_restore(id, spec, backup)?.object;
+                job["metadata"]["annotations"][RESTORE_ATTEMPT_ANNOTATION] = Value::from(attempt);
+                let replace = backup::restore_job_stale(client, id, job_name(&job), attempt).await?;
+                let mut job = resources.plan(job, existing).await?;
+                if replace {
+                    job.operation = Operation::Create;
+                    preview.notes.push(format!(
+                        "The Job {} of an earlier or failed restore is replaced by a fresh one.",
+                        job.name()
+                    ));
+                }
                 preview.objects.push(shown(&job, Vec::new()));
                 preview.notes.push(format!(
                     "The site is scaled to zero while backup {backup} is restored, then comes back as it was."
                 ));
-                Work::Restore { stop, job, start: deployments(blueprint.render(id, spec)?) }
+                Work::Restore { stop, job, replace, start: deployments(blueprint.render(id, spec)?) }
             }
             (Change::Delete { .. }, _) => {
                 preview.objects.push(change_of("Namespace", id, Operation::Delete, Vec::new()));
@@ -353,6 +365,11 @@ fn shown(planned: &PlannedObject, fields: Vec<FieldChange>) -> ObjectChange {
         fields,
         drift: planned.drift.clone(),
     }
+}
+
+/// The name of a rendered object.
+fn job_name(object: &Value) -> &str {
+    object["metadata"]["name"].as_str().unwrap_or_default()
 }
 
 fn change_of(kind: &str, name: &str, operation: Operation, fields: Vec<FieldChange>) -> ObjectChange {

@@ -126,12 +126,16 @@ pub fn namespace(
             "annotations": {
                 SPEC_ANNOTATION: spec_json,
                 REVISION_ANNOTATION: revision.to_string(),
-                CHANGED_BY_ANNOTATION: changed.by,
-                CHANGED_AT_ANNOTATION: changed.at,
                 BLUEPRINT_ANNOTATION: blueprint,
             },
         },
     });
+    // A tenant written before authors were recorded gets them with its next revision.
+    for (key, value) in [(CHANGED_BY_ANNOTATION, &changed.by), (CHANGED_AT_ANNOTATION, &changed.at)] {
+        if !value.is_empty() {
+            namespace["metadata"]["annotations"][key] = json!(value);
+        }
+    }
     if let Some(version) = resource_version {
         namespace["metadata"]["resourceVersion"] = json!(version);
     }
@@ -199,6 +203,8 @@ mod tests {
         assert_eq!(ns["metadata"]["annotations"]["tenantry.io/changed-by"], "admin (ana)");
         assert_eq!(ns["metadata"]["resourceVersion"], "42");
         assert_eq!(ns["metadata"]["labels"]["app.kubernetes.io/managed-by"], "tenantry");
-        assert!(namespace("alder", "{}", 1, &changed, "abc", None)["metadata"].get("resourceVersion").is_none());
+        let unknown = namespace("alder", "{}", 1, &Changed::default(), "abc", None);
+        assert!(unknown["metadata"].get("resourceVersion").is_none());
+        assert!(unknown["metadata"]["annotations"].get("tenantry.io/changed-by").is_none(), "no empty author");
     }
 }
