@@ -215,7 +215,10 @@ impl Actions {
                     PlanAs { namespace_exists: stored.is_some(), cluster_wide_allowed: true, ..PlanAs::default() };
                 let namespace = resources.plan(namespace, namespace_how).await?;
                 let mut shown_namespace = shown(&namespace, namespace.fields.clone());
-                shown_namespace.fields.retain(|f| !f.path.ends_with(SPEC_ANNOTATION));
+                // The spec shows field by field below; who wrote a revision and when is
+                // bookkeeping, not a change the user makes.
+                let bookkeeping = [SPEC_ANNOTATION, stored::CHANGED_BY_ANNOTATION, stored::CHANGED_AT_ANNOTATION];
+                shown_namespace.fields.retain(|f| !bookkeeping.iter().any(|key| f.path.ends_with(key)));
                 shown_namespace.fields.extend(spec_changes(spec_now.as_ref(), next));
                 // Only the annotation's spelling differs (e.g. fields added since).
                 if shown_namespace.operation == Operation::Update && shown_namespace.fields.is_empty() {
