@@ -344,8 +344,9 @@ async fn add_and_remove_a_cluster_by_token(client: &Client, fleet: &Fleet, data_
 
 /// Opens tenant `id`, which someone scaled to 2 pods with kubectl, and scales it to 3 pods from
 /// its Scale dialog with a reason: the preview shows the field that changes and who changed it
-/// outside Tenantry, the progress bar fills as the pods become ready, the outcome and a toast
-/// say so, the cluster runs 3 pods, and the audit log view lists the action with its reason.
+/// outside Tenantry; once Helm owns the size the dry run is a conflict until the user takes it
+/// over; the progress bar fills as the pods become ready, the outcome and a toast say so, the
+/// cluster runs 3 pods, and the audit log view lists the action with its reason.
 async fn scale_in_the_window(client: &Client, kubeconfig: &Path, context: &str, id: &str) {
     tenant_rows_until(client, "the created tenant is listed", |rows| rows.iter().any(|(_, t)| t == id)).await;
     client.find(Locator::Css("body")).await.expect("page body").send_keys("/").await.expect("press /");
@@ -374,9 +375,16 @@ async fn scale_in_the_window(client: &Client, kubeconfig: &Path, context: &str, 
     replicas.clear().await.expect("clear the field");
     replicas.send_keys("3").await.expect("type 3");
     replicas.send_keys(TAB).await.expect("leave the field");
+    // Typed again if a re-render from the pods field's change swallowed keys.
     let reason = client.find(Locator::Id("action-reason")).await.expect("the reason field");
-    reason.send_keys("TICKET-7").await.expect("type a reason");
-    reason.send_keys(TAB).await.expect("leave the field");
+    for _ in 0..3 {
+        reason.clear().await.expect("clear the reason");
+        reason.send_keys("TICKET-7").await.expect("type a reason");
+        reason.send_keys(TAB).await.expect("leave the field");
+        if reason.prop("value").await.ok().flatten().as_deref() == Some("TICKET-7") {
+            break;
+        }
+    }
     client.find(Locator::Id("action-preview-button")).await.expect("Preview").click().await.expect("preview");
     let preview = client.wait().at_most(Duration::from_secs(30)).for_element(Locator::Id("action-preview")).await;
     let preview = preview.expect("the dry run").text().await.unwrap_or_default();
@@ -384,6 +392,21 @@ async fn scale_in_the_window(client: &Client, kubeconfig: &Path, context: &str, 
     assert!(preview.contains(".spec.replicas changed by kubectl at"), "{preview}");
     assert!(preview.contains("revision 1 → 2"), "{preview}");
     save_screenshot(client, "action-preview.png").await;
+
+    // Helm takes the size over: the dry run is refused as a conflict until the user takes over.
+    let by_helm = serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "app"}, "spec": {"replicas": 2}});
+    let helm = kube::api::PatchParams::apply("helm").force();
+    deployments.patch("app", &helm, &kube::api::Patch::Apply(&by_helm)).await.expect("Helm owns the size");
+    client.find(Locator::Id("action-preview-button")).await.expect("Preview").click().await.expect("preview again");
+    let take_over = client.wait().at_most(Duration::from_secs(30)).for_element(Locator::Id("action-take-over")).await;
+    let take_over = take_over.expect("a conflict offers to take over");
+    let refused = client.find(Locator::Id("action-dialog")).await.expect("dialog").text().await.unwrap_or_default();
+    assert!(refused.contains("\"helm\""), "the conflict names Helm: {refused}");
+    save_screenshot(client, "action-conflict.png").await;
+    take_over.click().await.expect("take over");
+    let preview = client.wait().at_most(Duration::from_secs(30)).for_element(Locator::Id("action-preview")).await;
+    let preview = preview.expect("the dry run, taking over").text().await.unwrap_or_default();
+    assert!(preview.contains("spec.replicas: 2 → 3"), "{preview}");
     client.find(Locator::Id("action-apply")).await.expect("Apply").click().await.expect("apply");
     let outcome = client.wait().at_most(Duration::from_secs(120)).for_element(Locator::Id("action-outcome")).await;
     let outcome = outcome.expect("the outcome").text().await.unwrap_or_default();

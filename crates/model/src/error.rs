@@ -20,8 +20,12 @@ pub enum ErrorKind {
     Api,
     /// The input was refused (tenant name, domain, size, blueprint parameter).
     Invalid,
-    /// Another writer owns a field the action would change; nothing was overwritten.
+    /// A controller of record owns a field the action would change; nothing was overwritten
+    /// (taking the fields over is the user's explicit choice).
     Conflict,
+    /// Someone else changed the tenant since it was read; nothing was written (review the new
+    /// state and run the action again).
+    Stale,
     /// The action was applied but the tenant did not reach the wanted state in time.
     NotConverged,
     /// The local cache could not be used as it was (it is rebuilt or skipped).

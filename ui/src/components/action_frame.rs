@@ -2,7 +2,7 @@
 //! problem with the form, the dry run, the progress and the outcome, and Cancel / Preview /
 //! Apply.
 
-use tenantry_model::{ActionRequest, ActionResult};
+use tenantry_model::{ActionRequest, ActionResult, ErrorKind};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -74,22 +74,31 @@ impl PartialEq for ActionRunnerProp {
 #[function_component(ActionFrame)]
 pub fn action_frame(props: &ActionFrameProps) -> Html {
     let form_error = use_state(|| None::<String>);
+    // Set once the user chose to take over fields a controller of record owns.
+    let take_over = use_state(|| false);
     let runner = &props.runner.0;
     let flow = &runner.flow;
     let phase = flow.phase;
     let locked = matches!(phase, Phase::Running | Phase::Ended);
-    let on_preview = {
-        let (request, preview, form_error) = (props.request.clone(), runner.preview.clone(), form_error.clone());
+    let request = props.request.clone().map(|request| ActionRequest { take_over: *take_over, ..request });
+    let preview_with = |taking_over: bool| {
+        let (request, preview, form_error, take_over) =
+            (request.clone(), runner.preview.clone(), form_error.clone(), take_over.clone());
         Callback::from(move |_: MouseEvent| match request.clone() {
             Err(problem) => form_error.set(Some(problem)),
             Ok(request) => {
                 form_error.set(None);
-                preview.emit(request);
+                if taking_over {
+                    take_over.set(true);
+                }
+                preview.emit(ActionRequest { take_over: request.take_over || taking_over, ..request });
             }
         })
     };
+    let on_preview = preview_with(false);
+    let conflict = flow.error.as_ref().is_some_and(|error| error.kind == ErrorKind::Conflict) && !*take_over;
     let on_apply = {
-        let (request, apply) = (props.request.clone(), runner.apply.clone());
+        let (request, apply) = (request.clone(), runner.apply.clone());
         Callback::from(move |_: MouseEvent| {
             if let Ok(request) = request.clone() {
                 apply.emit(request);
@@ -109,6 +118,11 @@ pub fn action_frame(props: &ActionFrameProps) -> Html {
                     <fieldset class="form-fields" disabled={locked}>{ props.children.clone() }</fieldset>
                     if let Some(problem) = &*form_error { <p class="form-error" role="alert">{ problem }</p> }
                     if let Some(error) = &flow.error { <Notice error={error.clone()} /> }
+                    if conflict {
+                        <p class="hint">{ "A controller of record (Helm, Argo CD, Flux…) owns these fields and may set them back. Take them over only if Tenantry should manage them from now on. " }
+                            <button class="secondary" id="action-take-over" onclick={preview_with(true)}>{ "Take over and preview" }</button></p>
+                    }
+                    if *take_over && !locked { <p class="hint">{ "Applying takes over the fields another controller owned." }</p> }
                     if phase == Phase::Previewing { <p class="muted" aria-busy="true">{ "Asking the server for a dry run…" }</p> }
                     if let Some(preview) = &flow.preview { <PreviewList preview={preview.clone()} /> }
                     if locked { <ActionProgress flow={(**flow).clone()} /> }

@@ -26,6 +26,7 @@ pub fn state_name(probe: &Probe) -> &'static str {
             | ErrorKind::Internal
             | ErrorKind::Invalid
             | ErrorKind::Conflict
+            | ErrorKind::Stale
             | ErrorKind::NotConverged => "error",
         },
     }

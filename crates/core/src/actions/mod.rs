@@ -167,20 +167,25 @@ impl ActionError {
         let (kind, message) = match self {
             Self::Transition(_) | Self::Blueprint(_) => (ErrorKind::Invalid, self.to_string()),
             Self::Forbidden { .. } => (ErrorKind::Forbidden, format!("Refused: {self}.")),
-            Self::Object(ObjectError::Conflict { kind, name, message, .. }) => (
-                ErrorKind::Conflict,
-                format!(
-                    "{kind} {name} was changed by someone else, so nothing was overwritten ({message}). Review that change, then take it over or leave it."
-                ),
-            ),
+            Self::Object(ObjectError::Conflict { kind, name, message, owners }) => {
+                let mut fields: Vec<String> =
+                    owners.iter().map(|o| format!("{} is set by \"{}\"", o.path, o.manager)).collect();
+                fields.dedup();
+                let fields = if fields.is_empty() { message.clone() } else { fields.join(", ") };
+                (
+                    ErrorKind::Conflict,
+                    format!(
+                        "{kind} {name} was changed by someone else, so nothing was overwritten: {fields}. Review that change, then take it over or leave it."
+                    ),
+                )
+            }
             Self::SpecChanged { .. } => (
-                ErrorKind::Conflict,
+                ErrorKind::Stale,
                 format!("Nothing was changed: {self}. Review the new spec, then run the action again."),
             ),
-            Self::Object(ObjectError::Changed { .. }) => (
-                ErrorKind::Conflict,
-                format!("Nothing more was changed: {self}. Review it, then run the action again."),
-            ),
+            Self::Object(ObjectError::Changed { .. }) => {
+                (ErrorKind::Stale, format!("Nothing more was changed: {self}. Review it, then run the action again."))
+            }
             Self::Silent => (
                 ErrorKind::Unreachable,
                 "The cluster stopped answering, so the action was stopped; resume it when the cluster is back.".into(),
