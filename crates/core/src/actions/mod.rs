@@ -261,7 +261,7 @@ const RECORD_DEADLINE: Duration = Duration::from_secs(3);
 impl Actions {
     /// Actions journaled in `cache`, rendering with `catalog`.
     pub fn new(cache: Cache, catalog: Catalog, settings: ActionSettings) -> Self {
-        Self { cache, catalog, settings, running: Running::default(), queues: Mutex::default() }
+        Self { cache, catalog, settings, running: Running::new(), queues: Mutex::default() }
     }
 
     /// Validates, checks permissions and dry-runs `request` without changing anything.
@@ -455,16 +455,17 @@ impl Actions {
     ) -> Result<Outcome, ActionError> {
         let journal = self.orphaned_entry(entry, journal_id).await?;
         let id = &journal.request.tenant;
-        let live = match Session::open(entry).await {
-            Ok(session) => stored::read(&session.client, id)
-                .await
-                .map_err(|source| ActionError::Cluster { what: format!("cannot read tenant {id}"), source })?,
+        let session = match Session::open(entry).await {
+            Ok(session) => session,
             Err(error) => {
                 return self
                     .record(None, &journal.request, Err(error), Trail::default(), Instant::now(), progress)
                     .await;
             }
         };
+        let live = stored::read(&session.client, id)
+            .await
+            .map_err(|source| ActionError::Cluster { what: format!("cannot read tenant {id}"), source })?;
         let change = match (&journal.request.change, journal.revision_before, &live) {
             (Change::Create { .. }, 0, Some(now)) if now.revision > 1 => {
                 return Err(ActionError::ChangedSinceCreate { tenant: id.clone(), revision: now.revision });
@@ -478,7 +479,7 @@ impl Actions {
         };
         let reason = format!("roll back of action #{journal_id}");
         let request = ActionRequest { change, take_over: false, reason, ..journal.request };
-        let outcome = self.run(entry, &request, progress).await?;
+        let outcome = self.run_in(&session, &request, progress).await?;
         if outcome.result == ActionResult::Succeeded {
             let message = format!("rolled back by action #{}", outcome.journal_id);
             self.cache.journal_finish(journal_id, JournalState::RolledBack, &message, &now()).await?;

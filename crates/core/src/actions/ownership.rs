@@ -19,7 +19,7 @@ pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(2);
 pub const HEARTBEAT_STALE: Duration = Duration::from_secs(10);
 
 /// This process as a journal entry's owner.
-pub fn this_process() -> JournalOwner {
+fn this_process() -> JournalOwner {
     let pid = std::process::id();
     JournalOwner { host: host(), pid, started: process_started(pid).unwrap_or_default() }
 }
@@ -39,8 +39,12 @@ fn process_started(pid: u32) -> Option<String> {
 
 /// The journal entries this process runs now; each leaves the set when its run ends or is
 /// dropped, and a background task beats their heartbeat.
-#[derive(Clone, Default)]
-pub struct Running(Arc<Mutex<Beating>>);
+#[derive(Clone)]
+pub struct Running {
+    /// This process as an owner, read once.
+    here: JournalOwner,
+    beating: Arc<Mutex<Beating>>,
+}
 
 /// The entries running here, and whether the heartbeat task runs.
 #[derive(Default)]
@@ -50,20 +54,30 @@ struct Beating {
 }
 
 impl Running {
+    /// No entry running yet in this process.
+    pub fn new() -> Self {
+        Self { here: this_process(), beating: Arc::default() }
+    }
+
+    /// This process as a journal entry's owner.
+    pub fn here(&self) -> &JournalOwner {
+        &self.here
+    }
+
     /// Marks entry `id` as running here until the returned guard is dropped; starts the
     /// heartbeat task on first use.
     pub fn enter(&self, cache: &Cache, id: i64) -> RunGuard {
-        let mut beating = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut beating = self.beating.lock().unwrap_or_else(PoisonError::into_inner);
         beating.ids.insert(id);
         if !beating.task {
             beating.task = true;
-            tokio::spawn(beat(cache.clone(), Arc::downgrade(&self.0)));
+            tokio::spawn(beat(cache.clone(), Arc::downgrade(&self.beating)));
         }
-        RunGuard { running: Arc::clone(&self.0), id }
+        RunGuard { running: Arc::clone(&self.beating), id }
     }
 
     fn contains(&self, id: i64) -> bool {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).ids.contains(&id)
+        self.beating.lock().unwrap_or_else(PoisonError::into_inner).ids.contains(&id)
     }
 
     /// Where `owned` is running now, if it is (`"process 123 on host"`, or `"this window"`); `None`
@@ -72,9 +86,9 @@ impl Running {
         if owned.entry.state != JournalState::Running {
             return None;
         }
-        let here = this_process();
+        let here = &self.here;
         let owner = &owned.owner;
-        if *owner == here {
+        if owner == here {
             return self.contains(owned.entry.id).then(|| "this process".to_owned());
         }
         let beating = jiff::Timestamp::now()

@@ -9,7 +9,6 @@ use tenantry_model::{
 };
 
 use super::objects::{PlanAs, PlannedObject, Resources};
-use super::ownership::this_process;
 use super::restart::{RESTARTED_AT, managed_deployments};
 use super::session::Session;
 use super::stored::{self, Changed, Revision, Stored};
@@ -130,7 +129,8 @@ impl Actions {
 
         if journal {
             progress(ActionEvent::Started { step: Step::Journal });
-            let journal_id = self.cache.journal_start(request, trail.revision_before, &this_process(), &now()).await?;
+            let journal_id =
+                self.cache.journal_start(request, trail.revision_before, self.running.here(), &now()).await?;
             trail.journal_id = Some(journal_id);
             trail.running = Some(self.running.enter(&self.cache, journal_id));
             progress(ActionEvent::Finished { step: Step::Journal });
