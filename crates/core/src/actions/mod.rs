@@ -42,6 +42,7 @@ use crate::labels::now;
 pub use backup::BackupError;
 pub use converge::ConvergeError;
 pub use objects::ObjectError;
+pub use stored::StoredError;
 pub use owners::{ControllersFileError, ControllersOfRecord, DEFAULT_CONTROLLERS};
 use ownership::{RunGuard, Running};
 use session::Session;
@@ -98,6 +99,9 @@ pub enum ActionError {
         #[source]
         source: kube::Error,
     },
+    /// The namespace is not Tenantry's, or its spec cannot be used as stored.
+    #[error(transparent)]
+    Stored(#[from] StoredError),
     /// The journal or audit log could not be written.
     #[error("the action journal cannot be written")]
     Journal(#[from] CacheError),
@@ -165,7 +169,7 @@ impl ActionError {
     /// The error as the user sees it.
     pub fn to_ui(&self) -> UiError {
         let (kind, message) = match self {
-            Self::Transition(_) | Self::Blueprint(_) => (ErrorKind::Invalid, self.to_string()),
+            Self::Transition(_) | Self::Blueprint(_) | Self::Stored(_) => (ErrorKind::Invalid, self.to_string()),
             Self::Forbidden { .. } => (ErrorKind::Forbidden, format!("Refused: {self}.")),
             Self::Object(ObjectError::Conflict { kind, name, message, owners }) => {
                 let mut fields: Vec<String> =

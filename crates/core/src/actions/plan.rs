@@ -84,12 +84,16 @@ impl Actions {
             .await
             .map_err(|source| ActionError::Cluster { what: format!("cannot read tenant {id}"), source })?;
         trail.namespace_exists_after = stored.is_some();
+        if let Some(stored) = &stored {
+            stored.check(id, &request.change)?;
+        }
         let spec_now = stored.as_ref().and_then(|s| s.spec.clone());
         let history = stored.as_ref().map(|s| s.history.clone()).unwrap_or_default();
         let spec_next = transition::next_spec(id, spec_now.as_ref(), &history, &request.change)?;
         trail.revision_before = stored.as_ref().map_or(0, |s| s.revision);
-        trail.revision_after = match &spec_next {
-            Some(next) if spec_now.as_ref() != Some(next) => trail.revision_before + 1,
+        trail.revision_after = match (&spec_next, &stored) {
+            (Some(next), Some(stored)) if spec_now.as_ref() != Some(next) => stored.next_revision(id)?,
+            (Some(_), None) => 1,
             _ => trail.revision_before,
         };
         let render = |spec: &TenantSpec| -> Result<Vec<Manifest>, ActionError> {
@@ -236,6 +240,12 @@ impl Actions {
                         .await?;
                     let mut shown_history = shown(&history, history.fields.clone());
                     shown_history.fields.iter_mut().for_each(summarize_history_field);
+                    let unreadable = stored.as_ref().map(|s| s.unreadable_history.join(", ")).unwrap_or_default();
+                    if !unreadable.is_empty() {
+                        preview.notes.push(format!(
+                            "The history entries {unreadable} cannot be read (not a spec this Tenantry knows, or too large); writing the history drops them."
+                        ));
+                    }
                     preview.objects.push(shown_history);
                     objects.push(history);
                 }

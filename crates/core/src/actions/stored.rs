@@ -1,6 +1,8 @@
 //! Where a tenant's spec lives in the cluster: the namespace's `tenantry.io/spec` and
 //! `tenantry.io/revision` annotations, and the `tenantry-history` ConfigMap holding the last
-//! specs by revision, so that any machine can roll back.
+//! specs by revision, so that any machine can roll back. What is read there may have been
+//! written by hand or by a broken tool: it is checked (size, JSON, fields this build knows,
+//! revision range) and a problem is named instead of being read as "no spec".
 
 use std::collections::BTreeMap;
 
@@ -8,7 +10,7 @@ use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
 use kube::{Api, ResourceExt as _};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use tenantry_model::TenantSpec;
+use tenantry_model::{Change, TenantSpec};
 
 use crate::labels::{BLUEPRINT_ANNOTATION, MANAGED_BY, REVISION_ANNOTATION, SPEC_ANNOTATION, TENANT_LABEL};
 
@@ -20,6 +22,43 @@ pub const CHANGED_AT_ANNOTATION: &str = "tenantry.io/changed-at";
 pub const HISTORY: &str = "tenantry-history";
 /// Revisions kept in the history.
 const KEPT_REVISIONS: usize = 20;
+/// Bytes the history's entries may hold together (a ConfigMap holds at most 1 MiB).
+const HISTORY_BYTES: usize = 256 * 1024;
+/// Bytes of one spec (annotation or history entry); `validate::spec` keeps specs far below.
+pub const SPEC_BYTES: usize = 64 * 1024;
+/// The highest revision Tenantry counts to: exact in JSON numbers and SQLite integers.
+pub const MAX_REVISION: u64 = 1 << 53;
+
+/// Why the tenant as stored cannot be changed by an action; nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoredError {
+    /// The namespace exists but is not a Tenantry tenant (no `tenantry.io/tenant` label naming it).
+    #[error(
+        "namespace {id} exists but is not a Tenantry tenant ({made}); Tenantry leaves it alone (adopting an existing namespace is its own action)"
+    )]
+    NotATenant {
+        /// The namespace.
+        id: String,
+        /// Who made it, as its managed fields say.
+        made: String,
+    },
+    /// The spec or revision annotation cannot be used as it is.
+    #[error("the stored spec of {id} cannot be used: {problem}; roll back to a revision of its history or fix the annotation")]
+    Unreadable {
+        /// The tenant.
+        id: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The revision cannot be counted further.
+    #[error("tenant {id} is at revision {revision}, the highest Tenantry counts to")]
+    RevisionLimit {
+        /// The tenant.
+        id: String,
+        /// Its revision.
+        revision: u64,
+    },
+}
 
 /// One revision of a tenant's spec as the history keeps it: the spec, who made it, when, with
 /// which action and why. Entries written before these were recorded hold the bare spec.
@@ -43,22 +82,89 @@ pub struct Revision {
 
 impl Revision {
     /// A history entry as stored (this shape, or a bare spec from before); `None` when it is
-    /// neither.
+    /// neither, too large, or holds a spec with fields this build does not know.
     fn parse(json: &str) -> Option<Self> {
-        serde_json::from_str(json).ok().or_else(|| {
-            let spec = serde_json::from_str(json).ok()?;
-            Some(Self { spec, by: String::new(), at: String::new(), action: String::new(), reason: String::new() })
-        })
+        if json.len() > SPEC_BYTES {
+            return None;
+        }
+        let value: Value = serde_json::from_str(json).ok()?;
+        match value.get("spec") {
+            Some(spec) => {
+                let spec = spec_from_value(spec.clone()).ok()?;
+                let text = |key: &str| value.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
+                Some(Self { spec, by: text("by"), at: text("at"), action: text("action"), reason: text("reason") })
+            }
+            None => {
+                let spec = spec_from_value(value).ok()?;
+                Some(Self { spec, by: String::new(), at: String::new(), action: String::new(), reason: String::new() })
+            }
+        }
+    }
+}
+
+/// The spec annotation's text as a spec, or what is wrong with it: too large, not JSON, not a
+/// spec, or holding fields this build does not know (a newer Tenantry's or a typo), which a
+/// write would silently drop.
+pub fn parse_spec(json: &str) -> Result<TenantSpec, String> {
+    if json.len() > SPEC_BYTES {
+        return Err(format!("the spec annotation is {} bytes, more than the {SPEC_BYTES} a spec may have", json.len()));
+    }
+    let value: Value = serde_json::from_str(json).map_err(|e| format!("the spec annotation is not JSON ({e})"))?;
+    spec_from_value(value)
+}
+
+fn spec_from_value(value: Value) -> Result<TenantSpec, String> {
+    let spec: TenantSpec =
+        serde_json::from_value(value.clone()).map_err(|e| format!("the spec annotation is not a tenant spec ({e})"))?;
+    let known = serde_json::to_value(&spec).unwrap_or(Value::Null);
+    let mut unknown = Vec::new();
+    unknown_fields("", &value, &known, &mut unknown);
+    if unknown.is_empty() {
+        Ok(spec)
+    } else {
+        Err(format!("the spec has fields this Tenantry does not know ({})", unknown.join(", ")))
+    }
+}
+
+/// The paths of `read` that do not survive a round trip through the spec type (`known`).
+fn unknown_fields(path: &str, read: &Value, known: &Value, found: &mut Vec<String>) {
+    let (Value::Object(read), Value::Object(known)) = (read, known) else {
+        return;
+    };
+    for (key, value) in read {
+        let at = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+        match known.get(key) {
+            Some(kept) => unknown_fields(&at, value, kept, found),
+            None => found.push(at),
+        }
+    }
+}
+
+/// The revision annotation's text as a revision in Tenantry's range.
+fn parse_revision(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(revision) if revision <= MAX_REVISION => Ok(revision),
+        Ok(revision) => Err(format!("revision {revision} is beyond the highest Tenantry counts to ({MAX_REVISION})")),
+        Err(_) => Err(format!("the revision annotation {text:?} is not a number")),
     }
 }
 
 /// A tenant as stored in its cluster now.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stored {
-    /// The spec annotation, if readable.
+    /// Whether the namespace is Tenantry's: its `tenantry.io/tenant` label names it.
+    pub owned: bool,
+    /// Who made the namespace (the first field manager of its managed fields).
+    pub made_by: Option<String>,
+    /// The spec annotation, if present and readable.
     pub spec: Option<TenantSpec>,
+    /// What is wrong with the spec or revision annotation, when something is.
+    pub problem: Option<String>,
     /// The revision annotation (0 if absent).
     pub revision: u64,
+    /// History entries that cannot be read (garbage, too large, a bad revision number); the
+    /// next history write drops them.
+    pub unreadable_history: Vec<String>,
     /// Who wrote the current revision and when, as the namespace says.
     pub changed: Changed,
     /// The history's revisions.
@@ -87,8 +193,12 @@ pub async fn read(client: &kube::Client, id: &str) -> Result<Option<Stored>, kub
     };
     let annotations = namespace.annotations();
     let annotation = |key: &str| annotations.get(key).cloned().unwrap_or_default();
-    let spec = annotations.get(SPEC_ANNOTATION).and_then(|json| serde_json::from_str(json).ok());
-    let revision = annotations.get(REVISION_ANNOTATION).and_then(|r| r.parse().ok()).unwrap_or(0);
+    let owned = namespace.labels().get(TENANT_LABEL).map(String::as_str) == Some(id);
+    let made_by = namespace.metadata.managed_fields.iter().flatten().find_map(|entry| entry.manager.clone());
+    let spec = annotations.get(SPEC_ANNOTATION).map(|json| parse_spec(json)).transpose();
+    let revision = annotations.get(REVISION_ANNOTATION).map(|text| parse_revision(text)).transpose();
+    let problem = spec.as_ref().err().or(revision.as_ref().err()).cloned();
+    let (spec, revision) = (spec.ok().flatten(), revision.ok().flatten().unwrap_or(0));
     let changed = Changed { by: annotation(CHANGED_BY_ANNOTATION), at: annotation(CHANGED_AT_ANNOTATION) };
     let blueprint = annotations.get(BLUEPRINT_ANNOTATION).cloned();
     let resource_version = namespace.resource_version();
@@ -97,13 +207,53 @@ pub async fn read(client: &kube::Client, id: &str) -> Result<Option<Stored>, kub
         .chain(history_map.as_ref().map(|map| serde_json::to_value(map).ok()))
         .flatten()
         .collect();
-    let history = history_map
-        .and_then(|map| map.data)
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|(revision, json)| Some((revision.parse().ok()?, Revision::parse(&json)?)))
-        .collect();
-    Ok(Some(Stored { spec, revision, changed, history, blueprint, resource_version, read }))
+    let mut history = BTreeMap::new();
+    let mut unreadable_history = Vec::new();
+    for (key, json) in history_map.and_then(|map| map.data).unwrap_or_default() {
+        match (parse_revision(&key), Revision::parse(&json)) {
+            (Ok(number), Some(entry)) => {
+                history.insert(number, entry);
+            }
+            _ => unreadable_history.push(key),
+        }
+    }
+    Ok(Some(Stored {
+        owned,
+        made_by,
+        spec,
+        problem,
+        revision,
+        unreadable_history,
+        changed,
+        history,
+        blueprint,
+        resource_version,
+        read,
+    }))
+}
+
+impl Stored {
+    /// Refuses `change` on tenant `id` as stored: on a namespace that is not Tenantry's, and on
+    /// an unusable spec (except a roll back to a readable revision, which repairs it).
+    pub fn check(&self, id: &str, change: &Change) -> Result<(), StoredError> {
+        if !self.owned {
+            let made = self.made_by.as_ref().map_or_else(|| "made outside Tenantry".to_owned(), |m| format!("made by {m}"));
+            return Err(StoredError::NotATenant { id: id.to_owned(), made });
+        }
+        if let Some(problem) = &self.problem
+            && !matches!(change, Change::Rollback { .. })
+        {
+            return Err(StoredError::Unreadable { id: id.to_owned(), problem: problem.clone() });
+        }
+        Ok(())
+    }
+
+    /// The revision after this one.
+    pub fn next_revision(&self, id: &str) -> Result<u64, StoredError> {
+        Some(self.revision + 1)
+            .filter(|next| *next <= MAX_REVISION)
+            .ok_or(StoredError::RevisionLimit { id: id.to_owned(), revision: self.revision })
+    }
 }
 
 /// The tenant's Namespace with its labels, the spec at `revision` with who wrote it, and the
@@ -143,16 +293,21 @@ pub fn namespace(
 }
 
 /// The history ConfigMap after recording `revision` as number `number`, keeping the newest
-/// revisions.
+/// revisions: at most [`KEPT_REVISIONS`] of them and [`HISTORY_BYTES`] together (the new one
+/// always).
 pub fn history(id: &str, before: &BTreeMap<u64, Revision>, revision: &Revision, number: u64) -> Value {
     let mut kept = before.clone();
     kept.insert(number, revision.clone());
-    let data: BTreeMap<String, String> = kept
-        .into_iter()
-        .rev()
-        .take(KEPT_REVISIONS)
-        .filter_map(|(number, revision)| Some((number.to_string(), serde_json::to_string(&revision).ok()?)))
-        .collect();
+    let mut data = BTreeMap::new();
+    let mut bytes = 0;
+    for (number, revision) in kept.into_iter().rev().take(KEPT_REVISIONS) {
+        let Ok(json) = serde_json::to_string(&revision) else { continue };
+        bytes += json.len();
+        if bytes > HISTORY_BYTES && !data.is_empty() {
+            break;
+        }
+        data.insert(number.to_string(), json);
+    }
     json!({
         "apiVersion": "v1",
         "kind": "ConfigMap",
@@ -185,6 +340,71 @@ mod tests {
         let newest = Revision::parse(data["21"].as_str().expect("text")).expect("an entry");
         assert_eq!(newest, revision("21"));
         assert_eq!(map["metadata"]["labels"]["tenantry.io/tenant"], "alder");
+    }
+
+    #[test]
+    fn the_history_is_bounded_by_size_as_well_as_count() {
+        let big = |n: u64| Revision {
+            spec: TenantSpec {
+                config: [("NOTES".to_owned(), "x".repeat(30 * 1024))].into(),
+                ..revision(&n.to_string()).spec
+            },
+            ..revision(&n.to_string())
+        };
+        let before: BTreeMap<u64, Revision> = (1..=19).map(|r| (r, big(r))).collect();
+        let map = history("alder", &before, &big(20), 20);
+        let data = map["data"].as_object().expect("data");
+        let bytes: usize = data.values().map(|v| v.as_str().map_or(0, str::len)).sum();
+        assert!(bytes <= HISTORY_BYTES, "{bytes} bytes kept");
+        let kept: Vec<&String> = data.keys().collect();
+        assert_eq!(kept, ["13", "14", "15", "16", "17", "18", "19", "20"], "the newest that fit in 256 KiB");
+    }
+
+    #[test]
+    fn hand_written_specs_and_revisions_are_named_not_dropped() {
+        assert_eq!(parse_spec("{\"version\":\"1\"}").map(|s| s.version), Ok("1".into()));
+        let refusals = [
+            ("{not json", "is not JSON"),
+            ("[1,2]", "is not a tenant spec"),
+            ("{\"replicas\":\"two\"}", "is not a tenant spec"),
+            ("{\"version\":\"1\",\"sidecar\":{}}", "does not know (sidecar)"),
+            ("{\"backup\":{\"schedule\":\"x\",\"keepForever\":true}}", "(backup.keepForever)"),
+        ];
+        for (text, expected) in refusals {
+            let problem = parse_spec(text).expect_err(text);
+            assert!(problem.contains(expected), "{text}: {problem}");
+        }
+        let huge = format!("{{\"displayName\":\"{}\"}}", "x".repeat(SPEC_BYTES));
+        assert!(parse_spec(&huge).expect_err("huge").contains("more than the 65536"));
+        assert_eq!(parse_revision("7"), Ok(7));
+        assert!(parse_revision("18446744073709551615").expect_err("max").contains("beyond"));
+        assert!(parse_revision("18446744073709551616").expect_err("past u64").contains("not a number"));
+        assert!(parse_revision("-1").expect_err("negative").contains("not a number"));
+    }
+
+    #[test]
+    fn changes_on_what_is_not_usable_are_refused_except_a_repairing_roll_back() {
+        let stored = |owned: bool, problem: Option<&str>, revision: u64| Stored {
+            owned,
+            made_by: Some("kubectl-create".into()),
+            spec: None,
+            problem: problem.map(str::to_owned),
+            revision,
+            unreadable_history: Vec::new(),
+            changed: Changed::default(),
+            history: BTreeMap::new(),
+            blueprint: None,
+            resource_version: None,
+            read: Vec::new(),
+        };
+        let create = Change::Create { spec: TenantSpec::default() };
+        let foreign = stored(false, None, 0).check("shop", &create).expect_err("foreign").to_string();
+        assert!(foreign.starts_with("namespace shop exists but is not a Tenantry tenant (made by kubectl-create)"));
+        let garbage = stored(true, Some("the spec annotation is not JSON"), 3);
+        assert!(matches!(garbage.check("shop", &create), Err(StoredError::Unreadable { .. })));
+        assert_eq!(garbage.check("shop", &Change::Rollback { revision: 2 }), Ok(()));
+        assert_eq!(stored(true, None, 4).next_revision("shop"), Ok(5));
+        assert!(matches!(stored(true, None, MAX_REVISION).next_revision("shop"), Err(StoredError::RevisionLimit { .. })));
     }
 
     #[test]

@@ -45,9 +45,22 @@ pub fn next_spec(
             _ => Ok(Some(spec.clone())),
         };
     }
+    if let Change::Rollback { revision } = change {
+        // Needs no readable spec now: rolling back is how an unreadable one is repaired.
+        let spec = history.get(revision).map(|kept| kept.spec.clone()).ok_or_else(|| {
+            let kept = history.keys().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+            TransitionError::NoRevision { revision: *revision, kept }
+        })?;
+        validate::spec(&spec)?;
+        return Ok(Some(spec));
+    }
     let mut spec = now.cloned().ok_or_else(|| TransitionError::Missing(id.to_owned()))?;
     match change {
-        Change::Create { .. } | Change::Restart | Change::Backup { .. } | Change::Restore { .. } => {}
+        Change::Create { .. }
+        | Change::Restart
+        | Change::Backup { .. }
+        | Change::Restore { .. }
+        | Change::Rollback { .. } => {}
         Change::Update { version, plan, domains, config } => {
             if let Some(version) = version {
                 spec.version.clone_from(version);
@@ -71,12 +84,6 @@ pub fn next_spec(
                 spec.autoscaling = Some(*bounds);
                 spec.replicas = bounds.min;
             }
-        }
-        Change::Rollback { revision } => {
-            spec = history.get(revision).map(|kept| kept.spec.clone()).ok_or_else(|| {
-                let kept = history.keys().map(ToString::to_string).collect::<Vec<_>>().join(", ");
-                TransitionError::NoRevision { revision: *revision, kept }
-            })?;
         }
         Change::Suspend => spec.suspended = true,
         Change::Resume => spec.suspended = false,

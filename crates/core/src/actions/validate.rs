@@ -9,6 +9,14 @@ use crate::blueprint;
 
 /// Most backups a tenant may keep.
 const MOST_BACKUPS_KEPT: u32 = 90;
+/// Characters of a display name or customer.
+const MOST_NAME_CHARS: usize = 200;
+/// Config keys (and blueprint parameters) a spec may hold.
+const MOST_KEYS: usize = 200;
+/// Bytes of one config or parameter value.
+const MOST_VALUE_BYTES: usize = 16 * 1024;
+/// Bytes of a whole spec as JSON: it lives in an annotation and in every history entry.
+const MOST_SPEC_BYTES: usize = 32 * 1024;
 /// Namespaces a tenant may never take.
 const RESERVED_IDS: [&str; 4] = ["default", "tenantry-system", "ingress-nginx", "cert-manager"];
 
@@ -97,11 +105,16 @@ pub fn domain(domain: &str) -> Result<(), InvalidInput> {
 /// Checks a whole spec for `create` or after an update.
 pub fn spec(spec: &TenantSpec) -> Result<(), InvalidInput> {
     let field = |field, problem: &str| Err(InvalidInput::Field { field, problem: problem.to_owned() });
-    if spec.display_name.trim().is_empty() {
-        return field("display name", "is empty");
-    }
-    if spec.customer.trim().is_empty() {
-        return field("customer", "is empty");
+    for (name, text) in [("display name", &spec.display_name), ("customer", &spec.customer)] {
+        if text.trim().is_empty() {
+            return field(name, "is empty");
+        }
+        if text.chars().count() > MOST_NAME_CHARS {
+            return field(name, &format!("is longer than {MOST_NAME_CHARS} characters"));
+        }
+        if text.chars().any(char::is_control) {
+            return field(name, "holds a line break or another control character");
+        }
     }
     if spec.domains.is_empty() {
         return field("domains", "are empty; a tenant needs at least one");
@@ -143,6 +156,18 @@ pub fn spec(spec: &TenantSpec) -> Result<(), InvalidInput> {
             field: "config",
             problem: format!("key {key:?} may only hold letters, digits, '-', '_' and '.'"),
         });
+    }
+    for (name, values) in [("config", &spec.config), ("blueprint parameters", &spec.parameters)] {
+        if values.len() > MOST_KEYS {
+            return field(name, &format!("hold {} keys; at most {MOST_KEYS}", values.len()));
+        }
+        if let Some((key, _)) = values.iter().find(|(_, value)| value.len() > MOST_VALUE_BYTES) {
+            return field(name, &format!("value of {key:?} is longer than {MOST_VALUE_BYTES} bytes"));
+        }
+    }
+    let bytes = serde_json::to_string(spec).map_or(usize::MAX, |json| json.len());
+    if bytes > MOST_SPEC_BYTES {
+        return field("spec", &format!("is {bytes} bytes as stored; at most {MOST_SPEC_BYTES}"));
     }
     Ok(())
 }
@@ -286,6 +311,17 @@ mod tests {
                 "backup retention must be between 1 and 90",
             ),
             (TenantSpec { config: [("A B".to_owned(), "x".to_owned())].into(), ..good() }, "key \"A B\""),
+            (TenantSpec { customer: "Alder\nkind: RoleBinding".into(), ..good() }, "customer holds a line break"),
+            (TenantSpec { display_name: "x".repeat(201), ..good() }, "longer than 200 characters"),
+            (TenantSpec { config: [("BIG".to_owned(), "x".repeat(17_000))].into(), ..good() }, "\"BIG\" is longer"),
+            (
+                TenantSpec { config: (0..201).map(|i| (format!("K{i}"), String::new())).collect(), ..good() },
+                "config hold 201 keys",
+            ),
+            (
+                TenantSpec { config: (0..3).map(|i| (format!("K{i}"), "x".repeat(16_000))).collect(), ..good() },
+                "spec is 48",
+            ),
         ];
         for (bad, expected) in cases {
             let error = spec(&bad).expect_err(expected).to_string();
