@@ -42,10 +42,10 @@ use crate::labels::now;
 pub use backup::BackupError;
 pub use converge::ConvergeError;
 pub use objects::ObjectError;
-pub use stored::StoredError;
 pub use owners::{ControllersFileError, ControllersOfRecord, DEFAULT_CONTROLLERS};
 use ownership::{RunGuard, Running};
 use session::Session;
+pub use stored::StoredError;
 pub use transition::TransitionError;
 
 /// How actions behave.

@@ -43,7 +43,9 @@ pub enum StoredError {
         made: String,
     },
     /// The spec or revision annotation cannot be used as it is.
-    #[error("the stored spec of {id} cannot be used: {problem}; roll back to a revision of its history or fix the annotation")]
+    #[error(
+        "the stored spec of {id} cannot be used: {problem}; roll back to a revision of its history or fix the annotation"
+    )]
     Unreadable {
         /// The tenant.
         id: String,
@@ -237,7 +239,8 @@ impl Stored {
     /// an unusable spec (except a roll back to a readable revision, which repairs it).
     pub fn check(&self, id: &str, change: &Change) -> Result<(), StoredError> {
         if !self.owned {
-            let made = self.made_by.as_ref().map_or_else(|| "made outside Tenantry".to_owned(), |m| format!("made by {m}"));
+            let made =
+                self.made_by.as_ref().map_or_else(|| "made outside Tenantry".to_owned(), |m| format!("made by {m}"));
             return Err(StoredError::NotATenant { id: id.to_owned(), made });
         }
         if let Some(problem) = &self.problem
@@ -404,7 +407,10 @@ mod tests {
         assert!(matches!(garbage.check("shop", &create), Err(StoredError::Unreadable { .. })));
         assert_eq!(garbage.check("shop", &Change::Rollback { revision: 2 }), Ok(()));
         assert_eq!(stored(true, None, 4).next_revision("shop"), Ok(5));
-        assert!(matches!(stored(true, None, MAX_REVISION).next_revision("shop"), Err(StoredError::RevisionLimit { .. })));
+        assert!(matches!(
+            stored(true, None, MAX_REVISION).next_revision("shop"),
+            Err(StoredError::RevisionLimit { .. })
+        ));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! the objects as minijinja templates. A broken file is reported with its path and line and left
 //! out; the others stay usable.
 
+mod data;
 mod params;
 mod plan;
 mod render;
@@ -78,13 +79,14 @@ pub enum BlueprintError {
         /// What is wrong.
         message: String,
     },
-    /// A rendered object is not a valid namespaced Kubernetes object.
-    #[error("{origin}, object {index}: {message}")]
+    /// A rendered object is not a valid namespaced Kubernetes object, or of a kind the
+    /// blueprint may not write.
+    #[error("{origin}, line {line}: the object {message}")]
     Object {
         /// The file.
         origin: Origin,
-        /// Which rendered object (1-based).
-        index: usize,
+        /// The file line its document starts on.
+        line: usize,
         /// What is wrong.
         message: String,
     },
@@ -130,6 +132,8 @@ struct Header {
     #[serde(default)]
     parameters: BTreeMap<String, Parameter>,
     restore: Option<String>,
+    #[serde(default)]
+    allow_kinds: Vec<String>,
 }
 
 /// One loaded blueprint.
@@ -151,6 +155,8 @@ pub struct Blueprint {
     restore: Option<(String, usize)>,
     /// SHA-256 of the blueprint's source, hex.
     fingerprint: String,
+    /// Kinds of guarded groups (RBAC, admission) the blueprint opts into writing.
+    allowed_kinds: Vec<String>,
 }
 
 impl Blueprint {
@@ -182,6 +188,7 @@ impl Blueprint {
             body,
             body_line: separator + 2,
             restore,
+            allowed_kinds: header.allow_kinds,
         };
         render::check_syntax(&blueprint)?;
         Ok(blueprint)
