@@ -7,19 +7,42 @@ use std::error::Error as StdError;
 
 use tenantry_model::{ErrorKind, UiError};
 
-/// The error and all its sources, joined with `: `.
+use crate::redact;
+
+/// The error and all its sources, joined with `: `, with credentials blanked: the one place an
+/// error becomes text for the window, the CLI, the log or the cache.
 pub fn chain(err: &(dyn StdError + 'static)) -> String {
-    let mut text = err.to_string();
+    let mut text = describe(err);
     let mut source = err.source();
     while let Some(cause) = source {
-        let cause_text = cause.to_string();
+        let cause_text = describe(cause);
         if !text.contains(&cause_text) {
             text.push_str(": ");
             text.push_str(&cause_text);
         }
         source = cause.source();
     }
-    text
+    redact::text(&text).into_owned()
+}
+
+/// One error's own text. A credential plugin's failure is told without what the plugin printed
+/// (kube's text holds its whole output, the credential included).
+fn describe(err: &(dyn StdError + 'static)) -> String {
+    let auth = err.downcast_ref::<kube::client::AuthError>().or_else(|| match err.downcast_ref::<kube::Error>() {
+        Some(kube::Error::Auth(auth)) => Some(auth),
+        _ => None,
+    });
+    match auth {
+        Some(kube::client::AuthError::AuthExecRun { cmd, out }) => redact::text(&format!(
+            "the credential plugin {cmd} failed ({}); what it printed is not shown, as it may hold a credential",
+            out.status
+        ))
+        .into_owned(),
+        Some(kube::client::AuthError::AuthExecParse(_)) => {
+            "the credential plugin printed something that is not an ExecCredential; it is not shown, as it may hold a credential".into()
+        }
+        _ => redact::text(&err.to_string()).into_owned(),
+    }
 }
 
 /// `err` shown as `message` of `kind`, with its chain as the detail.

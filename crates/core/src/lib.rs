@@ -20,5 +20,6 @@ pub mod kubeconfig;
 pub mod labels;
 pub mod logging;
 pub mod paths;
+pub mod redact;
 pub mod secrets;
 pub mod status;

@@ -1,13 +1,16 @@
 //! Logging with tracing: to stderr and to a daily-rotated file in the app's data folder.
 //!
 //! `RUST_LOG` overrides the default filter. Credentials never reach a log line: core logs names
-//! of contexts and users, never tokens, keys or passwords, and HTTP clients stay at `warn`.
+//! of contexts and users, never tokens, keys or passwords, HTTP clients stay at `warn`, and every
+//! line passes through `redact` on its way to stderr or the file (a library's own message may
+//! quote what it got).
 
-use std::io::IsTerminal as _;
+use std::io::{self, IsTerminal as _, Write};
 use std::path::Path;
 
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::{EnvFilter, Layer as _, fmt};
@@ -65,12 +68,38 @@ pub fn init(log_dir: &Path) -> Result<WorkerGuard, LoggingError> {
     tracing_subscriber::registry()
         .with(
             fmt::layer()
-                .with_writer(std::io::stderr)
+                .with_writer(Redacting(std::io::stderr))
                 .with_ansi(std::io::stderr().is_terminal())
                 .with_filter(filter(DEFAULT_STDERR_FILTER)),
         )
-        .with(fmt::layer().json().with_writer(file_writer).with_filter(filter(DEFAULT_FILTER)))
+        .with(fmt::layer().json().with_writer(Redacting(file_writer)).with_filter(filter(DEFAULT_FILTER)))
         .try_init()
         .map_err(LoggingError::AlreadySet)?;
     Ok(guard)
+}
+
+/// Makes writers that blank credentials in what is written (one formatted event per write).
+struct Redacting<M>(M);
+
+impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for Redacting<M> {
+    type Writer = RedactingWriter<M::Writer>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        RedactingWriter(self.0.make_writer())
+    }
+}
+
+/// A writer passing each write through `redact::text`.
+struct RedactingWriter<W>(W);
+
+impl<W: Write> Write for RedactingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        self.0.write_all(crate::redact::text(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
 }

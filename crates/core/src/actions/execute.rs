@@ -11,7 +11,7 @@ use super::converge::Expected;
 use super::objects::{ObjectError, PlanAs, PlannedObject, Resources};
 use super::plan::{Plan, Work};
 use super::session::Session;
-use super::{ActionError, Actions, Trail, backup, converge, restart};
+use super::{ActionError, Actions, Trail, backup, converge, restart, stored};
 use crate::labels::{FIELD_MANAGER, MANAGED_BY, TENANT_LABEL};
 
 impl Actions {
@@ -35,13 +35,17 @@ impl Actions {
         progress(ActionEvent::Started { step: Step::Apply });
         self.cache.journal_step(journal_id, Step::Apply).await?;
         match &work {
-            Work::Apply { namespace, objects, removals } => {
+            Work::Apply { namespace, objects, removals, stale_history } => {
                 if let Some(namespace) = namespace {
                     write_spec(client, &resources, namespace).await?;
                 }
                 for planned in objects {
                     apply(&resources, planned, &mut expected).await?;
                 }
+                stored::prune_history(client, id, stale_history).await.map_err(|source| ActionError::Cluster {
+                    what: format!("cannot remove old entries from the history of {id}"),
+                    source,
+                })?;
                 for removal in removals {
                     resources.remove(removal).await?;
                 }

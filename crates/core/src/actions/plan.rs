@@ -12,7 +12,8 @@ use super::objects::{PlanAs, PlannedObject, Resources};
 use super::restart::{RESTARTED_AT, managed_deployments};
 use super::session::Session;
 use super::stored::{self, Changed, Revision, Stored};
-use super::{ActionError, Actions, Trail, backup, diff, record, transition};
+use super::transition::TransitionError;
+use super::{ActionError, Actions, Trail, backup, diff, record, transition, validate};
 use crate::access::Permission;
 use crate::blueprint::Manifest;
 use crate::cache::CacheError;
@@ -40,6 +41,8 @@ pub(super) enum Work {
         objects: Vec<PlannedObject>,
         /// Objects to delete.
         removals: Vec<PlannedObject>,
+        /// History entries the written history no longer holds (past its bounds, unreadable).
+        stale_history: Vec<String>,
     },
     /// Stamp these Deployments so their pods are replaced, then wait for the rollout.
     Restart {
@@ -80,6 +83,7 @@ impl Actions {
         let id = request.tenant.as_str();
         let client = &session.client;
         progress(ActionEvent::Started { step: Step::Validate });
+        validate::tenant_id(id).map_err(TransitionError::from)?;
         let stored = stored::read(client, id)
             .await
             .map_err(|source| ActionError::Cluster { what: format!("cannot read tenant {id}"), source })?;
@@ -231,10 +235,17 @@ impl Actions {
                 preview.objects.push(shown_namespace);
 
                 let mut objects = Vec::new();
+                let mut stale_history = Vec::new();
                 // The history gets the new revision, or the current one when a run that wrote
                 // the spec ended before the history (so revisions stay gapless).
                 if !history.contains_key(&trail.revision_after) {
                     let history = stored::history(id, &history, &revision, trail.revision_after);
+                    let unreadable = stored.as_ref().map(|s| s.unreadable_history.as_slice()).unwrap_or_default();
+                    stale_history = stored::stale_history(
+                        &stored.as_ref().map(|s| s.history.clone()).unwrap_or_default(),
+                        unreadable,
+                        &history,
+                    );
                     let history = resources
                         .plan(history, PlanAs { namespace_exists: stored.is_some(), ..PlanAs::default() })
                         .await?;
@@ -269,9 +280,11 @@ impl Actions {
                 for removal in &removals {
                     preview.objects.push(shown(removal, Vec::new()));
                 }
-                Work::Apply { namespace: Some(namespace), objects, removals }
+                Work::Apply { namespace: Some(namespace), objects, removals, stale_history }
             }
-            (_, None) => Work::Apply { namespace: None, objects: Vec::new(), removals: Vec::new() },
+            (_, None) => {
+                Work::Apply { namespace: None, objects: Vec::new(), removals: Vec::new(), stale_history: Vec::new() }
+            }
         };
         preview.notes.extend(preview.objects.iter().flat_map(drift_notes));
         progress(ActionEvent::Planned { preview: preview.clone() });

@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tenantry_model::{Change, TenantSpec};
 
-use crate::labels::{BLUEPRINT_ANNOTATION, MANAGED_BY, REVISION_ANNOTATION, SPEC_ANNOTATION, TENANT_LABEL};
+use crate::labels::{
+    BLUEPRINT_ANNOTATION, FIELD_MANAGER, MANAGED_BY, REVISION_ANNOTATION, SPEC_ANNOTATION, TENANT_LABEL,
+};
 
 /// Namespace annotation: who wrote the current revision of the spec.
 pub const CHANGED_BY_ANNOTATION: &str = "tenantry.io/changed-by";
@@ -317,6 +319,26 @@ pub fn history(id: &str, before: &BTreeMap<u64, Revision>, revision: &Revision, 
         "metadata": {"name": HISTORY, "namespace": id, "labels": {TENANT_LABEL: id, MANAGED_BY.0: MANAGED_BY.1}},
         "data": data,
     })
+}
+
+/// The entries of the live history (`kept` readable ones and `unreadable` ones) that the
+/// history written as `written` no longer holds: another writer's entries are not removed by an
+/// apply, so they are removed explicitly.
+pub fn stale_history(kept: &BTreeMap<u64, Revision>, unreadable: &[String], written: &Value) -> Vec<String> {
+    let holds = |key: &str| written["data"].get(key).is_some();
+    kept.keys().map(ToString::to_string).chain(unreadable.iter().cloned()).filter(|key| !holds(key)).collect()
+}
+
+/// Removes history entries `keys` of tenant `id`.
+pub async fn prune_history(client: &kube::Client, id: &str, keys: &[String]) -> Result<(), kube::Error> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let removed: serde_json::Map<String, Value> = keys.iter().map(|key| (key.clone(), Value::Null)).collect();
+    let patch = json!({"data": removed});
+    let params = kube::api::PatchParams { field_manager: Some(FIELD_MANAGER.into()), ..Default::default() };
+    Api::<ConfigMap>::namespaced(client.clone(), id).patch(HISTORY, &params, &kube::api::Patch::Merge(&patch)).await?;
+    Ok(())
 }
 
 #[cfg(test)]

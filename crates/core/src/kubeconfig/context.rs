@@ -126,6 +126,7 @@ impl ContextEntry {
             }
             None => {}
         }
+        remember_credentials(&user);
         let kubeconfig = kube::config::Kubeconfig {
             clusters: vec![NamedCluster { name: "c".into(), cluster: Some(cluster.clone()), ..Default::default() }],
             auth_infos: vec![NamedAuthInfo { name: "u".into(), auth_info: Some(user), ..Default::default() }],
@@ -157,6 +158,20 @@ impl ContextEntry {
                 .map_err(|source| ContextError::TlsMaterial { context: self.name.clone(), source: Arc::new(source) })?;
         }
         Ok(config)
+    }
+}
+
+/// Hands the credentials a client is built with to `redact`, so no text shows them.
+fn remember_credentials(user: &AuthInfo) {
+    use secrecy::ExposeSecret as _;
+    for secret in [&user.token, &user.password, &user.client_key_data].into_iter().flatten() {
+        crate::redact::remember(secret.expose_secret());
+    }
+    let provider_secrets = ["id-token", "refresh-token", "access-token", "client-secret"];
+    if let Some(provider) = &user.auth_provider {
+        for (_, value) in provider.config.iter().filter(|(key, _)| provider_secrets.contains(&key.as_str())) {
+            crate::redact::remember(value);
+        }
     }
 }
 

@@ -1,0 +1,180 @@
+//! Hostile input against a real local cluster: create never takes over a namespace made with
+//! kubectl or a system one, and delete never removes one; text typed into every string input
+//! stays data in the plan and the cluster; a blueprint file rendering RBAC is refused with its
+//! file and line; spec annotations and history written by hand or by a broken tool are refused
+//! clearly or repaired, never read as "no spec".
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::rbac::v1::RoleBinding;
+use kube::ResourceExt as _;
+use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
+use serde_json::json;
+use tenantry_core::actions::{ActionSettings, Actions};
+use tenantry_core::blueprint::Catalog;
+use tenantry_core::cache::Cache;
+use tenantry_model::{ActionRequest, ActionResult, Change, Outcome, TenantSpec};
+use tenantry_tests::actions::{Setup, planned, revision, spec, succeeded};
+
+fn refused_with(outcome: &Outcome, words: &str) {
+    assert_ne!(outcome.result, ActionResult::Succeeded, "{}", outcome.message);
+    assert!(outcome.message.contains(words), "expected {words:?} in: {}", outcome.message);
+}
+
+async fn annotate(client: &kube::Client, id: &str, key: &str, value: &str) {
+    let patch = json!({"metadata": {"annotations": {key: value}}});
+    Api::<Namespace>::all(client.clone())
+        .patch(id, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .expect("annotate the namespace");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_and_delete_never_touch_a_namespace_that_is_not_tenantrys() {
+    let setup = Setup::start("hst-1").await;
+    let client = setup.client().await;
+    let namespaces = Api::<Namespace>::all(client.clone());
+    let made = Namespace {
+        metadata: kube::api::ObjectMeta { name: Some("kubectl-shop".into()), ..Default::default() },
+        ..Namespace::default()
+    };
+    let params = PostParams { field_manager: Some("kubectl-create".into()), ..PostParams::default() };
+    let before = namespaces.create(&params, &made).await.expect("kubectl creates a namespace");
+
+    let (outcome, _) = setup.run("hst-1", "kubectl-shop", Change::Create { spec: spec() }).await;
+    refused_with(&outcome, "namespace kubectl-shop exists but is not a Tenantry tenant (made by kubectl-create)");
+    let after = namespaces.get("kubectl-shop").await.expect("still there");
+    assert_eq!(after.resource_version(), before.resource_version(), "the namespace is unchanged");
+    let policies = Api::<NetworkPolicy>::namespaced(client.clone(), "kubectl-shop");
+    assert!(policies.list(&ListParams::default()).await.expect("list").items.is_empty(), "nothing written into it");
+
+    let (outcome, _) = setup.run("hst-1", "kubectl-shop", Change::Delete { confirm: "kubectl-shop".into() }).await;
+    refused_with(&outcome, "is not a Tenantry tenant");
+    assert!(
+        namespaces
+            .get_opt("kubectl-shop")
+            .await
+            .expect("read")
+            .is_some_and(|ns| ns.metadata.deletion_timestamp.is_none())
+    );
+
+    for system in ["kube-system", "default", "kube-public"] {
+        let (outcome, _) = setup.run("hst-1", system, Change::Create { spec: spec() }).await;
+        refused_with(&outcome, "is reserved");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn typed_text_stays_data_and_a_blueprint_granting_access_is_refused_with_its_line() {
+    let setup = Setup::start("hst-2").await;
+    let client = setup.client().await;
+    let attack = "x\"\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: pwn, namespace: kube-system}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin}\nsubjects: [{kind: Group, name: 'system:authenticated'}]\n# {{ 7*7 }} &a *a";
+    let mut hostile = spec();
+    hostile.display_name = "Maple \"Shop\" {{ 7*7 }} --- &anchor".into();
+    hostile.customer = "Maple'; DROP TABLE tenants; --".into();
+    hostile.config.insert("SITE_NAME".into(), attack.into());
+    let request = ActionRequest {
+        context: "hst-2".into(),
+        tenant: "hostile-shop".into(),
+        change: Change::Create { spec: hostile.clone() },
+        take_over: false,
+        reason: "TICKET-1\n---\nkind: RoleBinding".into(),
+    };
+    let mut bad_domain = hostile.clone();
+    bad_domain.domains.push("evil.example.com\n---\nkind: RoleBinding".into());
+    let (outcome, _) =
+        setup.run_request(&ActionRequest { change: Change::Create { spec: bad_domain }, ..request.clone() }).await;
+    refused_with(&outcome, "domain \"evil.example.com\\n---\\nkind: RoleBinding\" ");
+    let (outcome, events) = setup.run_request(&request).await;
+    succeeded(&outcome);
+    let objects = |events: &[tenantry_model::ActionEvent], id: &str| -> Vec<String> {
+        planned(events).objects.iter().map(|o| format!("{} {}", o.kind, o.name.replace(id, "ID"))).collect()
+    };
+    let kinds = objects(&events, "hostile-shop");
+    let (benign, benign_events) = setup.run("hst-2", "benign-shop", Change::Create { spec: spec() }).await;
+    succeeded(&benign);
+    let benign_kinds = objects(&benign_events, "benign-shop");
+    assert_eq!(kinds, benign_kinds, "the plan holds the same objects whatever the text");
+    let config = Api::<ConfigMap>::namespaced(client.clone(), "hostile-shop").get("app-config").await.expect("config");
+    assert_eq!(config.data.unwrap_or_default().get("SITE_NAME").map(String::as_str), Some(attack));
+    for namespace in ["kube-system", "hostile-shop"] {
+        let bindings = Api::<RoleBinding>::namespaced(client.clone(), namespace).list(&ListParams::default()).await;
+        assert!(!bindings.expect("list").items.iter().any(|b| b.name_any() == "pwn"), "no RoleBinding in {namespace}");
+    }
+
+    let folder = setup.dir.path().join("rbac-blueprints");
+    std::fs::create_dir_all(&folder).expect("folder");
+    let file = folder.join("grants.yaml");
+    std::fs::write(
+        &file,
+        "name: grants\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: everyone-admin}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin}\nsubjects: [{kind: Group, name: 'system:authenticated'}]\n",
+    )
+    .expect("write the blueprint");
+    let cache = Cache::open(&setup.dir.path().join("data/grants.sqlite")).await.expect("cache").cache;
+    let actions = Actions::new(cache, Catalog::load(&folder), ActionSettings::default());
+    let grants = ActionRequest {
+        tenant: "granted-shop".into(),
+        change: Change::Create { spec: TenantSpec { blueprint: "grants".into(), ..spec() } },
+        reason: String::new(),
+        ..request
+    };
+    let error = actions.preview(&setup.entry("hst-2"), &grants).await.expect_err("refused");
+    let expected = format!(
+        "{}, line 7: the object is a RoleBinding (rbac.authorization.k8s.io), which grants access",
+        file.display()
+    );
+    assert!(error.to_string().starts_with(&expected), "{error}");
+    assert!(Api::<Namespace>::all(client).get_opt("granted-shop").await.expect("read").is_none(), "nothing written");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hand_written_specs_and_histories_are_refused_or_repaired_never_read_as_absent() {
+    let setup = Setup::start("hst-3").await;
+    let client = setup.client().await;
+    let id = "garbled-shop";
+    succeeded(&setup.run("hst-3", id, Change::Create { spec: spec() }).await.0);
+    let scale = |replicas| Change::Scale { replicas: Some(replicas), autoscaling: None };
+    succeeded(&setup.run("hst-3", id, scale(1)).await.0);
+
+    for (garbage, problem) in [
+        ("{not json", "is not JSON"),
+        ("{\"version\":\"6.5.1\",\"sidecar\":{\"image\":\"evil\"}}", "fields this Tenantry does not know (sidecar)"),
+        ("{\"replicas\":\"many\"}", "is not a tenant spec"),
+    ] {
+        annotate(&client, id, "tenantry.io/spec", garbage).await;
+        let (outcome, _) = setup.run("hst-3", id, scale(2)).await;
+        refused_with(&outcome, problem);
+        let (outcome, _) = setup.run("hst-3", id, Change::Create { spec: spec() }).await;
+        refused_with(&outcome, "cannot be used");
+    }
+    let (outcome, _) = setup.run("hst-3", id, Change::Rollback { revision: 2 }).await;
+    succeeded(&outcome);
+    assert_eq!(revision(&client, id).await, "3", "the roll back repaired the spec as a new revision");
+
+    annotate(&client, id, "tenantry.io/revision", "18446744073709551615").await;
+    refused_with(&setup.run("hst-3", id, scale(2)).await.0, "is beyond the highest Tenantry counts to");
+    annotate(&client, id, "tenantry.io/revision", "9007199254740992").await;
+    refused_with(&setup.run("hst-3", id, scale(2)).await.0, "the highest Tenantry counts to");
+    annotate(&client, id, "tenantry.io/revision", "3").await;
+
+    // A broken tool filled the history: a 900 KiB entry, a key that is no revision, garbage.
+    let history = Api::<ConfigMap>::namespaced(client.clone(), id);
+    let junk: BTreeMap<String, String> = [
+        ("1".to_owned(), format!("{{\"spec\":{{\"displayName\":\"{}\"}}}}", "x".repeat(900 * 1024))),
+        ("latest".to_owned(), "{}".to_owned()),
+        ("2".to_owned(), "{garbage".to_owned()),
+    ]
+    .into();
+    let patch = json!({"data": junk});
+    history.patch("tenantry-history", &PatchParams::default(), &Patch::Merge(&patch)).await.expect("fill the history");
+    let (outcome, events) = setup.run("hst-3", id, scale(2)).await;
+    succeeded(&outcome);
+    let notes = planned(&events).notes.join("\n");
+    assert!(notes.contains("The history entries 1, 2, latest cannot be read"), "{notes}");
+    let data = history.get("tenantry-history").await.expect("history").data.unwrap_or_default();
+    let keys: Vec<&String> = data.keys().collect();
+    assert_eq!(keys, ["3", "4"], "unreadable entries dropped, readable ones kept");
+    assert!(data.values().map(String::len).sum::<usize>() < 300 * 1024);
+}
