@@ -12,36 +12,42 @@ use crate::redact;
 /// The error and all its sources, joined with `: `, with credentials blanked: the one place an
 /// error becomes text for the window, the CLI, the log or the cache.
 pub fn chain(err: &(dyn StdError + 'static)) -> String {
-    let mut text = describe(err);
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let cause_text = describe(cause);
+    let mut text = String::new();
+    let mut next = Some(err);
+    while let Some(cause) = next {
+        let (cause_text, ends) = describe(cause);
         if !text.contains(&cause_text) {
-            text.push_str(": ");
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
             text.push_str(&cause_text);
         }
-        source = cause.source();
+        next = if ends { None } else { cause.source() };
     }
     redact::text(&text).into_owned()
 }
 
-/// One error's own text. A credential plugin's failure is told without what the plugin printed
-/// (kube's text holds its whole output, the credential included).
-fn describe(err: &(dyn StdError + 'static)) -> String {
+/// One error's own text, and whether the chain ends with it. A credential plugin's failure is
+/// told without what the plugin printed, and without its sources, which quote it (kube's text
+/// holds the plugin's whole output, the credential included).
+fn describe(err: &(dyn StdError + 'static)) -> (String, bool) {
     let auth = err.downcast_ref::<kube::client::AuthError>().or_else(|| match err.downcast_ref::<kube::Error>() {
         Some(kube::Error::Auth(auth)) => Some(auth),
         _ => None,
     });
     match auth {
-        Some(kube::client::AuthError::AuthExecRun { cmd, out }) => redact::text(&format!(
-            "the credential plugin {cmd} failed ({}); what it printed is not shown, as it may hold a credential",
-            out.status
-        ))
-        .into_owned(),
-        Some(kube::client::AuthError::AuthExecParse(_)) => {
-            "the credential plugin printed something that is not an ExecCredential; it is not shown, as it may hold a credential".into()
+        Some(kube::client::AuthError::AuthExecRun { cmd, out }) => {
+            let text = format!(
+                "the credential plugin {cmd} failed ({}); what it printed is not shown, as it may hold a credential",
+                out.status
+            );
+            (redact::text(&text).into_owned(), true)
         }
-        _ => redact::text(&err.to_string()).into_owned(),
+        Some(kube::client::AuthError::AuthExecParse(_)) => (
+            "the credential plugin printed something that is not an ExecCredential; it is not shown, as it may hold a credential".into(),
+            true,
+        ),
+        _ => (redact::text(&err.to_string()).into_owned(), false),
     }
 }
 
