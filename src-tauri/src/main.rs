@@ -14,7 +14,7 @@ use tenantry_core::fleet::{Fleet, Settings};
 use tenantry_core::kubeconfig::Sources;
 
 fn main() {
-    let _log_guard = match tenantry_core::logging::init(&tenantry_core::paths::log_dir()) {
+    let mut log_guard = match tenantry_core::logging::init(&tenantry_core::paths::log_dir()) {
         Ok(guard) => Some(guard),
         Err(err) => {
             eprintln!("warning: logging to file is off: {}", tenantry_core::error::chain(&err));
@@ -44,11 +44,33 @@ fn main() {
             actions::audit_log,
             actions::export_audit
         ])
-        .run(tauri::generate_context!());
-    if let Err(err) = app {
-        tracing::error!(error = %tenantry_core::error::chain(&err), "the window could not be opened");
-        std::process::exit(1);
+        .build(tauri::generate_context!());
+    match app {
+        Ok(app) => app.run(|handle, event| {
+            if let tauri::RunEvent::Exit = event {
+                tauri::async_runtime::block_on(close(handle));
+                // The event loop ends the process without returning: the log is flushed here.
+                drop(log_guard.take());
+            }
+        }),
+        Err(err) => {
+            tracing::error!(error = %tenantry_core::error::chain(&err), "the window could not be opened");
+            std::process::exit(1);
+        }
     }
+}
+
+/// Writes what the fleet has queued and closes the cache's files, so nothing is left in a
+/// write-ahead log when the app ends.
+async fn close(handle: &tauri::AppHandle) {
+    use tauri::Manager as _;
+    if let Some(fleet) = handle.try_state::<Fleet>() {
+        fleet.close().await;
+    }
+    if let Some(actions) = handle.try_state::<Actions>() {
+        actions.close().await;
+    }
+    tracing::info!("Tenantry closed");
 }
 
 /// The fleet of the kubeconfig's clusters (one context per API server), served from the cache
@@ -63,7 +85,14 @@ async fn start_fleet() -> Fleet {
 /// blueprints (broken blueprint files are logged and left out), with the declared controllers
 /// of record (a broken file is logged; the defaults stay in force).
 async fn start_actions() -> Result<Actions, tenantry_core::cache::CacheError> {
-    let opened = Cache::open(&tenantry_core::paths::cache_file()).await?;
+    let cache = match Cache::open(&tenantry_core::paths::cache_file()).await {
+        Ok(opened) => opened.cache,
+        Err(err) => {
+            let why = tenantry_core::error::chain(&err);
+            tracing::warn!(error = %why, "actions are refused: their journal cannot be kept");
+            Cache::unavailable(why).await?
+        }
+    };
     let catalog = Catalog::load(&tenantry_core::paths::blueprint_dir());
     for problem in &catalog.problems {
         tracing::warn!(problem = %tenantry_core::error::chain(problem), "blueprint left out");
@@ -72,5 +101,5 @@ async fn start_actions() -> Result<Actions, tenantry_core::cache::CacheError> {
         tracing::warn!(problem = %problem, "controllers of record");
         ControllersOfRecord::default()
     });
-    Ok(Actions::new(opened.cache, catalog, ActionSettings { controllers, ..ActionSettings::default() }))
+    Ok(Actions::new(cache, catalog, ActionSettings { controllers, ..ActionSettings::default() }))
 }

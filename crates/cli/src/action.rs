@@ -267,7 +267,14 @@ async fn prepare(common: &Common) -> Result<(Target, Actions), ExitCode> {
 }
 
 /// Previews `change` and asks (unless `--yes`), then runs it.
+/// Previews, asks and runs `change`, then closes the cache (its journal and audit flushed).
 async fn perform(actions: &Actions, target: &Target, common: &Common, change: Change) -> ExitCode {
+    let code = perform_open(actions, target, common, change).await;
+    actions.close().await;
+    code
+}
+
+async fn perform_open(actions: &Actions, target: &Target, common: &Common, change: Change) -> ExitCode {
     let request = ActionRequest {
         context: target.entry.name.clone(),
         tenant: target.id.clone(),

@@ -67,7 +67,9 @@ pub async fn audit(args: AuditArgs) -> ExitCode {
     let Some(cache) = open_cache().await else {
         return ExitCode::from(1);
     };
-    let entries = match cache.audit_log().await {
+    let read = cache.audit_log().await;
+    cache.close().await;
+    let entries = match read {
         Ok(entries) => entries,
         Err(error) => {
             eprintln!("error: the audit log cannot be read: {}", tenantry_core::error::chain(&error));
@@ -121,7 +123,9 @@ pub async fn journal(args: JournalArgs) -> ExitCode {
     let Some(cache) = open_cache().await else {
         return ExitCode::from(1);
     };
-    let Ok(Some(journal)) = cache.journal_entry(id).await else {
+    let read = cache.journal_entry(id).await;
+    cache.close().await;
+    let Ok(Some(journal)) = read else {
         eprintln!("error: the journal has no action #{id}");
         return ExitCode::from(2);
     };
@@ -136,6 +140,7 @@ pub async fn journal(args: JournalArgs) -> ExitCode {
         None => actions.resume(&entry, id, |e| crate::action::print_progress(&e)).await,
         Some(confirm) => actions.roll_back(&entry, id, &confirm, |e| crate::action::print_progress(&e)).await,
     };
+    actions.close().await;
     crate::action::report(outcome, false)
 }
 
@@ -143,7 +148,9 @@ async fn list_unfinished() -> ExitCode {
     let Some(actions) = crate::action::actions(180).await else {
         return ExitCode::from(1);
     };
-    match actions.unfinished().await {
+    let unfinished = actions.unfinished().await;
+    actions.close().await;
+    match unfinished {
         Ok(entries) if entries.is_empty() => println!("No unfinished actions."),
         Ok(entries) => {
             let rows: Vec<[String; 6]> = entries
@@ -179,7 +186,12 @@ async fn list_unfinished() -> ExitCode {
 
 async fn open_cache() -> Option<Cache> {
     match Cache::open(&tenantry_core::paths::cache_file()).await {
-        Ok(opened) => Some(opened.cache),
+        Ok(opened) => {
+            if let Some(notice) = opened.notice {
+                eprintln!("note: {}", notice.message);
+            }
+            Some(opened.cache)
+        }
         Err(error) => {
             eprintln!("error: the local cache cannot be opened: {}", tenantry_core::error::chain(&error));
             None

@@ -224,6 +224,12 @@ impl Fleet {
 
     /// Stops the watches and writes everything queued to the cache.
     pub async fn shutdown(self) {
+        self.close().await;
+    }
+
+    /// Stops the watches, writes everything queued to the cache and closes it (its files
+    /// flushed), leaving the fleet in place: for a process about to exit.
+    pub async fn close(&self) {
         for driver in lock(&self.drivers).values() {
             driver.abort();
         }

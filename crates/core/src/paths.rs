@@ -41,6 +41,10 @@ pub const ADDED_CLUSTERS_FILE_NAME: &str = "clusters.yaml";
 pub const CONTROLLERS_FILE_NAME: &str = "controllers-of-record.yaml";
 /// The cache's file name in the data folder.
 pub const CACHE_FILE_NAME: &str = "cache.sqlite";
+/// The file name of the action journal and audit log, beside the cache.
+pub const RECORDS_FILE_NAME: &str = "records.sqlite";
+/// The file name of the lock held while the cache's files are opened, beside the cache.
+pub const CACHE_LOCK_FILE_NAME: &str = "cache.lock";
 
 /// The list of clusters added in Tenantry (no secrets: their tokens are in the OS keyring).
 pub fn added_clusters_file() -> PathBuf {

@@ -332,6 +332,11 @@ impl Actions {
         self.record(Some(session), request, done, trail, started, progress).await
     }
 
+    /// Closes the cache the actions journal in (its files flushed); call when done.
+    pub async fn close(&self) {
+        self.cache.close().await;
+    }
+
     /// The queue of actions on `request`'s tenant in this process.
     fn queue(&self, request: &ActionRequest) -> TenantQueue {
         let key = (request.context.clone(), request.tenant.clone());

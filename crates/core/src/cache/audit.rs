@@ -11,6 +11,7 @@ type AuditRow = (i64, String, String, String, String, String, String, i64, i64, 
 impl Cache {
     /// Appends `entry` (its id is assigned) and returns the id.
     pub async fn audit_add(&self, entry: &AuditEntry) -> Result<i64, CacheError> {
+        self.writable()?;
         let id = sqlx::query_scalar(
             "INSERT INTO audit (at, os_user, identity, context, tenant, action, revision_before, revision_after, \
              result, duration_ms, message, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -27,7 +28,7 @@ impl Cache {
         .bind(i64::try_from(entry.duration_ms).unwrap_or(i64::MAX))
         .bind(&entry.message)
         .bind(&entry.reason)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.records)
         .await?;
         Ok(id)
     }
@@ -38,7 +39,7 @@ impl Cache {
             "SELECT id, at, os_user, identity, context, tenant, action, revision_before, revision_after, result, \
              duration_ms, message, reason FROM audit ORDER BY id DESC",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&self.records)
         .await?;
         rows.into_iter()
             .map(

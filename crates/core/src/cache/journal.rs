@@ -42,6 +42,7 @@ impl Cache {
         owner: &JournalOwner,
         at: &str,
     ) -> Result<i64, CacheError> {
+        self.writable()?;
         let id = sqlx::query_scalar(
             "INSERT INTO journal (started, context, tenant, action, request, revision_before, state, step, \
              owner_host, owner_pid, owner_started, heartbeat) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -58,24 +59,26 @@ impl Cache {
         .bind(i64::from(owner.pid))
         .bind(&owner.started)
         .bind(at)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.records)
         .await?;
         Ok(id)
     }
 
     /// Records that entry `id` reached `step`.
     pub async fn journal_step(&self, id: i64, step: Step) -> Result<(), CacheError> {
+        self.writable()?;
         sqlx::query("UPDATE journal SET step = ? WHERE id = ?")
             .bind(enum_text(&step)?)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.records)
             .await?;
         Ok(())
     }
 
     /// Records that the entries `ids` are still running at `at`.
     pub async fn journal_heartbeat(&self, ids: &[i64], at: &str) -> Result<(), CacheError> {
-        let mut transaction = self.pool.begin().await?;
+        self.writable()?;
+        let mut transaction = self.records.begin().await?;
         for id in ids {
             sqlx::query("UPDATE journal SET heartbeat = ? WHERE id = ?")
                 .bind(at)
@@ -95,12 +98,13 @@ impl Cache {
         message: &str,
         at: &str,
     ) -> Result<(), CacheError> {
+        self.writable()?;
         sqlx::query("UPDATE journal SET state = ?, message = ?, finished = ? WHERE id = ?")
             .bind(enum_text(&state)?)
             .bind(message)
             .bind(at)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.records)
             .await?;
         Ok(())
     }
@@ -112,7 +116,7 @@ impl Cache {
              owner_started, heartbeat FROM journal WHERE id = ?",
         )
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.records)
         .await?;
         row.map(entry).transpose()
     }
@@ -126,7 +130,7 @@ impl Cache {
         )
         .bind(enum_text(&JournalState::Running)?)
         .bind(enum_text(&JournalState::Failed)?)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.records)
         .await?;
         rows.into_iter().map(entry).collect()
     }

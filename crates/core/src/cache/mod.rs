@@ -1,27 +1,46 @@
-//! The local SQLite cache of the fleet (WAL, embedded migrations): what was last seen of every
-//! cluster and tenant, so the fleet can be shown at once on start and reviewed offline. A
-//! damaged or incompatible file is moved aside and rebuilt.
+//! The local SQLite cache (WAL, embedded migrations), in two files: `cache.sqlite`, what was last
+//! seen of every cluster and tenant, so the fleet can be shown at once on start and reviewed
+//! offline (rebuildable: the clusters fill it again); and `records.sqlite` beside it, the action
+//! journal and the audit log, which no rebuild of the fleet cache touches. `open.rs` says when a
+//! file is moved aside (only when SQLite says it is corrupt) and when it is read-only.
 
 mod audit;
 mod clusters;
 mod journal;
+mod open;
 mod tenants;
 mod writer;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::SqlitePool;
 use tenantry_model::{ErrorKind, UiError};
 
 pub use journal::{JournalOwner, OwnedEntry};
 pub use tenants::SeenTenant;
 pub use writer::{CacheWriter, Write};
 
+/// The fleet cache's migrations.
+static FLEET_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/cache");
+/// The records' migrations.
+static RECORDS_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/records");
+/// Tables the fleet cache held before the records moved apart.
+const RECORD_TABLES: [&str; 2] = ["journal", "audit"];
+
 /// Why the cache cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
-    /// The file cannot be opened or read as a database; it is moved aside and rebuilt.
+    /// The data folder or the lock beside the cache cannot be used; check its permissions.
+    #[error("cannot use the data folder {}", path.display())]
+    Folder {
+        /// The folder.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file cannot be opened (permissions, a folder in its place…); it is left as it is.
     #[error("cannot open the cache {}", path.display())]
     Open {
         /// The cache file.
@@ -30,15 +49,22 @@ pub enum CacheError {
         #[source]
         source: sqlx::Error,
     },
-    /// The file fails SQLite's integrity check; it is moved aside and rebuilt.
-    #[error("the cache {} is damaged: {report}", path.display())]
-    Damaged {
+    /// Another process holds the file locked; it is left as it is.
+    #[error("the cache {} is busy in another process", path.display())]
+    Busy {
         /// The cache file.
         path: PathBuf,
-        /// What the integrity check reported.
+        /// The cause.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A rebuilt file is still damaged.
+    #[error("the cache is damaged: {report}")]
+    Damaged {
+        /// What SQLite reported.
         report: String,
     },
-    /// The file's schema does not match this version of Tenantry; it is moved aside and rebuilt.
+    /// The file's migrations do not match this build's (an edited migration); it is left as it is.
     #[error("the cache {} does not fit this version of Tenantry", path.display())]
     Incompatible {
         /// The cache file.
@@ -47,6 +73,9 @@ pub enum CacheError {
         #[source]
         source: sqlx::migrate::MigrateError,
     },
+    /// The file was written by a newer Tenantry, so nothing is written to it.
+    #[error("{0}")]
+    ReadOnly(String),
     /// A damaged file could not be moved aside; free the folder or remove the file.
     #[error("cannot move the damaged cache {} aside", path.display())]
     MoveAside {
@@ -67,65 +96,75 @@ pub enum CacheError {
 /// The opened cache.
 #[derive(Clone)]
 pub struct Cache {
+    /// The fleet cache.
     pool: SqlitePool,
+    /// The journal and the audit log.
+    records: SqlitePool,
+    /// Why nothing may be written, when a file is from a newer Tenantry.
+    read_only: Option<String>,
 }
 
 /// The cache and what the user should know about opening it.
 pub struct Opened {
     /// The cache, ready.
     pub cache: Cache,
-    /// Set when the file was damaged or incompatible and has been rebuilt.
+    /// Set when a file was rebuilt or is read-only.
     pub notice: Option<UiError>,
 }
 
 impl Cache {
-    /// Opens (creating if needed) the cache at `path`; a damaged or incompatible file is moved
-    /// to `<path>.damaged-<time>` and a fresh cache is built, with a notice saying so.
+    /// Opens (creating if needed) the fleet cache at `path` and the records beside it. A file
+    /// SQLite finds corrupt is moved to `<file>.damaged-<time>` and rebuilt, with a notice; one
+    /// from a newer Tenantry is opened read-only, with a notice; a busy or unreadable one is an
+    /// error and stays as it is.
     pub async fn open(path: &Path) -> Result<Opened, CacheError> {
-        match Self::open_checked(path).await {
-            Ok(cache) => Ok(Opened { cache, notice: None }),
-            Err(err @ (CacheError::Open { .. } | CacheError::Damaged { .. } | CacheError::Incompatible { .. }))
-                if path.exists() =>
-            {
-                let aside = move_aside(path)?;
-                tracing::warn!(error = %crate::error::chain(&err), moved_to = %aside.display(), "cache rebuilt");
-                let cache = Self::open_checked(path).await?;
-                let notice = UiError {
-                    kind: ErrorKind::Cache,
-                    message: format!(
-                        "The local cache was damaged, so it was rebuilt; cached tenants reappear as clusters connect. The old file is {}.",
-                        aside.display()
-                    ),
-                    detail: crate::error::chain(&err),
-                };
-                Ok(Opened { cache, notice: Some(notice) })
+        let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let _lock = open::OpenLock::acquire(folder).await?;
+        let records_path = folder.join(crate::paths::RECORDS_FILE_NAME);
+        let records = open::open(&records_path, &RECORDS_MIGRATIONS, async |_| Ok(())).await?;
+        let records_writable = records.read_only.is_none();
+        let fleet = open::open(path, &FLEET_MIGRATIONS, async |pool| {
+            carry_records_over(pool, &records_path, records_writable).await
+        })
+        .await;
+        let fleet = match fleet {
+            Ok(fleet) => fleet,
+            Err(error) => {
+                records.pool.close().await;
+                return Err(error);
             }
-            Err(err) => Err(err),
-        }
+        };
+        let read_only = records.read_only.clone().or(fleet.read_only.clone());
+        let notice = match (&read_only, records.rebuilt.or(fleet.rebuilt)) {
+            (_, Some(rebuilt)) => Some(rebuilt),
+            (Some(why), None) => Some(UiError {
+                kind: ErrorKind::Cache,
+                message: "The local cache was written by a newer Tenantry, so this one only reads it: cached tenants and the audit log show, and actions are not run until it is updated.".into(),
+                detail: why.clone(),
+            }),
+            (None, None) => None,
+        };
+        Ok(Opened { cache: Self { pool: fleet.pool, records: records.pool, read_only }, notice })
     }
 
-    async fn open_checked(path: &Path) -> Result<Self, CacheError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| CacheError::MoveAside { path: path.to_owned(), source })?;
-        }
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(5));
-        let open = |source| CacheError::Open { path: path.to_owned(), source };
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(open)?;
-        let report: String = sqlx::query_scalar("PRAGMA quick_check").fetch_one(&pool).await.map_err(open)?;
-        if report != "ok" {
-            pool.close().await;
-            return Err(CacheError::Damaged { path: path.to_owned(), report });
-        }
-        if let Err(source) = sqlx::migrate!("./migrations").run(&pool).await {
-            pool.close().await;
-            return Err(CacheError::Incompatible { path: path.to_owned(), source });
-        }
-        Ok(Self { pool })
+    /// A cache that keeps nothing, for a process whose cache file cannot be opened (`why`):
+    /// it reads empty and refuses every journal and audit write with `why`, so actions are
+    /// refused rather than run without a journal.
+    pub async fn unavailable(why: String) -> Result<Self, CacheError> {
+        let memory = || async {
+            let options = sqlx::sqlite::SqliteConnectOptions::new().in_memory(true);
+            sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect_with(options).await
+        };
+        let (pool, records) = (memory().await?, memory().await?);
+        FLEET_MIGRATIONS
+            .run(&pool)
+            .await
+            .map_err(|source| CacheError::Incompatible { path: ":memory:".into(), source })?;
+        RECORDS_MIGRATIONS
+            .run(&records)
+            .await
+            .map_err(|source| CacheError::Incompatible { path: ":memory:".into(), source })?;
+        Ok(Self { pool, records, read_only: Some(why) })
     }
 
     /// Starts the write-behind task over this cache.
@@ -133,10 +172,58 @@ impl Cache {
         CacheWriter::start(self.clone())
     }
 
-    /// Closes the pool after pending queries (the WAL is checkpointed).
+    /// Closes both files after pending queries (their WAL is checkpointed and removed).
     pub async fn close(&self) {
         self.pool.close().await;
+        self.records.close().await;
     }
+
+    /// Refuses a write while a file is from a newer Tenantry.
+    fn writable(&self) -> Result<(), CacheError> {
+        self.read_only.as_ref().map_or(Ok(()), |why| Err(CacheError::ReadOnly(why.clone())))
+    }
+}
+
+/// Copies the journal and audit rows a fleet cache from before the split holds into the records
+/// file (every column both have), so that its next migration may drop them; refuses when the
+/// records file cannot take them.
+async fn carry_records_over(fleet: &SqlitePool, records_path: &Path, writable: bool) -> Result<(), CacheError> {
+    let mut conn = fleet.acquire().await?;
+    let legacy: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('journal', 'audit')")
+            .fetch_all(&mut *conn)
+            .await?;
+    if legacy.is_empty() {
+        return Ok(());
+    }
+    if !writable {
+        return Err(CacheError::ReadOnly(format!(
+            "{} is from a newer Tenantry, so the journal and audit log of the cache cannot move into it",
+            records_path.display()
+        )));
+    }
+    sqlx::query("ATTACH DATABASE ? AS records").bind(records_path.display().to_string()).execute(&mut *conn).await?;
+    let copied = async {
+        for table in RECORD_TABLES.iter().filter(|t| legacy.iter().any(|l| l == *t)) {
+            let columns = "SELECT name FROM pragma_table_info(?, ?)";
+            let old: Vec<String> = sqlx::query_scalar(columns).bind(table).bind("main").fetch_all(&mut *conn).await?;
+            let new: Vec<String> =
+                sqlx::query_scalar(columns).bind(table).bind("records").fetch_all(&mut *conn).await?;
+            let shared: Vec<&String> = old
+                .iter()
+                .filter(|c| new.contains(c) && c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'))
+                .collect();
+            let list = shared.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
+            // Safe: the table is one of RECORD_TABLES and the columns are names both schemas
+            // declare, checked to be lower-case words.
+            let copy = format!("INSERT OR IGNORE INTO records.{table} ({list}) SELECT {list} FROM main.{table}");
+            sqlx::query(sqlx::AssertSqlSafe(copy)).execute(&mut *conn).await?;
+        }
+        Ok::<(), CacheError>(())
+    }
+    .await;
+    sqlx::query("DETACH DATABASE records").execute(&mut *conn).await?;
+    copied
 }
 
 /// The text a unit-variant enum serializes to (`running`), as stored in a column.
@@ -147,20 +234,6 @@ fn enum_text<T: serde::Serialize>(value: &T) -> Result<String, CacheError> {
 /// A unit-variant enum read back from its column text.
 fn enum_from_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, CacheError> {
     Ok(serde_json::from_value(serde_json::Value::String(text.to_owned()))?)
-}
-
-/// Moves `path` (and its `-wal` and `-shm` companions) to `<path>.damaged-<time>`.
-fn move_aside(path: &Path) -> Result<PathBuf, CacheError> {
-    let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%S").to_string();
-    let aside = PathBuf::from(format!("{}.damaged-{stamp}", path.display()));
-    std::fs::rename(path, &aside).map_err(|source| CacheError::MoveAside { path: path.to_owned(), source })?;
-    for suffix in ["-wal", "-shm"] {
-        let companion = PathBuf::from(format!("{}{suffix}", path.display()));
-        if companion.exists() {
-            let _ = std::fs::rename(&companion, format!("{}{suffix}", aside.display()));
-        }
-    }
-    Ok(aside)
 }
 
 #[cfg(test)]
@@ -255,20 +328,152 @@ mod tests {
         assert_eq!(aside.len(), 1, "the damaged file is kept for inspection");
     }
 
+    fn audit_entry(message: &str) -> tenantry_model::AuditEntry {
+        tenantry_model::AuditEntry {
+            id: 0,
+            at: "2026-11-29T10:00:00Z".into(),
+            os_user: "ana".into(),
+            identity: "admin".into(),
+            context: "eu".into(),
+            tenant: "alder".into(),
+            action: tenantry_model::ActionKind::Scale,
+            revision_before: 1,
+            revision_after: 2,
+            result: tenantry_model::ActionResult::Succeeded,
+            duration_ms: 5,
+            message: message.into(),
+            reason: String::new(),
+        }
+    }
+
+    /// The files in `dir`, without SQLite's `-wal` and `-shm` companions.
+    fn files(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .expect("dir")
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|name| !name.ends_with("-wal") && !name.ends_with("-shm"))
+            .collect();
+        names.sort();
+        names
+    }
+
     #[tokio::test]
-    async fn a_cache_from_a_newer_version_is_rebuilt() {
+    async fn a_rebuilt_fleet_cache_keeps_the_journal_and_the_audit_log() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join(crate::paths::CACHE_FILE_NAME);
         let cache = Cache::open(&path).await.expect("opened").cache;
-        sqlx::query(
-            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
-             VALUES (9999, 'from the future', 1, x'00', 0)",
-        )
-        .execute(&cache.pool)
-        .await
-        .expect("future migration recorded");
+        cache.audit_add(&audit_entry("scaled to 2")).await.expect("audited");
         cache.close().await;
+        std::fs::write(&path, b"this is not an SQLite database, just some bytes long enough to be read")
+            .expect("damage");
         let opened = Cache::open(&path).await.expect("rebuilt");
-        assert!(opened.notice.is_some_and(|n| n.detail.contains("does not fit")));
+        assert!(opened.notice.is_some_and(|n| n.message.contains("rebuilt")));
+        let log = opened.cache.audit_log().await.expect("audit");
+        assert_eq!(log.iter().map(|e| e.message.as_str()).collect::<Vec<_>>(), ["scaled to 2"]);
+    }
+
+    #[tokio::test]
+    async fn a_cache_from_a_newer_version_is_read_only_and_untouched() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(crate::paths::CACHE_FILE_NAME);
+        let cache = Cache::open(&path).await.expect("opened").cache;
+        cache.audit_add(&audit_entry("before the upgrade")).await.expect("audited");
+        for pool in [&cache.pool, &cache.records] {
+            sqlx::query(
+                "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+                 VALUES (9999, 'from the future', 1, x'00', 0)",
+            )
+            .execute(pool)
+            .await
+            .expect("future migration recorded");
+        }
+        cache.close().await;
+        let before = files(dir.path());
+        let bytes = std::fs::read(&path).expect("read");
+        let opened = Cache::open(&path).await.expect("opened read-only");
+        let notice = opened.notice.expect("a notice");
+        assert!(notice.message.contains("newer Tenantry") && notice.detail.contains("schema 9999"), "{notice:?}");
+        let log = opened.cache.audit_log().await.expect("the audit log still reads");
+        assert_eq!(log.len(), 1);
+        let refused = opened.cache.audit_add(&audit_entry("x")).await.expect_err("read-only");
+        assert!(matches!(refused, CacheError::ReadOnly(_)));
+        opened.cache.close().await;
+        assert_eq!(files(dir.path()), before, "nothing moved aside");
+        assert_eq!(std::fs::read(&path).expect("read"), bytes, "the file is untouched");
+    }
+
+    #[tokio::test]
+    async fn a_busy_cache_is_reported_and_left_as_it_is() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(crate::paths::CACHE_FILE_NAME);
+        let cache = Cache::open(&path).await.expect("opened").cache;
+        cache.audit_add(&audit_entry("kept")).await.expect("audited");
+        cache.close().await;
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&path)
+            .locking_mode(sqlx::sqlite::SqliteLockingMode::Exclusive);
+        let holder =
+            sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect_with(options).await.expect("holder");
+        let mut held = holder.begin().await.expect("begin");
+        sqlx::query("DELETE FROM tenants WHERE id = 'none'").execute(&mut *held).await.expect("take the write lock");
+        let busy = Cache::open(&path).await.err().expect("busy");
+        assert!(matches!(busy, CacheError::Busy { .. }), "{busy:?}");
+        held.rollback().await.expect("rollback");
+        holder.close().await;
+        assert!(!files(dir.path()).iter().any(|f| f.contains("damaged")), "nothing moved aside");
+        let cache = Cache::open(&path).await.expect("opens once free").cache;
+        assert_eq!(cache.audit_log().await.expect("audit").len(), 1);
+    }
+
+    #[tokio::test]
+    async fn processes_opening_a_new_cache_at_once_all_succeed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(crate::paths::CACHE_FILE_NAME);
+        let opens = (0..6).map(|_| Cache::open(&path));
+        for opened in futures::future::join_all(opens).await {
+            let opened = opened.expect("opened");
+            assert!(opened.notice.is_none());
+            opened.cache.close().await;
+        }
+        assert!(!files(dir.path()).iter().any(|f| f.contains("damaged")));
+    }
+
+    #[tokio::test]
+    async fn the_records_of_a_cache_from_before_the_split_are_carried_over() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(crate::paths::CACHE_FILE_NAME);
+        let old = dir.path().join("old-migrations");
+        std::fs::create_dir_all(&old).expect("folder");
+        for (name, sql) in [
+            ("0001_cache.sql", include_str!("../../migrations/cache/0001_cache.sql")),
+            ("0002_actions.sql", include_str!("../../migrations/cache/0002_actions.sql")),
+            ("0003_owners_and_reasons.sql", include_str!("../../migrations/cache/0003_owners_and_reasons.sql")),
+        ] {
+            std::fs::write(old.join(name), sql).expect("write");
+        }
+        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+        let pool = sqlx::sqlite::SqlitePoolOptions::new().connect_with(options).await.expect("old cache");
+        Migrator::new(old.as_path()).await.expect("old migrator").run(&pool).await.expect("old schema");
+        sqlx::query(
+            "INSERT INTO audit (at, os_user, identity, context, tenant, action, revision_before, revision_after, \
+             result, duration_ms, message, reason) VALUES ('2026-11-01T00:00:00Z', 'ana', 'admin', 'eu', 'alder', \
+             'scale', 1, 2, 'succeeded', 5, 'from the old file', 'TICKET-9')",
+        )
+        .execute(&pool)
+        .await
+        .expect("old audit row");
+        pool.close().await;
+
+        let cache = Cache::open(&path).await.expect("opened").cache;
+        let log = cache.audit_log().await.expect("audit");
+        assert_eq!(
+            log.iter().map(|e| (e.message.as_str(), e.reason.as_str())).collect::<Vec<_>>(),
+            [("from the old file", "TICKET-9")]
+        );
+        let left: Vec<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE name IN ('audit', 'journal')")
+            .fetch_all(&cache.pool)
+            .await
+            .expect("tables");
+        assert!(left.is_empty(), "the fleet cache no longer holds records: {left:?}");
     }
 }

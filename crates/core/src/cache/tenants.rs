@@ -96,19 +96,22 @@ pub async fn upsert(conn: &mut SqliteConnection, seen: &[SeenTenant], at: &str) 
         .bind(at)
         .execute(&mut *conn)
         .await?;
-        if let Some((revision, spec)) = &tenant.spec {
-            sqlx::query(
-                "INSERT OR IGNORE INTO tenant_specs (cluster, id, revision, spec, seen_at) VALUES (?, ?, ?, ?, ?)",
-            )
-            .bind(&summary.cluster)
-            .bind(&summary.id)
-            .bind(i64::try_from(*revision).unwrap_or(i64::MAX))
-            .bind(spec)
-            .bind(at)
-            .execute(&mut *conn)
-            .await?;
-        }
+        remember_spec(conn, tenant, at).await?;
     }
+    Ok(())
+}
+
+/// Keeps the spec revision `tenant` was seen with (each revision once).
+pub async fn remember_spec(conn: &mut SqliteConnection, tenant: &SeenTenant, at: &str) -> Result<(), CacheError> {
+    let Some((revision, spec)) = &tenant.spec else { return Ok(()) };
+    sqlx::query("INSERT OR IGNORE INTO tenant_specs (cluster, id, revision, spec, seen_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(&tenant.summary.cluster)
+        .bind(&tenant.summary.id)
+        .bind(i64::try_from(*revision).unwrap_or(i64::MAX))
+        .bind(spec)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 

@@ -1,15 +1,30 @@
-//! Write-behind: the fleet hands its changes to a channel and moves on; one task writes
-//! whatever has queued up in a single transaction, so the watchers never wait for the disk.
+//! Write-behind: the fleet hands its changes over and moves on; one task writes whatever is
+//! pending in a single transaction, so the watchers never wait for the disk. What is pending is
+//! bounded: changes are merged per tenant and per cluster (the newest state wins; each spec
+//! revision seen is kept), so a slow or failing disk holds at most one entry per tenant. A write
+//! that fails is retried with a growing pause (its changes merged under newer ones) and reported;
+//! `finish` writes what is pending before the task ends.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use tenantry_model::ClusterStatus;
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use super::tenants::{self, SeenTenant};
 use super::{Cache, CacheError, clusters};
 
-/// Most writes taken into one transaction.
-const BATCH: usize = 512;
+/// Spec revisions, and states at a change of health, of one tenant kept pending at most (the
+/// newest).
+const PENDING_SPECS: usize = 20;
+/// The first pause after a failed write; it doubles up to [`LONGEST_PAUSE`].
+const FIRST_PAUSE: Duration = Duration::from_millis(200);
+/// The longest pause between retries.
+const LONGEST_PAUSE: Duration = Duration::from_secs(5);
+/// Attempts at writing what is pending when the writer finishes.
+const FINAL_ATTEMPTS: u32 = 3;
 
 /// One change to remember.
 #[derive(Debug, Clone)]
@@ -34,53 +49,189 @@ pub enum Write {
     },
 }
 
-/// The sending side of the write-behind task; dropping every clone lets the task finish.
+/// The pending state of one tenant.
+#[derive(Debug, Clone)]
+enum TenantChange {
+    /// Seen live: the state at each change of health since the last write (the newest last,
+    /// each with when it was seen), and every spec revision seen.
+    Seen { states: Vec<(SeenTenant, String)>, specs: BTreeMap<u64, String> },
+    /// Gone.
+    Removed,
+}
+
+/// Everything not yet written: one entry per tenant and per cluster.
+#[derive(Debug, Default)]
+struct Pending {
+    tenants: BTreeMap<(String, String), TenantChange>,
+    clusters: BTreeMap<String, (ClusterStatus, String)>,
+    closed: bool,
+}
+
+impl Pending {
+    fn is_empty(&self) -> bool {
+        self.tenants.is_empty() && self.clusters.is_empty()
+    }
+
+    /// Takes `write` in, the newest state of each tenant and cluster winning.
+    fn merge(&mut self, write: Write) {
+        match write {
+            Write::Tenants { cluster, seen, removed, at } => {
+                for tenant in seen {
+                    let key = (cluster.clone(), tenant.summary.id.clone());
+                    let (mut states, mut specs) = match self.tenants.remove(&key) {
+                        Some(TenantChange::Seen { states, specs }) => (states, specs),
+                        _ => (Vec::new(), BTreeMap::new()),
+                    };
+                    if let Some((revision, spec)) = &tenant.spec {
+                        specs.insert(*revision, spec.clone());
+                    }
+                    while specs.len() > PENDING_SPECS {
+                        specs.pop_first();
+                    }
+                    // The same health again replaces the last state; a new one is a transition.
+                    if states.last().is_some_and(|(last, _)| last.summary.health == tenant.summary.health) {
+                        states.pop();
+                    }
+                    states.push((tenant, at.clone()));
+                    if states.len() > PENDING_SPECS {
+                        states.remove(0);
+                    }
+                    self.tenants.insert(key, TenantChange::Seen { states, specs });
+                }
+                for id in removed {
+                    self.tenants.insert((cluster.clone(), id), TenantChange::Removed);
+                }
+            }
+            Write::Cluster { status, at } => {
+                self.clusters.insert(status.context.clone(), (status, at));
+            }
+        }
+    }
+
+    /// Puts back `older` changes that could not be written, under the ones that came since.
+    fn restore(&mut self, older: Self) {
+        for (key, change) in older.tenants {
+            self.tenants.entry(key).or_insert(change);
+        }
+        for (key, status) in older.clusters {
+            self.clusters.entry(key).or_insert(status);
+        }
+    }
+}
+
+/// The pending changes and the task's wake-up.
+#[derive(Default)]
+struct Shared {
+    pending: Mutex<Pending>,
+    wake: Notify,
+}
+
+impl Shared {
+    fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The handing-over side of the write-behind task.
 pub struct CacheWriter {
-    sender: mpsc::UnboundedSender<Write>,
+    shared: Arc<Shared>,
     task: JoinHandle<()>,
 }
 
 impl CacheWriter {
     pub(super) fn start(cache: Cache) -> Self {
-        let (sender, mut receiver) = mpsc::unbounded_channel::<Write>();
-        let task = tokio::spawn(async move {
-            let mut batch = Vec::with_capacity(BATCH);
-            while receiver.recv_many(&mut batch, BATCH).await > 0 {
-                if let Err(err) = write(&cache, &batch).await {
-                    tracing::warn!(error = %crate::error::chain(&err), writes = batch.len(), "cache write failed; the cache may lag");
-                }
-                batch.clear();
-            }
-        });
-        Self { sender, task }
+        let shared = Arc::new(Shared::default());
+        let task = tokio::spawn(run(cache, Arc::clone(&shared)));
+        Self { shared, task }
     }
 
-    /// Queues `write` without waiting.
+    /// Hands `write` over without waiting.
     pub fn send(&self, write: Write) {
-        if self.sender.send(write).is_err() {
-            tracing::warn!("the cache writer has stopped; a change was not cached");
-        }
+        self.shared.pending().merge(write);
+        self.shared.wake.notify_one();
     }
 
-    /// Writes everything queued so far, then stops the task.
+    /// Writes everything pending, then stops the task.
     pub async fn finish(self) {
-        drop(self.sender);
+        self.shared.pending().closed = true;
+        self.shared.wake.notify_one();
         if let Err(err) = self.task.await {
             tracing::warn!(error = %err, "the cache writer ended abnormally");
         }
     }
 }
 
-async fn write(cache: &Cache, batch: &[Write]) -> Result<(), CacheError> {
-    let mut tx = cache.pool.begin().await?;
-    for write in batch {
-        match write {
-            Write::Tenants { cluster, seen, removed, at } => {
-                tenants::upsert(&mut tx, seen, at).await?;
-                tenants::remove(&mut tx, cluster, removed).await?;
+async fn run(cache: Cache, shared: Arc<Shared>) {
+    if let Some(why) = &cache.read_only {
+        tracing::info!(why = %why, "the fleet cache is read-only; nothing is written to it");
+    }
+    let mut pause = FIRST_PAUSE;
+    let mut failures = 0u32;
+    loop {
+        let (batch, closed) = {
+            let mut pending = shared.pending();
+            let batch = Pending {
+                tenants: std::mem::take(&mut pending.tenants),
+                clusters: std::mem::take(&mut pending.clusters),
+                closed: false,
+            };
+            (batch, pending.closed)
+        };
+        if batch.is_empty() {
+            if closed {
+                return;
             }
-            Write::Cluster { status, at } => clusters::record(&mut tx, status, at).await?,
+            shared.wake.notified().await;
+            continue;
         }
+        if cache.read_only.is_some() {
+            continue;
+        }
+        match write(&cache, &batch).await {
+            Ok(()) => {
+                if failures > 0 {
+                    tracing::info!(failures, "cache writes work again");
+                }
+                failures = 0;
+                pause = FIRST_PAUSE;
+            }
+            Err(err) => {
+                failures += 1;
+                let changes = batch.tenants.len() + batch.clusters.len();
+                if closed && failures >= FINAL_ATTEMPTS {
+                    tracing::warn!(error = %crate::error::chain(&err), changes, "cache write failed; these changes were not cached");
+                    return;
+                }
+                tracing::warn!(error = %crate::error::chain(&err), changes, failures, "cache write failed; retrying");
+                shared.pending().restore(batch);
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(LONGEST_PAUSE);
+            }
+        }
+    }
+}
+
+async fn write(cache: &Cache, batch: &Pending) -> Result<(), CacheError> {
+    let mut tx = cache.pool.begin().await?;
+    for ((cluster, id), change) in &batch.tenants {
+        match change {
+            TenantChange::Seen { states, specs } => {
+                for (seen, at) in states {
+                    tenants::upsert(&mut tx, std::slice::from_ref(seen), at).await?;
+                }
+                if let Some((newest, at)) = states.last() {
+                    for (revision, spec) in specs {
+                        let seen =
+                            SeenTenant { summary: newest.summary.clone(), spec: Some((*revision, spec.clone())) };
+                        tenants::remember_spec(&mut tx, &seen, at).await?;
+                    }
+                }
+            }
+            TenantChange::Removed => tenants::remove(&mut tx, cluster, std::slice::from_ref(id)).await?,
+        }
+    }
+    for (status, at) in batch.clusters.values() {
+        clusters::record(&mut tx, status, at).await?;
     }
     tx.commit().await?;
     Ok(())
