@@ -46,7 +46,7 @@ fn main() {
         ])
         .build(tauri::generate_context!());
     match app {
-        Ok(app) => app.run(|handle, event| {
+        Ok(app) => app.run(move |handle, event| {
             if let tauri::RunEvent::Exit = event {
                 tauri::async_runtime::block_on(close(handle));
                 // The event loop ends the process without returning: the log is flushed here.
