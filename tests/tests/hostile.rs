@@ -2,11 +2,12 @@
 //! kubectl or a system one, and delete never removes one; text typed into every string input
 //! stays data in the plan and the cluster; a blueprint file rendering RBAC is refused with its
 //! file and line; spec annotations and history written by hand or by a broken tool are refused
-//! clearly or repaired, never read as "no spec".
+//! clearly or repaired, never read as "no spec"; a secret config value reaches only the tenant's
+//! Secret, through a crash and a resume.
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::rbac::v1::RoleBinding;
 use kube::ResourceExt as _;
@@ -15,7 +16,7 @@ use serde_json::json;
 use tenantry_core::actions::{ActionSettings, Actions};
 use tenantry_core::blueprint::Catalog;
 use tenantry_core::cache::Cache;
-use tenantry_model::{ActionRequest, ActionResult, Change, Outcome, TenantSpec};
+use tenantry_model::{ActionEvent, ActionRequest, ActionResult, Change, Outcome, Step, TenantSpec};
 use tenantry_tests::actions::{Setup, planned, revision, spec, succeeded};
 
 fn refused_with(outcome: &Outcome, words: &str) {
@@ -177,4 +178,99 @@ async fn hand_written_specs_and_histories_are_refused_or_repaired_never_read_as_
     let keys: Vec<&String> = data.keys().collect();
     assert_eq!(keys, ["3", "4"], "unreadable entries dropped, readable ones kept");
     assert!(data.values().map(String::len).sum::<usize>() < 300 * 1024);
+}
+
+/// Starts `request` and drops it (as if its process died) the moment `step` starts.
+async fn interrupted_at(setup: &Setup, request: &ActionRequest, step: Step) {
+    let (reached, stop) = tokio::sync::oneshot::channel();
+    let mut reached = Some(reached);
+    let entry = setup.entry(&request.context);
+    let run = setup.actions.run(&entry, request, |event| {
+        if event == (ActionEvent::Started { step })
+            && let Some(signal) = reached.take()
+        {
+            let _ = signal.send(());
+        }
+    });
+    tokio::select! {
+        _ = run => panic!("{step:?} was not reached"),
+        _ = stop => {}
+    }
+}
+
+/// Every file under `dir` as text.
+fn dump(dir: &std::path::Path) -> String {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap_or_default()).into_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secret_config_value_reaches_only_the_tenants_secret_through_a_crash_and_resume() {
+    let setup = Setup::start("hst-4").await;
+    let client = setup.client().await;
+    let password = "correct-horse-battery-staple-77";
+    for (id, step) in [("secret-apply", Step::Apply), ("secret-converge", Step::Converge)] {
+        let mut with_secret = spec();
+        with_secret.config.insert("DB_PASSWORD".into(), password.into());
+        let create = ActionRequest {
+            context: "hst-4".into(),
+            tenant: id.into(),
+            change: Change::Create { spec: with_secret },
+            take_over: false,
+            reason: String::new(),
+        };
+        let preview = setup.actions.preview(&setup.entry("hst-4"), &create).await.expect("preview");
+        let shown = serde_json::to_string(&preview).expect("json");
+        assert!(shown.contains("tenantry-secret-config") && !shown.contains(password), "{shown}");
+        interrupted_at(&setup, &create, step).await;
+        let unfinished = setup.actions.unfinished().await.expect("journal");
+        let entry = unfinished.iter().find(|j| j.request.tenant == id).expect("journaled");
+        let mut events = Vec::new();
+        let outcome = setup.actions.resume(&setup.entry("hst-4"), entry.id, |e| events.push(e)).await.expect("resumed");
+        succeeded(&outcome);
+
+        let secret = Api::<Secret>::namespaced(client.clone(), id).get("tenantry-secret-config").await.expect("secret");
+        let value = secret.data.unwrap_or_default().remove("DB_PASSWORD").expect("the key");
+        assert_eq!(value.0, password.as_bytes(), "{id}: the Secret holds the value typed before the crash");
+        let namespace = Api::<Namespace>::all(client.clone()).get(id).await.expect("namespace");
+        let history = Api::<ConfigMap>::namespaced(client.clone(), id).get("tenantry-history").await.expect("history");
+        let config = Api::<ConfigMap>::namespaced(client.clone(), id).get("app-config").await.expect("config");
+        let deployment = tenantry_tests::actions::deployment(&client, id).await;
+        let outside = format!(
+            "{}\n{}\n{}\n{}\n{}\n{}",
+            serde_json::to_string(&namespace).expect("json"),
+            serde_json::to_string(&history).expect("json"),
+            serde_json::to_string(&config).expect("json"),
+            serde_json::to_string(&deployment).expect("json"),
+            serde_json::to_string(&events).expect("json"),
+            dump(&setup.dir.path().join("data")),
+        );
+        assert!(!outside.contains(password), "{id}: the value leaked outside its Secret");
+        assert!(namespace.annotations()["tenantry.io/spec"].contains("\"secretConfig\":{\"DB_PASSWORD\""));
+        let env = serde_json::to_string(&deployment.spec.expect("spec").template).expect("json");
+        assert!(env.contains("tenantry-secret-config"), "the app reads the Secret: {env}");
+    }
+
+    // A new value rolls the app out; an empty one removes the key; another key keeps its value.
+    let update = |config: &[(&str, &str)]| Change::Update {
+        version: None,
+        plan: None,
+        domains: None,
+        config: Some(config.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()),
+    };
+    let before = tenantry_tests::actions::deployment(&client, "secret-apply").await.metadata.generation;
+    succeeded(
+        &setup.run("hst-4", "secret-apply", update(&[("SITE_NAME", "Maple"), ("API_TOKEN", "tok-1234567")])).await.0,
+    );
+    let after = tenantry_tests::actions::deployment(&client, "secret-apply").await.metadata.generation;
+    assert_ne!(before, after, "a new secret value rolls the app out");
+    let secrets = Api::<Secret>::namespaced(client.clone(), "secret-apply");
+    let keys = |s: Secret| s.data.unwrap_or_default().into_keys().collect::<Vec<_>>();
+    assert_eq!(keys(secrets.get("tenantry-secret-config").await.expect("secret")), ["API_TOKEN", "DB_PASSWORD"]);
+    succeeded(&setup.run("hst-4", "secret-apply", update(&[("SITE_NAME", "Maple"), ("DB_PASSWORD", "")])).await.0);
+    assert_eq!(keys(secrets.get("tenantry-secret-config").await.expect("secret")), ["API_TOKEN"]);
 }

@@ -80,7 +80,8 @@ pub struct CreateArgs {
     /// Blueprint rendering the tenant's objects.
     #[arg(long, default_value = "web")]
     blueprint: String,
-    /// App configuration `KEY=VALUE` (repeat for more).
+    /// App configuration `KEY=VALUE` (repeat for more). A key named like a credential
+    /// (`DB_PASSWORD`, `API_TOKEN`) is a secret: its value goes only to the tenant's Secret.
     #[arg(long = "config", value_parser = parse_pair)]
     config: Vec<(String, String)>,
     /// Blueprint parameter `NAME=VALUE` (repeat for more).
@@ -111,7 +112,8 @@ pub struct UpdateArgs {
     /// The domains, replacing the current ones (repeat for more).
     #[arg(long = "domain")]
     domains: Vec<String>,
-    /// The app configuration `KEY=VALUE`, replacing the current one (repeat for more).
+    /// The app configuration `KEY=VALUE`, replacing the current one (repeat for more). A secret
+    /// key (named like a credential) not named keeps its value; `KEY=` removes it.
     #[arg(long = "config", value_parser = parse_pair)]
     config: Vec<(String, String)>,
 }
@@ -186,6 +188,7 @@ pub async fn create(args: CreateArgs) -> ExitCode {
             .then_some(BackupPolicy { schedule: args.backup_schedule, retention: args.backup_retention }),
         suspended: false,
         parameters: args.params.into_iter().collect(),
+        secret_config: BTreeMap::new(),
     };
     run(args.common, |_| Change::Create { spec }).await
 }

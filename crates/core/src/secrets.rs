@@ -56,21 +56,21 @@ impl Backend {
 /// Why a secret could not be stored, read or removed.
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
-    /// The keyring holds no token for the cluster (removed by hand, or a reboot cleared keyutils).
-    #[error("the {backend} holds no token for cluster {cluster}")]
+    /// The keyring holds no such entry (removed by hand, or a reboot cleared keyutils).
+    #[error("the {backend} holds no {what}")]
     Missing {
         /// Which keyring was asked.
         backend: Backend,
-        /// The added cluster's name.
-        cluster: String,
+        /// The entry, as people name it ("token for cluster eu-west").
+        what: String,
     },
     /// The keyring refused or failed (locked, no access, not running).
-    #[error("the {backend} could not be used for cluster {cluster}")]
+    #[error("the {backend} could not be used for the {what}")]
     Store {
         /// Which keyring was asked.
         backend: Backend,
-        /// The added cluster's name.
-        cluster: String,
+        /// The entry, as people name it.
+        what: String,
         /// What the keyring reported.
         #[source]
         source: Arc<keyring::Error>,
@@ -97,44 +97,67 @@ impl Keyring {
 
     /// Stores (or replaces) the token of added cluster `cluster`.
     pub fn store_token(&self, cluster: &str, token: &SecretString) -> Result<(), SecretError> {
-        self.with_credential(cluster, |c| c.set_password(token.expose_secret()))
-            .map_err(|source| self.store_error(cluster, source))
+        self.store_entry(&format!("cluster/{cluster}"), token)
     }
 
     /// The token of added cluster `cluster`.
     pub fn token(&self, cluster: &str) -> Result<SecretString, SecretError> {
-        match self.with_credential(cluster, |c| c.get_password()) {
-            Ok(token) => Ok(SecretString::from(token)),
-            Err(keyring::Error::NoEntry) => {
-                Err(SecretError::Missing { backend: self.backend, cluster: cluster.into() })
-            }
-            Err(source) => Err(self.store_error(cluster, source)),
-        }
+        self.entry(&format!("cluster/{cluster}"))
     }
 
     /// Removes the token of added cluster `cluster`; a token that is already gone is fine.
     pub fn forget_token(&self, cluster: &str) -> Result<(), SecretError> {
-        match self.with_credential(cluster, |c| c.delete_credential()) {
-            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(source) => Err(self.store_error(cluster, source)),
+        self.forget_entry(&format!("cluster/{cluster}"))
+    }
+
+    /// Stores (or replaces) the secret of entry `account`.
+    pub fn store_entry(&self, account: &str, secret: &SecretString) -> Result<(), SecretError> {
+        self.with_credential(account, |c| c.set_password(secret.expose_secret()))
+            .map_err(|source| self.store_error(account, source))
+    }
+
+    /// The secret of entry `account`.
+    pub fn entry(&self, account: &str) -> Result<SecretString, SecretError> {
+        match self.with_credential(account, |c| c.get_password()) {
+            Ok(secret) => Ok(SecretString::from(secret)),
+            Err(keyring::Error::NoEntry) => {
+                Err(SecretError::Missing { backend: self.backend, what: describe(account) })
+            }
+            Err(source) => Err(self.store_error(account, source)),
         }
     }
 
-    /// Runs `operation` on the cluster's entry.
+    /// Removes entry `account`; one that is already gone is fine.
+    pub fn forget_entry(&self, account: &str) -> Result<(), SecretError> {
+        match self.with_credential(account, |c| c.delete_credential()) {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(source) => Err(self.store_error(account, source)),
+        }
+    }
+
+    /// Runs `operation` on entry `account`.
     fn with_credential<T>(
         &self,
-        cluster: &str,
+        account: &str,
         operation: impl Fn(&dyn CredentialApi) -> keyring::Result<T>,
     ) -> keyring::Result<T> {
-        let account = format!("cluster/{cluster}");
         match self.backend {
-            Backend::SecretService => operation(&SsCredential::new_with_target(None, SERVICE, &account)?),
-            Backend::Keyutils => operation(&user_keyring_credential(&account)?),
+            Backend::SecretService => operation(&SsCredential::new_with_target(None, SERVICE, account)?),
+            Backend::Keyutils => operation(&user_keyring_credential(account)?),
         }
     }
 
-    fn store_error(&self, cluster: &str, source: keyring::Error) -> SecretError {
-        SecretError::Store { backend: self.backend, cluster: cluster.into(), source: Arc::new(source) }
+    fn store_error(&self, account: &str, source: keyring::Error) -> SecretError {
+        SecretError::Store { backend: self.backend, what: describe(account), source: Arc::new(source) }
+    }
+}
+
+/// Entry `account` as people name it.
+fn describe(account: &str) -> String {
+    match account.split_once('/') {
+        Some(("cluster", cluster)) => format!("token for cluster {cluster}"),
+        Some(("pending-secret-config", _)) => "secret config values of an unfinished action".into(),
+        _ => account.to_owned(),
     }
 }
 

@@ -32,6 +32,9 @@ pub struct TenantSpec {
     pub suspended: bool,
     /// Values for the blueprint's own parameters, by name (the blueprint declares their types).
     pub parameters: BTreeMap<String, String>,
+    /// Secret config keys (named like credentials) and when each was last set (RFC 3339); their
+    /// values live only in the tenant's Secret `tenantry-secret-config`.
+    pub secret_config: BTreeMap<String, String>,
 }
 
 /// How far an autoscaled tenant may scale.

@@ -35,9 +35,17 @@ impl Actions {
         progress(ActionEvent::Started { step: Step::Apply });
         self.cache.journal_step(journal_id, Step::Apply).await?;
         match &work {
-            Work::Apply { namespace, objects, removals, stale_history } => {
+            Work::Apply { namespace, objects, removals, stale_history, secrets } => {
                 if let Some(namespace) = namespace {
                     write_spec(client, &resources, namespace).await?;
+                }
+                // Before the app's objects, so no rollout starts without the values; a run that
+                // ends here gets them back from the keyring when resumed.
+                if let Some(secrets) = secrets {
+                    secrets.write(client, id).await.map_err(|source| ActionError::Cluster {
+                        what: format!("cannot write the secret config of {id}"),
+                        source,
+                    })?;
                 }
                 for planned in objects {
                     apply(&resources, planned, &mut expected).await?;

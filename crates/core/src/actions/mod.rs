@@ -18,6 +18,7 @@ mod ownership;
 mod plan;
 mod record;
 mod restart;
+mod secret_config;
 mod session;
 mod stored;
 mod transition;
@@ -102,6 +103,9 @@ pub enum ActionError {
     /// The namespace is not Tenantry's, or its spec cannot be used as stored.
     #[error(transparent)]
     Stored(#[from] StoredError),
+    /// Secret config values could not be kept in, or read back from, the OS keyring.
+    #[error("the secret config values cannot be kept until the action ends")]
+    Secret(#[source] crate::secrets::SecretError),
     /// The journal or audit log could not be written.
     #[error("the action journal cannot be written")]
     Journal(#[from] CacheError),
@@ -205,6 +209,11 @@ impl ActionError {
             }
             Self::Context(context) => return context.to_ui(),
             Self::Journal(_) => (ErrorKind::Cache, "The action journal cannot be written; nothing was changed.".into()),
+            Self::Secret(_) => (
+                ErrorKind::Internal,
+                "The secret config values cannot be kept in the OS keyring while the action runs; nothing was changed."
+                    .into(),
+            ),
             Self::NoJournalEntry { .. } | Self::NotCached { .. } => (ErrorKind::Invalid, self.to_string()),
             Self::Backup(BackupError::Read(_, source)) => {
                 let mut ui = crate::error::request_error_for_ui(source, self);
@@ -244,6 +253,8 @@ struct Trail {
     revision_before: u64,
     revision_after: u64,
     namespace_exists_after: bool,
+    /// The secret config values this action sets (never journaled), by key.
+    secret_values: std::collections::BTreeMap<String, String>,
 }
 
 /// `request` with a new attempt id when it is a restore without one, so that its journal entry
@@ -272,7 +283,9 @@ impl Actions {
     pub async fn preview(&self, entry: &ContextEntry, request: &ActionRequest) -> Result<Preview, ActionError> {
         let session = Session::open(entry).await?;
         let mut trail = Trail::default();
-        let plan = self.prepare(&session, request, &mut |_| {}, &mut trail, false).await?;
+        let (request, values) = secret_config::for_preview(request);
+        trail.secret_values = values;
+        let plan = self.prepare(&session, &request, &mut |_| {}, &mut trail, false).await?;
         Ok(plan.preview)
     }
 
@@ -311,10 +324,22 @@ impl Actions {
         mut progress: impl FnMut(ActionEvent) + Send,
     ) -> Result<Outcome, ActionError> {
         let request = &with_attempt(request);
-        let queue = self.queue(request);
-        let _turn = queue.lock().await;
         let started = Instant::now();
         let mut trail = Trail::default();
+        // Secret config values wait in the keyring; the journal gets references to them.
+        let request = &match secret_config::hold(request) {
+            Ok((held, values)) => {
+                trail.secret_values = values;
+                held
+            }
+            Err(error) => {
+                return self
+                    .record(Some(session), request, Err(ActionError::Secret(error)), trail, started, progress)
+                    .await;
+            }
+        };
+        let queue = self.queue(request);
+        let _turn = queue.lock().await;
         let work = async {
             let plan = self.prepare(session, request, &mut progress, &mut trail, true).await?;
             self.execute(session, request, plan, &mut progress, &mut trail).await
@@ -425,6 +450,9 @@ impl Actions {
             }
         }
         drop(trail.running);
+        if matches!(result, ActionResult::Succeeded | ActionResult::Refused) {
+            secret_config::release(request);
+        }
         progress(ActionEvent::Finished { step: Step::Record });
         let outcome = Outcome { result, message, journal_id: trail.journal_id.unwrap_or(0), duration_ms };
         tracing::info!(tenant = %request.tenant, context = %request.context, action = kind.name(), result = ?outcome.result, message = %outcome.message, "action ended");

@@ -10,6 +10,7 @@ use tenantry_model::{
 
 use super::objects::{PlanAs, PlannedObject, Resources};
 use super::restart::{RESTARTED_AT, managed_deployments};
+use super::secret_config::SecretWrite;
 use super::session::Session;
 use super::stored::{self, Changed, Revision, Stored};
 use super::transition::TransitionError;
@@ -43,6 +44,8 @@ pub(super) enum Work {
         removals: Vec<PlannedObject>,
         /// History entries the written history no longer holds (past its bounds, unreadable).
         stale_history: Vec<String>,
+        /// Secret config values written to the tenant's Secret first.
+        secrets: Option<SecretWrite>,
     },
     /// Stamp these Deployments so their pods are replaced, then wait for the rollout.
     Restart {
@@ -128,7 +131,18 @@ impl Actions {
         for object in stored.iter().flat_map(|s| s.read.iter().cloned()) {
             resources.fetched(object);
         }
-        let wanted = self.permissions(&mut resources, request, &objects_next, &objects_now).await?;
+        let secrets = match &spec_next {
+            Some(next) if !objects_next.is_empty() => {
+                SecretWrite::between(spec_now.as_ref(), next, &trail.secret_values)
+            }
+            _ => None,
+        };
+        let mut wanted = self.permissions(&mut resources, request, &objects_next, &objects_now).await?;
+        if secrets.is_some() {
+            for verb in ["get", "create", "patch"] {
+                wanted.push(Permission::new(verb, "", "secrets", Some(id)));
+            }
+        }
         let missing = session.missing(&wanted).await?;
         if !missing.is_empty() {
             return Err(ActionError::Forbidden { missing });
@@ -233,6 +247,16 @@ impl Actions {
                     shown_namespace.operation = Operation::Unchanged;
                 }
                 preview.objects.push(shown_namespace);
+                if let Some(write) = &secrets {
+                    preview.objects.push(write.shown(spec_now.as_ref()));
+                }
+                if matches!(request.change, Change::Rollback { .. })
+                    && spec_now.as_ref().is_some_and(|now| now.secret_config != next.secret_config)
+                {
+                    preview.notes.push(
+                        "Secret config values are not kept in the history: a roll back keeps the values the tenant's Secret holds now.".into(),
+                    );
+                }
 
                 let mut objects = Vec::new();
                 let mut stale_history = Vec::new();
@@ -280,11 +304,15 @@ impl Actions {
                 for removal in &removals {
                     preview.objects.push(shown(removal, Vec::new()));
                 }
-                Work::Apply { namespace: Some(namespace), objects, removals, stale_history }
+                Work::Apply { namespace: Some(namespace), objects, removals, stale_history, secrets }
             }
-            (_, None) => {
-                Work::Apply { namespace: None, objects: Vec::new(), removals: Vec::new(), stale_history: Vec::new() }
-            }
+            (_, None) => Work::Apply {
+                namespace: None,
+                objects: Vec::new(),
+                removals: Vec::new(),
+                stale_history: Vec::new(),
+                secrets: None,
+            },
         };
         preview.notes.extend(preview.objects.iter().flat_map(drift_notes));
         progress(ActionEvent::Planned { preview: preview.clone() });

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use tenantry_model::{Change, TenantSpec};
 
+use super::secret_config;
 use super::stored::Revision;
 use super::validate::{self, InvalidInput};
 
@@ -40,9 +41,17 @@ pub fn next_spec(
     validate::tenant_id(id)?;
     if let Change::Create { spec } = change {
         validate::spec(spec)?;
+        let mut next = TenantSpec { secret_config: BTreeMap::new(), ..spec.clone() };
+        next.config = secret_config::apply_config(&mut next, &spec.config);
+        // The same create again (a resume) keeps the secret keys' stamps it wrote.
+        let unstamped = |spec: &TenantSpec| TenantSpec {
+            secret_config: spec.secret_config.keys().map(|key| (key.clone(), String::new())).collect(),
+            ..spec.clone()
+        };
         return match now {
-            Some(existing) if existing != spec => Err(TransitionError::Exists(id.to_owned())),
-            _ => Ok(Some(spec.clone())),
+            Some(existing) if unstamped(existing) != unstamped(&next) => Err(TransitionError::Exists(id.to_owned())),
+            Some(existing) => Ok(Some(existing.clone())),
+            None => Ok(Some(next)),
         };
     }
     if let Change::Rollback { revision } = change {
@@ -72,7 +81,7 @@ pub fn next_spec(
                 spec.domains.clone_from(domains);
             }
             if let Some(config) = config {
-                spec.config.clone_from(config);
+                spec.config = secret_config::apply_config(&mut spec, config);
             }
         }
         Change::Scale { replicas, autoscaling } => {

@@ -61,6 +61,7 @@ struct TenantView<'a> {
     replicas: i32,
     autoscaling: Option<Autoscaling>,
     config: &'a BTreeMap<String, String>,
+    secret_config: &'a BTreeMap<String, String>,
     backup: Option<&'a BackupPolicy>,
     suspended: bool,
 }
@@ -108,6 +109,7 @@ impl Blueprint {
             replicas: spec.replicas,
             autoscaling: spec.autoscaling,
             config: &spec.config,
+            secret_config: &spec.secret_config,
             backup: spec.backup.as_ref(),
             suspended: spec.suspended,
         };
