@@ -12,7 +12,7 @@ use tenantry_core::blueprint::Catalog;
 use tenantry_core::cache::Cache;
 use tenantry_core::cluster::ClusterList;
 use tenantry_core::kubeconfig::{ContextEntry, Sources};
-use tenantry_model::{ActionEvent, ActionRequest, ActionResult, BackupPolicy, Change, Outcome, TenantSpec};
+use tenantry_model::{ActionEvent, ActionRequest, ActionResult, BackupPolicy, Change, Outcome, Step, TenantSpec};
 
 use crate::cluster::client_for;
 use crate::fleet::Fleet;
@@ -133,4 +133,23 @@ pub async fn ready_pods(client: &kube::Client, id: &str) -> usize {
 pub async fn revision(client: &kube::Client, id: &str) -> String {
     let ns = Api::<Namespace>::all(client.clone()).get(id).await.expect("namespace");
     ns.annotations().get("tenantry.io/revision").cloned().unwrap_or_default()
+}
+
+/// Starts `request` and drops it (as if its process died) the moment `step` starts; returns
+/// whether that step was reached.
+pub async fn interrupted_at(setup: &Setup, request: &ActionRequest, step: Step) -> bool {
+    let (reached, stop) = tokio::sync::oneshot::channel();
+    let mut reached = Some(reached);
+    let entry = setup.entry(&request.context);
+    let run = setup.actions.run(&entry, request, |event| {
+        if event == (ActionEvent::Started { step })
+            && let Some(signal) = reached.take()
+        {
+            let _ = signal.send(());
+        }
+    });
+    tokio::select! {
+        _ = run => false,
+        _ = stop => true,
+    }
 }

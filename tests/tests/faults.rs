@@ -18,7 +18,7 @@ use tenantry_core::inventory::ClusterInventory;
 use tenantry_model::{
     ActionEvent, ActionRequest, ActionResult, Change, ConnectionState, ErrorKind, Operation, Outcome, Step, TenantSpec,
 };
-use tenantry_tests::actions::{Setup, deployment, planned, ready_pods, revision, spec, succeeded};
+use tenantry_tests::actions::{Setup, deployment, interrupted_at, planned, ready_pods, revision, spec, succeeded};
 use tenantry_tests::cluster::cordon;
 
 /// The longest a frozen cluster may hold an action or look live.
@@ -184,25 +184,6 @@ async fn two_processes_changing_one_tenant_at_once_never_lose_a_change() {
     );
     let audit = setup.actions.audit_log().await.expect("audit");
     assert!(audit.iter().any(|a| a.reason.starts_with("TICKET-")), "the reason is audited");
-}
-
-/// Starts `request` and drops it (as if its process died) the moment `step` starts; returns
-/// whether that step was reached.
-async fn interrupted_at(setup: &Setup, request: &ActionRequest, step: Step) -> bool {
-    let (reached, stop) = tokio::sync::oneshot::channel();
-    let mut reached = Some(reached);
-    let entry = setup.entry(&request.context);
-    let run = setup.actions.run(&entry, request, |event| {
-        if event == (ActionEvent::Started { step })
-            && let Some(signal) = reached.take()
-        {
-            let _ = signal.send(());
-        }
-    });
-    tokio::select! {
-        _ = run => false,
-        _ = stop => true,
-    }
 }
 
 /// Resumes the orphaned journal entry of `request`'s tenant, or runs the request again when

@@ -17,7 +17,7 @@ use tenantry_core::actions::{ActionSettings, Actions};
 use tenantry_core::blueprint::Catalog;
 use tenantry_core::cache::Cache;
 use tenantry_model::{ActionEvent, ActionRequest, ActionResult, Change, Outcome, Step, TenantSpec};
-use tenantry_tests::actions::{Setup, planned, revision, spec, succeeded};
+use tenantry_tests::actions::{Setup, interrupted_at, planned, revision, spec, succeeded};
 
 fn refused_with(outcome: &Outcome, words: &str) {
     assert_ne!(outcome.result, ActionResult::Succeeded, "{}", outcome.message);
@@ -90,7 +90,7 @@ async fn typed_text_stays_data_and_a_blueprint_granting_access_is_refused_with_i
     refused_with(&outcome, "domain \"evil.example.com\\n---\\nkind: RoleBinding\" ");
     let (outcome, events) = setup.run_request(&request).await;
     succeeded(&outcome);
-    let objects = |events: &[tenantry_model::ActionEvent], id: &str| -> Vec<String> {
+    let objects = |events: &[ActionEvent], id: &str| -> Vec<String> {
         planned(events).objects.iter().map(|o| format!("{} {}", o.kind, o.name.replace(id, "ID"))).collect()
     };
     let kinds = objects(&events, "hostile-shop");
@@ -180,24 +180,6 @@ async fn hand_written_specs_and_histories_are_refused_or_repaired_never_read_as_
     assert!(data.values().map(String::len).sum::<usize>() < 300 * 1024);
 }
 
-/// Starts `request` and drops it (as if its process died) the moment `step` starts.
-async fn interrupted_at(setup: &Setup, request: &ActionRequest, step: Step) {
-    let (reached, stop) = tokio::sync::oneshot::channel();
-    let mut reached = Some(reached);
-    let entry = setup.entry(&request.context);
-    let run = setup.actions.run(&entry, request, |event| {
-        if event == (ActionEvent::Started { step })
-            && let Some(signal) = reached.take()
-        {
-            let _ = signal.send(());
-        }
-    });
-    tokio::select! {
-        _ = run => panic!("{step:?} was not reached"),
-        _ = stop => {}
-    }
-}
-
 /// Every file under `dir` as text.
 fn dump(dir: &std::path::Path) -> String {
     std::fs::read_dir(dir)
@@ -226,7 +208,7 @@ async fn a_secret_config_value_reaches_only_the_tenants_secret_through_a_crash_a
         let preview = setup.actions.preview(&setup.entry("hst-4"), &create).await.expect("preview");
         let shown = serde_json::to_string(&preview).expect("json");
         assert!(shown.contains("tenantry-secret-config") && !shown.contains(password), "{shown}");
-        interrupted_at(&setup, &create, step).await;
+        assert!(interrupted_at(&setup, &create, step).await, "{step:?} was reached");
         let unfinished = setup.actions.unfinished().await.expect("journal");
         let entry = unfinished.iter().find(|j| j.request.tenant == id).expect("journaled");
         let mut events = Vec::new();

@@ -25,6 +25,16 @@ pub use writer::{CacheWriter, Write};
 static FLEET_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/cache");
 /// The records' migrations.
 static RECORDS_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/records");
+/// What the fleet cache holds.
+const FLEET_HOLDS: open::Holds = open::Holds {
+    what: "cache",
+    rebuilt_means: "cached tenants reappear as clusters connect, and the journal and audit log, kept apart, are intact",
+};
+/// What the records hold.
+const RECORDS_HOLDS: open::Holds = open::Holds {
+    what: "journal and audit log",
+    rebuilt_means: "the actions and audit entries recorded before are in the damaged file only",
+};
 /// Tables the fleet cache held before the records moved apart.
 const RECORD_TABLES: [&str; 2] = ["journal", "audit"];
 
@@ -121,9 +131,9 @@ impl Cache {
         let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let _lock = open::OpenLock::acquire(folder).await?;
         let records_path = folder.join(crate::paths::RECORDS_FILE_NAME);
-        let records = open::open(&records_path, &RECORDS_MIGRATIONS, async |_| Ok(())).await?;
+        let records = open::open(&records_path, &RECORDS_HOLDS, &RECORDS_MIGRATIONS, async |_| Ok(())).await?;
         let records_writable = records.read_only.is_none();
-        let fleet = open::open(path, &FLEET_MIGRATIONS, async |pool| {
+        let fleet = open::open(path, &FLEET_HOLDS, &FLEET_MIGRATIONS, async |pool| {
             carry_records_over(pool, &records_path, records_writable).await
         })
         .await;

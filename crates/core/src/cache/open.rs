@@ -51,10 +51,19 @@ impl OpenLock {
     }
 }
 
+/// What a file holds, for the notice when it is rebuilt.
+pub(super) struct Holds {
+    /// What it is, as people name it ("cache").
+    pub(super) what: &'static str,
+    /// What a rebuild means for the user.
+    pub(super) rebuilt_means: &'static str,
+}
+
 /// Opens `path` with `migrator`, moving it aside and rebuilding it only when it is corrupt.
 /// `before_migrating` runs on a writable file before its migrations (carrying rows over).
 pub(super) async fn open(
     path: &Path,
+    holds: &Holds,
     migrator: &'static Migrator,
     before_migrating: impl AsyncFnOnce(&SqlitePool) -> Result<(), CacheError>,
 ) -> Result<Opened, CacheError> {
@@ -67,8 +76,9 @@ pub(super) async fn open(
             opened.rebuilt = Some(UiError {
                 kind: ErrorKind::Cache,
                 message: format!(
-                    "The local file {} was damaged, so it was rebuilt; the damaged file is kept as {}.",
-                    path.display(),
+                    "The local {} was damaged, so it was rebuilt; {}. The damaged file is kept as {}.",
+                    holds.what,
+                    holds.rebuilt_means,
                     aside.display()
                 ),
                 detail,
