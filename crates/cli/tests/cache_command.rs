@@ -1,6 +1,7 @@
 //! The cache keeps what it holds, as the `tenantry` command meets it: a cache busy in another
 //! process and one from a newer build are left untouched with their audit log intact, a truly
-//! corrupt one is rebuilt and says so while the audit log (kept apart) survives, processes
+//! corrupt one is rebuilt and says so while the audit log (kept apart) survives, one that cannot
+//! be opened at all is reported and left in place, processes
 //! opening a new cache at once all succeed, and a command leaves no write-ahead log behind.
 
 use std::path::Path;
@@ -141,4 +142,18 @@ async fn processes_opening_a_new_cache_at_once_all_succeed() {
         assert!(!text(&output).contains("note:"), "no rebuild: {}", text(&output));
     }
     assert!(!files(&data).iter().any(|f| f.contains("damaged")), "{:?}", files(&data));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cache_that_cannot_be_opened_is_reported_and_left_as_it_is() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    audited(&data).await;
+    let path = data.join("cache.sqlite");
+    std::fs::remove_file(&path).expect("remove the cache");
+    std::fs::create_dir(&path).expect("a folder where the cache should be");
+    let refused = tenantry(&data, &["audit"]);
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    assert!(text(&refused).contains("cannot open the cache"), "{}", text(&refused));
+    assert!(path.is_dir() && !files(&data).iter().any(|f| f.contains("damaged")), "nothing moved aside");
 }
