@@ -1,8 +1,8 @@
 //! The cache keeps what it holds, as the `tenantry` command meets it: a cache busy in another
 //! process and one from a newer build are left untouched with their audit log intact, a truly
 //! corrupt one is rebuilt and says so while the audit log (kept apart) survives, one that cannot
-//! be opened at all is reported and left in place, processes
-//! opening a new cache at once all succeed, and a command leaves no write-ahead log behind.
+//! be opened at all is reported and left in place, processes opening a new cache at once all
+//! succeed, and a command leaves no write-ahead log behind.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
