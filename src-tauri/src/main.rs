@@ -27,6 +27,7 @@ fn main() {
             use tauri::Manager as _;
             app.manage(tauri::async_runtime::block_on(start_fleet()));
             app.manage(tauri::async_runtime::block_on(start_actions())?);
+            tauri::async_runtime::spawn(exit_on_signal(app.handle().clone()));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -58,6 +59,23 @@ fn main() {
             std::process::exit(1);
         }
     }
+}
+
+/// Ends the app the orderly way (cache closed, log flushed) when the session asks it to stop
+/// (SIGTERM at logout, Ctrl-C in the terminal that started it).
+async fn exit_on_signal(handle: tauri::AppHandle) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut terminate), Ok(mut interrupt)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
+    else {
+        tracing::warn!("stop signals cannot be caught; the app closes its cache only when its window closes");
+        return;
+    };
+    tokio::select! {
+        _ = terminate.recv() => {}
+        _ = interrupt.recv() => {}
+    }
+    tracing::info!("asked to stop");
+    handle.exit(0);
 }
 
 /// Writes what the fleet has queued and closes the cache's files, so nothing is left in a

@@ -188,7 +188,7 @@ async fn scenario() {
     let client = driver.open_app().await;
     create_in_the_window(&client, "maple-shop").await;
     scale_in_the_window(&client, &fleet.kubeconfig, "eu-west", "maple-shop").await;
-    client.close().await.expect("session closes");
+    stopping_the_app_leaves_no_write_ahead_log(client, &actions_data).await;
     drop(driver);
 
     for cluster in &mut fleet.clusters {
@@ -226,6 +226,44 @@ async fn scenario() {
     let text = notice.expect("the rebuilt cache is reported").text().await.unwrap_or_default();
     assert!(text.contains("cache was damaged, so it was rebuilt"), "{text}");
     client.close().await.expect("session closes");
+}
+
+/// Asks the app to stop as a desktop session does (SIGTERM); it writes what it queued and closes
+/// its cache files, so neither leaves a write-ahead log behind.
+async fn stopping_the_app_leaves_no_write_ahead_log(client: Client, data_dir: &Path) {
+    let logs = ["cache.sqlite-wal", "records.sqlite-wal"];
+    assert!(logs.iter().any(|log| data_dir.join(log).exists()), "the running app writes ahead");
+    let app = app_process(data_dir).expect("the app's process");
+    let stopped = std::process::Command::new("kill").args(["-TERM", &app.to_string()]).status().expect("kill runs");
+    assert!(stopped.success(), "SIGTERM sent to {app}");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while let Some(left) = logs.iter().find(|log| data_dir.join(log).exists()) {
+        if Instant::now() > deadline {
+            let log: String = std::fs::read_dir(data_dir.join("logs"))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|entry| std::fs::read_to_string(entry.path()).unwrap_or_default())
+                .collect();
+            let tail: Vec<&str> = log.lines().rev().take(5).collect();
+            panic!("the app left {left} behind when its window closed; its log ends with {tail:#?}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let _ = client.close().await;
+}
+
+/// The process id of the app whose data folder is `data_dir` (tauri-driver starts it).
+fn app_process(data_dir: &Path) -> Option<u32> {
+    let wanted = format!("TENANTRY_DATA_DIR={}", data_dir.display());
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
+        let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+        let command = std::fs::read(entry.path().join("cmdline")).ok()?;
+        let environment = std::fs::read(entry.path().join("environ")).ok()?;
+        let is_app = command.split(|b| *b == 0).next().is_some_and(|exe| exe.ends_with(b"tenantry-app"));
+        let is_ours = environment.split(|b| *b == 0).any(|var| var == wanted.as_bytes());
+        (is_app && is_ours).then_some(pid)
+    })
 }
 
 /// The WebDriver code of the Escape key.
