@@ -108,6 +108,6 @@ fn progress(channel: Channel<ActionEvent>) -> impl FnMut(ActionEvent) {
     }
 }
 
-fn internal(message: &str, error: &dyn std::error::Error) -> UiError {
-    UiError { kind: ErrorKind::Internal, message: message.to_owned(), detail: error.to_string() }
+fn internal(message: &str, error: &(dyn std::error::Error + 'static)) -> UiError {
+    UiError { kind: ErrorKind::Internal, message: message.to_owned(), detail: tenantry_core::error::chain(error) }
 }

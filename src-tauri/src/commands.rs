@@ -50,6 +50,6 @@ fn send<T: tauri::ipc::IpcResponse>(channel: &Channel<T>, event: T) -> Result<()
     channel.send(event).map_err(|err| UiError {
         kind: ErrorKind::Internal,
         message: "The window stopped listening for updates.".into(),
-        detail: err.to_string(),
+        detail: tenantry_core::error::chain(&err),
     })
 }
