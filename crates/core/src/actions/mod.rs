@@ -211,7 +211,7 @@ impl ActionError {
             Self::Journal(_) => (ErrorKind::Cache, "The action journal cannot be written; nothing was changed.".into()),
             Self::Secret(_) => (
                 ErrorKind::Internal,
-                "The secret config values cannot be kept in the OS keyring while the action runs; nothing was changed."
+                "The secret config values of this action cannot be kept in, or read back from, the OS keyring; nothing was changed. Run the action again with the values."
                     .into(),
             ),
             Self::NoJournalEntry { .. } | Self::NotCached { .. } => (ErrorKind::Invalid, self.to_string()),

@@ -44,7 +44,8 @@ pub(super) enum Work {
         removals: Vec<PlannedObject>,
         /// History entries the written history no longer holds (past its bounds, unreadable).
         stale_history: Vec<String>,
-        /// Secret config values written to the tenant's Secret first.
+        /// Secret config values, written to the tenant's Secret right after the spec and before
+        /// the app's objects.
         secrets: Option<SecretWrite>,
     },
     /// Stamp these Deployments so their pods are replaced, then wait for the rollout.
@@ -254,7 +255,7 @@ impl Actions {
                     && spec_now.as_ref().is_some_and(|now| now.secret_config != next.secret_config)
                 {
                     preview.notes.push(
-                        "Secret config values are not kept in the history: a roll back keeps the values the tenant's Secret holds now.".into(),
+                        "Secret config values are not kept in the history: the roll back keeps the current value of each secret key that revision has, and removes the keys it does not have.".into(),
                     );
                 }
 
