@@ -127,7 +127,35 @@ async fn typed_text_stays_data_and_a_blueprint_granting_access_is_refused_with_i
         file.display()
     );
     assert!(error.to_string().starts_with(&expected), "{error}");
-    assert!(Api::<Namespace>::all(client).get_opt("granted-shop").await.expect("read").is_none(), "nothing written");
+    assert!(
+        Api::<Namespace>::all(client.clone()).get_opt("granted-shop").await.expect("read").is_none(),
+        "nothing written"
+    );
+
+    // Kinds only the cluster can judge: one it does not serve, one it serves cluster-wide.
+    let other = setup.dir.path().join("other-blueprints");
+    std::fs::create_dir_all(&other).expect("folder");
+    for (name, kind, expected) in [
+        ("widgets", "apiVersion: example.com/v1\nkind: Widget", "the cluster does not serve Widget in example.com/v1"),
+        (
+            "flows",
+            "apiVersion: flowcontrol.apiserver.k8s.io/v1\nkind: FlowSchema",
+            "FlowSchema everyone is cluster-wide",
+        ),
+    ] {
+        let file = other.join(format!("{name}.yaml"));
+        std::fs::write(&file, format!("name: {name}\n---\n{kind}\nmetadata: {{name: everyone}}\n")).expect("write");
+        let cache = Cache::open(&setup.dir.path().join(format!("data/{name}.sqlite"))).await.expect("cache").cache;
+        let actions = Actions::new(cache, Catalog::load(&other), ActionSettings::default());
+        let request = ActionRequest {
+            tenant: format!("{name}-shop"),
+            change: Change::Create { spec: TenantSpec { blueprint: name.into(), ..spec() } },
+            ..grants.clone()
+        };
+        let error = actions.preview(&setup.entry("hst-2"), &request).await.expect_err("refused").to_string();
+        let at = format!("{}, line 3: the object cannot be written: ", file.display());
+        assert!(error.starts_with(&at) && error.contains(expected), "{error}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -170,6 +170,18 @@ impl Resources {
         Ok((resource.group, resource.plural))
     }
 
+    /// Checks that the cluster serves `object`'s kind and that it is namespaced.
+    pub async fn check_namespaced(&mut self, object: &Value) -> Result<(), ObjectError> {
+        let kind = object["kind"].as_str().unwrap_or_default();
+        let (_, namespaced) = self.resolve(object["apiVersion"].as_str().unwrap_or_default(), kind).await?;
+        if namespaced {
+            Ok(())
+        } else {
+            let name = object["metadata"]["name"].as_str().unwrap_or_default();
+            Err(ObjectError::ClusterScoped { kind: kind.to_owned(), name: name.to_owned() })
+        }
+    }
+
     fn api(&self, resource: &ApiResource, namespace: Option<&str>) -> Api<DynamicObject> {
         match namespace {
             Some(namespace) => Api::namespaced_with(self.client.clone(), namespace, resource),

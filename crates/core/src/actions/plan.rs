@@ -8,7 +8,7 @@ use tenantry_model::{
     ActionEvent, ActionRequest, Change, FieldChange, ObjectChange, Operation, Preview, Step, TenantSpec,
 };
 
-use super::objects::{PlanAs, PlannedObject, Resources};
+use super::objects::{ObjectError, PlanAs, PlannedObject, Resources};
 use super::restart::{RESTARTED_AT, managed_deployments};
 use super::secret_config::SecretWrite;
 use super::session::Session;
@@ -138,6 +138,14 @@ impl Actions {
             }
             _ => None,
         };
+        for manifest in &manifests_next {
+            resources.check_namespaced(&manifest.object).await.map_err(|error| match error {
+                ObjectError::UnknownKind { .. } | ObjectError::ClusterScoped { .. } => {
+                    ActionError::Blueprint(manifest.refused(format!("cannot be written: {error}")))
+                }
+                other => other.into(),
+            })?;
+        }
         let mut wanted = self.permissions(&mut resources, request, &objects_next, &objects_now).await?;
         if secrets.is_some() {
             for verb in ["get", "create", "patch"] {

@@ -24,9 +24,18 @@ const SECRET_LENGTH: usize = 32;
 pub struct Manifest {
     /// The object as JSON, namespace and Tenantry's labels set.
     pub object: Value,
+    /// The blueprint it was rendered from.
+    origin: Origin,
+    /// The file line its document starts on.
+    line: usize,
 }
 
 impl Manifest {
+    /// A refusal of this object, naming the file and line it was written at.
+    pub fn refused(&self, message: impl Into<String>) -> BlueprintError {
+        BlueprintError::Object { origin: self.origin.clone(), line: self.line, message: message.into() }
+    }
+
     /// Its `apiVersion`.
     pub fn api_version(&self) -> &str {
         self.object["apiVersion"].as_str().unwrap_or_default()
@@ -140,7 +149,7 @@ impl Blueprint {
             let parsed = serde_json::to_value(value).map_err(|e| invalid(e.to_string()))?;
             let object = printed.fill(parsed).map_err(&invalid)?;
             let object = owned_by_tenant(object, id, &self.allowed_kinds).map_err(invalid)?;
-            manifests.push(Manifest { object });
+            manifests.push(Manifest { object, origin: self.origin.clone(), line });
         }
         Ok(manifests)
     }
