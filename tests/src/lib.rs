@@ -9,6 +9,7 @@ pub mod actions;
 pub mod apply;
 pub mod binaries;
 pub mod cluster;
+pub mod command;
 pub mod error;
 pub mod fleet;
 pub mod identity;

@@ -4,7 +4,7 @@
 //! as CSV, and a deleted tenant is created again from its cached spec.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Namespace;
@@ -13,12 +13,8 @@ use tenantry_tests::cluster::client_for;
 use tenantry_tests::fleet::Fleet;
 
 fn tenantry(kubeconfig: &Path, data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tenantry"))
+    tenantry_tests::command::tenantry(env!("CARGO_BIN_EXE_tenantry"), kubeconfig, data_dir)
         .args(args)
-        .env("KUBECONFIG", kubeconfig)
-        .env("TENANTRY_DATA_DIR", data_dir)
-        .env("TENANTRY_CONFIG_DIR", data_dir.join("config"))
-        .stdin(Stdio::null())
         .output()
         .expect("tenantry runs")
 }

@@ -11,14 +11,11 @@ use tenantry_core::cache::Cache;
 use tenantry_model::{ActionKind, ActionResult, AuditEntry};
 
 fn tenantry(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tenantry"))
-        .args(args)
-        .env("TENANTRY_DATA_DIR", data_dir)
-        .env("TENANTRY_CONFIG_DIR", data_dir.join("config"))
-        .env("KUBECONFIG", data_dir.join("no-kubeconfig"))
-        .stdin(Stdio::null())
-        .output()
-        .expect("tenantry runs")
+    command(data_dir).args(args).output().expect("tenantry runs")
+}
+
+fn command(data_dir: &Path) -> Command {
+    tenantry_tests::command::tenantry(env!("CARGO_BIN_EXE_tenantry"), &data_dir.join("no-kubeconfig"), data_dir)
 }
 
 fn text(output: &Output) -> String {
@@ -124,17 +121,7 @@ async fn processes_opening_a_new_cache_at_once_all_succeed() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
     let children: Vec<_> = (0..5)
-        .map(|_| {
-            Command::new(env!("CARGO_BIN_EXE_tenantry"))
-                .arg("audit")
-                .env("TENANTRY_DATA_DIR", &data)
-                .env("KUBECONFIG", data.join("no-kubeconfig"))
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn")
-        })
+        .map(|_| command(&data).arg("audit").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn"))
         .collect();
     for child in children {
         let output = child.wait_with_output().expect("wait");

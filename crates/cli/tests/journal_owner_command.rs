@@ -13,13 +13,7 @@ use tenantry_tests::cluster::{client_for, cordon};
 use tenantry_tests::fleet::Fleet;
 
 fn tenantry(kubeconfig: &Path, data_dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tenantry"));
-    command
-        .env("KUBECONFIG", kubeconfig)
-        .env("TENANTRY_DATA_DIR", data_dir)
-        .env("TENANTRY_CONFIG_DIR", data_dir.join("config"))
-        .stdin(Stdio::null());
-    command
+    tenantry_tests::command::tenantry(env!("CARGO_BIN_EXE_tenantry"), kubeconfig, data_dir)
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -5,7 +5,7 @@
 //! stderr, the log files, and a dump of the cache's SQLite files.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use tenantry_tests::fleet::Fleet;
 
@@ -19,13 +19,9 @@ const GARBLED_TOKEN: &str = "garbled-token-0123456789abcdef";
 const REJECTED_TOKEN: &str = "rejected-static-token-5566778899";
 
 fn tenantry(kubeconfig: &Path, data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tenantry"))
+    tenantry_tests::command::tenantry(env!("CARGO_BIN_EXE_tenantry"), kubeconfig, data_dir)
         .args(args)
-        .env("KUBECONFIG", kubeconfig)
-        .env("TENANTRY_DATA_DIR", data_dir)
-        .env("TENANTRY_CONFIG_DIR", data_dir.join("config"))
         .env("RUST_LOG", "debug")
-        .stdin(Stdio::null())
         .output()
         .expect("tenantry runs")
 }
