@@ -81,8 +81,10 @@ async fn typed_text_stays_data_and_a_blueprint_granting_access_is_refused_with_i
         tenant: "hostile-shop".into(),
         change: Change::Create { spec: hostile.clone() },
         take_over: false,
-        reason: "TICKET-1\n---\nkind: RoleBinding".into(),
+        reason: "TICKET-1 \"{{ 7*7 }}\" --- kind: RoleBinding".into(),
     };
+    let forged = ActionRequest { reason: "TICKET-1\n7 ago  root  admin  hst-2/hostile-shop".into(), ..request.clone() };
+    refused_with(&setup.run_request(&forged).await.0, "reason holds a line break");
     let mut bad_domain = hostile.clone();
     bad_domain.domains.push("evil.example.com\n---\nkind: RoleBinding".into());
     let (outcome, _) =

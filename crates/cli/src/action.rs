@@ -16,6 +16,7 @@ use tenantry_core::blueprint::Catalog;
 use tenantry_core::cache::Cache;
 use tenantry_core::kubeconfig::ContextEntry;
 
+use crate::output::inert;
 use crate::selection::Target;
 use tenantry_model::{
     ActionEvent, ActionRequest, ActionResult, Autoscaling, BackupPolicy, Change, ErrorKind, Operation, Outcome,
@@ -338,7 +339,7 @@ async fn preview(actions: &Actions, entry: &ContextEntry, request: &ActionReques
         }
         Err(error) => {
             let ui = error.to_ui();
-            eprintln!("error: {}\n  {}", ui.message, ui.detail);
+            crate::output::error("error", &ui);
             Err(ExitCode::from(2))
         }
     }
@@ -363,7 +364,7 @@ pub fn report(outcome: Result<Outcome, ActionError>, json: bool) -> ExitCode {
             if json {
                 crate::output::json(&outcome, true);
             } else {
-                println!("{}", outcome.message);
+                println!("{}", inert(&outcome.message));
             }
             match outcome.result {
                 ActionResult::Succeeded => ExitCode::SUCCESS,
@@ -373,7 +374,7 @@ pub fn report(outcome: Result<Outcome, ActionError>, json: bool) -> ExitCode {
         }
         Err(error) => {
             let ui = error.to_ui();
-            eprintln!("error: {}\n  {}", ui.message, ui.detail);
+            crate::output::error("error", &ui);
             match ui.kind {
                 ErrorKind::Invalid | ErrorKind::Forbidden => ExitCode::from(2),
                 _ => ExitCode::from(1),
@@ -404,17 +405,22 @@ fn print_preview(request: &ActionRequest, preview: &Preview) {
                 continue;
             }
         };
-        println!("  {mark} {} {}{note}", object.kind, object.name);
+        println!("  {mark} {} {}{note}", inert(&object.kind), inert(&object.name));
         for field in &object.fields {
             let shown = |v: &Option<String>| v.as_deref().map_or_else(|| "(none)".into(), shortened);
-            println!("      {}: {} → {}", field.path, shown(&field.before), shown(&field.after));
+            println!(
+                "      {}: {} → {}",
+                inert(&field.path),
+                inert(&shown(&field.before)),
+                inert(&shown(&field.after))
+            );
         }
     }
     if !unchanged.is_empty() {
         println!("  = unchanged: {}", unchanged.join(", "));
     }
     for note in &preview.notes {
-        println!("note: {note}");
+        println!("note: {}", inert(note));
     }
     if !preview.changes_anything() {
         println!("Nothing changes; applying only waits until the tenant runs as asked.");

@@ -88,7 +88,7 @@ pub fn remove(args: RemoveArgs) -> ExitCode {
 
 fn failed(err: &AddClusterError) -> ExitCode {
     let shown = err.to_ui();
-    eprintln!("error: {}\n  {}", shown.message, shown.detail);
+    crate::output::error("error", &shown);
     match err {
         AddClusterError::Invalid { .. } | AddClusterError::Taken { .. } | AddClusterError::Unknown { .. } => {
             ExitCode::from(2)

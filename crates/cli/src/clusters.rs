@@ -56,7 +56,7 @@ pub async fn run(args: Args) -> ExitCode {
 
 fn print_table(report: &Report) {
     if let Some(error) = &report.kubeconfig.error {
-        eprintln!("error: {}\n  {}", error.message, error.detail);
+        crate::output::error("error", error);
         return;
     }
     if report.clusters.is_empty() {
@@ -67,7 +67,7 @@ fn print_table(report: &Report) {
     crate::output::table(["CONTEXT", "SERVER", "STATE", "VERSION", "LATENCY", "IDENTITY"], &rows);
     for row in &report.clusters {
         if let Probe::Failed { error } = &row.probe {
-            eprintln!("{}: {}\n  {}", row.context, error.message, error.detail);
+            crate::output::error(&row.context, error);
         }
     }
 }

@@ -1,7 +1,29 @@
-//! How commands print: aligned plain-text tables (as kubectl prints them) and JSON.
+//! How commands print: aligned plain-text tables (as kubectl prints them) and JSON. Text that
+//! came from a cluster or a user is printed inert: a line break, an escape sequence or any other
+//! control character shows as its escape (`\n`, `\u{1b}`), so it can neither forge a line nor
+//! drive the terminal.
+
+use std::borrow::Cow;
+
+use tenantry_model::UiError;
+
+/// `text` with every control character shown as its escape.
+pub fn inert(text: &str) -> Cow<'_, str> {
+    if text.chars().any(char::is_control) {
+        text.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// Prints `error` on stderr after `prefix` (`error`, a context name): its message, then its detail.
+pub fn error(prefix: &str, error: &UiError) {
+    eprintln!("{}: {}\n  {}", inert(prefix), inert(&error.message), inert(&error.detail));
+}
 
 /// Prints `header` and `rows` with every column padded to its widest cell.
 pub fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) {
+    let rows: Vec<Vec<Cow<'_, str>>> = rows.iter().map(|row| row.iter().map(|cell| inert(cell)).collect()).collect();
     let widths: Vec<usize> = (0..N)
         .map(|i| rows.iter().map(|row| row[i].chars().count()).chain([header[i].len()]).max().unwrap_or(0))
         .collect();
@@ -10,8 +32,8 @@ pub fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) {
         println!("{}", padded.join("  ").trim_end());
     };
     line(header.to_vec());
-    for row in rows {
-        line(row.iter().map(String::as_str).collect());
+    for row in &rows {
+        line(row.iter().map(AsRef::as_ref).collect());
     }
 }
 
@@ -44,4 +66,16 @@ pub fn age(at: &str) -> String {
 /// A health as its lower-case name.
 pub fn health(health: tenantry_model::Health) -> String {
     serde_json::to_value(health).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_from_outside_cannot_forge_a_line_or_drive_the_terminal() {
+        assert_eq!(inert("Alder Books"), "Alder Books");
+        assert_eq!(inert("a\n7 ago  root\u{1b}[2J"), "a\\n7 ago  root\\u{1b}[2J");
+        assert!(matches!(inert("plain"), Cow::Borrowed(_)));
+    }
 }

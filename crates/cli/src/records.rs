@@ -177,7 +177,7 @@ async fn list_unfinished() -> ExitCode {
         }
         Err(error) => {
             let ui = error.to_ui();
-            eprintln!("error: {}\n  {}", ui.message, ui.detail);
+            crate::output::error("error", &ui);
             return ExitCode::from(1);
         }
     }

@@ -79,7 +79,7 @@ pub fn load(kubeconfig: Option<&Path>) -> Result<ClusterList, ExitCode> {
     let sources = kubeconfig.map_or_else(Sources::from_env, |path| Sources::Explicit(path.to_owned()));
     let list = ClusterList::load_with_added(&sources);
     if let Some(error) = &list.summary.error {
-        eprintln!("error: {}\n  {}", error.message, error.detail);
+        crate::output::error("error", error);
         return Err(ExitCode::from(2));
     }
     Ok(list)

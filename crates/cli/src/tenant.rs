@@ -43,7 +43,7 @@ pub async fn run(args: Args) -> ExitCode {
     let Some(detail) = detail else {
         eprintln!("error: cluster {cluster} has no tenant {id}");
         if let Some(error) = status.and_then(|s| s.last_error) {
-            eprintln!("{cluster}: {}\n  {}", error.message, error.detail);
+            crate::output::error(cluster, &error);
         }
         return ExitCode::from(1);
     };
@@ -79,7 +79,7 @@ fn print_detail(detail: &TenantDetail) {
         ("Seen", freshness(&t.freshness)),
     ];
     for (label, value) in fields {
-        println!("{label:<10}{value}");
+        println!("{label:<10}{}", crate::output::inert(&value));
     }
     section(
         "POD",

@@ -146,6 +146,6 @@ fn print_table(report: &Report) {
         );
     }
     for (context, error) in &report.errors {
-        eprintln!("{context}: {}\n  {}", error.message, error.detail);
+        crate::output::error(context, error);
     }
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Output;
 
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
 use kube::api::Api;
 use tenantry_tests::cluster::client_for;
 use tenantry_tests::fleet::Fleet;
@@ -65,6 +65,20 @@ async fn scripts_preview_apply_and_audit_actions() {
     assert_eq!(scaled.status.code(), Some(0), "{}", text(&scaled.stderr));
     let replicas = Api::<Deployment>::namespaced(client.clone(), "oak-studio").get("app").await.expect("app");
     assert_eq!(replicas.spec.and_then(|s| s.replicas), Some(3));
+
+    // What another writer put into the cluster is printed inert: no escape sequence reaches the
+    // terminal, no line break forges a line of the preview.
+    let hostile = serde_json::json!({"data": {"SITE_DOMAIN": "Oak\u{1b}[2J\n  + Secret forged (create)"}});
+    let params = kube::api::PatchParams { field_manager: Some("kubectl-edit".into()), ..Default::default() };
+    Api::<ConfigMap>::namespaced(client.clone(), "oak-studio")
+        .patch("app-config", &params, &kube::api::Patch::Merge(&hostile))
+        .await
+        .expect("a hand edit");
+    let dry = run(&["scale", "cli-1/oak-studio", "--replicas", "3", "--dry-run"]);
+    assert_eq!(dry.status.code(), Some(0), "{}", text(&dry.stderr));
+    let preview = text(&dry.stdout);
+    assert!(!preview.contains('\u{1b}') && !preview.lines().any(|l| l.starts_with("  + Secret forged")), "{preview}");
+    assert!(preview.contains("Oak\\u{1b}[2J\\n  + Secret forged"), "{preview}");
 
     let too_many = run(&["scale", "cli-1/oak-studio", "--replicas", "40", "--yes"]);
     assert_eq!(too_many.status.code(), Some(2));

@@ -88,6 +88,7 @@ impl Actions {
         let client = &session.client;
         progress(ActionEvent::Started { step: Step::Validate });
         validate::tenant_id(id).map_err(TransitionError::from)?;
+        validate::reason(&request.reason).map_err(TransitionError::from)?;
         let stored = stored::read(client, id)
             .await
             .map_err(|source| ActionError::Cluster { what: format!("cannot read tenant {id}"), source })?;

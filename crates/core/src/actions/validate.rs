@@ -17,6 +17,8 @@ const MOST_KEYS: usize = 200;
 const MOST_VALUE_BYTES: usize = 16 * 1024;
 /// Bytes of a whole spec as JSON: it lives in an annotation and in every history entry.
 const MOST_SPEC_BYTES: usize = 32 * 1024;
+/// Characters of the reason given for an action.
+const MOST_REASON_CHARS: usize = 500;
 /// Namespaces a tenant may never take.
 const RESERVED_IDS: [&str; 4] = ["default", "tenantry-system", "ingress-nginx", "cert-manager"];
 
@@ -168,6 +170,18 @@ pub fn spec(spec: &TenantSpec) -> Result<(), InvalidInput> {
     let bytes = serde_json::to_string(spec).map_or(usize::MAX, |json| json.len());
     if bytes > MOST_SPEC_BYTES {
         return field("spec", &format!("is {bytes} bytes as stored; at most {MOST_SPEC_BYTES}"));
+    }
+    Ok(())
+}
+
+/// Checks the reason given for an action (a ticket number, a sentence): one line, bounded.
+pub fn reason(reason: &str) -> Result<(), InvalidInput> {
+    let field = |problem: String| Err(InvalidInput::Field { field: "reason", problem });
+    if reason.chars().count() > MOST_REASON_CHARS {
+        return field(format!("is longer than {MOST_REASON_CHARS} characters"));
+    }
+    if reason.chars().any(char::is_control) {
+        return field("holds a line break or another control character".into());
     }
     Ok(())
 }
@@ -327,6 +341,14 @@ mod tests {
             let error = spec(&bad).expect_err(expected).to_string();
             assert!(error.contains(expected), "{expected}: {error}");
         }
+    }
+
+    #[test]
+    fn reasons_are_one_bounded_line() {
+        assert_eq!(reason("TICKET-42: customer asked \"why\" {{ 7*7 }}"), Ok(()));
+        assert!(reason("TICKET-1\n7 ago  root").expect_err("newline").to_string().contains("line break"));
+        assert!(reason("\u{1b}[2J").is_err());
+        assert!(reason(&"x".repeat(501)).expect_err("long").to_string().contains("longer than 500"));
     }
 
     #[test]
