@@ -1,5 +1,6 @@
-//! Credentials never reach any output: a context whose exec credential plugin prints a token and
-//! a sign-in message and then fails, one whose plugin prints a token that is no ExecCredential,
+//! Credentials never reach any output: a context whose exec credential plugin (given a client
+//! secret as an option and a token in its environment) prints a token and a sign-in message and
+//! then fails, one whose plugin prints a token that is no ExecCredential,
 //! and one with a token the cluster rejects are used by `clusters` (table and JSON), `tenants`,
 //! `tenant`, an action and `audit --csv`; each secret is then searched for in every stdout and
 //! stderr, the log files, and a dump of the cache's SQLite files.
@@ -15,6 +16,10 @@ const PLUGIN_TOKEN: &str = "plugin-token-9f8e7d6c5b4a3210";
 const PLUGIN_STDERR: &str = "stderr-device-code-ABCD-EFGH";
 /// What the plugin whose output is not an ExecCredential prints.
 const GARBLED_TOKEN: &str = "garbled-token-0123456789abcdef";
+/// What the failing plugin is given as an option and in its environment.
+const PLUGIN_ARGUMENT: &str = "client-secret-in-argument-4455";
+/// What the failing plugin is given in its environment.
+const PLUGIN_ENVIRONMENT: &str = "token-in-environment-6677";
 /// A static token the cluster does not know.
 const REJECTED_TOKEN: &str = "rejected-static-token-5566778899";
 
@@ -65,7 +70,7 @@ async fn no_credential_reaches_any_output_the_log_or_the_cache() {
     std::fs::write(&ca, &cluster.ca_pem).expect("write the CA");
     let exec = |command: &str| {
         format!(
-            "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {command}\n      interactiveMode: Never\n"
+            "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {command}\n      args: [get-token, --oidc-client-secret={PLUGIN_ARGUMENT}]\n      env: [{{name: API_TOKEN, value: {PLUGIN_ENVIRONMENT}}}]\n      interactiveMode: Never\n"
         )
     };
     let kubeconfig = dir.path().join("kubeconfig");
@@ -110,7 +115,15 @@ async fn no_credential_reaches_any_output_the_log_or_the_cache() {
 
     let everything = format!("{}\n{}", shown.join("\n"), dump(&data));
     assert!(!dump(&data.join("logs")).is_empty(), "the log files were written");
-    for secret in [PLUGIN_TOKEN, PLUGIN_STDERR, GARBLED_TOKEN, REJECTED_TOKEN, &cluster.admin_token] {
+    for secret in [
+        PLUGIN_TOKEN,
+        PLUGIN_STDERR,
+        GARBLED_TOKEN,
+        REJECTED_TOKEN,
+        PLUGIN_ARGUMENT,
+        PLUGIN_ENVIRONMENT,
+        &cluster.admin_token,
+    ] {
         assert!(!everything.contains(secret), "{secret} leaked:\n{}", context_of(&everything, secret));
     }
 }

@@ -37,8 +37,13 @@ fn describe(err: &(dyn StdError + 'static)) -> (String, bool) {
     });
     match auth {
         Some(kube::client::AuthError::AuthExecRun { cmd, out }) => {
+            // The program and its subcommands only: its options may hold a credential
+            // (`--oidc-client-secret=…`).
+            let program: Vec<&str> =
+                cmd.split_whitespace().take_while(|word| !word.starts_with('-') && !word.contains('=')).take(3).collect();
+            let program = program.join(" ");
             let text = format!(
-                "the credential plugin {cmd} failed ({}); what it printed is not shown, as it may hold a credential",
+                "the credential plugin {program} failed ({}); what it printed is not shown, as it may hold a credential",
                 out.status
             );
             (redact::text(&text).into_owned(), true)
@@ -80,4 +85,29 @@ pub(crate) fn request_error_for_ui(request: &kube::Error, err: &(dyn StdError + 
         return ui(ErrorKind::Tls, "The cluster's TLS certificate is not trusted by this context.", err);
     }
     ui(ErrorKind::Unreachable, "The cluster cannot be reached; it may be down or the address may be wrong.", err)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::process::ExitStatusExt as _;
+
+    use super::*;
+
+    #[test]
+    fn a_failed_credential_plugin_is_told_without_its_arguments_or_output() {
+        let out = std::process::Output {
+            status: std::process::ExitStatus::from_raw(256),
+            stdout: br#"{"status":{"token":"printed-token-123456"}}"#.to_vec(),
+            stderr: b"open https://login and type CODE-7788".to_vec(),
+        };
+        let failed = kube::Error::Auth(kube::client::AuthError::AuthExecRun {
+            cmd: "kubectl oidc-login get-token --oidc-client-secret=client-secret-998877".into(),
+            out: Box::new(out),
+        });
+        let text = chain(&failed);
+        assert_eq!(
+            text,
+            "the credential plugin kubectl oidc-login get-token failed (exit status: 1); what it printed is not shown, as it may hold a credential"
+        );
+    }
 }

@@ -173,6 +173,34 @@ fn remember_credentials(user: &AuthInfo) {
             crate::redact::remember(value);
         }
     }
+    if let Some(exec) = &user.exec {
+        // `kubectl oidc-login --oidc-client-secret=…`, `--token X`, `env: [{name: API_TOKEN, …}]`.
+        let args = exec.args.as_deref().unwrap_or_default();
+        for (index, arg) in args.iter().enumerate() {
+            match arg.split_once('=') {
+                Some((flag, value)) if names_a_secret(flag) => crate::redact::remember(value),
+                None if arg.starts_with('-') && names_a_secret(arg) => {
+                    if let Some(value) = args.get(index + 1) {
+                        crate::redact::remember(value);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for variable in exec.env.iter().flatten() {
+            if variable.get("name").is_some_and(|name| names_a_secret(name))
+                && let Some(value) = variable.get("value")
+            {
+                crate::redact::remember(value);
+            }
+        }
+    }
+}
+
+/// Whether a flag or variable name says it holds a credential.
+fn names_a_secret(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["secret", "token", "password", "passwd", "key", "credential"].iter().any(|word| name.contains(word))
 }
 
 /// A check's outcome as the entry keeps it: why it cannot be used, or what it resolved to.
