@@ -139,6 +139,10 @@ impl LocalCluster {
                 format!("--secure-port={sched_port}"),
                 "--kube-api-qps=500".into(),
                 "--kube-api-burst=1000".into(),
+                // A pod found unschedulable because the scheduler's cache lagged (a volume bound
+                // to a PV it had not seen yet, as after an API server restart) is retried within
+                // 30 s instead of the default 5 min, longer than any test waits for a rollout.
+                "--pod-max-in-unschedulable-pods-duration=30s".into(),
             ],
         )?;
         cluster.spawn(

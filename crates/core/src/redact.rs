@@ -108,7 +108,8 @@ fn blank_words(text: Cow<'_, str>) -> Cow<'_, str> {
         let end = rest.find(|c: char| !is_token_char(c)).unwrap_or(rest.len());
         let word = &rest[..end];
         let jwt = word.starts_with("eyJ") && word.matches('.').count() >= 2 && word.len() > 20;
-        if (after_bearer && !word.is_empty()) || jwt {
+        // After "Bearer" a credential, not a word of a sentence ("the bearer token is invalid").
+        if (after_bearer && word.len() >= SHORTEST_REMEMBERED) || jwt {
             out.push_str(REDACTED);
             changed = true;
         } else {
@@ -139,6 +140,7 @@ mod tests {
         let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlLXBhcnQ";
         assert_eq!(text(&format!("token {jwt} refused")), "token [redacted] refused");
         assert_eq!(text("Authorization: Bearer abc.def-123"), "Authorization: Bearer [redacted]");
+        assert_eq!(text("invalid bearer token: header"), "invalid bearer token: header");
         let key = "key: -----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY----- end";
         assert_eq!(text(key), "key: [redacted] end");
         remember("plain-remembered-secret-42");
