@@ -5,8 +5,44 @@ use tenantry_model::AuditEntry;
 
 use super::{Cache, CacheError, enum_from_text, enum_text};
 
-/// An `audit` row.
-type AuditRow = (i64, String, String, String, String, String, String, i64, i64, String, i64, String, String);
+/// An `audit` row, its columns by name.
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    id: i64,
+    at: String,
+    os_user: String,
+    identity: String,
+    context: String,
+    tenant: String,
+    action: String,
+    revision_before: i64,
+    revision_after: i64,
+    result: String,
+    duration_ms: i64,
+    message: String,
+    reason: String,
+}
+
+impl AuditRow {
+    /// The entry the row stores.
+    fn into_entry(self) -> Result<AuditEntry, CacheError> {
+        Ok(AuditEntry {
+            id: self.id,
+            at: self.at,
+            os_user: self.os_user,
+            identity: self.identity,
+            context: self.context,
+            tenant: self.tenant,
+            action: enum_from_text(&self.action)?,
+            revision_before: u64::try_from(self.revision_before).unwrap_or_default(),
+            revision_after: u64::try_from(self.revision_after).unwrap_or_default(),
+            result: enum_from_text(&self.result)?,
+            duration_ms: u64::try_from(self.duration_ms).unwrap_or_default(),
+            message: self.message,
+            reason: self.reason,
+        })
+    }
+}
 
 impl Cache {
     /// Appends `entry` (its id is assigned) and returns the id.
@@ -41,40 +77,6 @@ impl Cache {
         )
         .fetch_all(&self.records)
         .await?;
-        rows.into_iter()
-            .map(
-                |(
-                    id,
-                    at,
-                    os_user,
-                    identity,
-                    context,
-                    tenant,
-                    action,
-                    before,
-                    after,
-                    result,
-                    duration,
-                    message,
-                    reason,
-                )| {
-                    Ok(AuditEntry {
-                        id,
-                        at,
-                        os_user,
-                        identity,
-                        context,
-                        tenant,
-                        action: enum_from_text(&action)?,
-                        revision_before: u64::try_from(before).unwrap_or_default(),
-                        revision_after: u64::try_from(after).unwrap_or_default(),
-                        result: enum_from_text(&result)?,
-                        duration_ms: u64::try_from(duration).unwrap_or_default(),
-                        message,
-                        reason,
-                    })
-                },
-            )
-            .collect()
+        rows.into_iter().map(AuditRow::into_entry).collect()
     }
 }
