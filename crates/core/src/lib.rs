@@ -23,3 +23,4 @@ pub mod paths;
 pub mod redact;
 pub mod secrets;
 pub mod status;
+pub mod tenancy;
