@@ -96,7 +96,11 @@ async fn close(handle: &tauri::AppHandle) {
 async fn start_fleet() -> Fleet {
     let list = ClusterList::load_with_added(&Sources::from_env());
     let clusters = list.watched(None).into_iter().cloned().collect();
-    Fleet::start(clusters, Some(&tenantry_core::paths::cache_file()), Settings::default()).await
+    let (settings, problem) = Settings::configured();
+    if let Some(problem) = problem {
+        tracing::warn!(problem = %tenantry_core::error::chain(&problem), "tenancy rules: the last that loaded are in force");
+    }
+    Fleet::start(clusters, Some(&tenantry_core::paths::cache_file()), settings).await
 }
 
 /// The actions, journaled in the cache, rendering the built-in and the config folder's

@@ -84,3 +84,16 @@ pub fn load(kubeconfig: Option<&Path>) -> Result<ClusterList, ExitCode> {
     }
     Ok(list)
 }
+
+/// The fleet's settings with the config folder's tenancy rules; a broken rules file is printed
+/// as a warning (the last rules that loaded are in force).
+pub fn fleet_settings() -> tenantry_core::fleet::Settings {
+    let (settings, problem) = tenantry_core::fleet::Settings::configured();
+    if let Some(problem) = problem {
+        eprintln!(
+            "warning: {}; the last tenancy rules that loaded are in force",
+            crate::output::inert(&problem.to_string())
+        );
+    }
+    settings
+}

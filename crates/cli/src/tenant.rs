@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use tenantry_core::fleet::{Fleet, Settings};
+use tenantry_core::fleet::Fleet;
 use tenantry_model::{BackupResult, TenantDetail};
 
 use crate::output::{age, freshness, health};
@@ -34,8 +34,12 @@ pub async fn run(args: Args) -> ExitCode {
         Err(code) => return code,
     };
     let (cluster, id) = (target.entry.name.as_str(), target.id.as_str());
-    let fleet =
-        Fleet::start(vec![target.entry.clone()], Some(&tenantry_core::paths::cache_file()), Settings::default()).await;
+    let fleet = Fleet::start(
+        vec![target.entry.clone()],
+        Some(&tenantry_core::paths::cache_file()),
+        crate::selection::fleet_settings(),
+    )
+    .await;
     fleet.settled(Duration::from_secs(args.timeout)).await;
     let detail = fleet.detail(cluster, id).await;
     let status = fleet.clusters().into_iter().find(|c| c.context == cluster);

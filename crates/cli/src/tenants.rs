@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use tenantry_core::cache::Cache;
-use tenantry_core::fleet::{Fleet, Settings};
+use tenantry_core::fleet::Fleet;
 use tenantry_model::{ConnectionState, ErrorKind, Health, TenantSummary, UiError};
 
 use crate::selection::Selection;
@@ -62,7 +62,8 @@ pub async fn run(args: Args) -> ExitCode {
 async fn live(args: &Args) -> Result<Report, ExitCode> {
     let clusters = args.selection.contexts()?;
     let names: Vec<String> = clusters.iter().map(|c| c.name.clone()).collect();
-    let fleet = Fleet::start(clusters, Some(&tenantry_core::paths::cache_file()), Settings::default()).await;
+    let fleet =
+        Fleet::start(clusters, Some(&tenantry_core::paths::cache_file()), crate::selection::fleet_settings()).await;
     fleet.settled(args.selection.timeout()).await;
     let mut errors = BTreeMap::new();
     for status in fleet.clusters().into_iter().filter(|c| names.contains(&c.context)) {

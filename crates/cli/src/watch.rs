@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use futures::StreamExt as _;
-use tenantry_core::fleet::{Fleet, Settings};
+use tenantry_core::fleet::Fleet;
 use tenantry_model::{ClusterStatus, FleetEvent, TenantSummary};
 
 use crate::selection::Selection;
@@ -26,7 +26,8 @@ pub async fn run(args: Args) -> ExitCode {
         Ok(clusters) => clusters,
         Err(code) => return code,
     };
-    let fleet = Fleet::start(clusters, Some(&tenantry_core::paths::cache_file()), Settings::default()).await;
+    let fleet =
+        Fleet::start(clusters, Some(&tenantry_core::paths::cache_file()), crate::selection::fleet_settings()).await;
     let mut events = std::pin::pin!(fleet.subscribe());
     loop {
         tokio::select! {

@@ -3,6 +3,7 @@
 //! number of subscribers as a snapshot followed by batched diffs, and written behind to the
 //! cache.
 
+use crate::tenancy::TenancyRules;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -26,18 +27,34 @@ const BACKLOG: usize = 256;
 /// Health changes shown in a tenant's detail.
 const HISTORY_SHOWN: u32 = 100;
 
-/// How the fleet batches and remembers.
-#[derive(Debug, Clone, Copy)]
+/// How the fleet batches and remembers, and which namespaces are tenants.
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// How long a change waits for more before its batch is published.
     pub batch: Duration,
     /// How often a live cluster's "last live" time is written to the cache.
     pub heartbeat: Duration,
+    /// The tenancy rules.
+    pub tenancy: Arc<TenancyRules>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { batch: Duration::from_millis(150), heartbeat: Duration::from_secs(30) }
+        Self {
+            batch: Duration::from_millis(150),
+            heartbeat: Duration::from_secs(30),
+            tenancy: Arc::new(TenancyRules::default()),
+        }
+    }
+}
+
+impl Settings {
+    /// The default settings with the tenancy rules of the config folder, and what is wrong with
+    /// that file when it is broken (the last rules that loaded are in force then).
+    pub fn configured() -> (Self, Option<crate::tenancy::TenancyError>) {
+        let (rules, problem) =
+            TenancyRules::load_or_last_good(&crate::paths::tenancy_file(), &crate::paths::tenancy_last_good());
+        (Self { tenancy: Arc::new(rules), ..Self::default() }, problem)
     }
 }
 
@@ -98,7 +115,7 @@ impl Fleet {
         });
         let drivers = entries
             .into_iter()
-            .map(|entry| (entry.name.clone(), tokio::spawn(drive(entry, Arc::clone(&shared), settings))))
+            .map(|entry| (entry.name.clone(), tokio::spawn(drive(entry, Arc::clone(&shared), settings.clone()))))
             .collect();
         Self { shared, settings, drivers: Mutex::new(drivers) }
     }
@@ -119,7 +136,7 @@ impl Fleet {
         };
         self.shared.publish(FleetEvent::Cluster(status));
         let name = entry.name.clone();
-        let driver = tokio::spawn(drive(entry, Arc::clone(&self.shared), self.settings));
+        let driver = tokio::spawn(drive(entry, Arc::clone(&self.shared), self.settings.clone()));
         if let Some(previous) = lock(&self.drivers).insert(name, driver) {
             previous.abort();
         }
@@ -352,7 +369,7 @@ impl Shared {
 /// the time last seen once it was live and is no longer; cached rows stay until it first syncs).
 async fn drive(entry: ContextEntry, shared: Arc<Shared>, settings: Settings) {
     let context = entry.name.clone();
-    let inventory = match ClusterInventory::start(&entry).await {
+    let inventory = match ClusterInventory::start_with(&entry, Arc::clone(&settings.tenancy)).await {
         Ok(inventory) => Arc::new(inventory),
         Err(err) => {
             tracing::warn!(context = %context, error = %crate::error::chain(&err), "tenants cannot be watched");

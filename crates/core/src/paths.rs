@@ -39,6 +39,10 @@ pub fn blueprint_dir() -> PathBuf {
 pub const ADDED_CLUSTERS_FILE_NAME: &str = "clusters.yaml";
 /// The file name of the field managers declared controllers of record, in the config folder.
 pub const CONTROLLERS_FILE_NAME: &str = "controllers-of-record.yaml";
+/// The file name of the tenancy rules, in the config folder.
+pub const TENANCY_FILE_NAME: &str = "tenancy.yaml";
+/// The file name of the last tenancy rules that loaded, in the data folder.
+pub const TENANCY_LAST_GOOD_FILE_NAME: &str = "tenancy.last-good.yaml";
 /// The cache's file name in the data folder.
 pub const CACHE_FILE_NAME: &str = "cache.sqlite";
 /// The file name of the action journal and audit log, beside the cache.
@@ -64,4 +68,14 @@ pub fn log_dir() -> PathBuf {
 /// The cache file.
 pub fn cache_file() -> PathBuf {
     data_dir().join(CACHE_FILE_NAME)
+}
+
+/// The tenancy rules: which namespaces are tenants.
+pub fn tenancy_file() -> PathBuf {
+    config_dir().join(TENANCY_FILE_NAME)
+}
+
+/// The copy of the last tenancy rules that loaded, in force while the file is broken.
+pub fn tenancy_last_good() -> PathBuf {
+    data_dir().join(TENANCY_LAST_GOOD_FILE_NAME)
 }

@@ -28,6 +28,7 @@ use watch::Reporting;
 use crate::kubeconfig::{ContextEntry, ContextError};
 use crate::labels::{APP_LABEL, BACKUP_LABEL, REVISION_ANNOTATION, SPEC_ANNOTATION, TENANT_LABEL, managed_selector};
 use crate::status::{self, AppFacts, PodFacts};
+use crate::tenancy::{Candidate, FieldSource, FieldSources, TenancyRules, Verdict};
 
 /// Warning events shown per tenant, newest first.
 const EVENTS_SHOWN: usize = 20;
@@ -110,6 +111,8 @@ fn silence(misses: u32) -> tenantry_model::UiError {
 pub struct ClusterInventory {
     /// The context the cluster is reached through.
     pub context: String,
+    /// Which namespaces are tenants.
+    rules: Arc<TenancyRules>,
     namespaces: Store<TenantNamespace>,
     deployments: Store<AppDeployment>,
     pods: Store<TenantPod>,
@@ -124,8 +127,14 @@ pub struct ClusterInventory {
 }
 
 impl ClusterInventory {
-    /// Starts the watches of `entry`'s cluster; they reconnect with backoff on their own.
+    /// Starts the watches of `entry`'s cluster with Tenantry's own tenancy rule.
     pub async fn start(entry: &ContextEntry) -> Result<Self, InventoryError> {
+        Self::start_with(entry, Arc::new(TenancyRules::default())).await
+    }
+
+    /// Starts the watches of `entry`'s cluster, its tenants being the namespaces `rules` make
+    /// tenants; they reconnect with backoff on their own.
+    pub async fn start_with(entry: &ContextEntry, rules: Arc<TenancyRules>) -> Result<Self, InventoryError> {
         let config = entry.client_config().await?;
         let client = kube::Client::try_from(config)
             .map_err(|source| InventoryError::Client { context: entry.name.clone(), source })?;
@@ -145,7 +154,9 @@ impl ClusterInventory {
             }};
         }
         let now = || futures::future::ready(());
-        let namespaces = watch!(TenantNamespace, "Namespace", "Tenants", true, tenants(), now());
+        // Tenantry's own rule selects by label on the server; other rules look at every namespace.
+        let namespace_config = if rules.is_default() { tenants() } else { watcher::Config::default() };
+        let namespaces = watch!(TenantNamespace, "Namespace", "Tenants", true, namespace_config, now());
         let deployments = watch!(AppDeployment, "Deployment", "Deployments", true, managed(), now());
         let pods = watch!(TenantPod, "Pod", "Pods", true, tenants(), now());
         // The other kinds fill in the details; they list once the tenant list's own kinds have,
@@ -166,6 +177,7 @@ impl ClusterInventory {
         )));
         Ok(Self {
             context: entry.name.clone(),
+            rules,
             namespaces,
             deployments,
             pods,
@@ -244,12 +256,15 @@ impl ClusterInventory {
             .namespaces
             .state()
             .iter()
-            .map(|ns| {
+            .filter_map(|ns| {
                 let name = ns.name_any();
-                let mut summary = summarize(&self.context, ns, apps.get(&name), pods.get(&name));
+                let candidate = Candidate { cluster: &self.context, name: &name, labels: ns.labels() };
+                let Verdict::Tenant { rule, alias } = self.rules.verdict(candidate) else { return None };
+                let read = Fallback { sources: self.rules.fields(rule), alias: alias.as_deref() };
+                let mut summary = summarize(&self.context, ns, apps.get(&name), pods.get(&name), &read);
                 summary.last_backup = backups.remove(&name);
                 summary.warnings = warnings.get(&name).copied().unwrap_or(0);
-                summary
+                Some(summary)
             })
             .collect();
         summaries.sort_by(|a, b| a.id.cmp(&b.id));
@@ -329,26 +344,58 @@ fn revision(ns: &TenantNamespace) -> u64 {
     ns.annotations().get(REVISION_ANNOTATION).and_then(|r| r.parse().ok()).unwrap_or(0)
 }
 
+/// Where a tenant's fields come from when its spec does not give them.
+struct Fallback<'a> {
+    /// The labels and annotations the tenancy rule names.
+    sources: Option<&'a FieldSources>,
+    /// The rule's display alias.
+    alias: Option<&'a str>,
+}
+
+impl Fallback<'_> {
+    /// `from_spec`, or else what `source` reads on `ns`.
+    fn field(
+        &self,
+        from_spec: String,
+        ns: &TenantNamespace,
+        source: impl Fn(&FieldSources) -> Option<&FieldSource>,
+    ) -> String {
+        if !from_spec.is_empty() {
+            return from_spec;
+        }
+        let read = self.sources.and_then(source).and_then(|source| match source {
+            FieldSource::Label(key) => ns.labels().get(key),
+            FieldSource::Annotation(key) => ns.annotations().get(key),
+        });
+        read.cloned().unwrap_or_default()
+    }
+}
+
 fn summarize(
     context: &str,
     ns: &TenantNamespace,
     app: Option<&AppFacts>,
     pods: Option<&Vec<PodFacts>>,
+    fallback: &Fallback<'_>,
 ) -> TenantSummary {
     let spec: Option<TenantSpec> =
         ns.annotations().get(SPEC_ANNOTATION).and_then(|json| serde_json::from_str(json).ok());
     let pods = pods.map(Vec::as_slice).unwrap_or_default();
     let (health, reason) = status::health(spec.as_ref(), app, pods);
     let spec = spec.unwrap_or_default();
+    let mut display_name = fallback.field(spec.display_name, ns, |s| s.display_name.as_ref());
+    if display_name.is_empty() {
+        display_name = fallback.alias.unwrap_or_default().to_owned();
+    }
     TenantSummary {
-        id: ns.labels().get(TENANT_LABEL).cloned().unwrap_or_else(|| ns.name_any()),
+        id: ns.name_any(),
         cluster: context.to_owned(),
-        display_name: spec.display_name,
-        customer: spec.customer,
+        display_name,
+        customer: fallback.field(spec.customer, ns, |s| s.customer.as_ref()),
         domains: spec.domains,
         blueprint: spec.blueprint,
         version: spec.version,
-        plan: spec.plan,
+        plan: fallback.field(spec.plan, ns, |s| s.plan.as_ref()),
         health,
         reason,
         ready: app.map_or(0, |a| a.ready),
