@@ -410,22 +410,39 @@ async fn scale_in_the_window(client: &Client, kubeconfig: &Path, context: &str, 
     scale.click().await.expect("open the Scale dialog");
     let replicas = client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("action-replicas")).await;
     let replicas = replicas.expect("the pods field");
-    replicas.clear().await.expect("clear the field");
-    replicas.send_keys("3").await.expect("type 3");
-    replicas.send_keys(TAB).await.expect("leave the field");
-    // Typed again if a re-render from the pods field's change swallowed keys.
+    // Each field is typed again if a re-render (the tenant's row updating live, the other
+    // field's change) swallowed keys.
     let reason = client.find(Locator::Id("action-reason")).await.expect("the reason field");
     for _ in 0..3 {
-        reason.clear().await.expect("clear the reason");
-        reason.send_keys("TICKET-7").await.expect("type a reason");
-        reason.send_keys(TAB).await.expect("leave the field");
-        if reason.prop("value").await.ok().flatten().as_deref() == Some("TICKET-7") {
+        for (field, text) in [(&replicas, "3"), (&reason, "TICKET-7")] {
+            if field.prop("value").await.ok().flatten().as_deref() != Some(text) {
+                field.clear().await.expect("clear the field");
+                field.send_keys(text).await.expect("type");
+                field.send_keys(TAB).await.expect("leave the field");
+            }
+        }
+        let typed = [(&replicas, "3"), (&reason, "TICKET-7")];
+        let mut all = true;
+        for (field, text) in typed {
+            all &= field.prop("value").await.ok().flatten().as_deref() == Some(text);
+        }
+        if all {
             break;
         }
     }
     client.find(Locator::Id("action-preview-button")).await.expect("Preview").click().await.expect("preview");
     let preview = client.wait().at_most(Duration::from_secs(30)).for_element(Locator::Id("action-preview")).await;
-    let preview = preview.expect("the dry run").text().await.unwrap_or_default();
+    let preview = match preview {
+        Ok(preview) => preview.text().await.unwrap_or_default(),
+        Err(error) => {
+            let dialog = client.find(Locator::Css(".modal")).await.ok();
+            let shown = match dialog {
+                Some(dialog) => dialog.text().await.unwrap_or_default(),
+                None => "no dialog".into(),
+            };
+            panic!("no dry run within 30 s ({error}); the dialog shows: {shown}");
+        }
+    };
     assert!(preview.contains("spec.replicas: 2 → 3"), "{preview}");
     assert!(preview.contains(".spec.replicas changed by kubectl at"), "{preview}");
     assert!(preview.contains("revision 1 → 2"), "{preview}");
