@@ -123,5 +123,7 @@ async fn start_actions() -> Result<Actions, tenantry_core::cache::CacheError> {
         tracing::warn!(problem = %problem, "controllers of record");
         ControllersOfRecord::default()
     });
-    Ok(Actions::new(cache, catalog, ActionSettings { controllers, ..ActionSettings::default() }))
+    let (fleet_settings, _) = Settings::configured();
+    let settings = ActionSettings { controllers, tenancy: fleet_settings.tenancy, ..ActionSettings::default() };
+    Ok(Actions::new(cache, catalog, settings))
 }

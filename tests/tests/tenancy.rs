@@ -1,6 +1,7 @@
 //! Tenancy rules against a real cluster: namespaces made with kubectl become tenants by name
 //! pattern or label, with fields read from the labels and annotations a rule names and a display
-//! alias; system namespaces and those under `never` are not tenants; Tenantry's own tenants stay.
+//! alias; system namespaces and those under `never` are not tenants, and create refuses them;
+//! Tenantry's own tenants stay.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -9,8 +10,12 @@ use std::time::{Duration, Instant};
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, Patch, PatchParams};
 use serde_json::json;
+use tenantry_core::actions::{ActionSettings, Actions};
+use tenantry_core::blueprint::Catalog;
+use tenantry_core::cache::Cache;
 use tenantry_core::inventory::ClusterInventory;
 use tenantry_core::tenancy::TenancyRules;
+use tenantry_model::ActionRequest;
 use tenantry_tests::actions::{Setup, spec, succeeded};
 
 const RULES: &str = "rules:\n  - labels: tenantry.io/tenant\n  - name: '^shop-[a-z0-9-]+$'\n    alias: '^shop-(.+)$'\n    fields:\n      customer: annotation:example.com/customer\n      display_name: annotation:example.com/title\n      plan: label:example.com/plan\n  - labels: 'team=lms,!legacy'\nnever: ['^shop-sandbox']\n";
@@ -61,4 +66,22 @@ async fn rules_decide_which_namespaces_are_tenants_and_where_their_fields_come_f
     assert_eq!(birch.display_name, "birch", "the alias when nothing names it");
     let maple = summaries.iter().find(|t| t.id == "maple-shop").expect("Tenantry's own tenant");
     assert_eq!(maple.customer, "Maple Shop", "a spec's fields win");
+
+    // Create never makes a tenant of a namespace the rules exclude, existing or not.
+    let cache = Cache::open(&setup.dir.path().join("data/ruled.sqlite")).await.expect("cache").cache;
+    let rules = TenancyRules::parse(Path::new("tenancy.yaml"), RULES).expect("rules");
+    let settings = ActionSettings { tenancy: Arc::new(rules), ..ActionSettings::default() };
+    let actions = Actions::new(cache, Catalog::load(&setup.dir.path().join("blueprints")), settings);
+    for id in ["shop-sandbox-1", "shop-sandbox-new"] {
+        let request = ActionRequest {
+            context: "ten-1".into(),
+            tenant: id.into(),
+            change: tenantry_model::Change::Create { spec: spec() },
+            take_over: false,
+            reason: String::new(),
+        };
+        let outcome = actions.run(&setup.entry("ten-1"), &request, |_| {}).await.expect("recorded");
+        assert!(outcome.message.contains("is excluded by the tenancy rules"), "{}", outcome.message);
+    }
+    assert!(namespaces.get_opt("shop-sandbox-new").await.expect("read").is_none(), "nothing created");
 }

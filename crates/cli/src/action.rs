@@ -323,7 +323,8 @@ pub async fn actions(timeout: u64) -> Option<Actions> {
         eprintln!("warning: {problem}");
         ControllersOfRecord::default()
     });
-    let settings = ActionSettings { converge_timeout: std::time::Duration::from_secs(timeout), controllers };
+    let tenancy = crate::selection::fleet_settings().tenancy;
+    let settings = ActionSettings { converge_timeout: std::time::Duration::from_secs(timeout), controllers, tenancy };
     Some(Actions::new(opened.cache, catalog, settings))
 }
 

@@ -40,6 +40,7 @@ use crate::blueprint::{BlueprintError, Catalog};
 use crate::cache::{Cache, CacheError};
 use crate::kubeconfig::{ContextEntry, ContextError};
 use crate::labels::now;
+use crate::tenancy::TenancyRules;
 pub use backup::BackupError;
 pub use converge::ConvergeError;
 pub use objects::ObjectError;
@@ -56,11 +57,17 @@ pub struct ActionSettings {
     pub converge_timeout: Duration,
     /// Field managers whose fields are a conflict to review, never drift to take back.
     pub controllers: ControllersOfRecord,
+    /// The tenancy rules: a namespace they exclude never becomes a tenant.
+    pub tenancy: Arc<TenancyRules>,
 }
 
 impl Default for ActionSettings {
     fn default() -> Self {
-        Self { converge_timeout: Duration::from_secs(180), controllers: ControllersOfRecord::default() }
+        Self {
+            converge_timeout: Duration::from_secs(180),
+            controllers: ControllersOfRecord::default(),
+            tenancy: Arc::new(TenancyRules::default()),
+        }
     }
 }
 

@@ -12,13 +12,14 @@ use super::objects::{ObjectError, PlanAs, PlannedObject, Resources};
 use super::restart::{RESTARTED_AT, managed_deployments};
 use super::secret_config::SecretWrite;
 use super::session::Session;
-use super::stored::{self, Changed, Revision, Stored};
+use super::stored::{self, Changed, Revision, Stored, StoredError};
 use super::transition::TransitionError;
 use super::{ActionError, Actions, Trail, backup, diff, record, transition, validate};
 use crate::access::Permission;
 use crate::blueprint::Manifest;
 use crate::cache::CacheError;
 use crate::labels::{RESTORE_ATTEMPT_ANNOTATION, SPEC_ANNOTATION, now};
+use crate::tenancy::{Candidate, Verdict};
 
 /// What an action will do, as [`Actions::execute`] carries it out.
 pub(super) struct Plan {
@@ -89,6 +90,13 @@ impl Actions {
         progress(ActionEvent::Started { step: Step::Validate });
         validate::tenant_id(id).map_err(TransitionError::from)?;
         validate::reason(&request.reason).map_err(TransitionError::from)?;
+        if matches!(request.change, Change::Create { .. }) {
+            let labels = std::collections::BTreeMap::new();
+            let candidate = Candidate { cluster: &request.context, name: id, labels: &labels };
+            if self.settings.tenancy.verdict(candidate) == Verdict::Excluded {
+                return Err(StoredError::Excluded { id: id.to_owned() }.into());
+            }
+        }
         let stored = stored::read(client, id)
             .await
             .map_err(|source| ActionError::Cluster { what: format!("cannot read tenant {id}"), source })?;

@@ -44,6 +44,12 @@ pub enum StoredError {
         /// Who made it, as its managed fields say.
         made: String,
     },
+    /// The tenancy rules exclude the namespace (a system one, or one under `never`).
+    #[error("namespace {id} is excluded by the tenancy rules, so Tenantry does not make it a tenant")]
+    Excluded {
+        /// The namespace.
+        id: String,
+    },
     /// The spec or revision annotation cannot be used as it is.
     #[error(
         "the stored spec of {id} cannot be used: {problem}; roll back to a revision of its history or fix the annotation"
