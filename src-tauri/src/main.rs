@@ -25,8 +25,13 @@ fn main() {
     let app = tauri::Builder::default()
         .setup(|app| {
             use tauri::Manager as _;
-            app.manage(tauri::async_runtime::block_on(start_fleet()));
-            app.manage(tauri::async_runtime::block_on(start_actions())?);
+            let (settings, problem) = Settings::configured();
+            if let Some(problem) = problem {
+                tracing::warn!(problem = %tenantry_core::error::chain(&problem), "tenancy rules: the last that loaded are in force");
+            }
+            let tenancy = std::sync::Arc::clone(&settings.tenancy);
+            app.manage(tauri::async_runtime::block_on(start_fleet(settings)));
+            app.manage(tauri::async_runtime::block_on(start_actions(tenancy))?);
             tauri::async_runtime::spawn(exit_on_signal(app.handle().clone()));
             Ok(())
         })
@@ -93,20 +98,18 @@ async fn close(handle: &tauri::AppHandle) {
 
 /// The fleet of the kubeconfig's clusters (one context per API server), served from the cache
 /// first; with a damaged kubeconfig only the cache is shown.
-async fn start_fleet() -> Fleet {
+async fn start_fleet(settings: Settings) -> Fleet {
     let list = ClusterList::load_with_added(&Sources::from_env());
     let clusters = list.watched(None).into_iter().cloned().collect();
-    let (settings, problem) = Settings::configured();
-    if let Some(problem) = problem {
-        tracing::warn!(problem = %tenantry_core::error::chain(&problem), "tenancy rules: the last that loaded are in force");
-    }
     Fleet::start(clusters, Some(&tenantry_core::paths::cache_file()), settings).await
 }
 
 /// The actions, journaled in the cache, rendering the built-in and the config folder's
 /// blueprints (broken blueprint files are logged and left out), with the declared controllers
-/// of record (a broken file is logged; the defaults stay in force).
-async fn start_actions() -> Result<Actions, tenantry_core::cache::CacheError> {
+/// of record (a broken file is logged; the defaults stay in force) and the fleet's tenancy rules.
+async fn start_actions(
+    tenancy: std::sync::Arc<tenantry_core::tenancy::TenancyRules>,
+) -> Result<Actions, tenantry_core::cache::CacheError> {
     let cache = match Cache::open(&tenantry_core::paths::cache_file()).await {
         Ok(opened) => opened.cache,
         Err(err) => {
@@ -123,7 +126,6 @@ async fn start_actions() -> Result<Actions, tenantry_core::cache::CacheError> {
         tracing::warn!(problem = %problem, "controllers of record");
         ControllersOfRecord::default()
     });
-    let (fleet_settings, _) = Settings::configured();
-    let settings = ActionSettings { controllers, tenancy: fleet_settings.tenancy, ..ActionSettings::default() };
+    let settings = ActionSettings { controllers, tenancy, ..ActionSettings::default() };
     Ok(Actions::new(cache, catalog, settings))
 }
