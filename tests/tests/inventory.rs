@@ -168,7 +168,7 @@ async fn the_fleet_follows_three_clusters_through_outages_and_restarts() {
         notes.contains(&"Warning events are hidden: this identity may not list them.".to_owned()),
         "notes {notes:?}"
     );
-    assert_eq!(notes.len(), 5, "backups, schedules, autoscalers, ingresses, events: {notes:?}");
+    assert_eq!(notes.len(), 6, "statefulsets, backups, cronjobs, autoscalers, ingresses, events: {notes:?}");
     drop(inventory);
 
     // The fleet, with a cache: every cluster goes live with every tenant.

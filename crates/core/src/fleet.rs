@@ -219,16 +219,7 @@ impl Fleet {
         let inventory = lock(&self.shared.inventories).get(cluster).cloned();
         let mut detail = match inventory {
             Some(inventory) => inventory.detail(row),
-            None => TenantDetail {
-                tenant: row,
-                pods: Vec::new(),
-                events: Vec::new(),
-                backups: Vec::new(),
-                backup_schedule: None,
-                ingress_hosts: Vec::new(),
-                autoscaling: None,
-                history: Vec::new(),
-            },
+            None => TenantDetail::row_only(row),
         };
         if let Some(cache) = &self.shared.cache {
             match cache.history(cluster, id, HISTORY_SHOWN).await {
@@ -494,6 +485,7 @@ mod tests {
             last_backup: None,
             last_change: None,
             warnings: 0,
+            gitops: None,
             freshness: Freshness::Live,
         }
     }

@@ -88,6 +88,7 @@ impl Default for TenancyRules {
                 name: None,
                 capsule: false,
                 alias: None,
+                workload: None,
                 fields: FieldSources::default(),
             }],
             never: Vec::new(),
@@ -173,6 +174,11 @@ impl TenancyRules {
     pub fn fields(&self, rule: usize) -> Option<&FieldSources> {
         self.rules.get(rule.checked_sub(1)?).map(|r| &r.fields)
     }
+
+    /// The main workload rule `rule` (1-based) names, if it names one.
+    pub fn main_workload(&self, rule: usize) -> Option<&str> {
+        self.rules.get(rule.checked_sub(1)?)?.workload.as_deref()
+    }
 }
 
 /// Whether `name` is a system namespace.
@@ -206,6 +212,8 @@ struct Rule {
     capsule: bool,
     /// A pattern whose first group is the display alias.
     alias: Option<Pattern>,
+    /// The name of the workload that serves the site (its version and pods are the row's).
+    workload: Option<String>,
     /// Where the tenant's fields are read from.
     #[serde(default)]
     fields: FieldSources,
@@ -342,7 +350,7 @@ mod tests {
         rules.verdict(Candidate { cluster, name, labels: &labels(pairs) })
     }
 
-    const FILE: &str = "rules:\n  - name: '^shop-[a-z0-9-]+$'\n    alias: '^shop-(.+)$'\n    fields:\n      customer: label:customer\n      display_name: annotation:example.com/title\n  - clusters: [eu-west]\n    labels: 'team=lms,!legacy'\n  - capsule: true\nnever: ['^shop-sandbox']\n";
+    const FILE: &str = "rules:\n  - name: '^shop-[a-z0-9-]+$'\n    alias: '^shop-(.+)$'\n    workload: web\n    fields:\n      customer: label:customer\n      display_name: annotation:example.com/title\n  - clusters: [eu-west]\n    labels: 'team=lms,!legacy'\n  - capsule: true\nnever: ['^shop-sandbox']\n";
 
     #[test]
     fn rules_select_by_name_labels_capsule_and_cluster() {
@@ -365,6 +373,7 @@ mod tests {
         assert_eq!(verdict(&rules, "any", "kube-system", &[(CAPSULE_TENANT_LABEL, "x")]), Verdict::Excluded);
         assert_eq!(verdict(&rules, "any", "default", &[(CAPSULE_TENANT_LABEL, "x")]), Verdict::Excluded);
         assert_eq!(rules.fields(1).and_then(|f| f.customer.clone()), Some(FieldSource::Label("customer".into())));
+        assert_eq!((rules.main_workload(1), rules.main_workload(2)), (Some("web"), None));
         assert!(!rules.is_default());
     }
 

@@ -16,7 +16,7 @@ pub use action::{
 };
 pub use age::format_age;
 pub use cluster::{AddedClusterReport, ClusterEvent, ClusterRow, KubeconfigSummary, NewCluster, Probe};
-pub use detail::{HealthTransition, PodSummary, TenantDetail, WarningEvent};
+pub use detail::{FieldOrigin, HealthTransition, PodSummary, TenantDetail, WarningEvent, WorkloadSummary};
 pub use error::{ErrorKind, UiError};
 pub use fleet::{ClusterStatus, ConnectionState, FleetEvent, TenantChanges};
 pub use tenant::{Autoscaling, BackupPolicy, BackupResult, BackupRun, Freshness, Health, TenantSpec, TenantSummary};

@@ -70,7 +70,7 @@ pub enum Health {
     Degraded,
     /// No pod is ready although some are wanted.
     Down,
-    /// Not enough is known (no app Deployment, unreadable spec).
+    /// Not enough is known (no workload, unreadable spec).
     Unknown,
 }
 
@@ -85,11 +85,11 @@ pub struct TenantSummary {
     pub display_name: String,
     /// The customer.
     pub customer: String,
-    /// Domains served.
+    /// Domains served: the spec's, else the hosts of the namespace's Ingresses.
     pub domains: Vec<String>,
     /// Blueprint name.
     pub blueprint: String,
-    /// App version from the spec.
+    /// App version: the spec's, else read from the main workload.
     pub version: String,
     /// Plan name.
     pub plan: String,
@@ -97,9 +97,9 @@ pub struct TenantSummary {
     pub health: Health,
     /// Why the health is what it is, in a few words.
     pub reason: String,
-    /// Pods ready.
+    /// Pods of the main workload ready.
     pub ready: i32,
-    /// Pods wanted.
+    /// Pods the main workload wants.
     pub desired: i32,
     /// Container restarts summed over the tenant's pods.
     pub restarts: i32,
@@ -113,6 +113,10 @@ pub struct TenantSummary {
     pub last_change: Option<String>,
     /// Warning events in the tenant's namespace.
     pub warnings: u32,
+    /// The GitOps controller that manages the tenant's objects and reverts changes made
+    /// elsewhere, e.g. "Argo CD application shop-alder".
+    #[serde(default)]
+    pub gitops: Option<String>,
     /// Whether this row is live from its cluster or remembered from the cache.
     pub freshness: Freshness,
 }

@@ -124,6 +124,7 @@ mod tests {
             last_backup: None,
             last_change: None,
             warnings: 0,
+            gitops: None,
             freshness: Freshness::Live,
         }
     }

@@ -272,6 +272,7 @@ mod tests {
             last_backup: None,
             last_change: None,
             warnings: 0,
+            gitops: None,
             freshness: Freshness::Live,
         }
     }

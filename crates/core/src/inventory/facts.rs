@@ -4,24 +4,24 @@
 use kube::ResourceExt as _;
 use tenantry_model::{BackupResult, BackupRun, PodSummary, WarningEvent};
 
-use super::objects::{AppDeployment, Autoscaler, BackupJob, ClusterEvent, TenantIngress, TenantNamespace, TenantPod};
+use super::objects::{Autoscaler, BackupJob, ClusterEvent, TenantIngress, TenantNamespace, TenantPod, WatchedCronJob};
 use crate::labels::BACKUP_LABEL;
-use crate::status::{AppFacts, PodFacts};
+use crate::status::PodFacts;
 
 /// When Tenantry last wrote the namespace (RFC 3339).
 pub fn last_change(ns: &TenantNamespace) -> Option<String> {
     ns.managed_fields().iter().filter_map(|entry| entry.time.as_ref()).map(|t| t.0).max().map(|t| t.to_string())
 }
 
-/// What the health rules need of the app Deployment.
-pub fn app_facts(deployment: &AppDeployment) -> AppFacts {
-    let status = deployment.status.clone().unwrap_or_default();
-    let desired = deployment.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
-    AppFacts {
-        desired,
-        ready: status.ready_replicas.unwrap_or(0),
-        updated: status.updated_replicas.unwrap_or(0),
-        observed: status.observed_generation.unwrap_or(0) >= deployment.metadata.generation.unwrap_or(0),
+/// Whether the CronJob's last scheduled run failed: it started a Job after its last success
+/// and runs none now.
+pub fn last_run_failed(cronjob: &WatchedCronJob) -> bool {
+    let Some(runs) = cronjob.status.as_ref() else { return false };
+    let running = runs.active.as_ref().is_some_and(|active| !active.is_empty());
+    match (&runs.last_schedule_time, &runs.last_successful_time) {
+        (Some(scheduled), Some(succeeded)) => !running && scheduled.0 > succeeded.0,
+        (Some(_), None) => !running,
+        (None, _) => false,
     }
 }
 

@@ -1,12 +1,17 @@
 //! The tenant inventory of one cluster, kept current by watches: reflector stores of tenant
-//! Namespaces, Tenantry's Deployments, tenant Pods, backup Jobs, CronJobs, HPAs, Ingresses and
-//! Warning Events (each decoded into a slim type holding only what is read), from which
-//! [`ClusterInventory::summaries`] derives one [`TenantSummary`] per tenant.
+//! Namespaces, every Deployment, StatefulSet, Pod, CronJob and Ingress, backup Jobs, Tenantry's
+//! HPAs and Warning Events (each decoded into a slim type holding only what is read), from which
+//! [`ClusterInventory::summaries`] derives one [`TenantSummary`] per namespace the tenancy rules
+//! make a tenant.
 
 mod connection;
 mod facts;
+mod gitops;
+mod index;
 mod objects;
+mod summary;
 mod watch;
+mod workloads;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,20 +20,22 @@ use std::time::Duration;
 use kube::runtime::reflector::{ObjectRef, Store};
 use kube::runtime::watcher;
 use kube::{Api, ResourceExt as _};
-use tenantry_model::{ClusterStatus, TenantDetail, TenantSpec, TenantSummary};
+use tenantry_model::{ClusterStatus, TenantDetail, TenantSummary};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use connection::Connection;
+use index::{Index, Snapshot};
 use objects::{
-    AppDeployment, Autoscaler, BackupJob, BackupSchedule, ClusterEvent, TenantIngress, TenantNamespace, TenantPod,
+    Autoscaler, BackupJob, ClusterEvent, TenantIngress, TenantNamespace, TenantPod, WatchedCronJob, WatchedDeployment,
+    WatchedStatefulSet,
 };
+use summary::{Rule, TenantView};
 use watch::Reporting;
 
 use crate::kubeconfig::{ContextEntry, ContextError};
-use crate::labels::{APP_LABEL, BACKUP_LABEL, REVISION_ANNOTATION, SPEC_ANNOTATION, TENANT_LABEL, managed_selector};
-use crate::status::{self, AppFacts, PodFacts};
-use crate::tenancy::{Candidate, FieldSource, FieldSources, TenancyRules, Verdict};
+use crate::labels::{BACKUP_LABEL, MANAGED_BY, SPEC_ANNOTATION, TENANT_LABEL, managed_selector};
+use crate::tenancy::{Candidate, TenancyRules, Verdict};
 
 /// Warning events shown per tenant, newest first.
 const EVENTS_SHOWN: usize = 20;
@@ -114,10 +121,11 @@ pub struct ClusterInventory {
     /// Which namespaces are tenants.
     rules: Arc<TenancyRules>,
     namespaces: Store<TenantNamespace>,
-    deployments: Store<AppDeployment>,
+    deployments: Store<WatchedDeployment>,
+    sets: Store<WatchedStatefulSet>,
     pods: Store<TenantPod>,
     jobs: Store<BackupJob>,
-    cronjobs: Store<BackupSchedule>,
+    cronjobs: Store<WatchedCronJob>,
     autoscalers: Store<Autoscaler>,
     ingresses: Store<TenantIngress>,
     events: Store<ClusterEvent>,
@@ -157,17 +165,22 @@ impl ClusterInventory {
         // Tenantry's own rule selects by label on the server; other rules look at every namespace.
         let namespace_config = if rules.is_default() { tenants() } else { watcher::Config::default() };
         let namespaces = watch!(TenantNamespace, "Namespace", "Tenants", true, namespace_config, now());
-        let deployments = watch!(AppDeployment, "Deployment", "Deployments", true, managed(), now());
-        let pods = watch!(TenantPod, "Pod", "Pods", true, tenants(), now());
+        // Every workload of a tenant counts, whoever made it, and other tools label neither their
+        // workloads nor their pods: these kinds are watched in every namespace.
+        let everything = watcher::Config::default;
+        let deployments = watch!(WatchedDeployment, "Deployment", "Deployments", true, everything(), now());
+        // A help-desk identity may not list StatefulSets; the cluster is still live, with a note.
+        let sets = watch!(WatchedStatefulSet, "StatefulSet", "StatefulSets", false, everything(), now());
+        let pods = watch!(TenantPod, "Pod", "Pods", true, everything(), now());
         // The other kinds fill in the details; they list once the tenant list's own kinds have,
         // so that they never slow a cluster's first listing down.
         let after_listing = || reporting.connection.first_listing();
         let backups = || watcher::Config::default().labels(BACKUP_LABEL);
         let jobs = watch!(BackupJob, "Job", "Backups", false, backups(), after_listing());
-        let cronjobs = watch!(BackupSchedule, "CronJob", "Backup schedules", false, managed(), after_listing());
+        let cronjobs = watch!(WatchedCronJob, "CronJob", "CronJobs", false, everything(), after_listing());
         let autoscalers =
             watch!(Autoscaler, "HorizontalPodAutoscaler", "Autoscalers", false, managed(), after_listing());
-        let ingresses = watch!(TenantIngress, "Ingress", "Ingresses", false, managed(), after_listing());
+        let ingresses = watch!(TenantIngress, "Ingress", "Ingresses", false, everything(), after_listing());
         let warnings = || watcher::Config::default().fields("type=Warning");
         let events = watch!(ClusterEvent, "Event", "Warning events", false, warnings(), after_listing());
         watches.push(tokio::spawn(heartbeat(
@@ -180,6 +193,7 @@ impl ClusterInventory {
             rules,
             namespaces,
             deployments,
+            sets,
             pods,
             jobs,
             cronjobs,
@@ -199,7 +213,7 @@ impl ClusterInventory {
         Ok(inventory)
     }
 
-    /// Waits until the stores the tenant list needs (namespaces, deployments, pods) hold their
+    /// Waits until the stores the tenant list needs (namespaces, Deployments, pods) hold their
     /// first complete listing; the others fill in as they can.
     pub async fn synced(&self, timeout: Duration) -> Result<(), InventoryError> {
         let all = async {
@@ -231,16 +245,8 @@ impl ClusterInventory {
 
     /// One live summary per tenant namespace in the store, sorted by id.
     pub fn summaries(&self) -> Vec<TenantSummary> {
-        let mut apps: HashMap<String, AppFacts> = HashMap::new();
-        for deployment in self.deployments.state() {
-            if is_app(deployment.labels()) {
-                apps.insert(deployment.namespace().unwrap_or_default(), facts::app_facts(&deployment));
-            }
-        }
-        let mut pods: HashMap<String, Vec<PodFacts>> = HashMap::new();
-        for pod in self.pods.state().iter().filter(|pod| is_app(pod.labels())) {
-            pods.entry(pod.namespace().unwrap_or_default()).or_default().push(facts::pod_facts(pod));
-        }
+        let snapshot = self.snapshot();
+        let index = Index::new(&snapshot);
         let mut backups: HashMap<String, tenantry_model::BackupRun> = HashMap::new();
         for run in self.jobs.state().iter().filter_map(|job| Some((job.namespace()?, facts::backup_run(job)?))) {
             let newest = backups.entry(run.0).or_insert_with(|| run.1.clone());
@@ -257,13 +263,9 @@ impl ClusterInventory {
             .state()
             .iter()
             .filter_map(|ns| {
-                let name = ns.name_any();
-                let candidate = Candidate { cluster: &self.context, name: &name, labels: ns.labels() };
-                let Verdict::Tenant { rule, alias } = self.rules.verdict(candidate) else { return None };
-                let read = Fallback { sources: self.rules.fields(rule), alias: alias.as_deref() };
-                let mut summary = summarize(&self.context, ns, apps.get(&name), pods.get(&name), &read);
-                summary.last_backup = backups.remove(&name);
-                summary.warnings = warnings.get(&name).copied().unwrap_or(0);
+                let (mut summary, _) = self.summarize(&index, ns)?;
+                summary.last_backup = backups.remove(&summary.id);
+                summary.warnings = warnings.get(&summary.id).copied().unwrap_or(0);
                 Some(summary)
             })
             .collect();
@@ -271,60 +273,93 @@ impl ClusterInventory {
         summaries
     }
 
+    /// The stores' contents a tenant's row and detail are built from.
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            deployments: self.deployments.state(),
+            sets: self.sets.state(),
+            pods: self.pods.state(),
+            cronjobs: self.cronjobs.state(),
+            ingresses: self.ingresses.state(),
+        }
+    }
+
+    /// The row of `ns` and where its fields come from, if the tenancy rules make it a tenant.
+    fn summarize(
+        &self,
+        index: &Index<'_>,
+        ns: &TenantNamespace,
+    ) -> Option<(TenantSummary, Vec<tenantry_model::FieldOrigin>)> {
+        let (view, rule) = self.tenant_view(index, ns)?;
+        Some(summary::summarize(&self.context, &view, &rule))
+    }
+
+    /// What `index` holds of `ns` and the rule that makes it a tenant, if one does.
+    fn tenant_view<'i>(&self, index: &'i Index<'_>, ns: &'i TenantNamespace) -> Option<(TenantView<'i>, Rule<'_>)> {
+        let name = ns.name_any();
+        let candidate = Candidate { cluster: &self.context, name: &name, labels: ns.labels() };
+        let Verdict::Tenant { rule, alias } = self.rules.verdict(candidate) else { return None };
+        let view = index.view(ns, self.rules.main_workload(rule));
+        Some((view, Rule { number: rule, sources: self.rules.fields(rule), alias }))
+    }
+
     /// The spec annotation of tenant `id` as stored (JSON) with its revision.
     pub fn spec_text(&self, id: &str) -> Option<(u64, String)> {
         let ns = self.namespaces.get(&ObjectRef::new(id))?;
         let spec = ns.annotations().get(SPEC_ANNOTATION)?.clone();
-        Some((revision(&ns), spec))
+        Some((summary::revision(&ns), spec))
     }
 
     /// The detail of `tenant` (its row as the fleet shows it) from this cluster's stores, without
     /// its health history, which the cache keeps.
     pub fn detail(&self, tenant: TenantSummary) -> TenantDetail {
-        let id = tenant.id.clone();
+        let mut detail = TenantDetail::row_only(tenant);
+        let id = detail.tenant.id.clone();
         let id = id.as_str();
         let in_tenant = |namespace: Option<String>| namespace.as_deref() == Some(id);
-        let mut pods: Vec<_> = self
-            .pods
-            .state()
-            .iter()
-            .filter(|p| in_tenant(p.namespace()) && is_app(p.labels()))
-            .map(|p| facts::pod_summary(p))
-            .collect();
-        pods.sort_by(|a, b| a.name.cmp(&b.name));
-        let mut events: Vec<_> =
+        let snapshot = self.snapshot();
+        let index = Index::new(&snapshot);
+        let namespace = self.namespaces.get(&ObjectRef::new(id));
+        if let Some((view, rule)) = namespace.as_deref().and_then(|ns| self.tenant_view(&index, ns)) {
+            detail.workloads = summary::workload_rows(&view);
+            detail.pods = view.pods.iter().flatten().map(|pod| facts::pod_summary(pod)).collect();
+            detail.pods.sort_by(|a, b| a.name.cmp(&b.name));
+            detail.field_sources = summary::summarize(&self.context, &view, &rule).1;
+        }
+        detail.events =
             self.events.state().iter().filter(|e| in_tenant(e.namespace())).map(|e| facts::warning_event(e)).collect();
-        events.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
-        events.truncate(EVENTS_SHOWN);
-        let mut backups: Vec<_> = self
+        detail.events.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
+        detail.events.truncate(EVENTS_SHOWN);
+        detail.backups = self
             .jobs
             .state()
             .iter()
             .filter(|j| in_tenant(j.namespace()))
             .filter_map(|j| facts::backup_run(j))
             .collect();
-        backups.sort_by(|a, b| b.started.cmp(&a.started));
-        let backup_schedule = self
-            .cronjobs
-            .state()
+        detail.backups.sort_by(|a, b| b.started.cmp(&a.started));
+        let cronjobs: Vec<_> = snapshot.cronjobs.iter().filter(|c| in_tenant(c.namespace())).collect();
+        let is_tenantrys =
+            |c: &&&Arc<WatchedCronJob>| c.labels().get(MANAGED_BY.0).map(String::as_str) == Some(MANAGED_BY.1);
+        detail.backup_schedule = cronjobs
             .iter()
-            .find(|c| in_tenant(c.namespace()))
+            .find(is_tenantrys)
+            .or_else(|| cronjobs.iter().find(|c| c.name_any().contains("backup")))
             .and_then(|c| c.spec.as_ref().map(|s| s.schedule.clone()));
-        let mut ingress_hosts: Vec<String> = self
+        detail.ingress_hosts = snapshot
             .ingresses
-            .state()
             .iter()
             .filter(|i| in_tenant(i.namespace()))
             .flat_map(|i| facts::ingress_hosts(i))
             .collect();
-        ingress_hosts.sort();
-        let autoscaling = self
+        detail.ingress_hosts.sort();
+        detail.autoscaling = self
             .autoscalers
             .state()
             .iter()
             .find(|h| in_tenant(h.namespace()))
             .and_then(|h| facts::autoscaling_bounds(h));
-        TenantDetail { tenant, pods, events, backups, backup_schedule, ingress_hosts, autoscaling, history: Vec::new() }
+        detail
     }
 }
 
@@ -333,79 +368,5 @@ impl Drop for ClusterInventory {
         for watch in &self.watches {
             watch.abort();
         }
-    }
-}
-
-fn is_app(labels: &std::collections::BTreeMap<String, String>) -> bool {
-    labels.get(APP_LABEL.0).map(String::as_str) == Some(APP_LABEL.1)
-}
-
-fn revision(ns: &TenantNamespace) -> u64 {
-    ns.annotations().get(REVISION_ANNOTATION).and_then(|r| r.parse().ok()).unwrap_or(0)
-}
-
-/// Where a tenant's fields come from when its spec does not give them.
-struct Fallback<'a> {
-    /// The labels and annotations the tenancy rule names.
-    sources: Option<&'a FieldSources>,
-    /// The rule's display alias.
-    alias: Option<&'a str>,
-}
-
-impl Fallback<'_> {
-    /// `from_spec`, or else what `source` reads on `ns`.
-    fn field(
-        &self,
-        from_spec: String,
-        ns: &TenantNamespace,
-        source: impl Fn(&FieldSources) -> Option<&FieldSource>,
-    ) -> String {
-        if !from_spec.is_empty() {
-            return from_spec;
-        }
-        let read = self.sources.and_then(source).and_then(|source| match source {
-            FieldSource::Label(key) => ns.labels().get(key),
-            FieldSource::Annotation(key) => ns.annotations().get(key),
-        });
-        read.cloned().unwrap_or_default()
-    }
-}
-
-fn summarize(
-    context: &str,
-    ns: &TenantNamespace,
-    app: Option<&AppFacts>,
-    pods: Option<&Vec<PodFacts>>,
-    fallback: &Fallback<'_>,
-) -> TenantSummary {
-    let spec: Option<TenantSpec> =
-        ns.annotations().get(SPEC_ANNOTATION).and_then(|json| serde_json::from_str(json).ok());
-    let pods = pods.map(Vec::as_slice).unwrap_or_default();
-    let (health, reason) = status::health(spec.as_ref(), app, pods);
-    let spec = spec.unwrap_or_default();
-    let mut display_name = fallback.field(spec.display_name, ns, |s| s.display_name.as_ref());
-    if display_name.is_empty() {
-        display_name = fallback.alias.unwrap_or_default().to_owned();
-    }
-    TenantSummary {
-        id: ns.name_any(),
-        cluster: context.to_owned(),
-        display_name,
-        customer: fallback.field(spec.customer, ns, |s| s.customer.as_ref()),
-        domains: spec.domains,
-        blueprint: spec.blueprint,
-        version: spec.version,
-        plan: fallback.field(spec.plan, ns, |s| s.plan.as_ref()),
-        health,
-        reason,
-        ready: app.map_or(0, |a| a.ready),
-        desired: app.map_or(0, |a| a.desired),
-        restarts: pods.iter().map(|p| p.restarts).sum(),
-        revision: revision(ns),
-        created: ns.metadata.creation_timestamp.as_ref().map(|t| t.0.to_string()),
-        last_backup: None,
-        last_change: facts::last_change(ns),
-        warnings: 0,
-        freshness: tenantry_model::Freshness::Live,
     }
 }

@@ -1,9 +1,10 @@
-//! The kinds that fill in a tenant's detail: backup Jobs and their CronJob, autoscalers,
-//! Ingresses and Warning events.
+//! The kinds that fill in a tenant's detail: backup Jobs, CronJobs (the backup schedule, and
+//! every CronJob's last run), autoscalers, Ingresses (the domains) and Warning events.
 
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta, Time};
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 
 use super::tenant::Condition;
 use super::{slim_meta, slim_resource};
@@ -31,22 +32,36 @@ pub struct JobProgress {
     pub completion_time: Option<Time>,
 }
 
-/// A tenant's backup CronJob.
+/// A CronJob in any namespace (a tenant's backup schedule is one of them).
 #[derive(Clone, Debug, Deserialize)]
-pub struct BackupSchedule {
-    /// Identity.
+pub struct WatchedCronJob {
+    /// Identity and labels.
     #[serde(deserialize_with = "slim_meta")]
     pub metadata: ObjectMeta,
     /// Its schedule.
     pub spec: Option<Schedule>,
+    /// When it last ran and last succeeded.
+    pub status: Option<CronJobRuns>,
 }
-slim_resource!(BackupSchedule, NamespaceResourceScope, "batch", "v1", "CronJob", "cronjobs");
+slim_resource!(WatchedCronJob, NamespaceResourceScope, "batch", "v1", "CronJob", "cronjobs");
 
 /// The part of a CronJob's spec the inventory reads.
 #[derive(Clone, Debug, Deserialize)]
 pub struct Schedule {
     /// Cron expression, e.g. `0 3 * * *`.
     pub schedule: String,
+}
+
+/// The part of a CronJob's status the inventory reads.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CronJobRuns {
+    /// When a Job was last started.
+    pub last_schedule_time: Option<Time>,
+    /// When a Job last completed successfully.
+    pub last_successful_time: Option<Time>,
+    /// The Jobs running now (only how many is read).
+    pub active: Option<Vec<IgnoredAny>>,
 }
 
 /// A tenant's HorizontalPodAutoscaler.
@@ -138,13 +153,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_cronjob_keeps_its_schedule_and_not_its_template() {
-        let cronjob: BackupSchedule = serde_json::from_value(serde_json::json!({
+    fn a_cronjob_keeps_its_schedule_and_runs_and_not_its_template() {
+        let cronjob: WatchedCronJob = serde_json::from_value(serde_json::json!({
             "metadata": {"name": "backup", "namespace": "acme"},
-            "spec": {"schedule": "0 3 * * *", "jobTemplate": {"spec": {"template": {"spec": {"containers": []}}}}}
+            "spec": {"schedule": "0 3 * * *", "jobTemplate": {"spec": {"template": {"spec": {"containers": []}}}}},
+            "status": {"lastScheduleTime": "2026-11-01T03:00:00Z", "active": [{"kind": "Job", "name": "backup-1"}]}
         }))
         .expect("decodes");
         assert_eq!(cronjob.spec.map(|s| s.schedule).as_deref(), Some("0 3 * * *"));
+        let runs = cronjob.status.expect("status");
+        assert!(runs.last_schedule_time.is_some() && runs.last_successful_time.is_none());
+        assert_eq!(runs.active.expect("active").len(), 1);
     }
 
     #[test]

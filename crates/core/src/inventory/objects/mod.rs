@@ -8,17 +8,20 @@ mod tenant;
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ManagedFieldsEntry, ObjectMeta, Time};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ManagedFieldsEntry, ObjectMeta, OwnerReference, Time};
 use serde::{Deserialize, Deserializer};
 
-pub use detail::{Autoscaler, BackupJob, BackupSchedule, ClusterEvent, TenantIngress};
-pub use tenant::{AppDeployment, TenantNamespace, TenantPod};
+pub use detail::{Autoscaler, BackupJob, ClusterEvent, TenantIngress, WatchedCronJob};
+pub use tenant::{TenantNamespace, TenantPod, WatchedDeployment, WatchedStatefulSet, WorkloadProgress, WorkloadShape};
 
 use crate::labels::FIELD_MANAGER;
 
-/// Object metadata as the inventory keeps it: identity, labels, annotations, generation,
-/// creation time, and when Tenantry wrote the object (its managedFields entries, without the
-/// field sets).
+/// Annotations nobody reads that can be as large as the object: kubectl's copy of what it applied.
+const DROPPED_ANNOTATIONS: [&str; 1] = ["kubectl.kubernetes.io/last-applied-configuration"];
+
+/// Object metadata as the inventory keeps it: identity, labels, annotations (without kubectl's
+/// applied copy), generation, creation time, the controller that owns it, and when Tenantry
+/// wrote the object (its managedFields entries, without the field sets).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct SlimMeta {
@@ -31,6 +34,15 @@ struct SlimMeta {
     labels: Option<BTreeMap<String, String>>,
     annotations: Option<BTreeMap<String, String>>,
     managed_fields: Option<Vec<WriteTime>>,
+    owner_references: Option<Vec<Owner>>,
+}
+
+/// One owner reference: its kind and name, and whether it is the controller.
+#[derive(Deserialize)]
+struct Owner {
+    kind: String,
+    name: String,
+    controller: Option<bool>,
 }
 
 /// One managedFields entry without its field set.
@@ -50,6 +62,11 @@ fn slim_meta<'de, D: Deserializer<'de>>(deserializer: D) -> Result<ObjectMeta, D
         .filter(|entry| entry.manager.as_deref() == Some(FIELD_MANAGER))
         .map(|entry| ManagedFieldsEntry { manager: entry.manager, time: entry.time, ..ManagedFieldsEntry::default() })
         .collect();
+    let controller = meta.owner_references.into_iter().flatten().find(|owner| owner.controller == Some(true));
+    let mut annotations = meta.annotations;
+    if let Some(annotations) = annotations.as_mut() {
+        annotations.retain(|key, _| !DROPPED_ANNOTATIONS.contains(&key.as_str()));
+    }
     Ok(ObjectMeta {
         name: meta.name,
         namespace: meta.namespace,
@@ -58,8 +75,16 @@ fn slim_meta<'de, D: Deserializer<'de>>(deserializer: D) -> Result<ObjectMeta, D
         generation: meta.generation,
         creation_timestamp: meta.creation_timestamp,
         labels: meta.labels,
-        annotations: meta.annotations,
+        annotations,
         managed_fields: (!written_by_tenantry.is_empty()).then_some(written_by_tenantry),
+        owner_references: controller.map(|owner| {
+            vec![OwnerReference {
+                kind: owner.kind,
+                name: owner.name,
+                controller: Some(true),
+                ..OwnerReference::default()
+            }]
+        }),
         ..ObjectMeta::default()
     })
 }
@@ -125,6 +150,23 @@ mod tests {
         assert_eq!(written[0].manager.as_deref(), Some("tenantry"));
         assert!(written[0].fields_v1.is_none());
         assert_eq!(written[0].time.as_ref().map(|t| t.0.to_string()).as_deref(), Some("2026-11-02T09:00:00Z"));
+    }
+
+    #[test]
+    fn metadata_keeps_the_controller_and_drops_kubectls_applied_copy() {
+        let object: Object = serde_json::from_value(serde_json::json!({"metadata": {
+            "name": "web-5d9f-x2k",
+            "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{...}", "note": "kept"},
+            "ownerReferences": [
+                {"apiVersion": "v1", "kind": "ConfigMap", "name": "other", "uid": "u0"},
+                {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-5d9f", "uid": "u1", "controller": true}
+            ]
+        }}))
+        .expect("decodes");
+        let meta = object.metadata;
+        assert_eq!(meta.annotations.expect("annotations").keys().collect::<Vec<_>>(), ["note"]);
+        let owners = meta.owner_references.expect("the controller");
+        assert_eq!((owners.len(), owners[0].kind.as_str(), owners[0].name.as_str()), (1, "ReplicaSet", "web-5d9f"));
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The kinds the tenant list is built from: tenant Namespaces, app Deployments and their Pods.
+//! The kinds the tenant list is built from: Namespaces, the workloads in them (Deployments and
+//! StatefulSets) and their Pods.
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::{ClusterResourceScope, NamespaceResourceScope};
@@ -15,30 +16,41 @@ pub struct TenantNamespace {
 }
 slim_resource!(TenantNamespace, ClusterResourceScope, "", "v1", "Namespace", "namespaces");
 
-/// A tenant's Deployment: how many replicas it asks for and how far its rollout got.
-#[derive(Clone, Debug, Deserialize)]
-pub struct AppDeployment {
-    /// Identity, labels and generation.
-    #[serde(deserialize_with = "slim_meta")]
-    pub metadata: ObjectMeta,
-    /// The wanted replicas.
-    pub spec: Option<DeploymentScale>,
-    /// The rollout's progress.
-    pub status: Option<DeploymentProgress>,
+/// Declares a slim workload kind (Deployment, StatefulSet): its size, images and rollout.
+macro_rules! workload {
+    ($type:ident, $kind:literal, $plural:literal, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(Clone, Debug, Deserialize)]
+        pub struct $type {
+            /// Identity, labels (owner, version) and generation.
+            #[serde(deserialize_with = "slim_meta")]
+            pub metadata: ObjectMeta,
+            /// The wanted replicas and the images of its pods.
+            pub spec: Option<WorkloadShape>,
+            /// The rollout's progress.
+            pub status: Option<WorkloadProgress>,
+        }
+        slim_resource!($type, NamespaceResourceScope, "apps", "v1", $kind, $plural);
+    };
 }
-slim_resource!(AppDeployment, NamespaceResourceScope, "apps", "v1", "Deployment", "deployments");
 
-/// The part of a Deployment's spec the inventory reads.
+workload!(WatchedDeployment, "Deployment", "deployments", "A Deployment in any namespace.");
+workload!(WatchedStatefulSet, "StatefulSet", "statefulsets", "A StatefulSet in any namespace.");
+
+/// The part of a workload's spec the inventory reads.
 #[derive(Clone, Debug, Default, Deserialize)]
-pub struct DeploymentScale {
+pub struct WorkloadShape {
     /// Pods asked for (Kubernetes defaults it to 1).
     pub replicas: Option<i32>,
+    /// The images its pods run.
+    #[serde(default, rename = "template", deserialize_with = "template_images")]
+    pub images: Vec<String>,
 }
 
-/// The part of a Deployment's status the inventory reads.
+/// The part of a workload's status the inventory reads.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DeploymentProgress {
+pub struct WorkloadProgress {
     /// Pods ready.
     pub ready_replicas: Option<i32>,
     /// Pods running the current template.
@@ -47,7 +59,29 @@ pub struct DeploymentProgress {
     pub observed_generation: Option<i64>,
 }
 
-/// A tenant's pod: where it runs and how it is doing.
+/// Decodes a pod template keeping only its containers' images.
+fn template_images<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    struct Template {
+        spec: Option<PodImages>,
+    }
+    #[derive(Deserialize)]
+    struct PodImages {
+        #[serde(default)]
+        containers: Vec<Image>,
+    }
+    #[derive(Deserialize)]
+    struct Image {
+        image: Option<String>,
+    }
+    let template = Option::<Template>::deserialize(deserializer)?;
+    Ok(template
+        .and_then(|t| t.spec)
+        .map(|s| s.containers.into_iter().filter_map(|c| c.image).collect())
+        .unwrap_or_default())
+}
+
+/// A pod: where it runs, how it is doing, and (in its metadata) the controller that owns it.
 #[derive(Clone, Debug, Deserialize)]
 pub struct TenantPod {
     /// Identity, labels and creation time.
@@ -150,19 +184,36 @@ mod tests {
 
     #[test]
     fn a_deployment_without_status_decodes() {
-        let deployment: AppDeployment = serde_json::from_value(serde_json::json!({
+        let deployment: WatchedDeployment = serde_json::from_value(serde_json::json!({
             "metadata": {"name": "app", "namespace": "acme", "generation": 2},
             "spec": {"replicas": 0, "template": {"spec": {"containers": []}}}
         }))
         .expect("decodes");
-        assert_eq!(deployment.spec.and_then(|s| s.replicas), Some(0));
+        let shape = deployment.spec.expect("spec");
+        assert_eq!((shape.replicas, shape.images.len()), (Some(0), 0));
         assert!(deployment.status.is_none());
     }
 
     #[test]
+    fn a_statefulset_keeps_its_images_and_not_its_template() {
+        let set: WatchedStatefulSet = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "db", "namespace": "acme"},
+            "spec": {"replicas": 1, "serviceName": "db", "template": {
+                "metadata": {"labels": {"app": "db"}},
+                "spec": {"containers": [{"name": "db", "image": "postgres:16.2", "env": [{"name": "A", "value": "b"}]},
+                                        {"name": "exporter"}]}}},
+            "status": {"readyReplicas": 1, "observedGeneration": 1}
+        }))
+        .expect("decodes");
+        assert_eq!(set.spec.expect("spec").images, ["postgres:16.2"]);
+        assert_eq!(set.status.and_then(|s| s.ready_replicas), Some(1));
+    }
+
+    #[test]
     fn the_slim_kinds_address_the_same_api_as_the_full_ones() {
-        assert_eq!(AppDeployment::api_version(&()), "apps/v1");
-        assert_eq!(AppDeployment::plural(&()), "deployments");
+        assert_eq!(WatchedDeployment::api_version(&()), "apps/v1");
+        assert_eq!(WatchedDeployment::plural(&()), "deployments");
+        assert_eq!(WatchedStatefulSet::plural(&()), "statefulsets");
         assert_eq!(TenantPod::api_version(&()), "v1");
         assert_eq!(TenantNamespace::kind(&()), "Namespace");
     }
