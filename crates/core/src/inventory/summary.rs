@@ -59,11 +59,9 @@ pub fn summarize(context: &str, view: &TenantView<'_>, rule: &Rule<'_>) -> (Tena
         .push(FieldOrigin { field: "Tenant".into(), source: format!("rule {} of the tenancy rules", rule.number) });
     let spec = spec.unwrap_or_default();
     let mut display_name = origins.field("Display name", spec.display_name, ns, rule, |s| s.display_name.as_ref());
-    if display_name.is_empty() {
-        if let Some(alias) = &rule.alias {
-            display_name = alias.clone();
-            origins.set("Display name", format!("alias of rule {}", rule.number));
-        }
+    if let Some(alias) = rule.alias.as_ref().filter(|_| display_name.is_empty()) {
+        display_name = alias.clone();
+        origins.set("Display name", format!("alias of rule {}", rule.number));
     }
     let customer = origins.field("Customer", spec.customer, ns, rule, |s| s.customer.as_ref());
     let plan = origins.field("Plan", spec.plan, ns, rule, |s| s.plan.as_ref());
