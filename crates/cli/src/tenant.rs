@@ -1,5 +1,5 @@
-//! `tenantry tenant CLUSTER/ID`: one tenant in detail: summary, pods, recent warning events,
-//! backups and health history; live from its cluster, or as last cached when it does not answer.
+//! `tenantry tenant CLUSTER/ID`: one tenant in detail: summary, workloads, where its fields were
+//! read from, pods, recent warning events, backups and health history; live from its cluster, or as last cached when it does not answer.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,7 +15,7 @@ use crate::output::{age, freshness, health};
 pub struct Args {
     /// The tenant as `CLUSTER/ID`, e.g. `eu-west/alder-books` (CLUSTER is a context name).
     target: String,
-    /// Print JSON (`{"tenant": …, "pods": […], "events": […], "backups": […], "history": […]}`).
+    /// Print JSON (`{"tenant": …, "workloads": […], "field_sources": […], "pods": […], "events": […], "backups": […], "history": […]}`).
     #[arg(long)]
     json: bool,
     /// Seconds the cluster may take to list its tenants.
@@ -81,10 +81,28 @@ fn print_detail(detail: &TenantDetail) {
         ("Created", t.created.clone().unwrap_or_else(|| "-".into())),
         ("Changed", t.last_change.clone().unwrap_or_else(|| "-".into())),
         ("Seen", freshness(&t.freshness)),
+        ("GitOps", t.gitops.clone().map_or_else(|| "-".into(), |c| format!("{c} (it reverts changes made elsewhere)"))),
     ];
     for (label, value) in fields {
         println!("{label:<10}{}", crate::output::inert(&value));
     }
+    section(
+        "WORKLOAD",
+        detail.workloads.iter().map(|w| {
+            [
+                format!("{}/{}{}", w.kind, w.name, if w.main { " (main)" } else { "" }),
+                format!("{}/{}", w.ready, w.desired),
+                w.images.join(", "),
+                w.owner.clone(),
+            ]
+        }),
+        ["WORKLOAD", "READY", "IMAGES", "MANAGED BY"],
+    );
+    section(
+        "FIELD",
+        detail.field_sources.iter().map(|f| [f.field.clone(), f.source.clone()]),
+        ["FIELD", "READ FROM"],
+    );
     section(
         "POD",
         detail.pods.iter().map(|p| {

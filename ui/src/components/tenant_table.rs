@@ -200,7 +200,9 @@ fn row(tenant: &TenantSummary, on_open: &Callback<(String, String)>, selected: b
     html! {
         <tr class={classes!("tenant-row", format!("row-{freshness}"), selected.then_some("selected"))}
             data-tenant={tenant.id.clone()} data-cluster={tenant.cluster.clone()} data-freshness={freshness} {onclick}>
-            <td><span class="name">{ &tenant.id }</span><div class="sub">{ &tenant.display_name }</div></td>
+            <td><span class="name">{ &tenant.id }</span>
+                if let Some(controller) = &tenant.gitops { <span class="gitops-tag" title={format!("Managed by {controller}")}>{ "GitOps" }</span> }
+                <div class="sub">{ &tenant.display_name }</div></td>
             <td>{ &tenant.customer }</td>
             <td><code>{ domain }</code></td>
             <td>{ &tenant.cluster }</td>

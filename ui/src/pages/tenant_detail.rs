@@ -116,6 +116,9 @@ fn shown(detail: &TenantDetail, now: f64) -> Html {
             <div class="detail-card">
                 <div class="detail-health"><HealthBadge health={t.health} /><span>{ &t.reason }</span>
                     <span class={classes!("seen", if t.freshness.is_live() { "seen-live" } else { "seen-stale" })}>{ seen }</span></div>
+                if let Some(controller) = &t.gitops {
+                    <p class="gitops-note">{ format!("Managed by {controller}: it reverts changes made here unless they are made at its source.") }</p>
+                }
                 <dl class="fields">
                     { field("Name", html! { &t.display_name }) }
                     { field("Customer", html! { &t.customer }) }
@@ -132,6 +135,31 @@ fn shown(detail: &TenantDetail, now: f64) -> Html {
             </div>
             <h3 class="section-title">{ "Health, last 24 hours" }</h3>
             <HealthChart history={detail.history.clone()} {now} />
+            <h3 class="section-title">{ "Workloads" }</h3>
+            if detail.workloads.is_empty() {
+                <p class="muted">{ if t.freshness.is_live() { "No Deployment or StatefulSet in the namespace." } else { "Workloads are shown while the cluster is live." } }</p>
+            } else {
+                <table class="clusters workloads">
+                    <thead><tr><th>{ "Workload" }</th><th>{ "Kind" }</th><th>{ "Ready" }</th><th>{ "Images" }</th><th>{ "Managed by" }</th></tr></thead>
+                    <tbody>
+                        { for detail.workloads.iter().map(|w| html! {
+                            <tr class="workload-row" data-workload={w.name.clone()}>
+                                <td><code>{ &w.name }</code>{ if w.main { html! { <span class="main-mark">{ "main" }</span> } } else { html! {} } }</td>
+                                <td>{ &w.kind }</td>
+                                <td class={classes!(if w.ready < w.desired { "short" } else { "" })}>{ format!("{}/{}", w.ready, w.desired) }</td>
+                                <td><code>{ w.images.join(", ") }</code></td>
+                                <td>{ &w.owner }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            }
+            if !detail.field_sources.is_empty() {
+                <h3 class="section-title">{ "Where the fields come from" }</h3>
+                <dl class="fields sources">
+                    { for detail.field_sources.iter().map(|f| field(&f.field, html! { <span class="source">{ &f.source }</span> })) }
+                </dl>
+            }
             <h3 class="section-title">{ "Pods" }</h3>
             if detail.pods.is_empty() {
                 <p class="muted">{ if t.freshness.is_live() { "No pods." } else { "Pods are shown while the cluster is live." } }</p>
