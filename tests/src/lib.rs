@@ -11,6 +11,7 @@ pub mod binaries;
 pub mod cluster;
 pub mod command;
 pub mod error;
+pub mod existing;
 pub mod fleet;
 pub mod identity;
 pub mod ports;

@@ -98,11 +98,7 @@ fn print_detail(detail: &TenantDetail) {
         }),
         ["WORKLOAD", "READY", "IMAGES", "MANAGED BY"],
     );
-    section(
-        "FIELD",
-        detail.field_sources.iter().map(|f| [f.field.clone(), f.source.clone()]),
-        ["FIELD", "READ FROM"],
-    );
+    section("FIELD", detail.field_sources.iter().map(|f| [f.field.clone(), f.source.clone()]), ["FIELD", "READ FROM"]);
     section(
         "POD",
         detail.pods.iter().map(|p| {

@@ -250,7 +250,11 @@ mod tests {
                     "web: 0 of 2 pods ready: pods waiting (CrashLoopBackOff)",
                 ),
                 (vec![web(), stuck_worker(), workload("db", 1, 0, 1, true)], Health::Degraded, "(and 1 more)"),
-                (vec![workload("web", 1, 0, 1, true), workload("db", 1, 0, 1, true)], Health::Down, "web: 0 of 1 pods ready (and 1 more)"),
+                (
+                    vec![workload("web", 1, 0, 1, true), workload("db", 1, 0, 1, true)],
+                    Health::Down,
+                    "web: 0 of 1 pods ready (and 1 more)",
+                ),
                 (vec![web(), workload("db", 3, 1, 1, true)], Health::Progressing, "db: rolling out: 1 of 3 updated"),
                 (vec![web(), workload("worker", 0, 0, 0, true)], Health::Healthy, "2 of 2 pods ready"),
             ],

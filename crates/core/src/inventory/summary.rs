@@ -11,7 +11,7 @@ use super::objects::{TenantNamespace, TenantPod};
 use super::workloads::Workload;
 use crate::labels::{REVISION_ANNOTATION, SPEC_ANNOTATION};
 use crate::status::{self, Declared, WorkloadFacts};
-use crate::tenancy::{FieldSource, FieldSources};
+use crate::tenancy::{CAPSULE_TENANT_LABEL, FieldSource, FieldSources};
 
 /// Everything the inventory knows of one tenant namespace, borrowed from the stores.
 pub struct TenantView<'a> {
@@ -63,7 +63,11 @@ pub fn summarize(context: &str, view: &TenantView<'_>, rule: &Rule<'_>) -> (Tena
         display_name = alias.clone();
         origins.set("Display name", format!("alias of rule {}", rule.number));
     }
-    let customer = origins.field("Customer", spec.customer, ns, rule, |s| s.customer.as_ref());
+    let mut customer = origins.field("Customer", spec.customer, ns, rule, |s| s.customer.as_ref());
+    if let Some(capsule) = ns.labels().get(CAPSULE_TENANT_LABEL).filter(|_| customer.is_empty()) {
+        customer = capsule.clone();
+        origins.set("Customer", format!("Capsule tenant (label {CAPSULE_TENANT_LABEL})"));
+    }
     let plan = origins.field("Plan", spec.plan, ns, rule, |s| s.plan.as_ref());
     let domains = origins.domains(spec.domains, &view.ingresses);
     let version = origins.version(spec.version, main.map(|(workload, _)| workload));
@@ -145,13 +149,13 @@ impl Origins {
             FieldSource::Label(key) => (ns.labels().get(key), format!("label {key}")),
             FieldSource::Annotation(key) => (ns.annotations().get(key), format!("annotation {key}")),
         };
-        match read.filter(|value| !value.is_empty()) {
+        match read.map(|value| value.trim()).filter(|value| !value.is_empty()) {
             Some(value) => {
                 self.set(field, described);
-                value.clone()
+                value.to_owned()
             }
             None => {
-                self.set(field, format!("{described} (missing)"));
+                self.set(field, format!("{described} (missing or blank)"));
                 String::new()
             }
         }
