@@ -106,14 +106,17 @@ async fn every_action_runs_end_to_end_and_leaves_its_records() {
     assert_eq!(history.data.unwrap_or_default().keys().collect::<Vec<_>>(), ["1", "2"]);
 
     // Scale, autoscale (an HPA appears), back to fixed (it is removed).
-    succeeded(&setup.run("act-1", id, Change::Scale { replicas: Some(3), autoscaling: None }).await.0);
+    succeeded(&setup.run("act-1", id, Change::Scale { replicas: Some(3), autoscaling: None, workload: None }).await.0);
     assert_eq!(ready_pods(&client, id).await, 3);
     let bounds = Autoscaling { min: 2, max: 4 };
-    succeeded(&setup.run("act-1", id, Change::Scale { replicas: None, autoscaling: Some(bounds) }).await.0);
+    succeeded(
+        &setup.run("act-1", id, Change::Scale { replicas: None, autoscaling: Some(bounds), workload: None }).await.0,
+    );
     let hpas = Api::<HorizontalPodAutoscaler>::namespaced(client.clone(), id);
     let hpa = hpas.get("app").await.expect("autoscaler");
     assert_eq!(hpa.spec.map(|s| (s.min_replicas, s.max_replicas)), Some((Some(2), 4)));
-    let (outcome, events) = setup.run("act-1", id, Change::Scale { replicas: Some(2), autoscaling: None }).await;
+    let (outcome, events) =
+        setup.run("act-1", id, Change::Scale { replicas: Some(2), autoscaling: None, workload: None }).await;
     succeeded(&outcome);
     let preview = planned(&events);
     assert!(preview.objects.iter().any(|o| o.kind == "HorizontalPodAutoscaler" && o.operation == Operation::Delete));
@@ -134,7 +137,7 @@ async fn every_action_runs_end_to_end_and_leaves_its_records() {
         .iter()
         .map(|p| p.name_any())
         .collect();
-    succeeded(&setup.run("act-1", id, Change::Restart).await.0);
+    succeeded(&setup.run("act-1", id, Change::Restart { workload: None }).await.0);
     let after = Api::<Pod>::namespaced(client.clone(), id).list(&ListParams::default()).await.expect("pods");
     let after: Vec<String> =
         after.items.iter().filter(|p| p.metadata.deletion_timestamp.is_none()).map(|p| p.name_any()).collect();
@@ -226,7 +229,9 @@ async fn refusals_and_conflicts_change_nothing() {
     let helpdesk = helpdesk_context("act-2");
 
     // The help-desk may fix a tenant but not delete it; the refusal names the permission.
-    succeeded(&setup.run(&helpdesk, id, Change::Scale { replicas: Some(3), autoscaling: None }).await.0);
+    succeeded(
+        &setup.run(&helpdesk, id, Change::Scale { replicas: Some(3), autoscaling: None, workload: None }).await.0,
+    );
     let (outcome, events) = setup.run(&helpdesk, id, Change::Delete { confirm: id.into() }).await;
     assert_eq!(outcome.result, ActionResult::Refused);
     assert_eq!(outcome.message, "Refused: this identity may not delete namespaces.");
@@ -270,7 +275,7 @@ async fn refusals_and_conflicts_change_nothing() {
             Change::Create { spec: TenantSpec { blueprint: "magento".into(), ..spec() } },
             "no usable blueprint \"magento\"",
         ),
-        (id, Change::Scale { replicas: Some(99), autoscaling: None }, "must be between 0 and 4"),
+        (id, Change::Scale { replicas: Some(99), autoscaling: None, workload: None }, "must be between 0 and 4"),
         (
             id,
             Change::Create { spec: TenantSpec { version: "7.0".into(), ..spec() } },
@@ -291,7 +296,8 @@ async fn refusals_and_conflicts_change_nothing() {
     let deployments = Api::<Deployment>::namespaced(client.clone(), id);
     let by_helm = serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "app"}, "spec": {"replicas": 4}});
     deployments.patch("app", &PatchParams::apply("helm").force(), &Patch::Apply(&by_helm)).await.expect("set by Helm");
-    let (outcome, _) = setup.run("act-2", id, Change::Scale { replicas: Some(2), autoscaling: None }).await;
+    let (outcome, _) =
+        setup.run("act-2", id, Change::Scale { replicas: Some(2), autoscaling: None, workload: None }).await;
     assert_eq!(outcome.result, ActionResult::Failed);
     assert!(
         outcome.message.contains("changed by someone else") && outcome.message.contains("\"helm\""),
@@ -305,7 +311,7 @@ async fn refusals_and_conflicts_change_nothing() {
     let request = ActionRequest {
         context: "act-2".into(),
         tenant: id.into(),
-        change: Change::Scale { replicas: Some(2), autoscaling: None },
+        change: Change::Scale { replicas: Some(2), autoscaling: None, workload: None },
         take_over: true,
         reason: String::new(),
     };
@@ -348,7 +354,10 @@ async fn an_interrupted_create_resumes_to_completion_without_duplicates() {
     succeeded(&resumed);
 
     // The app goes away mid-rollout: the entry stays running, and resuming finishes it.
-    let second = ActionRequest { change: Change::Scale { replicas: Some(3), autoscaling: None }, ..request.clone() };
+    let second = ActionRequest {
+        change: Change::Scale { replicas: Some(3), autoscaling: None, workload: None },
+        ..request.clone()
+    };
     let (rolling, rolled) = tokio::sync::oneshot::channel();
     let mut rolling = Some(rolling);
     let run = setup.actions.run(&entry, &second, |event| {
@@ -414,7 +423,7 @@ async fn a_batch_follows_its_tenants_through_shared_watches_and_recreates_what_i
         .await
         .expect("Service deleted");
 
-    let three_pods = || Change::Scale { replicas: Some(3), autoscaling: None };
+    let three_pods = || Change::Scale { replicas: Some(3), autoscaling: None, workload: None };
     let scaled = setup.actions.run_many(&entry, &requests(&three_pods), 2).await.expect("recorded");
     scaled.iter().for_each(succeeded);
     // Each action ended only once its tenant ran as asked (not on a state seen before the write).

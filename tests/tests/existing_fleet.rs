@@ -1,16 +1,25 @@
 //! A fleet Tenantry did not make (`tests/fixtures/existing-fleet`, applied with kubectl and as
 //! Helm): the tenancy rules find its tenants, each with the health and reason its workloads
 //! really have, its version and domains read from its objects and where each field came from;
-//! excluded and other namespaces are absent.
+//! excluded and other namespaces are absent. Every action that needs no blueprint works on
+//! them end to end, with the objects checked in the cluster; a field Helm owns is a conflict.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::Namespace;
+use kube::ResourceExt as _;
+use kube::api::Api;
+use tenantry_core::actions::{ActionSettings, Actions};
+use tenantry_core::blueprint::Catalog;
+use tenantry_core::cache::Cache;
 use tenantry_core::inventory::ClusterInventory;
 use tenantry_core::tenancy::TenancyRules;
-use tenantry_model::{Health, TenantSummary};
-use tenantry_tests::actions::Setup;
+use tenantry_model::{ActionRequest, ActionResult, Change, Health, TenantSummary};
+use tenantry_tests::actions::{Setup, planned, succeeded};
 use tenantry_tests::existing;
 
 /// What one namespace of the fixture should show.
@@ -185,4 +194,109 @@ async fn settled(inventory: &ClusterInventory) -> Vec<TenantSummary> {
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tenants_without_a_blueprint_can_be_scaled_restarted_suspended_resumed_backed_up_and_deleted() {
+    let mut setup = Setup::start("old-2").await;
+    existing::apply(&setup.fleet.kubeconfig, "old-2");
+    let rules = TenancyRules::parse(Path::new("tenancy.yaml"), &existing::rules_text()).expect("the fixture's rules");
+    let cache = Cache::open(&setup.dir.path().join("data/ruled.sqlite")).await.expect("cache").cache;
+    let settings = ActionSettings {
+        converge_timeout: Duration::from_secs(60),
+        tenancy: Arc::new(rules),
+        ..ActionSettings::default()
+    };
+    setup.actions = Actions::new(cache, Catalog::load(&setup.dir.path().join("blueprints")), settings);
+    let client = setup.client().await;
+    let deployments = |id: &str| Api::<Deployment>::namespaced(client.clone(), id);
+    let sets = |id: &str| Api::<StatefulSet>::namespaced(client.clone(), id);
+    let replicas = |d: Deployment| d.spec.and_then(|s| s.replicas);
+    let scale = |replicas, workload: Option<&str>| Change::Scale {
+        replicas: Some(replicas),
+        autoscaling: None,
+        workload: workload.map(str::to_owned),
+    };
+
+    // Scale one workload: kubectl set its size, so taking it is drift shown in the preview.
+    let (outcome, events) = setup.run("old-2", "shop-alder", scale(3, Some("web"))).await;
+    succeeded(&outcome);
+    assert_eq!(replicas(deployments("shop-alder").get("web").await.expect("web")), Some(3));
+    let preview = planned(&events);
+    let web = preview.objects.iter().find(|o| o.name == "web").expect("web in the preview");
+    assert!(web.fields.iter().any(|f| f.path == "spec.replicas"), "{web:?}");
+    assert!(
+        preview.notes.iter().any(|n| n.contains("spec.replicas was changed outside Tenantry by kubectl")),
+        "{:?}",
+        preview.notes
+    );
+    assert_eq!(replicas(deployments("shop-alder").get("worker").await.expect("worker")), Some(1), "others untouched");
+    let (outcome, _) = setup.run("old-2", "shop-alder", scale(2, None)).await;
+    assert_eq!(outcome.result, ActionResult::Refused);
+    assert!(outcome.message.contains("say which to scale: Deployment/web, Deployment/worker"), "{}", outcome.message);
+
+    // A field Helm owns is a conflict: nothing is overwritten.
+    let (outcome, _) = setup.run("old-2", "shop-birch", scale(4, Some("wordpress"))).await;
+    assert_ne!(outcome.result, ActionResult::Succeeded);
+    assert!(outcome.message.contains("is set by \"helm\""), "{}", outcome.message);
+    assert_eq!(replicas(deployments("shop-birch").get("wordpress").await.expect("wordpress")), Some(2));
+
+    // Restart one workload: its pods are replaced, the other's are not.
+    let (outcome, _) =
+        setup.run("old-2", "shop-birch", Change::Restart { workload: Some("StatefulSet/mariadb".into()) }).await;
+    succeeded(&outcome);
+    let stamped = |template_annotations: Option<std::collections::BTreeMap<String, String>>| {
+        template_annotations.is_some_and(|a| a.contains_key("tenantry.io/restarted-at"))
+    };
+    let mariadb = sets("shop-birch").get("mariadb").await.expect("mariadb");
+    assert!(stamped(mariadb.spec.and_then(|s| s.template.metadata).and_then(|m| m.annotations)));
+    let wordpress = deployments("shop-birch").get("wordpress").await.expect("wordpress");
+    assert!(!stamped(wordpress.spec.and_then(|s| s.template.metadata).and_then(|m| m.annotations)));
+
+    // Suspend remembers each size on the namespace and warns about Argo CD; resume restores it.
+    let (outcome, events) = setup.run("old-2", "shop-elm", Change::Suspend).await;
+    succeeded(&outcome);
+    assert!(planned(&events).notes.iter().any(|n| n.contains("Argo CD application shop-elm manages this tenant")));
+    assert_eq!(sets("shop-elm").get("cache").await.expect("cache").spec.and_then(|s| s.replicas), Some(0));
+    let remembered = |ns: Namespace| ns.annotations().get("tenantry.io/suspended-sizes").cloned();
+    let namespaces = Api::<Namespace>::all(client.clone());
+    assert_eq!(
+        remembered(namespaces.get("shop-elm").await.expect("ns")).as_deref(),
+        Some(r#"{"StatefulSet/cache":1}"#)
+    );
+    let (outcome, _) = setup.run("old-2", "shop-elm", Change::Suspend).await;
+    assert!(outcome.message.contains("already suspended"), "{}", outcome.message);
+    succeeded(&setup.run("old-2", "shop-elm", Change::Resume).await.0);
+    assert_eq!(sets("shop-elm").get("cache").await.expect("cache").spec.and_then(|s| s.replicas), Some(1));
+    assert_eq!(remembered(namespaces.get("shop-elm").await.expect("ns")), None, "forgotten once resumed");
+
+    // Back up with the namespace's own backup CronJob; none is a clear refusal.
+    succeeded(&setup.run("old-2", "shop-cedar", Change::Backup { backup: "before-winter".into() }).await.0);
+    let job = Api::<Job>::namespaced(client.clone(), "shop-cedar").get("backup-before-winter").await.expect("job");
+    assert_eq!(job.labels().get("tenantry.io/backup").map(String::as_str), Some("before-winter"));
+    let (outcome, _) = setup.run("old-2", "shop-alder", Change::Backup { backup: "b1".into() }).await;
+    assert!(outcome.message.contains("has no backup schedule"), "{}", outcome.message);
+
+    // What needs a spec says so; delete needs the id typed again.
+    let update = Change::Update { version: Some("2.5.0".into()), plan: None, domains: None, config: None };
+    let (outcome, _) = setup.run("old-2", "shop-alder", update).await;
+    assert!(outcome.message.contains("update needs a Tenantry spec"), "{}", outcome.message);
+    let (outcome, _) = setup.run("old-2", "shop-dune", Change::Delete { confirm: "dune".into() }).await;
+    assert_eq!(outcome.result, ActionResult::Refused);
+    succeeded(&setup.run("old-2", "shop-dune", Change::Delete { confirm: "shop-dune".into() }).await.0);
+    assert!(
+        namespaces.get_opt("shop-dune").await.expect("read").is_none_or(|ns| ns.metadata.deletion_timestamp.is_some())
+    );
+
+    // A namespace no rule makes a tenant stays out of reach.
+    let request = ActionRequest {
+        context: "old-2".into(),
+        tenant: "monitoring".into(),
+        change: scale(0, Some("prometheus")),
+        take_over: false,
+        reason: String::new(),
+    };
+    let (outcome, _) = setup.run_request(&request).await;
+    assert!(outcome.message.contains("is not a Tenantry tenant"), "{}", outcome.message);
+    assert_eq!(replicas(deployments("monitoring").get("prometheus").await.expect("prometheus")), Some(2));
 }

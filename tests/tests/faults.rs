@@ -29,7 +29,7 @@ fn request(context: &str, tenant: &str, change: Change) -> ActionRequest {
 }
 
 fn scale(replicas: i32) -> Change {
-    Change::Scale { replicas: Some(replicas), autoscaling: None }
+    Change::Scale { replicas: Some(replicas), autoscaling: None, workload: None }
 }
 
 #[tokio::test(flavor = "multi_thread")]

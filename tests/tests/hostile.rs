@@ -166,7 +166,7 @@ async fn hand_written_specs_and_histories_are_refused_or_repaired_never_read_as_
     let client = setup.client().await;
     let id = "garbled-shop";
     succeeded(&setup.run("hst-3", id, Change::Create { spec: spec() }).await.0);
-    let scale = |replicas| Change::Scale { replicas: Some(replicas), autoscaling: None };
+    let scale = |replicas| Change::Scale { replicas: Some(replicas), autoscaling: None, workload: None };
     succeeded(&setup.run("hst-3", id, scale(1)).await.0);
 
     for (garbage, problem) in [

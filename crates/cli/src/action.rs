@@ -130,6 +130,19 @@ pub struct ScaleArgs {
     /// Scale with the load between MIN and MAX pods, as `MIN:MAX`.
     #[arg(long, value_parser = parse_bounds)]
     autoscale: Option<Autoscaling>,
+    /// The workload to scale, on a tenant without a blueprint (`web` or `StatefulSet/db`).
+    #[arg(long)]
+    workload: Option<String>,
+}
+
+/// Options of `tenantry restart`.
+#[derive(clap::Args)]
+pub struct RestartArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Restart only this workload, on a tenant without a blueprint (`web` or `StatefulSet/db`).
+    #[arg(long)]
+    workload: Option<String>,
 }
 
 /// Options of `tenantry rollback`.
@@ -207,7 +220,13 @@ pub async fn update(args: UpdateArgs) -> ExitCode {
 
 /// `tenantry scale`.
 pub async fn scale(args: ScaleArgs) -> ExitCode {
-    run(args.common, |_| Change::Scale { replicas: args.replicas, autoscaling: args.autoscale }).await
+    let change = Change::Scale { replicas: args.replicas, autoscaling: args.autoscale, workload: args.workload };
+    run(args.common, |_| change).await
+}
+
+/// `tenantry restart`.
+pub async fn restart(args: RestartArgs) -> ExitCode {
+    run(args.common, |_| Change::Restart { workload: args.workload }).await
 }
 
 /// `tenantry rollback`.

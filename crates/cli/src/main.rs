@@ -43,8 +43,8 @@ enum Command {
     Update(action::UpdateArgs),
     /// Set a tenant's pods, or its autoscaling bounds.
     Scale(action::ScaleArgs),
-    /// Replace a tenant's pods one by one.
-    Restart(action::Common),
+    /// Replace a tenant's pods one by one (all its workloads', or one's).
+    Restart(action::RestartArgs),
     /// Scale a tenant to zero, remembering its size.
     Suspend(action::Common),
     /// Bring a suspended tenant back to its size.
@@ -85,7 +85,7 @@ async fn main() -> ExitCode {
         Command::Create(args) => action::create(args).await,
         Command::Update(args) => action::update(args).await,
         Command::Scale(args) => action::scale(args).await,
-        Command::Restart(common) => action::simple(common, Change::Restart).await,
+        Command::Restart(args) => action::restart(args).await,
         Command::Suspend(common) => action::simple(common, Change::Suspend).await,
         Command::Resume(common) => action::simple(common, Change::Resume).await,
         Command::Rollback(args) => action::rollback(args).await,

@@ -14,6 +14,7 @@ pub mod cache;
 pub mod cluster;
 pub mod error;
 pub mod fleet;
+pub mod gitops;
 pub mod heartbeat;
 pub mod inventory;
 pub mod kubeconfig;

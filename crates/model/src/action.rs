@@ -95,9 +95,18 @@ pub enum Change {
         replicas: Option<i32>,
         /// Autoscaling bounds (turns autoscaling on).
         autoscaling: Option<Autoscaling>,
+        /// The workload to scale, on a tenant without a blueprint (`Deployment/web` or `web`);
+        /// a blueprint's tenant scales its app.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        workload: Option<String>,
     },
     /// Replace the pods one by one.
-    Restart,
+    Restart {
+        /// Only this workload's pods (`Deployment/web` or `web`), on a tenant without a
+        /// blueprint; every workload's when `None`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        workload: Option<String>,
+    },
     /// Scale to zero, remembering the size.
     Suspend,
     /// Scale back to the remembered size.
@@ -138,7 +147,7 @@ impl Change {
             Self::Create { .. } => ActionKind::Create,
             Self::Update { .. } => ActionKind::Update,
             Self::Scale { .. } => ActionKind::Scale,
-            Self::Restart => ActionKind::Restart,
+            Self::Restart { .. } => ActionKind::Restart,
             Self::Suspend => ActionKind::Suspend,
             Self::Resume => ActionKind::Resume,
             Self::Rollback { .. } => ActionKind::Rollback,

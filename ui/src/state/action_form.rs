@@ -25,6 +25,9 @@ pub struct FormInput {
     pub backup: String,
     /// Why the action is run (e.g. a ticket number).
     pub reason: String,
+    /// The workload to scale or restart, on a tenant without a blueprint (`Kind/name`; empty
+    /// restarts every workload).
+    pub workload: String,
 }
 
 impl FormInput {
@@ -42,6 +45,7 @@ impl FormInput {
             confirm: String::new(),
             backup,
             reason: String::new(),
+            workload: String::new(),
         }
     }
 
@@ -50,6 +54,7 @@ impl FormInput {
     pub fn change(&self, kind: ActionKind) -> Result<Change, String> {
         let number =
             |label: &str, text: &str| text.trim().parse::<i32>().map_err(|_| format!("{label} must be a whole number"));
+        let workload = Some(self.workload.clone()).filter(|w| !w.is_empty());
         Ok(match kind {
             ActionKind::Scale if self.autoscale => Change::Scale {
                 replicas: None,
@@ -57,8 +62,11 @@ impl FormInput {
                     min: number("Minimum", &self.min)?,
                     max: number("Maximum", &self.max)?,
                 }),
+                workload,
             },
-            ActionKind::Scale => Change::Scale { replicas: Some(number("Pods", &self.replicas)?), autoscaling: None },
+            ActionKind::Scale => {
+                Change::Scale { replicas: Some(number("Pods", &self.replicas)?), autoscaling: None, workload }
+            }
             ActionKind::Update => Change::Update {
                 version: Some(self.version.trim().to_owned()),
                 plan: Some(self.plan.clone()),
@@ -72,7 +80,7 @@ impl FormInput {
             ActionKind::Backup => Change::Backup { backup: self.backup.trim().to_owned() },
             ActionKind::Restore if self.backup.is_empty() => return Err("There is no backup to restore yet".into()),
             ActionKind::Restore => Change::Restore { backup: self.backup.clone(), attempt: None },
-            ActionKind::Restart => Change::Restart,
+            ActionKind::Restart => Change::Restart { workload },
             ActionKind::Suspend => Change::Suspend,
             ActionKind::Resume => Change::Resume,
             ActionKind::Create => return Err("Create tenants with `tenantry create` for now".into()),
@@ -155,16 +163,19 @@ mod tests {
     #[test]
     fn the_form_asks_for_the_change_it_shows() {
         let form = FormInput { replicas: " 3 ".into(), ..FormInput::default() };
-        assert_eq!(form.change(ActionKind::Scale), Ok(Change::Scale { replicas: Some(3), autoscaling: None }));
+        assert_eq!(
+            form.change(ActionKind::Scale),
+            Ok(Change::Scale { replicas: Some(3), autoscaling: None, workload: None })
+        );
         let form = FormInput { autoscale: true, min: "2".into(), max: "5".into(), ..FormInput::default() };
         assert_eq!(
             form.change(ActionKind::Scale),
-            Ok(Change::Scale { replicas: None, autoscaling: Some(Autoscaling { min: 2, max: 5 }) })
+            Ok(Change::Scale { replicas: None, autoscaling: Some(Autoscaling { min: 2, max: 5 }), workload: None })
         );
         assert_eq!(FormInput::default().change(ActionKind::Scale), Err("Pods must be a whole number".into()));
         let form = FormInput { confirm: "alder ".into(), ..FormInput::default() };
         assert_eq!(form.change(ActionKind::Delete), Ok(Change::Delete { confirm: "alder".into() }));
-        assert_eq!(FormInput::default().change(ActionKind::Restart), Ok(Change::Restart));
+        assert_eq!(FormInput::default().change(ActionKind::Restart), Ok(Change::Restart { workload: None }));
     }
 
     #[test]

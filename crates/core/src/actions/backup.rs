@@ -7,13 +7,14 @@ use std::time::Duration;
 
 use futures::StreamExt as _;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
+use kube::ResourceExt as _;
 use kube::api::{Api, ListParams};
 use kube::runtime::{WatchStreamExt as _, watcher};
 use serde_json::{Value, json};
 
 use super::converge::ConvergeError;
 use super::session::WATCH_SECONDS;
-use crate::labels::{BACKUP_LABEL, MANAGED_BY, RESTORE_ATTEMPT_ANNOTATION, TENANT_LABEL, managed_selector};
+use crate::labels::{BACKUP_LABEL, MANAGED_BY, RESTORE_ATTEMPT_ANNOTATION, TENANT_LABEL};
 
 /// Why a backup or restore cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -47,18 +48,21 @@ pub fn check_id(backup: &str) -> Result<(), BackupError> {
     if label_ok { Ok(()) } else { Err(BackupError::BadId(backup.to_owned())) }
 }
 
-/// The Job that takes backup `backup` of tenant `id` now, from its backup CronJob's template.
+/// The Job that takes backup `backup` of tenant `id` now, from its backup CronJob's template:
+/// the one Tenantry manages, else (a tenant Tenantry did not create) one named like a backup.
 pub async fn backup_job(client: &kube::Client, id: &str, backup: &str) -> Result<Value, BackupError> {
     check_id(backup)?;
-    let selector = managed_selector();
     let cronjobs = Api::<CronJob>::namespaced(client.clone(), id)
-        .list(&ListParams::default().labels(&selector))
+        .list(&ListParams::default())
         .await
         .map_err(|e| BackupError::Read(id.to_owned(), e))?;
-    let template = cronjobs
-        .items
-        .into_iter()
-        .find_map(|c| c.spec.map(|s| s.job_template))
+    let is_managed = |c: &CronJob| c.labels().get(MANAGED_BY.0).map(String::as_str) == Some(MANAGED_BY.1);
+    let chosen = cronjobs.items.iter().find(|c| is_managed(c)).or_else(|| {
+        cronjobs.items.iter().find(|c| c.metadata.name.as_deref().is_some_and(|name| name.contains("backup")))
+    });
+    let template = chosen
+        .and_then(|c| c.spec.clone())
+        .map(|s| s.job_template)
         .ok_or_else(|| BackupError::NoSchedule(id.to_owned()))?;
     let mut labels = template.metadata.and_then(|m| m.labels).unwrap_or_default();
     labels.insert(BACKUP_LABEL.into(), backup.into());

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt as _;
-use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{Namespace, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::ResourceExt as _;
@@ -21,7 +21,7 @@ use tokio::sync::watch;
 use super::mirror::Mirror;
 use super::session::WATCH_SECONDS;
 
-use crate::labels::{TENANT_LABEL, managed_selector};
+use crate::labels::managed_selector;
 
 /// Rollout progress summed over a tenant's Deployments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -86,6 +86,128 @@ impl Expected {
     fn seen(&self, deployment: &Deployment) -> bool {
         let wrote = self.0.get(deployment.metadata.name.as_deref().unwrap_or_default()).copied().unwrap_or(0);
         deployment.metadata.generation.unwrap_or(0) >= wrote
+    }
+}
+
+/// A workload (Deployment or StatefulSet) of a tenant without a blueprint an action waits for,
+/// with the generation it wrote (0 when it left it as it was).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Awaited {
+    /// `Deployment` or `StatefulSet`.
+    pub kind: String,
+    /// Its name.
+    pub name: String,
+    /// The generation written.
+    pub generation: i64,
+}
+
+impl Awaited {
+    /// The workload `object` names, as `written` (`None`: unchanged); `None` for other kinds.
+    pub fn of(object: &Value, written: Option<&ObjectMeta>) -> Option<Self> {
+        let kind = object["kind"].as_str().filter(|k| ["Deployment", "StatefulSet"].contains(k))?;
+        Some(Self {
+            kind: kind.to_owned(),
+            name: object["metadata"]["name"].as_str().unwrap_or_default().to_owned(),
+            generation: written.and_then(|meta| meta.generation).unwrap_or(0),
+        })
+    }
+}
+
+/// Waits until every `awaited` workload of namespace `id` has rolled out (its controller saw
+/// the generation written, every wanted pod ready on the current template), reading them
+/// twice a second.
+pub async fn workloads_rolled_out(
+    client: &kube::Client,
+    id: &str,
+    awaited: &[Awaited],
+    timeout: Duration,
+    mut progress: impl FnMut(Rollout),
+) -> Result<(), ConvergeError> {
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), id);
+    let sets: Api<StatefulSet> = Api::namespaced(client.clone(), id);
+    let wait = async {
+        let mut last = None;
+        loop {
+            let mut total = Rollout::default();
+            let mut done = true;
+            for workload in awaited {
+                let read = if workload.kind == "StatefulSet" {
+                    sets.get_opt(&workload.name).await.map(|set| set.as_ref().map(Reported::of_set))
+                } else {
+                    deployments.get_opt(&workload.name).await.map(|d| d.as_ref().map(Reported::of_deployment))
+                };
+                match read {
+                    Ok(Some(reported)) => {
+                        total.ready += reported.ready;
+                        total.updated += reported.updated;
+                        total.desired += reported.desired;
+                        done &= reported.rolled_out() && reported.observed >= workload.generation;
+                    }
+                    Ok(None) => {}
+                    Err(error) => {
+                        tracing::debug!(%error, "reading a workload's rollout failed; retrying");
+                        done = false;
+                    }
+                }
+            }
+            if last != Some(total) {
+                progress(total);
+                last = Some(total);
+            }
+            if done {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    };
+    if tokio::time::timeout(timeout, wait).await.is_ok() {
+        return Ok(());
+    }
+    Err(ConvergeError::Timeout { timeout, reason: holdup(client, id).await })
+}
+
+/// What a workload's controller reports about its rollout.
+struct Reported {
+    desired: i32,
+    generation: i64,
+    observed: i64,
+    ready: i32,
+    updated: i32,
+    current: i32,
+}
+
+impl Reported {
+    fn of_deployment(deployment: &Deployment) -> Self {
+        let status = deployment.status.clone().unwrap_or_default();
+        Self {
+            desired: deployment.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1),
+            generation: deployment.metadata.generation.unwrap_or(0),
+            observed: status.observed_generation.unwrap_or(0),
+            ready: status.ready_replicas.unwrap_or(0),
+            updated: status.updated_replicas.unwrap_or(0),
+            current: status.replicas.unwrap_or(0),
+        }
+    }
+
+    fn of_set(set: &StatefulSet) -> Self {
+        let status = set.status.clone().unwrap_or_default();
+        Self {
+            desired: set.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1),
+            generation: set.metadata.generation.unwrap_or(0),
+            observed: status.observed_generation.unwrap_or(0),
+            ready: status.ready_replicas.unwrap_or(0),
+            updated: status.updated_replicas.unwrap_or(0),
+            current: status.replicas,
+        }
+    }
+
+    /// Like `kubectl rollout status`: the newest spec seen, every wanted pod ready on the
+    /// current template, no other pod left.
+    fn rolled_out(&self) -> bool {
+        self.observed >= self.generation
+            && self.ready == self.desired
+            && self.current == self.desired
+            && (self.desired == 0 || self.updated == self.desired)
     }
 }
 
@@ -221,7 +343,7 @@ fn is_rolled_out(deployment: &Deployment) -> bool {
 async fn holdup(client: &kube::Client, id: &str) -> String {
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), id);
     let pods: Api<Pod> = Api::namespaced(client.clone(), id);
-    let selector = ListParams::default().labels(&format!("{TENANT_LABEL}={id}"));
+    let selector = ListParams::default();
     let deployment_reason = deployments.list(&ListParams::default()).await.ok().and_then(|list| {
         list.items.iter().find_map(|d| {
             d.status.as_ref()?.conditions.as_ref()?.iter().find_map(|c| {

@@ -7,7 +7,7 @@ use kube::api::{Api, DeleteParams, PostParams};
 use serde_json::json;
 use tenantry_model::{ActionEvent, ActionRequest, Change, Operation, Step};
 
-use super::converge::Expected;
+use super::converge::{Awaited, Expected};
 use super::objects::{ObjectError, PlanAs, PlannedObject, Resources};
 use super::plan::{Plan, Work};
 use super::session::Session;
@@ -24,13 +24,14 @@ impl Actions {
         progress: &mut (dyn FnMut(ActionEvent) + Send),
         trail: &mut Trail,
     ) -> Result<String, ActionError> {
-        let Plan { mut resources, work, .. } = plan;
+        let Plan { mut resources, work, done, .. } = plan;
         let client = &session.client;
         let journal_id = trail.journal_id.unwrap_or_default();
         let id = request.tenant.as_str();
         let timeout = self.settings.converge_timeout;
         let mirror = session.mirror();
         let mut expected = Expected::default();
+        let mut awaited = Vec::new();
 
         progress(ActionEvent::Started { step: Step::Apply });
         self.cache.journal_step(journal_id, Step::Apply).await?;
@@ -59,6 +60,18 @@ impl Actions {
                 }
             }
             Work::Restart { deployments } => restart::restart(client, id, deployments, &mut expected).await?,
+            Work::Workloads { objects, restart } => {
+                for planned in objects {
+                    let written = resources.apply(planned).await?;
+                    if let Some(workload) = Awaited::of(&planned.object, written.as_ref()) {
+                        awaited.push(workload);
+                    }
+                }
+                for workload in restart {
+                    let generation = restart::stamp(client, id, workload.kind, &workload.name).await?;
+                    awaited.push(Awaited { kind: workload.kind.to_owned(), name: workload.name.clone(), generation });
+                }
+            }
             Work::Delete => delete_namespace(client, id).await?,
             Work::Backup { job } => {
                 resources.apply(job).await?;
@@ -95,13 +108,16 @@ impl Actions {
                 }
                 converge::rolled_out(client, mirror, id, &expected, timeout, |r| rollout(progress, r)).await?;
             }
+            Work::Workloads { .. } => {
+                converge::workloads_rolled_out(client, id, &awaited, timeout, |r| rollout(progress, r)).await?;
+            }
             Work::Apply { .. } | Work::Restart { .. } => {
                 trail.namespace_exists_after = true;
                 converge::rolled_out(client, mirror, id, &expected, timeout, |r| rollout(progress, r)).await?;
             }
         }
         progress(ActionEvent::Finished { step: Step::Converge });
-        Ok(done_message(request, trail.revision_after))
+        Ok(done.unwrap_or_else(|| done_message(request, trail.revision_after)))
     }
 }
 
@@ -171,7 +187,7 @@ fn done_message(request: &ActionRequest, revision: u64) -> String {
             format!("{id} on {context} now scales between {} and {} pods (revision {revision}).", b.min, b.max)
         }
         Change::Scale { .. } => format!("Scaled {id} on {context} (revision {revision})."),
-        Change::Restart => format!("Restarted {id} on {context}; every pod was replaced."),
+        Change::Restart { .. } => format!("Restarted {id} on {context}; every pod was replaced."),
         Change::Suspend => format!("Suspended {id} on {context}; no pod runs (revision {revision})."),
         Change::Resume => format!("Resumed {id} on {context} (revision {revision}); it is running."),
         Change::Rollback { revision: old } => {

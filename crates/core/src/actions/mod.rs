@@ -22,6 +22,8 @@ mod secret_config;
 mod session;
 mod stored;
 mod transition;
+mod unmanaged;
+mod unmanaged_plan;
 pub mod validate;
 
 use std::borrow::Cow;
@@ -49,6 +51,7 @@ use ownership::{RunGuard, Running};
 use session::Session;
 pub use stored::StoredError;
 pub use transition::TransitionError;
+pub use unmanaged::UnmanagedError;
 
 /// How actions behave.
 #[derive(Debug, Clone)]
@@ -110,6 +113,9 @@ pub enum ActionError {
     /// The namespace is not Tenantry's, or its spec cannot be used as stored.
     #[error(transparent)]
     Stored(#[from] StoredError),
+    /// An action a tenant without a blueprint cannot take as asked.
+    #[error(transparent)]
+    Unmanaged(#[from] UnmanagedError),
     /// Secret config values could not be kept in, or read back from, the OS keyring.
     #[error("the secret config values cannot be kept until the action ends")]
     Secret(#[source] crate::secrets::SecretError),
@@ -180,7 +186,9 @@ impl ActionError {
     /// The error as the user sees it.
     pub fn to_ui(&self) -> UiError {
         let (kind, message) = match self {
-            Self::Transition(_) | Self::Blueprint(_) | Self::Stored(_) => (ErrorKind::Invalid, self.to_string()),
+            Self::Transition(_) | Self::Blueprint(_) | Self::Stored(_) | Self::Unmanaged(_) => {
+                (ErrorKind::Invalid, self.to_string())
+            }
             Self::Forbidden { .. } => (ErrorKind::Forbidden, format!("Refused: {self}.")),
             Self::Object(ObjectError::Conflict { kind, name, message, owners }) => {
                 let mut fields: Vec<String> =
@@ -515,7 +523,7 @@ impl Actions {
                 return Err(ActionError::ChangedSinceCreate { tenant: id.clone(), revision: now.revision });
             }
             (Change::Create { .. }, 0, _) => Change::Delete { confirm: confirm.to_owned() },
-            (Change::Restart | Change::Backup { .. } | Change::Restore { .. }, _, _) => {
+            (Change::Restart { .. } | Change::Backup { .. } | Change::Restore { .. }, _, _) => {
                 Change::Update { version: None, plan: None, domains: None, config: None }
             }
             (_, 0, _) => return Err(ActionError::NothingToRollBack { id: journal_id }),

@@ -29,6 +29,8 @@ pub(super) struct Plan {
     pub(super) work: Work,
     /// What the user was shown.
     pub(super) preview: Preview,
+    /// The sentence on the finished action, when the kind of action does not say it.
+    pub(super) done: Option<String>,
 }
 
 /// The steps of a plan, by kind of action.
@@ -48,6 +50,15 @@ pub(super) enum Work {
         /// Secret config values, written to the tenant's Secret right after the spec and before
         /// the app's objects.
         secrets: Option<SecretWrite>,
+    },
+    /// Apply these objects (a workload's size, the remembered sizes) and stamp these workloads
+    /// so their pods are replaced, then wait until each has rolled out: a tenant without a
+    /// blueprint.
+    Workloads {
+        /// Objects with just the fields the action sets.
+        objects: Vec<PlannedObject>,
+        /// Workloads whose pods are replaced.
+        restart: Vec<super::unmanaged::Workload>,
     },
     /// Stamp these Deployments so their pods are replaced, then wait for the rollout.
     Restart {
@@ -102,7 +113,20 @@ impl Actions {
             .map_err(|source| ActionError::Cluster { what: format!("cannot read tenant {id}"), source })?;
         trail.namespace_exists_after = stored.is_some();
         if let Some(stored) = &stored {
+            let candidate = Candidate { cluster: &request.context, name: id, labels: &stored.labels };
+            let ruled = matches!(self.settings.tenancy.verdict(candidate), Verdict::Tenant { .. });
+            if !stored.owned && ruled {
+                return self.prepare_unmanaged(session, request, stored, progress, trail, journal).await;
+            }
             stored.check(id, &request.change)?;
+            if let Change::Scale { workload: Some(workload), .. } | Change::Restart { workload: Some(workload) } =
+                &request.change
+                && !["app", "Deployment/app"].contains(&workload.as_str())
+            {
+                return Err(
+                    TransitionError::WorkloadOfBlueprint { id: id.to_owned(), workload: workload.clone() }.into()
+                );
+            }
         }
         let spec_now = stored.as_ref().and_then(|s| s.spec.clone());
         let history = stored.as_ref().map(|s| s.history.clone()).unwrap_or_default();
@@ -117,7 +141,7 @@ impl Actions {
             Ok(self.catalog.get(&spec.blueprint)?.render(id, spec)?)
         };
         let manifests_next = match (&request.change, &spec_next) {
-            (Change::Delete { .. } | Change::Restart | Change::Backup { .. } | Change::Restore { .. }, _)
+            (Change::Delete { .. } | Change::Restart { .. } | Change::Backup { .. } | Change::Restore { .. }, _)
             | (_, None) => Vec::new(),
             (_, Some(next)) => render(next)?,
         };
@@ -167,19 +191,7 @@ impl Actions {
         }
         progress(ActionEvent::Finished { step: Step::Access });
 
-        if journal {
-            progress(ActionEvent::Started { step: Step::Journal });
-            let journal_id =
-                self.cache.journal_start(request, trail.revision_before, self.running.here(), &now()).await?;
-            trail.journal_id = Some(journal_id);
-            trail.running = Some(self.running.enter(&self.cache, journal_id));
-            progress(ActionEvent::Finished { step: Step::Journal });
-        }
-
-        progress(ActionEvent::Started { step: Step::Preview });
-        if let Some(journal_id) = trail.journal_id {
-            self.cache.journal_step(journal_id, Step::Preview).await?;
-        }
+        self.journal_then_preview(request, progress, trail, journal).await?;
         let mut preview = Preview {
             revision_before: trail.revision_before,
             revision_after: trail.revision_after,
@@ -231,7 +243,7 @@ impl Actions {
                 ));
                 Work::Delete
             }
-            (Change::Restart, _) => {
+            (Change::Restart { .. }, _) => {
                 let deployments = managed_deployments(client, id).await?;
                 for deployment in &deployments {
                     let field = FieldChange {
@@ -333,9 +345,35 @@ impl Actions {
             },
         };
         preview.notes.extend(preview.objects.iter().flat_map(drift_notes));
+        if let Some(controller) = stored.as_ref().and_then(|s| s.gitops.as_deref()) {
+            preview.notes.push(gitops_note(controller));
+        }
         progress(ActionEvent::Planned { preview: preview.clone() });
         progress(ActionEvent::Finished { step: Step::Preview });
-        Ok(Plan { resources, work, preview })
+        Ok(Plan { resources, work, preview, done: None })
+    }
+
+    /// Journals the intent (when `journal`), then starts the preview step.
+    pub(super) async fn journal_then_preview(
+        &self,
+        request: &ActionRequest,
+        progress: &mut (dyn FnMut(ActionEvent) + Send),
+        trail: &mut Trail,
+        journal: bool,
+    ) -> Result<(), ActionError> {
+        if journal {
+            progress(ActionEvent::Started { step: Step::Journal });
+            let journal_id =
+                self.cache.journal_start(request, trail.revision_before, self.running.here(), &now()).await?;
+            trail.journal_id = Some(journal_id);
+            trail.running = Some(self.running.enter(&self.cache, journal_id));
+            progress(ActionEvent::Finished { step: Step::Journal });
+        }
+        progress(ActionEvent::Started { step: Step::Preview });
+        if let Some(journal_id) = trail.journal_id {
+            self.cache.journal_step(journal_id, Step::Preview).await?;
+        }
+        Ok(())
     }
 
     /// The history entry of the spec `next` as revision `number`: a new revision is made by this
@@ -376,7 +414,7 @@ impl Actions {
         let mut wanted = vec![Permission::new("create", "", "events", Some(id))];
         match &request.change {
             Change::Delete { .. } => wanted.push(Permission::new("delete", "", "namespaces", None)),
-            Change::Restart => wanted.push(Permission::new("patch", "apps", "deployments", Some(id))),
+            Change::Restart { .. } => wanted.push(Permission::new("patch", "apps", "deployments", Some(id))),
             Change::Backup { .. } | Change::Restore { .. } => {
                 wanted.push(Permission::new("list", "batch", "cronjobs", Some(id)));
                 wanted.push(Permission::new("create", "batch", "jobs", Some(id)));
@@ -428,8 +466,15 @@ fn summarize_history_field(field: &mut FieldChange) {
     field.after = summary(&field.after);
 }
 
+/// The preview's warning on a tenant a GitOps controller manages.
+pub(super) fn gitops_note(controller: &str) -> String {
+    format!(
+        "{controller} manages this tenant and will revert this change unless it is also made at its source (the Git repository)."
+    )
+}
+
 /// A planned object as the preview shows it, with `fields`.
-fn shown(planned: &PlannedObject, fields: Vec<FieldChange>) -> ObjectChange {
+pub(super) fn shown(planned: &PlannedObject, fields: Vec<FieldChange>) -> ObjectChange {
     ObjectChange {
         kind: planned.object["kind"].as_str().unwrap_or_default().to_owned(),
         name: planned.name().to_owned(),
@@ -444,12 +489,13 @@ fn job_name(object: &Value) -> &str {
     object["metadata"]["name"].as_str().unwrap_or_default()
 }
 
-fn change_of(kind: &str, name: &str, operation: Operation, fields: Vec<FieldChange>) -> ObjectChange {
+/// An object change the preview shows without a dry run.
+pub(super) fn change_of(kind: &str, name: &str, operation: Operation, fields: Vec<FieldChange>) -> ObjectChange {
     ObjectChange { kind: kind.to_owned(), name: name.to_owned(), operation, fields, drift: Vec::new() }
 }
 
 /// One note per field another writer changed: who, when, and that applying takes it back.
-fn drift_notes(object: &ObjectChange) -> Vec<String> {
+pub(super) fn drift_notes(object: &ObjectChange) -> Vec<String> {
     object
         .drift
         .iter()

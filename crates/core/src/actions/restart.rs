@@ -1,7 +1,7 @@
-//! Restarts: every Tenantry Deployment of a tenant gets a new pod-template stamp, so its pods
-//! are replaced one by one.
+//! Restarts: every Tenantry Deployment of a tenant (or the chosen workloads of a tenant without
+//! a blueprint) gets a new pod-template stamp, so its pods are replaced one by one.
 
-use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use kube::ResourceExt as _;
 use kube::api::{Api, ListParams, Patch, PatchParams};
 use serde_json::json;
@@ -33,17 +33,37 @@ pub async fn restart(
     expected: &mut Expected,
 ) -> Result<(), ActionError> {
     let api = Api::<Deployment>::namespaced(client.clone(), id);
-    let stamp = json!({"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: now()}}}}});
     for name in names {
-        let restarted = api
-            .patch(
-                name,
-                &PatchParams { field_manager: Some(RESTART_MANAGER.into()), ..PatchParams::default() },
-                &Patch::Strategic(&stamp),
-            )
-            .await
-            .map_err(|source| ActionError::Cluster { what: format!("cannot restart Deployment {name}"), source })?;
+        let restarted =
+            api.patch(name, &params(), &Patch::Strategic(&stamp_now())).await.map_err(failed("Deployment", name))?;
         expected.written("Deployment", &restarted.metadata);
     }
     Ok(())
+}
+
+/// Stamps workload `kind` (`Deployment` or `StatefulSet`) `name` of `id` with the time now;
+/// returns the generation written.
+pub async fn stamp(client: &kube::Client, id: &str, kind: &str, name: &str) -> Result<i64, ActionError> {
+    let written = if kind == "StatefulSet" {
+        let api = Api::<StatefulSet>::namespaced(client.clone(), id);
+        api.patch(name, &params(), &Patch::Strategic(&stamp_now())).await.map_err(failed(kind, name))?.metadata
+    } else {
+        let api = Api::<Deployment>::namespaced(client.clone(), id);
+        api.patch(name, &params(), &Patch::Strategic(&stamp_now())).await.map_err(failed(kind, name))?.metadata
+    };
+    Ok(written.generation.unwrap_or(0))
+}
+
+/// The pod template annotation of a restart now.
+fn stamp_now() -> serde_json::Value {
+    json!({"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: now()}}}}})
+}
+
+fn params() -> PatchParams {
+    PatchParams { field_manager: Some(RESTART_MANAGER.into()), ..PatchParams::default() }
+}
+
+fn failed(kind: &str, name: &str) -> impl FnOnce(kube::Error) -> ActionError {
+    let what = format!("cannot restart {kind} {name}");
+    move |source| ActionError::Cluster { what, source }
 }

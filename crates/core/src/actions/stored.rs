@@ -164,6 +164,12 @@ fn parse_revision(text: &str) -> Result<u64, String> {
 pub struct Stored {
     /// Whether the namespace is Tenantry's: its `tenantry.io/tenant` label names it.
     pub owned: bool,
+    /// The namespace's labels (which the tenancy rules read).
+    pub labels: BTreeMap<String, String>,
+    /// The sizes Tenantry remembered when it suspended a tenant without a blueprint.
+    pub suspended_sizes: Option<String>,
+    /// The GitOps controller that manages the namespace, if one does.
+    pub gitops: Option<String>,
     /// Who made the namespace (the first field manager of its managed fields).
     pub made_by: Option<String>,
     /// The spec annotation, if present and readable.
@@ -229,6 +235,9 @@ pub async fn read(client: &kube::Client, id: &str) -> Result<Option<Stored>, kub
     }
     Ok(Some(Stored {
         owned,
+        labels: namespace.labels().clone(),
+        suspended_sizes: annotations.get(super::unmanaged::SUSPENDED_SIZES_ANNOTATION).cloned(),
+        gitops: crate::gitops::controller(&namespace.metadata),
         made_by,
         spec,
         problem,
@@ -417,6 +426,9 @@ mod tests {
     fn changes_on_what_is_not_usable_are_refused_except_a_repairing_roll_back() {
         let stored = |owned: bool, problem: Option<&str>, revision: u64| Stored {
             owned,
+            labels: BTreeMap::new(),
+            suspended_sizes: None,
+            gitops: None,
             made_by: Some("kubectl-create".into()),
             spec: None,
             problem: problem.map(str::to_owned),

@@ -20,6 +20,14 @@ pub enum TransitionError {
     /// The action needs an existing tenant.
     #[error("tenant {0} does not exist on this cluster")]
     Missing(String),
+    /// A workload was named on a tenant whose blueprint decides its workloads.
+    #[error("{id} runs what its blueprint renders: scale or restart the tenant as a whole, not {workload}")]
+    WorkloadOfBlueprint {
+        /// The tenant.
+        id: String,
+        /// The workload named.
+        workload: String,
+    },
     /// The history does not hold the revision asked for (or holds it unreadable).
     #[error("revision {revision} is not in the tenant's history (it keeps: {kept})")]
     NoRevision {
@@ -66,7 +74,7 @@ pub fn next_spec(
     let mut spec = now.cloned().ok_or_else(|| TransitionError::Missing(id.to_owned()))?;
     match change {
         Change::Create { .. }
-        | Change::Restart
+        | Change::Restart { .. }
         | Change::Backup { .. }
         | Change::Restore { .. }
         | Change::Rollback { .. } => {}
@@ -84,7 +92,7 @@ pub fn next_spec(
                 spec.config = secret_config::apply_config(&mut spec, config);
             }
         }
-        Change::Scale { replicas, autoscaling } => {
+        Change::Scale { replicas, autoscaling, .. } => {
             if let Some(replicas) = replicas {
                 spec.replicas = *replicas;
                 spec.autoscaling = None;
@@ -149,9 +157,10 @@ mod tests {
     fn each_change_gives_the_spec_it_promises() {
         let now = spec();
         let next = |change: Change| next_spec("alder", Some(&now), &none(), &change).expect("valid").expect("kept");
-        let scaled = next(Change::Scale { replicas: Some(3), autoscaling: None });
+        let scaled = next(Change::Scale { replicas: Some(3), autoscaling: None, workload: None });
         assert_eq!(scaled, TenantSpec { replicas: 3, ..spec() });
-        let autoscaled = next(Change::Scale { replicas: None, autoscaling: Some(Autoscaling { min: 2, max: 4 }) });
+        let autoscaled =
+            next(Change::Scale { replicas: None, autoscaling: Some(Autoscaling { min: 2, max: 4 }), workload: None });
         assert_eq!(autoscaled.autoscaling, Some(Autoscaling { min: 2, max: 4 }));
         let suspended = next(Change::Suspend);
         assert!(suspended.suspended && suspended.replicas == 2, "the size is remembered");
@@ -163,7 +172,7 @@ mod tests {
             config: None,
         });
         assert_eq!((updated.version.as_str(), updated.plan.as_str()), ("1.1", "medium"));
-        assert_eq!(next(Change::Restart), now);
+        assert_eq!(next(Change::Restart { workload: None }), now);
         assert_eq!(next_spec("alder", Some(&now), &none(), &Change::Delete { confirm: "alder".into() }), Ok(None));
     }
 
@@ -181,7 +190,12 @@ mod tests {
     #[test]
     fn refusals() {
         let now = spec();
-        let too_many = next_spec("alder", Some(&now), &none(), &Change::Scale { replicas: Some(9), autoscaling: None });
+        let too_many = next_spec(
+            "alder",
+            Some(&now),
+            &none(),
+            &Change::Scale { replicas: Some(9), autoscaling: None, workload: None },
+        );
         assert!(matches!(too_many, Err(TransitionError::Invalid(_))));
         assert_eq!(next_spec("alder", None, &none(), &Change::Suspend), Err(TransitionError::Missing("alder".into())));
         assert!(next_spec("Alder", None, &none(), &Change::Create { spec: spec() }).is_err());

@@ -6,7 +6,6 @@
 
 mod connection;
 mod facts;
-mod gitops;
 mod index;
 mod objects;
 mod summary;

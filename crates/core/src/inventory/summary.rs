@@ -6,9 +6,9 @@ use kube::ResourceExt as _;
 use tenantry_model::{FieldOrigin, Freshness, TenantSpec, TenantSummary, WorkloadSummary};
 
 use super::facts;
-use super::gitops;
 use super::objects::{TenantNamespace, TenantPod};
 use super::workloads::Workload;
+use crate::gitops;
 use crate::labels::{REVISION_ANNOTATION, SPEC_ANNOTATION};
 use crate::status::{self, Declared, WorkloadFacts};
 use crate::tenancy::{CAPSULE_TENANT_LABEL, FieldSource, FieldSources};

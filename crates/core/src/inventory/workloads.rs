@@ -9,8 +9,8 @@ use kube::ResourceExt as _;
 use tenantry_model::WorkloadSummary;
 
 use super::facts;
-use super::gitops;
 use super::objects::{TenantPod, WatchedDeployment, WatchedStatefulSet, WorkloadProgress, WorkloadShape};
+use crate::gitops;
 use crate::labels::{APP_LABEL, MANAGED_BY};
 use crate::status::WorkloadFacts;
 

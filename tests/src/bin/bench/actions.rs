@@ -104,7 +104,7 @@ pub async fn measure(
         .map(|id| ActionRequest {
             context: entry.name.clone(),
             tenant: id.clone(),
-            change: Change::Scale { replicas: Some(2), autoscaling: None },
+            change: Change::Scale { replicas: Some(2), autoscaling: None, workload: None },
             take_over: false,
             reason: String::new(),
         })
