@@ -48,6 +48,10 @@ pub fn action_bar(props: &ActionBarProps) -> Html {
         if !tenant.freshness.is_live() {
             return Some("The cluster is not live; actions need it.".into());
         }
+        let needs_spec = matches!(kind, ActionKind::Update | ActionKind::Rollback | ActionKind::Restore);
+        if needs_spec && tenant.blueprint.is_empty() {
+            return Some("Needs a blueprint: Tenantry did not create this tenant; adopt it first.".into());
+        }
         if kind == ActionKind::Rollback && tenant.revision < 2 {
             return Some("There is no earlier revision.".into());
         }

@@ -27,6 +27,10 @@ pub struct ActionDialogProps {
     /// The tenant's completed backups, newest first (for a restore).
     #[prop_or_default]
     pub backups: Vec<String>,
+    /// The tenant's workloads as `Kind/name`, the main one first (to scale or restart one, on a
+    /// tenant without a blueprint).
+    #[prop_or_default]
+    pub workloads: Vec<String>,
 }
 
 /// The action's title, as on its button.
@@ -45,7 +49,25 @@ pub fn title(kind: ActionKind) -> &'static str {
     }
 }
 
-fn explanation(kind: ActionKind, id: &str) -> String {
+fn explanation(kind: ActionKind, tenant: &TenantSummary) -> String {
+    let id = &tenant.id;
+    if tenant.blueprint.is_empty() {
+        match kind {
+            ActionKind::Scale => return "Run a fixed number of pods of one workload.".into(),
+            ActionKind::Restart => return "Replace the pods of every running workload, or of one, one by one.".into(),
+            ActionKind::Suspend => {
+                return "Scale every workload to zero; each size is remembered on the namespace for Resume.".into();
+            }
+            ActionKind::Resume => return "Bring every workload back to the size it had when it was suspended.".into(),
+            ActionKind::Backup => return "Run the namespace's backup CronJob now, and wait until it completes.".into(),
+            ActionKind::Delete => {
+                return format!(
+                    "Remove namespace {id} and everything in it. Tenantry has no spec of it, so it cannot be created again."
+                );
+            }
+            _ => {}
+        }
+    }
     match kind {
         ActionKind::Scale => "Run a fixed number of pods, or let an autoscaler choose within bounds.".into(),
         ActionKind::Update => "Move the site to another app version or plan; pods are replaced one by one.".into(),
@@ -73,7 +95,11 @@ pub fn action_dialog(props: &ActionDialogProps) -> Html {
             ActionKind::Restore => props.backups.first().cloned().unwrap_or_default(),
             _ => new_backup_id(),
         };
-        FormInput::for_tenant(tenant, backup)
+        let mut form = FormInput::for_tenant(tenant, backup);
+        if props.kind == ActionKind::Scale && tenant.blueprint.is_empty() {
+            form.workload = props.workloads.first().cloned().unwrap_or_default();
+        }
+        form
     });
     let runner = use_action_flow(props.on_ended.clone());
     let kind = props.kind;
@@ -89,8 +115,11 @@ pub fn action_dialog(props: &ActionDialogProps) -> Html {
     let confirmed = kind != ActionKind::Delete || form.confirm.trim() == tenant.id;
     html! {
         <ActionFrame title={format!("{} {}", title(kind), tenant.id)} place={format!(" on {}", tenant.cluster)}
-                     explanation={explanation(kind, &tenant.id)} apply_label={title(kind)} danger={kind == ActionKind::Delete}
+                     explanation={explanation(kind, tenant)} apply_label={title(kind)} danger={kind == ActionKind::Delete}
                      {request} {confirmed} on_close={props.on_close.clone()} runner={ActionRunnerProp(Rc::new(runner))}>
+            if tenant.blueprint.is_empty() && matches!(kind, ActionKind::Scale | ActionKind::Restart) {
+                { workload_field(kind, &form, &edit, &props.workloads) }
+            }
             { form_fields(kind, &form, &edit, tenant, &props.backups) }
             <div class="form">
                 <label>{ "Reason" }<input id="action-reason" value={form.reason.clone()} placeholder="ticket or note, kept in the audit log"
@@ -114,6 +143,27 @@ fn new_backup_id() -> String {
     )
 }
 
+/// The workload a scale or restart of a tenant without a blueprint works on.
+fn workload_field(
+    kind: ActionKind,
+    form: &FormInput,
+    edit: &impl Fn(fn(&mut FormInput, String)) -> Callback<Event>,
+    workloads: &[String],
+) -> Html {
+    html! {
+        <div class="form">
+            <label>{ "Workload" }
+                <select id="action-workload" onchange={edit(|f, v| f.workload = v)}>
+                    if kind == ActionKind::Restart {
+                        <option value="" selected={form.workload.is_empty()}>{ "All running workloads" }</option>
+                    }
+                    { for workloads.iter().map(|w| html! { <option value={w.clone()} selected={form.workload == *w}>{ w }</option> }) }
+                </select>
+            </label>
+        </div>
+    }
+}
+
 /// The inputs of action `kind`.
 fn form_fields(
     kind: ActionKind,
@@ -125,8 +175,10 @@ fn form_fields(
     match kind {
         ActionKind::Scale => html! {
             <div class="form">
-                <label class="check"><input type="checkbox" checked={form.autoscale}
-                    onchange={edit(|f, v| f.autoscale = v == "true")} />{ " Scale with the load (autoscaling)" }</label>
+                if !tenant.blueprint.is_empty() {
+                    <label class="check"><input type="checkbox" checked={form.autoscale}
+                        onchange={edit(|f, v| f.autoscale = v == "true")} />{ " Scale with the load (autoscaling)" }</label>
+                }
                 if form.autoscale {
                     <label>{ "Fewest pods" }<input id="action-min" type="number" min="1" value={form.min.clone()} onchange={edit(|f, v| f.min = v)} /></label>
                     <label>{ "Most pods" }<input id="action-max" type="number" min="1" value={form.max.clone()} onchange={edit(|f, v| f.max = v)} /></label>

@@ -78,6 +78,10 @@ pub fn tenant_detail_page(props: &TenantDetailPageProps) -> Html {
         }
         _ => Vec::new(),
     };
+    let workloads: Vec<String> = match &*loaded {
+        Loaded::Shown(detail) => detail.workloads.iter().map(|w| format!("{}/{}", w.kind, w.name)).collect(),
+        _ => Vec::new(),
+    };
     html! {
         <section class="detail">
             <div class="detail-head">
@@ -86,7 +90,7 @@ pub fn tenant_detail_page(props: &TenantDetailPageProps) -> Html {
                 if let Some(row) = &props.row { <ActionBar tenant={row.clone()} {on_action} /> }
             </div>
             if let (Some(kind), Some(row)) = (*dialog, &props.row) {
-                <ActionDialog tenant={row.clone()} {kind} {on_close} {on_ended} backups={backups} />
+                <ActionDialog tenant={row.clone()} {kind} {on_close} {on_ended} backups={backups} workloads={workloads} />
             }
             {
                 match &*loaded {
