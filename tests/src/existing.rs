@@ -19,24 +19,28 @@ pub fn rules_text() -> String {
 /// Applies the fixture to `context` of `kubeconfig` with kubectl: the scripts' namespaces with
 /// client-side apply, the Helm release server-side as the field manager `helm`.
 pub fn apply(kubeconfig: &Path, context: &str) {
+    kubectl_apply(kubeconfig, context, &["-f", &file("scripts.yaml")]);
+    kubectl_apply(kubeconfig, context, &["--server-side", "--field-manager=helm", "-f", &file("helm.yaml")]);
+}
+
+/// Applies `shop-grove`, a namespace in the shape of the built-in `web` blueprint, as kubectl.
+pub fn apply_web_shaped(kubeconfig: &Path, context: &str) {
+    kubectl_apply(kubeconfig, context, &["-f", &file("web-shaped.yaml")]);
+}
+
+fn file(name: &str) -> String {
+    folder().join(name).display().to_string()
+}
+
+/// `kubectl apply` with `options`, as `context` of `kubeconfig`.
+fn kubectl_apply(kubeconfig: &Path, context: &str, options: &[&str]) {
     let kubectl = Binaries::ensure().expect("binaries").path("kubectl");
-    for args in [
-        vec!["apply".to_owned(), "-f".to_owned(), folder().join("scripts.yaml").display().to_string()],
-        vec![
-            "apply".to_owned(),
-            "--server-side".to_owned(),
-            "--field-manager=helm".to_owned(),
-            "-f".to_owned(),
-            folder().join("helm.yaml").display().to_string(),
-        ],
-    ] {
-        let output = std::process::Command::new(&kubectl)
-            .arg("--kubeconfig")
-            .arg(kubeconfig)
-            .args(["--context", context])
-            .args(&args)
-            .output()
-            .expect("kubectl runs");
-        assert!(output.status.success(), "kubectl {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    }
+    let output = std::process::Command::new(&kubectl)
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(["--context", context, "apply"])
+        .args(options)
+        .output()
+        .expect("kubectl runs");
+    assert!(output.status.success(), "kubectl apply {options:?}: {}", String::from_utf8_lossy(&output.stderr));
 }

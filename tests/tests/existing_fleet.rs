@@ -3,6 +3,8 @@
 //! really have, its version and domains read from its objects and where each field came from;
 //! excluded and other namespaces are absent. Every action that needs no blueprint works on
 //! them end to end, with the objects checked in the cluster; a field Helm owns is a conflict.
+//! Adopting records a spec (then scale and roll back work by revision); adopting with a
+//! blueprint maps its objects onto those that exist, or is refused when they do not fit.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -18,7 +20,7 @@ use tenantry_core::blueprint::Catalog;
 use tenantry_core::cache::Cache;
 use tenantry_core::inventory::ClusterInventory;
 use tenantry_core::tenancy::TenancyRules;
-use tenantry_model::{ActionRequest, ActionResult, Change, Health, TenantSummary};
+use tenantry_model::{ActionRequest, ActionResult, Change, Health, TenantSpec, TenantSummary};
 use tenantry_tests::actions::{Setup, planned, succeeded};
 use tenantry_tests::existing;
 
@@ -179,6 +181,99 @@ async fn namespaces_made_by_other_tools_show_what_their_workloads_really_do() {
     assert_eq!(customer, Some("Capsule tenant (label capsule.clastix.io/tenant)"));
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn adopted_tenants_keep_revisions_and_with_a_blueprint_take_every_action() {
+    let setup = ruled_setup("old-3").await;
+    existing::apply_web_shaped(&setup.fleet.kubeconfig, "old-3");
+    let client = setup.client().await;
+    let adopt = |spec: TenantSpec| Change::Adopt { spec };
+    let scale = |replicas, workload: Option<&str>| Change::Scale {
+        replicas: Some(replicas),
+        autoscaling: None,
+        workload: workload.map(str::to_owned),
+    };
+    let size = |set: StatefulSet| set.spec.and_then(|s| s.replicas);
+    let cache =
+        || async { Api::<StatefulSet>::namespaced(client.clone(), "shop-elm").get("cache").await.expect("cache") };
+
+    // Without a blueprint, the spec records what runs, with revisions from then on.
+    succeeded(&setup.run("old-3", "shop-elm", adopt(TenantSpec::default())).await.0);
+    let (revision, spec) = stored(&client, "shop-elm").await;
+    assert_eq!(revision, "1");
+    assert_eq!(spec.workloads.into_iter().collect::<Vec<_>>(), [("StatefulSet/cache".to_owned(), 1)]);
+    assert_eq!((spec.version.as_str(), spec.display_name.as_str(), spec.blueprint.as_str()), ("7.2", "shop-elm", ""));
+    succeeded(&setup.run("old-3", "shop-elm", scale(2, Some("cache"))).await.0);
+    assert_eq!((size(cache().await), stored(&client, "shop-elm").await.0), (Some(2), "2".to_owned()));
+    succeeded(&setup.run("old-3", "shop-elm", Change::Rollback { revision: 1 }).await.0);
+    assert_eq!((size(cache().await), stored(&client, "shop-elm").await.0), (Some(1), "3".to_owned()));
+    succeeded(&setup.run("old-3", "shop-elm", Change::Suspend).await.0);
+    assert_eq!(size(cache().await), Some(0));
+    succeeded(&setup.run("old-3", "shop-elm", Change::Resume).await.0);
+    assert_eq!(size(cache().await), Some(1));
+    let update = Change::Update { version: Some("7.4".into()), plan: None, domains: None, config: None };
+    let (outcome, _) = setup.run("old-3", "shop-elm", update).await;
+    assert!(outcome.message.contains("update needs a blueprint"), "{}", outcome.message);
+    let (outcome, _) = setup.run("old-3", "shop-elm", adopt(TenantSpec::default())).await;
+    assert!(outcome.message.contains("is a Tenantry tenant already"), "{}", outcome.message);
+
+    // With a blueprint that renders none of what runs, adopting is refused with the reason.
+    let web = |customer: &str, domains: Vec<String>| TenantSpec {
+        blueprint: "web".into(),
+        customer: customer.into(),
+        plan: "small".into(),
+        domains,
+        ..TenantSpec::default()
+    };
+    let (outcome, _) = setup.run("old-3", "shop-birch", adopt(web("Birch", vec!["birch.example".into()]))).await;
+    assert_eq!(outcome.result, ActionResult::Refused);
+    assert!(outcome.message.contains("its Deployment wordpress has no counterpart"), "{}", outcome.message);
+    assert_eq!(stored(&client, "shop-birch").await.0, "", "nothing written");
+
+    // With the blueprint it was made in the shape of: its objects map, and every action works.
+    let (outcome, events) = setup.run("old-3", "shop-grove", adopt(web("Grove Garden", Vec::new()))).await;
+    succeeded(&outcome);
+    let notes = planned(&events).notes;
+    assert!(
+        notes.iter().any(|n| n.contains("onto these that exist: Deployment app, Service app, Ingress app")),
+        "{notes:?}"
+    );
+    let (_, spec) = stored(&client, "shop-grove").await;
+    assert_eq!(
+        (spec.version.as_str(), spec.replicas, spec.domains.as_slice()),
+        ("6.4.0", 2, ["grove.example".to_owned()].as_slice())
+    );
+    let app = || async { Api::<Deployment>::namespaced(client.clone(), "shop-grove").get("app").await.expect("app") };
+    assert_eq!(app().await.labels().get("app.kubernetes.io/managed-by").map(String::as_str), Some("tenantry"));
+    succeeded(&setup.run("old-3", "shop-grove", scale(3, None)).await.0);
+    assert_eq!(app().await.spec.and_then(|s| s.replicas), Some(3));
+    succeeded(&setup.run("old-3", "shop-grove", Change::Restart { workload: None }).await.0);
+    succeeded(&setup.run("old-3", "shop-grove", Change::Rollback { revision: 1 }).await.0);
+    assert_eq!(app().await.spec.and_then(|s| s.replicas), Some(2));
+}
+
+/// A cluster with the fixture applied and actions under its tenancy rules.
+async fn ruled_setup(name: &str) -> Setup {
+    let mut setup = Setup::start(name).await;
+    existing::apply(&setup.fleet.kubeconfig, name);
+    let rules = TenancyRules::parse(Path::new("tenancy.yaml"), &existing::rules_text()).expect("the fixture's rules");
+    let cache = Cache::open(&setup.dir.path().join("data/ruled.sqlite")).await.expect("cache").cache;
+    let settings = ActionSettings {
+        converge_timeout: Duration::from_secs(60),
+        tenancy: Arc::new(rules),
+        ..ActionSettings::default()
+    };
+    setup.actions = Actions::new(cache, Catalog::load(&setup.dir.path().join("blueprints")), settings);
+    setup
+}
+
+/// The revision annotation (empty without one) and the spec annotation of namespace `id`.
+async fn stored(client: &kube::Client, id: &str) -> (String, TenantSpec) {
+    let ns = Api::<Namespace>::all(client.clone()).get(id).await.expect("namespace");
+    let annotation = |key: &str| ns.annotations().get(key).cloned().unwrap_or_default();
+    let spec = serde_json::from_str(&annotation("tenantry.io/spec")).unwrap_or_default();
+    (annotation("tenantry.io/revision"), spec)
+}
+
 /// The rows once every tenant's pods and Ingresses (a detail kind, listed after the tenants) have
 /// settled as the fixture expects, or after a minute.
 async fn settled(inventory: &ClusterInventory) -> Vec<TenantSummary> {
@@ -198,16 +293,7 @@ async fn settled(inventory: &ClusterInventory) -> Vec<TenantSummary> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tenants_without_a_blueprint_can_be_scaled_restarted_suspended_resumed_backed_up_and_deleted() {
-    let mut setup = Setup::start("old-2").await;
-    existing::apply(&setup.fleet.kubeconfig, "old-2");
-    let rules = TenancyRules::parse(Path::new("tenancy.yaml"), &existing::rules_text()).expect("the fixture's rules");
-    let cache = Cache::open(&setup.dir.path().join("data/ruled.sqlite")).await.expect("cache").cache;
-    let settings = ActionSettings {
-        converge_timeout: Duration::from_secs(60),
-        tenancy: Arc::new(rules),
-        ..ActionSettings::default()
-    };
-    setup.actions = Actions::new(cache, Catalog::load(&setup.dir.path().join("blueprints")), settings);
+    let setup = ruled_setup("old-2").await;
     let client = setup.client().await;
     let deployments = |id: &str| Api::<Deployment>::namespaced(client.clone(), id);
     let sets = |id: &str| Api::<StatefulSet>::namespaced(client.clone(), id);

@@ -99,6 +99,32 @@ pub struct CreateArgs {
     no_backup: bool,
 }
 
+/// Options of `tenantry adopt`.
+#[derive(clap::Args)]
+pub struct AdoptArgs {
+    #[command(flatten)]
+    common: Common,
+    /// The blueprint that renders the tenant from now on; without one, the spec records the
+    /// workloads' sizes (version, plan and domain updates then need a later adoption).
+    #[arg(long)]
+    blueprint: Option<String>,
+    /// Name shown to people (default: the namespace name).
+    #[arg(long)]
+    name: Option<String>,
+    /// The customer who owns the tenant.
+    #[arg(long)]
+    customer: Option<String>,
+    /// A domain the tenant serves (repeat for more; default: its Ingresses' hosts).
+    #[arg(long = "domain")]
+    domains: Vec<String>,
+    /// App version (default: read from the main workload's labels or image tag).
+    #[arg(long)]
+    version: Option<String>,
+    /// Plan: small, medium or large (a blueprint needs one).
+    #[arg(long)]
+    plan: Option<String>,
+}
+
 /// Options of `tenantry update`.
 #[derive(clap::Args)]
 pub struct UpdateArgs {
@@ -203,8 +229,23 @@ pub async fn create(args: CreateArgs) -> ExitCode {
         suspended: false,
         parameters: args.params.into_iter().collect(),
         secret_config: BTreeMap::new(),
+        workloads: BTreeMap::new(),
     };
     run(args.common, |_| Change::Create { spec }).await
+}
+
+/// `tenantry adopt`.
+pub async fn adopt(args: AdoptArgs) -> ExitCode {
+    let spec = TenantSpec {
+        display_name: args.name.unwrap_or_default(),
+        customer: args.customer.unwrap_or_default(),
+        domains: args.domains,
+        blueprint: args.blueprint.unwrap_or_default(),
+        version: args.version.unwrap_or_default(),
+        plan: args.plan.unwrap_or_default(),
+        ..TenantSpec::default()
+    };
+    run(args.common, |_| Change::Adopt { spec }).await
 }
 
 /// `tenantry update`.

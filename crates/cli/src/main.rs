@@ -39,6 +39,8 @@ enum Command {
     Watch(watch::Args),
     /// Create a tenant from a blueprint (preview, confirm, apply, wait until it runs).
     Create(action::CreateArgs),
+    /// Make a tenant Tenantry did not create a Tenantry tenant, with or without a blueprint.
+    Adopt(action::AdoptArgs),
     /// Change a tenant's version, plan, domains or config.
     Update(action::UpdateArgs),
     /// Set a tenant's pods, or its autoscaling bounds.
@@ -83,6 +85,7 @@ async fn main() -> ExitCode {
         Command::Tenants(args) => tenants::run(args).await,
         Command::Watch(args) => watch::run(args).await,
         Command::Create(args) => action::create(args).await,
+        Command::Adopt(args) => action::adopt(args).await,
         Command::Update(args) => action::update(args).await,
         Command::Scale(args) => action::scale(args).await,
         Command::Restart(args) => action::restart(args).await,

@@ -31,6 +31,8 @@ pub enum ActionKind {
     Restore,
     /// The tenant's namespace removed; its spec stays in the cache.
     Delete,
+    /// A tenant Tenantry did not create made a Tenantry tenant.
+    Adopt,
 }
 
 impl ActionKind {
@@ -47,6 +49,7 @@ impl ActionKind {
             Self::Backup => "backup",
             Self::Restore => "restore",
             Self::Delete => "delete",
+            Self::Adopt => "adopt",
         }
     }
 }
@@ -133,6 +136,15 @@ pub enum Change {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         attempt: Option<String>,
     },
+    /// Make a tenant Tenantry did not create (a namespace the tenancy rules make a tenant) a
+    /// Tenantry tenant: its spec is recorded, with revisions and history from now on.
+    Adopt {
+        /// The spec to record: with a blueprint, the blueprint renders the tenant from now on
+        /// (its objects map onto those that exist); without one (empty), the spec records the
+        /// workloads' sizes. Empty fields are read from what runs: sizes, domains from the
+        /// Ingress hosts, the version from the main workload.
+        spec: TenantSpec,
+    },
     /// Remove the tenant's namespace and everything in it.
     Delete {
         /// The tenant id typed again by the user.
@@ -154,6 +166,7 @@ impl Change {
             Self::Backup { .. } => ActionKind::Backup,
             Self::Restore { .. } => ActionKind::Restore,
             Self::Delete { .. } => ActionKind::Delete,
+            Self::Adopt { .. } => ActionKind::Adopt,
         }
     }
 }

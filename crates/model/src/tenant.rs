@@ -35,6 +35,9 @@ pub struct TenantSpec {
     /// Secret config keys (named like credentials) and when each was last set (RFC 3339); their
     /// values live only in the tenant's Secret `tenantry-secret-config`.
     pub secret_config: BTreeMap<String, String>,
+    /// Without a blueprint (an adopted tenant): each workload (`Deployment/web`) and its pods
+    /// while not suspended.
+    pub workloads: BTreeMap<String, i32>,
 }
 
 /// How far an autoscaled tenant may scale.

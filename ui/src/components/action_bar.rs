@@ -16,7 +16,8 @@ pub struct ActionBarProps {
     pub on_action: Callback<ActionKind>,
 }
 
-/// Scale, Update, Restart, Suspend or Resume, Roll back, Delete.
+/// Adopt (a tenant Tenantry did not create), Scale, Update, Restart, Suspend or Resume, Roll
+/// back, Back up, Restore, Delete.
 #[function_component(ActionBar)]
 pub fn action_bar(props: &ActionBarProps) -> Html {
     let access = use_state(|| None::<Result<Vec<ActionAccess>, String>>);
@@ -34,7 +35,9 @@ pub fn action_bar(props: &ActionBarProps) -> Html {
     }
     let tenant = &props.tenant;
     let suspended = tenant.health == Health::Suspended;
+    let foreign = tenant.blueprint.is_empty() && tenant.revision == 0;
     let kinds = [
+        ActionKind::Adopt,
         ActionKind::Scale,
         ActionKind::Update,
         ActionKind::Restart,
@@ -50,7 +53,12 @@ pub fn action_bar(props: &ActionBarProps) -> Html {
         }
         let needs_spec = matches!(kind, ActionKind::Update | ActionKind::Rollback | ActionKind::Restore);
         if needs_spec && tenant.blueprint.is_empty() {
-            return Some("Needs a blueprint: Tenantry did not create this tenant; adopt it first.".into());
+            let how = if foreign {
+                "Tenantry did not create this tenant; adopt it with a blueprint first."
+            } else {
+                "it was adopted without one."
+            };
+            return Some(format!("Needs a blueprint: {how}"));
         }
         if kind == ActionKind::Rollback && tenant.revision < 2 {
             return Some("There is no earlier revision.".into());
@@ -66,7 +74,7 @@ pub fn action_bar(props: &ActionBarProps) -> Html {
     };
     html! {
         <div class="action-bar" role="toolbar" aria-label="Actions">
-            { for kinds.iter().map(|kind| {
+            { for kinds.iter().filter(|kind| foreign || **kind != ActionKind::Adopt).map(|kind| {
                 let kind = *kind;
                 let reason = reason(kind);
                 let on_action = props.on_action.clone();

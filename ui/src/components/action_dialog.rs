@@ -46,6 +46,7 @@ pub fn title(kind: ActionKind) -> &'static str {
         ActionKind::Backup => "Back up",
         ActionKind::Restore => "Restore",
         ActionKind::Delete => "Delete",
+        ActionKind::Adopt => "Adopt",
     }
 }
 
@@ -69,6 +70,7 @@ fn explanation(kind: ActionKind, tenant: &TenantSummary) -> String {
         }
     }
     match kind {
+        ActionKind::Adopt => "Make this a Tenantry tenant: its spec is recorded, with revisions, history and roll back from now on. Without a blueprint the spec records each workload's size; with one, the blueprint renders the tenant and its objects map onto those that exist.".into(),
         ActionKind::Scale => "Run a fixed number of pods, or let an autoscaler choose within bounds.".into(),
         ActionKind::Update => "Move the site to another app version or plan; pods are replaced one by one.".into(),
         ActionKind::Restart => "Replace the pods one by one; the site stays up while they restart.".into(),
@@ -226,6 +228,26 @@ fn form_fields(
                         { for backups.iter().map(|b| html! { <option value={b.clone()} selected={form.backup == *b}>{ b }</option> }) }
                     </select>
                 </label>
+            </div>
+        },
+        ActionKind::Adopt => html! {
+            <div class="form">
+                <label>{ "Blueprint" }
+                    <select id="action-blueprint" onchange={edit(|f, v| f.blueprint = v)}>
+                        <option value="" selected={form.blueprint.is_empty()}>{ "None: record what runs" }</option>
+                        <option value="web" selected={form.blueprint == "web"}>{ "web" }</option>
+                    </select>
+                </label>
+                <label>{ "Name" }<input id="action-display-name" value={form.display_name.clone()} onchange={edit(|f, v| f.display_name = v)} /></label>
+                <label>{ "Customer" }<input id="action-customer" value={form.customer.clone()} onchange={edit(|f, v| f.customer = v)} /></label>
+                if !form.blueprint.is_empty() {
+                    <label>{ "Version" }<input id="action-version" value={form.version.clone()} onchange={edit(|f, v| f.version = v)} /></label>
+                    <label>{ "Plan" }
+                        <select id="action-plan" onchange={edit(|f, v| f.plan = v)}>
+                            { for PLANS.iter().map(|plan| html! { <option value={*plan} selected={form.plan == *plan}>{ *plan }</option> }) }
+                        </select>
+                    </label>
+                }
             </div>
         },
         ActionKind::Restart | ActionKind::Suspend | ActionKind::Resume | ActionKind::Create => html! {},

@@ -28,6 +28,14 @@ pub struct FormInput {
     /// The workload to scale or restart, on a tenant without a blueprint (`Kind/name`; empty
     /// restarts every workload).
     pub workload: String,
+    /// The blueprint to adopt the tenant with (empty: none).
+    pub blueprint: String,
+    /// Name shown to people (adopt).
+    pub display_name: String,
+    /// The customer (adopt).
+    pub customer: String,
+    /// The domains (adopt).
+    pub domains: Vec<String>,
 }
 
 impl FormInput {
@@ -46,6 +54,10 @@ impl FormInput {
             backup,
             reason: String::new(),
             workload: String::new(),
+            blueprint: String::new(),
+            display_name: tenant.display_name.clone(),
+            customer: tenant.customer.clone(),
+            domains: tenant.domains.clone(),
         }
     }
 
@@ -83,6 +95,17 @@ impl FormInput {
             ActionKind::Restart => Change::Restart { workload },
             ActionKind::Suspend => Change::Suspend,
             ActionKind::Resume => Change::Resume,
+            ActionKind::Adopt => Change::Adopt {
+                spec: TenantSpec {
+                    display_name: self.display_name.trim().to_owned(),
+                    customer: self.customer.trim().to_owned(),
+                    domains: self.domains.clone(),
+                    blueprint: self.blueprint.clone(),
+                    version: self.version.trim().to_owned(),
+                    plan: if self.blueprint.is_empty() { String::new() } else { self.plan.clone() },
+                    ..TenantSpec::default()
+                },
+            },
             ActionKind::Create => return Err("Create tenants with `tenantry create` for now".into()),
         })
     }
@@ -159,6 +182,22 @@ impl NewTenantInput {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn adopting_without_a_blueprint_records_no_plan() {
+        let form = FormInput {
+            customer: " Alder ".into(),
+            plan: "small".into(),
+            version: "2.4.1".into(),
+            workload: "Deployment/web".into(),
+            ..FormInput::default()
+        };
+        let Ok(Change::Adopt { spec }) = form.change(ActionKind::Adopt) else { panic!("an adopt") };
+        assert_eq!((spec.customer.as_str(), spec.plan.as_str(), spec.blueprint.as_str()), ("Alder", "", ""));
+        let with_web = FormInput { blueprint: "web".into(), ..form };
+        let Ok(Change::Adopt { spec }) = with_web.change(ActionKind::Adopt) else { panic!("an adopt") };
+        assert_eq!((spec.plan.as_str(), spec.version.as_str()), ("small", "2.4.1"));
+    }
 
     #[test]
     fn the_form_asks_for_the_change_it_shows() {

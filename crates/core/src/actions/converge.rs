@@ -90,7 +90,7 @@ impl Expected {
 }
 
 /// A workload (Deployment or StatefulSet) of a tenant without a blueprint an action waits for,
-/// with the generation it wrote (0 when it left it as it was).
+/// with the generation it wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Awaited {
     /// `Deployment` or `StatefulSet`.
@@ -102,13 +102,15 @@ pub struct Awaited {
 }
 
 impl Awaited {
-    /// The workload `object` names, as `written` (`None`: unchanged); `None` for other kinds.
+    /// The workload `object` names, as `written` (`None`: left unchanged, so not waited for);
+    /// `None` for other kinds.
     pub fn of(object: &Value, written: Option<&ObjectMeta>) -> Option<Self> {
+        let written = written?;
         let kind = object["kind"].as_str().filter(|k| ["Deployment", "StatefulSet"].contains(k))?;
         Some(Self {
             kind: kind.to_owned(),
             name: object["metadata"]["name"].as_str().unwrap_or_default().to_owned(),
-            generation: written.and_then(|meta| meta.generation).unwrap_or(0),
+            generation: written.generation.unwrap_or(0),
         })
     }
 }

@@ -36,7 +36,7 @@ impl Actions {
         progress(ActionEvent::Started { step: Step::Apply });
         self.cache.journal_step(journal_id, Step::Apply).await?;
         match &work {
-            Work::Apply { namespace, objects, removals, stale_history, secrets } => {
+            Work::Apply { namespace, objects, removals, stale_history, secrets, recorded } => {
                 if let Some(namespace) = namespace {
                     write_spec(client, &resources, namespace).await?;
                 }
@@ -49,7 +49,12 @@ impl Actions {
                     })?;
                 }
                 for planned in objects {
-                    apply(&resources, planned, &mut expected).await?;
+                    if *recorded {
+                        let written = resources.apply(planned).await?;
+                        awaited.extend(Awaited::of(&planned.object, written.as_ref()));
+                    } else {
+                        apply(&resources, planned, &mut expected).await?;
+                    }
                 }
                 stored::prune_history(client, id, stale_history).await.map_err(|source| ActionError::Cluster {
                     what: format!("cannot remove old entries from the history of {id}"),
@@ -108,7 +113,8 @@ impl Actions {
                 }
                 converge::rolled_out(client, mirror, id, &expected, timeout, |r| rollout(progress, r)).await?;
             }
-            Work::Workloads { .. } => {
+            Work::Workloads { .. } | Work::Apply { recorded: true, .. } => {
+                trail.namespace_exists_after = true;
                 converge::workloads_rolled_out(client, id, &awaited, timeout, |r| rollout(progress, r)).await?;
             }
             Work::Apply { .. } | Work::Restart { .. } => {
@@ -196,5 +202,13 @@ fn done_message(request: &ActionRequest, revision: u64) -> String {
         Change::Backup { backup } => format!("Backed up {id} on {context} as {backup}."),
         Change::Restore { backup, .. } => format!("Restored {id} on {context} from backup {backup}; it is running."),
         Change::Delete { .. } => format!("Deleted {id} from {context}; its spec stays in the cache."),
+        Change::Adopt { spec } if spec.blueprint.is_empty() => {
+            format!(
+                "Adopted {id} on {context} without a blueprint (revision {revision}); its workloads' sizes are recorded."
+            )
+        }
+        Change::Adopt { spec } => {
+            format!("Adopted {id} on {context} with blueprint {} (revision {revision}); it is running.", spec.blueprint)
+        }
     }
 }

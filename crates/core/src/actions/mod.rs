@@ -7,6 +7,7 @@
 //! tenant queue inside a process; across processes the spec's resource version decides, and a
 //! cluster that stops answering ends the action (see [`crate::heartbeat`]).
 
+mod adopt;
 mod backup;
 mod converge;
 mod diff;
@@ -43,6 +44,7 @@ use crate::cache::{Cache, CacheError};
 use crate::kubeconfig::{ContextEntry, ContextError};
 use crate::labels::now;
 use crate::tenancy::TenancyRules;
+pub use adopt::AdoptError;
 pub use backup::BackupError;
 pub use converge::ConvergeError;
 pub use objects::ObjectError;
@@ -113,6 +115,9 @@ pub enum ActionError {
     /// The namespace is not Tenantry's, or its spec cannot be used as stored.
     #[error(transparent)]
     Stored(#[from] StoredError),
+    /// The tenant cannot be adopted with the blueprint asked for.
+    #[error(transparent)]
+    Adopt(Box<AdoptError>),
     /// An action a tenant without a blueprint cannot take as asked.
     #[error(transparent)]
     Unmanaged(#[from] UnmanagedError),
@@ -182,11 +187,17 @@ pub enum ActionError {
     },
 }
 
+impl From<AdoptError> for ActionError {
+    fn from(error: AdoptError) -> Self {
+        Self::Adopt(Box::new(error))
+    }
+}
+
 impl ActionError {
     /// The error as the user sees it.
     pub fn to_ui(&self) -> UiError {
         let (kind, message) = match self {
-            Self::Transition(_) | Self::Blueprint(_) | Self::Stored(_) | Self::Unmanaged(_) => {
+            Self::Transition(_) | Self::Blueprint(_) | Self::Stored(_) | Self::Unmanaged(_) | Self::Adopt(_) => {
                 (ErrorKind::Invalid, self.to_string())
             }
             Self::Forbidden { .. } => (ErrorKind::Forbidden, format!("Refused: {self}.")),
@@ -567,6 +578,7 @@ impl Actions {
                 ],
             ),
             (ActionKind::Delete, vec![Permission::new("delete", "", "namespaces", None)]),
+            (ActionKind::Adopt, spec_change()),
         ];
         let all: Vec<Permission> = needs.iter().flat_map(|(_, wanted)| wanted.iter().cloned()).collect();
         let missing = session.missing(&all).await?;

@@ -14,7 +14,7 @@ use super::secret_config::SecretWrite;
 use super::session::Session;
 use super::stored::{self, Changed, Revision, Stored, StoredError};
 use super::transition::TransitionError;
-use super::{ActionError, Actions, Trail, backup, diff, record, transition, validate};
+use super::{ActionError, Actions, Trail, adopt, backup, diff, record, transition, unmanaged, validate};
 use crate::access::Permission;
 use crate::blueprint::Manifest;
 use crate::cache::CacheError;
@@ -50,6 +50,9 @@ pub(super) enum Work {
         /// Secret config values, written to the tenant's Secret right after the spec and before
         /// the app's objects.
         secrets: Option<SecretWrite>,
+        /// The objects are workloads Tenantry did not create, sized as a recorded spec says:
+        /// each is waited for by name.
+        recorded: bool,
     },
     /// Apply these objects (a workload's size, the remembered sizes) and stamp these workloads
     /// so their pods are replaced, then wait until each has rolled out: a tenant without a
@@ -112,25 +115,52 @@ impl Actions {
             .await
             .map_err(|source| ActionError::Cluster { what: format!("cannot read tenant {id}"), source })?;
         trail.namespace_exists_after = stored.is_some();
+        let mut change = request.change.clone();
+        let mut adopting = None;
         if let Some(stored) = &stored {
             let candidate = Candidate { cluster: &request.context, name: id, labels: &stored.labels };
             let ruled = matches!(self.settings.tenancy.verdict(candidate), Verdict::Tenant { .. });
-            if !stored.owned && ruled {
-                return self.prepare_unmanaged(session, request, stored, progress, trail, journal).await;
+            let recorded = stored.spec.as_ref().is_some_and(|s| s.blueprint.is_empty());
+            match (&request.change, stored.owned) {
+                (Change::Adopt { spec }, false) if ruled => {
+                    let observed = adopt::observe(client, id).await?;
+                    change = Change::Adopt { spec: adopt::filled(id, spec, &observed) };
+                    adopting = Some(observed);
+                }
+                (Change::Adopt { .. }, true)
+                    if stored.revision == 1 && stored.history.get(&1).is_some_and(|r| r.action == "adopt") =>
+                {
+                    // An adopt that ended early: the spec it recorded, applied again.
+                    change = Change::Adopt { spec: stored.spec.clone().unwrap_or_default() };
+                }
+                (Change::Adopt { .. }, true) => return Err(TransitionError::Adopted(id.to_owned()).into()),
+                (_, false) if ruled => {
+                    return self.prepare_unmanaged(session, request, stored, progress, trail, journal).await;
+                }
+                (Change::Restart { .. }, true) if recorded => {
+                    return self.prepare_unmanaged(session, request, stored, progress, trail, journal).await;
+                }
+                _ => {
+                    stored.check(id, &request.change)?;
+                    if let Change::Scale { workload: Some(workload), .. } | Change::Restart { workload: Some(workload) } =
+                        &request.change
+                        && !recorded
+                        && !["app", "Deployment/app"].contains(&workload.as_str())
+                    {
+                        return Err(TransitionError::WorkloadOfBlueprint {
+                            id: id.to_owned(),
+                            workload: workload.clone(),
+                        }
+                        .into());
+                    }
+                }
             }
-            stored.check(id, &request.change)?;
-            if let Change::Scale { workload: Some(workload), .. } | Change::Restart { workload: Some(workload) } =
-                &request.change
-                && !["app", "Deployment/app"].contains(&workload.as_str())
-            {
-                return Err(
-                    TransitionError::WorkloadOfBlueprint { id: id.to_owned(), workload: workload.clone() }.into()
-                );
-            }
+        } else if matches!(request.change, Change::Adopt { .. }) {
+            return Err(TransitionError::Missing(id.to_owned()).into());
         }
         let spec_now = stored.as_ref().and_then(|s| s.spec.clone());
         let history = stored.as_ref().map(|s| s.history.clone()).unwrap_or_default();
-        let spec_next = transition::next_spec(id, spec_now.as_ref(), &history, &request.change)?;
+        let spec_next = transition::next_spec(id, spec_now.as_ref(), &history, &change)?;
         trail.revision_before = stored.as_ref().map_or(0, |s| s.revision);
         trail.revision_after = match (&spec_next, &stored) {
             (Some(next), Some(stored)) if spec_now.as_ref() != Some(next) => stored.next_revision(id)?,
@@ -138,6 +168,9 @@ impl Actions {
             _ => trail.revision_before,
         };
         let render = |spec: &TenantSpec| -> Result<Vec<Manifest>, ActionError> {
+            if spec.blueprint.is_empty() {
+                return Ok(unmanaged::recorded_sizes(id, spec).into_iter().map(Manifest::recorded).collect());
+            }
             Ok(self.catalog.get(&spec.blueprint)?.render(id, spec)?)
         };
         let manifests_next = match (&request.change, &spec_next) {
@@ -151,9 +184,17 @@ impl Actions {
             _ => {}
         }
         let objects_next: Vec<Value> = manifests_next.iter().map(|m| m.object.clone()).collect();
-        // What the spec rendered before: objects it had that the new render lacks are removed.
+        let mut adopt_notes = Vec::new();
+        if let (Some(observed), Some(next)) = (&adopting, &spec_next)
+            && !next.blueprint.is_empty()
+        {
+            adopt_notes = adopt::mapping(id, &next.blueprint, &observed.existing, &manifests_next)?;
+        }
+        let recorded = spec_next.as_ref().is_some_and(|next| next.blueprint.is_empty());
+        // What the spec rendered before: objects it had that the new render lacks are removed
+        // (never a workload a recorded spec sizes: Tenantry did not make it).
         let objects_now: Vec<Value> = match &spec_now {
-            Some(now) if !objects_next.is_empty() => {
+            Some(now) if !objects_next.is_empty() && !recorded && !now.blueprint.is_empty() => {
                 render(now).unwrap_or_default().into_iter().map(|m| m.object).collect()
             }
             _ => Vec::new(),
@@ -258,7 +299,11 @@ impl Actions {
             (_, Some(next)) => {
                 let revision = self.revision(session, request, stored.as_ref(), next, trail.revision_after).await;
                 let spec_json = serde_json::to_string(next).map_err(CacheError::from)?;
-                let fingerprint = self.catalog.get(&next.blueprint)?.fingerprint().to_owned();
+                let fingerprint = if next.blueprint.is_empty() {
+                    String::new()
+                } else {
+                    self.catalog.get(&next.blueprint)?.fingerprint().to_owned()
+                };
                 let resource_version = stored.as_ref().and_then(|s| s.resource_version.as_deref());
                 let changed = Changed { by: revision.by.clone(), at: revision.at.clone() };
                 let namespace =
@@ -334,7 +379,8 @@ impl Actions {
                 for removal in &removals {
                     preview.objects.push(shown(removal, Vec::new()));
                 }
-                Work::Apply { namespace: Some(namespace), objects, removals, stale_history, secrets }
+                preview.notes.append(&mut adopt_notes);
+                Work::Apply { namespace: Some(namespace), objects, removals, stale_history, secrets, recorded }
             }
             (_, None) => Work::Apply {
                 namespace: None,
@@ -342,6 +388,7 @@ impl Actions {
                 removals: Vec::new(),
                 stale_history: Vec::new(),
                 secrets: None,
+                recorded: false,
             },
         };
         preview.notes.extend(preview.objects.iter().flat_map(drift_notes));

@@ -6,6 +6,7 @@ use tenantry_model::{Change, TenantSpec};
 
 use super::secret_config;
 use super::stored::Revision;
+use super::unmanaged::{self, UnmanagedError};
 use super::validate::{self, InvalidInput};
 
 /// Why a change cannot be made to the tenant as it is.
@@ -28,6 +29,20 @@ pub enum TransitionError {
         /// The workload named.
         workload: String,
     },
+    /// The workload named cannot be told.
+    #[error(transparent)]
+    Workload(#[from] UnmanagedError),
+    /// The change renders objects, and the tenant was adopted without a blueprint.
+    #[error("{action} needs a blueprint, and {id} was adopted without one: its spec records only its workloads' sizes")]
+    NeedsBlueprint {
+        /// The tenant.
+        id: String,
+        /// The action.
+        action: String,
+    },
+    /// Adopt on a tenant Tenantry already has.
+    #[error("{0} is a Tenantry tenant already")]
+    Adopted(String),
     /// The history does not hold the revision asked for (or holds it unreadable).
     #[error("revision {revision} is not in the tenant's history (it keeps: {kept})")]
     NoRevision {
@@ -62,17 +77,39 @@ pub fn next_spec(
             None => Ok(Some(next)),
         };
     }
+    if let Change::Adopt { spec } = change {
+        return match now {
+            Some(existing) if existing == spec => Ok(Some(existing.clone())),
+            _ => {
+                checked(spec)?;
+                Ok(Some(spec.clone()))
+            }
+        };
+    }
     if let Change::Rollback { revision } = change {
         // Needs no readable spec now: rolling back is how an unreadable one is repaired.
         let spec = history.get(revision).map(|kept| kept.spec.clone()).ok_or_else(|| {
             let kept = history.keys().map(ToString::to_string).collect::<Vec<_>>().join(", ");
             TransitionError::NoRevision { revision: *revision, kept }
         })?;
-        validate::spec(&spec)?;
+        checked(&spec)?;
         return Ok(Some(spec));
     }
     let mut spec = now.cloned().ok_or_else(|| TransitionError::Missing(id.to_owned()))?;
+    let recorded = spec.blueprint.is_empty();
+    if recorded && matches!(change, Change::Update { .. } | Change::Restore { .. }) {
+        return Err(TransitionError::NeedsBlueprint { id: id.to_owned(), action: change.kind().name().to_owned() });
+    }
     match change {
+        Change::Adopt { .. } => return Err(TransitionError::Adopted(id.to_owned())),
+        Change::Scale { replicas: Some(replicas), workload, .. } if recorded => {
+            let keys: Vec<String> = spec.workloads.keys().cloned().collect();
+            let key = unmanaged::resolve(id, &keys, workload.as_deref())?;
+            spec.workloads.insert(key, *replicas);
+        }
+        Change::Scale { .. } if recorded => {
+            return Err(TransitionError::NeedsBlueprint { id: id.to_owned(), action: "autoscaling".into() });
+        }
         Change::Create { .. }
         | Change::Restart { .. }
         | Change::Backup { .. }
@@ -109,8 +146,13 @@ pub fn next_spec(
             return Ok(None);
         }
     }
-    validate::spec(&spec)?;
+    checked(&spec)?;
     Ok(Some(spec))
+}
+
+/// Checks `spec` as a blueprint's, or as a recorded one without a blueprint.
+fn checked(spec: &TenantSpec) -> Result<(), InvalidInput> {
+    if spec.blueprint.is_empty() { validate::recorded(spec, unmanaged::MAX_PODS) } else { validate::spec(spec) }
 }
 
 #[cfg(test)]

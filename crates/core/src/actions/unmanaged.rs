@@ -9,7 +9,6 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-use kube::ResourceExt as _;
 use kube::api::{Api, ListParams};
 use serde_json::{Value, json};
 use tenantry_model::{Change, FieldChange, ObjectChange, Operation};
@@ -87,6 +86,9 @@ pub enum UnmanagedError {
         /// The tenant.
         id: String,
     },
+    /// The input is invalid (e.g. the typed confirmation).
+    #[error(transparent)]
+    Invalid(#[from] super::validate::InvalidInput),
     /// The remembered sizes cannot be read.
     #[error("the sizes remembered on {id} ({SUSPENDED_SIZES_ANNOTATION}) cannot be read: {problem}")]
     BadSizes {
@@ -111,6 +113,8 @@ pub struct Workload {
     pub replicas: i32,
     /// The GitOps controller that manages it, if one does.
     pub gitops: Option<String>,
+    /// The version it runs, from its labels or image tag.
+    pub version: Option<String>,
 }
 
 impl Workload {
@@ -144,21 +148,30 @@ pub async fn workloads(client: &kube::Client, id: &str) -> Result<Vec<Workload>,
     let mut found: Vec<Workload> = deployments
         .items
         .iter()
-        .map(|d| Workload {
-            kind: "Deployment",
-            name: d.name_any(),
-            replicas: d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1),
-            gitops: crate::gitops::controller(&d.metadata),
+        .map(|d| {
+            let template = d.spec.as_ref().and_then(|s| s.template.spec.as_ref());
+            described("Deployment", &d.metadata, d.spec.as_ref().and_then(|s| s.replicas), template)
         })
-        .chain(sets.items.iter().map(|s| Workload {
-            kind: "StatefulSet",
-            name: s.name_any(),
-            replicas: s.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1),
-            gitops: crate::gitops::controller(&s.metadata),
+        .chain(sets.items.iter().map(|s| {
+            let template = s.spec.as_ref().and_then(|s| s.template.spec.as_ref());
+            described("StatefulSet", &s.metadata, s.spec.as_ref().and_then(|s| s.replicas), template)
         }))
         .collect();
     found.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
     Ok(found)
+}
+
+/// A workload as an action reads it.
+fn described(
+    kind: &'static str,
+    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    replicas: Option<i32>,
+    pod: Option<&k8s_openapi::api::core::v1::PodSpec>,
+) -> Workload {
+    let name = meta.name.clone().unwrap_or_default();
+    let images: Vec<String> = pod.iter().flat_map(|p| &p.containers).filter_map(|c| c.image.clone()).collect();
+    let version = crate::inventory::workload_version(kind, &name, meta.labels.as_ref(), &images).map(|(v, _)| v);
+    Workload { kind, name, replicas: replicas.unwrap_or(1), gitops: crate::gitops::controller(meta), version }
 }
 
 /// The workload of `workloads` that `wanted` names: `Kind/name`, or a name only one has.
@@ -177,6 +190,45 @@ pub fn choose<'a>(id: &str, workloads: &'a [Workload], wanted: &str) -> Result<&
             known: known(&matching.into_iter().cloned().collect::<Vec<_>>()),
         }),
     }
+}
+
+/// The key of `keys` (`Kind/name`) that `wanted` names (`Kind/name` or a name only one has),
+/// or the only key when nothing is named.
+pub fn resolve(id: &str, keys: &[String], wanted: Option<&str>) -> Result<String, UnmanagedError> {
+    let listed = || if keys.is_empty() { "none".to_owned() } else { keys.join(", ") };
+    let Some(wanted) = wanted else {
+        return match keys {
+            [only] => Ok(only.clone()),
+            _ => Err(UnmanagedError::ChooseWorkload { id: id.to_owned(), known: listed() }),
+        };
+    };
+    let matching: Vec<&String> = keys
+        .iter()
+        .filter(|key| key.eq_ignore_ascii_case(wanted) || key.split_once('/').is_some_and(|(_, name)| name == wanted))
+        .collect();
+    match matching.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Err(UnmanagedError::NoSuchWorkload { id: id.to_owned(), wanted: wanted.to_owned(), known: listed() }),
+        _ => Err(UnmanagedError::ChooseWorkload { id: id.to_owned(), known: listed() }),
+    }
+}
+
+/// The workloads a recorded spec (a tenant adopted without a blueprint) sizes: each set to its
+/// recorded size, or to zero while the tenant is suspended.
+pub fn recorded_sizes(id: &str, spec: &tenantry_model::TenantSpec) -> Vec<Value> {
+    spec.workloads
+        .iter()
+        .filter_map(|(key, size)| {
+            let (kind, name) = key.split_once('/')?;
+            let replicas = if spec.suspended { 0 } else { *size };
+            Some(json!({
+                "apiVersion": "apps/v1",
+                "kind": kind,
+                "metadata": {"name": name, "namespace": id},
+                "spec": {"replicas": replicas},
+            }))
+        })
+        .collect()
 }
 
 /// The workloads as a list for a message.
@@ -277,7 +329,7 @@ pub fn steps(
         }
         Change::Backup { backup } => Ok(Steps::Backup(backup.clone())),
         Change::Delete { confirm } => {
-            super::validate::confirmation(id, confirm).map_err(super::TransitionError::from)?;
+            super::validate::confirmation(id, confirm).map_err(UnmanagedError::from)?;
             Ok(Steps::Delete)
         }
         other => Err(UnmanagedError::NeedsSpec { id: id.to_owned(), action: other.kind().name().to_owned() }.into()),
@@ -335,7 +387,7 @@ mod tests {
     use super::*;
 
     fn workload(kind: &'static str, name: &str, replicas: i32) -> Workload {
-        Workload { kind, name: name.into(), replicas, gitops: None }
+        Workload { kind, name: name.into(), replicas, gitops: None, version: None }
     }
 
     fn fleet() -> Vec<Workload> {

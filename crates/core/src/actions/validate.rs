@@ -111,12 +111,7 @@ pub fn spec(spec: &TenantSpec) -> Result<(), InvalidInput> {
         if text.trim().is_empty() {
             return field(name, "is empty");
         }
-        if text.chars().count() > MOST_NAME_CHARS {
-            return field(name, &format!("is longer than {MOST_NAME_CHARS} characters"));
-        }
-        if text.chars().any(char::is_control) {
-            return field(name, "holds a line break or another control character");
-        }
+        names(name, text)?;
     }
     if spec.domains.is_empty() {
         return field("domains", "are empty; a tenant needs at least one");
@@ -213,6 +208,46 @@ pub fn replicas(replicas: i32, most: i32, plan: &str) -> Result<(), InvalidInput
             problem: format!("must be between 0 and {most} on plan {plan}, not {replicas}"),
         })
     }
+}
+
+/// Checks the spec recorded for a tenant without a blueprint (an adopted one): names within
+/// bounds (the customer may be unknown), valid domains and version where known, a known plan
+/// where one is given, each workload's size in range, nothing a blueprint would read.
+pub fn recorded(spec: &TenantSpec, most_pods: i32) -> Result<(), InvalidInput> {
+    let field = |field, problem: String| Err(InvalidInput::Field { field, problem });
+    if spec.display_name.trim().is_empty() {
+        return field("display name", "is empty".into());
+    }
+    names("display name", &spec.display_name)?;
+    names("customer", &spec.customer)?;
+    for name in &spec.domains {
+        domain(name)?;
+    }
+    if !spec.version.is_empty() {
+        version(&spec.version)?;
+    }
+    if !spec.plan.is_empty() && blueprint::plan(&spec.plan).is_none() {
+        return field("plan", format!("{:?} is not a plan ({})", spec.plan, blueprint::plan_names().join(", ")));
+    }
+    if let Some((key, size)) = spec.workloads.iter().find(|(_, size)| !(0..=most_pods).contains(*size)) {
+        return field("workloads", format!("{key} asks for {size} pods; between 0 and {most_pods}"));
+    }
+    if !spec.config.is_empty() || !spec.parameters.is_empty() || spec.autoscaling.is_some() || spec.backup.is_some() {
+        return field("spec", "config, parameters, autoscaling and backups need a blueprint to render them".into());
+    }
+    Ok(())
+}
+
+/// Checks a name shown to people: its length and no control characters.
+fn names(name: &'static str, text: &str) -> Result<(), InvalidInput> {
+    let field = |problem: String| Err(InvalidInput::Field { field: name, problem });
+    if text.chars().count() > MOST_NAME_CHARS {
+        return field(format!("is longer than {MOST_NAME_CHARS} characters"));
+    }
+    if text.chars().any(char::is_control) {
+        return field("holds a line break or another control character".into());
+    }
+    Ok(())
 }
 
 /// Checks the typed confirmation of a destructive action.

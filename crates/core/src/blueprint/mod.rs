@@ -30,6 +30,8 @@ pub enum Origin {
     Builtin,
     /// A file in the blueprint folder.
     File(PathBuf),
+    /// No blueprint: the sizes a tenant adopted without one records in its spec.
+    Recorded,
 }
 
 impl fmt::Display for Origin {
@@ -37,6 +39,7 @@ impl fmt::Display for Origin {
         match self {
             Self::Builtin => f.write_str("the built-in blueprint"),
             Self::File(path) => write!(f, "{}", path.display()),
+            Self::Recorded => f.write_str("the tenant's recorded spec"),
         }
     }
 }

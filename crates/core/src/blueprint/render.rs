@@ -31,6 +31,11 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// An object a tenant without a blueprint has recorded in its spec (a workload's size).
+    pub fn recorded(object: Value) -> Self {
+        Self { object, origin: Origin::Recorded, line: 1 }
+    }
+
     /// A refusal of this object, naming the file and line it was written at.
     pub fn refused(&self, message: impl Into<String>) -> BlueprintError {
         BlueprintError::Object { origin: self.origin.clone(), line: self.line, message: message.into() }

@@ -31,6 +31,7 @@ use objects::{
 };
 use summary::{Rule, TenantView};
 use watch::Reporting;
+pub use workloads::version_of as workload_version;
 
 use crate::kubeconfig::{ContextEntry, ContextError};
 use crate::labels::{BACKUP_LABEL, MANAGED_BY, SPEC_ANNOTATION, TENANT_LABEL, managed_selector};

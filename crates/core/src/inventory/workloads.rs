@@ -79,19 +79,26 @@ impl<'a> Workload<'a> {
     /// The version it runs and where that was read: the well-known version label, the chart
     /// version of Helm's chart label, or the tag of its first tagged image.
     pub fn version(&self) -> Option<(String, String)> {
-        let labels = self.meta.labels.as_ref();
-        let of = format!("{} {}", self.kind, self.name());
-        if let Some(version) = labels.and_then(|l| l.get(VERSION_LABEL)).filter(|v| !v.is_empty()) {
-            return Some((version.clone(), format!("label {VERSION_LABEL} of {of}")));
-        }
-        if let Some((_, version)) = labels.and_then(|l| l.get(HELM_CHART_LABEL)).and_then(|c| chart_version(c)) {
-            return Some((version.to_owned(), format!("label {HELM_CHART_LABEL} of {of}")));
-        }
-        self.images()
-            .iter()
-            .find_map(|image| image_tag(image))
-            .map(|tag| (tag.to_owned(), format!("image tag of {of}")))
+        version_of(self.kind, self.name(), self.meta.labels.as_ref(), self.images())
     }
+}
+
+/// The version workload `kind`/`name` with `labels` and `images` runs, and where that was
+/// read: the well-known version label, Helm's chart label, or the first tagged image.
+pub fn version_of(
+    kind: &str,
+    name: &str,
+    labels: Option<&std::collections::BTreeMap<String, String>>,
+    images: &[String],
+) -> Option<(String, String)> {
+    let of = format!("{kind} {name}");
+    if let Some(version) = labels.and_then(|l| l.get(VERSION_LABEL)).filter(|v| !v.is_empty()) {
+        return Some((version.clone(), format!("label {VERSION_LABEL} of {of}")));
+    }
+    if let Some((_, version)) = labels.and_then(|l| l.get(HELM_CHART_LABEL)).and_then(|c| chart_version(c)) {
+        return Some((version.to_owned(), format!("label {HELM_CHART_LABEL} of {of}")));
+    }
+    images.iter().find_map(|image| image_tag(image)).map(|tag| (tag.to_owned(), format!("image tag of {of}")))
 }
 
 /// Every workload by namespace, each namespace's sorted by kind and name.
