@@ -216,6 +216,16 @@ async fn adopted_tenants_keep_revisions_and_with_a_blueprint_take_every_action()
     let (outcome, _) = setup.run("old-3", "shop-elm", adopt(TenantSpec::default())).await;
     assert!(outcome.message.contains("is a Tenantry tenant already"), "{}", outcome.message);
 
+    // Adopting takes a list: each tenant gets its own recorded spec.
+    let ids = ["shop-cedar".to_owned(), "acme-prod".to_owned()];
+    let outcomes =
+        setup.actions.adopt(&setup.entry("old-3"), &ids, &TenantSpec::default(), "TICKET-7", 2).await.expect("runs");
+    outcomes.iter().for_each(succeeded);
+    let (_, cedar) = stored(&client, "shop-cedar").await;
+    let sizes: Vec<(String, i32)> = cedar.workloads.into_iter().collect();
+    assert_eq!(sizes, [("Deployment/web".to_owned(), 0), ("StatefulSet/db".to_owned(), 0)]);
+    assert_eq!(stored(&client, "acme-prod").await.1.version, "3.0.0");
+
     // With a blueprint that renders none of what runs, adopting is refused with the reason.
     let web = |customer: &str, domains: Vec<String>| TenantSpec {
         blueprint: "web".into(),

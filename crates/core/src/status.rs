@@ -62,11 +62,13 @@ pub fn health(
         Declared::Nothing => None,
     };
     let suspended = spec.is_some_and(|s| s.suspended);
+    // A spec recorded without a blueprint (an adopted tenant) sizes workloads it did not make.
+    let recorded = spec.filter(|s| s.blueprint.is_empty());
     if workloads.is_empty() {
         return match spec {
             _ if suspended => (Health::Suspended, "suspended".into()),
-            Some(_) => (Health::Unknown, "no app Deployment".into()),
-            None => (Health::Unknown, "no workload: no Deployment or StatefulSet in the namespace".into()),
+            Some(_) if recorded.is_none() => (Health::Unknown, "no app Deployment".into()),
+            _ => (Health::Unknown, "no workload: no Deployment or StatefulSet in the namespace".into()),
         };
     }
     let mut judged: Vec<(usize, Health, String)> = workloads
@@ -81,6 +83,9 @@ pub fn health(
     if judged.is_empty() {
         return match spec {
             _ if suspended => (Health::Suspended, "suspended on purpose".into()),
+            _ if recorded.is_some_and(|s| s.workloads.values().all(|size| *size == 0)) => {
+                (Health::Suspended, "all workloads scaled to zero".into())
+            }
             Some(_) => (Health::Down, "scaled to zero but not suspended".into()),
             None => (Health::Suspended, "all workloads scaled to zero".into()),
         };
@@ -225,6 +230,17 @@ mod tests {
             ],
         );
         check(Declared::Unreadable, Some(0), &[], vec![(vec![app(2, 2, 2, true)], Health::Unknown, "unreadable")]);
+        let adopted_at_zero =
+            TenantSpec { workloads: [("Deployment/app".to_owned(), 0)].into(), ..TenantSpec::default() };
+        check(
+            Declared::Spec(&adopted_at_zero),
+            Some(0),
+            &[],
+            vec![
+                (vec![app(0, 0, 0, true)], Health::Suspended, "all workloads scaled to zero"),
+                (vec![], Health::Unknown, "no workload"),
+            ],
+        );
     }
 
     #[test]

@@ -343,6 +343,30 @@ impl Actions {
         futures::stream::iter(runs).buffered(concurrency.max(1)).try_collect().await
     }
 
+    /// Adopts each of `ids` on `entry`'s cluster with `spec` (its empty fields read from what
+    /// each runs), as a batch; the outcomes in the order of `ids`. `reason` goes to each audit
+    /// entry.
+    pub async fn adopt(
+        &self,
+        entry: &ContextEntry,
+        ids: &[String],
+        spec: &TenantSpec,
+        reason: &str,
+        concurrency: usize,
+    ) -> Result<Vec<Outcome>, ActionError> {
+        let requests: Vec<ActionRequest> = ids
+            .iter()
+            .map(|id| ActionRequest {
+                context: entry.name.clone(),
+                tenant: id.clone(),
+                change: Change::Adopt { spec: spec.clone() },
+                take_over: false,
+                reason: reason.to_owned(),
+            })
+            .collect();
+        self.run_many(entry, &requests, concurrency).await
+    }
+
     async fn run_in(
         &self,
         session: &Session,
