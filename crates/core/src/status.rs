@@ -156,7 +156,7 @@ mod tests {
     use super::*;
 
     fn spec(suspended: bool) -> TenantSpec {
-        TenantSpec { suspended, replicas: 2, ..Default::default() }
+        TenantSpec { suspended, replicas: 2, blueprint: "web".into(), ..Default::default() }
     }
 
     fn workload(name: &str, desired: i32, ready: i32, updated: i32, observed: bool) -> WorkloadFacts {
