@@ -15,6 +15,9 @@ fn main() {
         "roll_back_action",
         "audit_log",
         "export_audit",
+        "read_tenancy",
+        "check_tenancy",
+        "save_tenancy",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)).expect("tauri build step failed");
 }

@@ -5,6 +5,7 @@
 mod actions;
 mod clusters;
 mod commands;
+mod tenancy;
 
 use tenantry_core::actions::{ActionSettings, Actions, ControllersOfRecord};
 use tenantry_core::blueprint::Catalog;
@@ -48,7 +49,10 @@ fn main() {
             actions::resume_action,
             actions::roll_back_action,
             actions::audit_log,
-            actions::export_audit
+            actions::export_audit,
+            tenancy::read_tenancy,
+            tenancy::check_tenancy,
+            tenancy::save_tenancy
         ])
         .build(tauri::generate_context!());
     match app {

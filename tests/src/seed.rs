@@ -96,6 +96,54 @@ pub async fn seed(client: &kube::Client, count: usize, replicas: i32) -> Result<
     Ok(tenants)
 }
 
+/// Pods of each namespace [`outside`] seeds.
+const OUTSIDE_PODS_EACH: usize = 20;
+
+/// Seeds `pods` pods outside every tenant into the cluster of `client`, as a real cluster has
+/// them (monitoring, ingress, the platform's own services): namespaces `infra-N`, without any
+/// Tenantry label, each with a Deployment of up to 20 pods; idempotent. Returns the namespaces.
+pub async fn outside(client: &kube::Client, pods: usize) -> Result<usize> {
+    let namespaces = pods.div_ceil(OUTSIDE_PODS_EACH);
+    let applies = (0..namespaces).map(|i| {
+        let replicas = OUTSIDE_PODS_EACH.min(pods - i * OUTSIDE_PODS_EACH);
+        apply_outside(client, format!("infra-{i}"), replicas)
+    });
+    futures::stream::iter(applies).buffer_unordered(CONCURRENCY).try_collect::<Vec<()>>().await?;
+    Ok(namespaces)
+}
+
+async fn apply_outside(client: &kube::Client, namespace: String, replicas: usize) -> Result<()> {
+    let labels = json!({"app": "agent"});
+    apply(
+        Api::<Namespace>::all(client.clone()),
+        MANAGER,
+        &namespace,
+        json!({
+            "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": {"team": "platform"}},
+        }),
+    )
+    .await?;
+    apply(
+        Api::<Deployment>::namespaced(client.clone(), &namespace),
+        MANAGER,
+        "agent",
+        json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "agent", "namespace": namespace, "labels": labels},
+            "spec": {
+                "replicas": replicas,
+                "selector": {"matchLabels": labels},
+                "template": {"metadata": {"labels": labels}, "spec": {
+                    "containers": [{"name": "agent", "image": "registry.example.com/agent:1.0",
+                                    "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}],
+                    "tolerations": [{"key": "kwok.x-k8s.io/node", "operator": "Exists", "effect": "NoSchedule"}],
+                }},
+            },
+        }),
+    )
+    .await
+}
+
 fn spec(index: usize, tenant: &SeededTenant, replicas: i32) -> Value {
     json!({
         "displayName": format!("{} site", tenant.customer),

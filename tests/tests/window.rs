@@ -2,7 +2,7 @@
 //! driven through tauri-driver and WebKitWebDriver. Searches the fleet, opens a tenant with the
 //! keyboard, reads the cluster rows, adds and removes a cluster by token, creates a tenant from the New tenant dialog and scales it
 //! from its own (preview, progress bar, toast, audit log), restarts with every cluster down to see the cached fleet,
-//! then over a cache of ten thousand tenants, then with a damaged kubeconfig and cache, and saves
+//! edits the tenancy rules with their live count and opens a tenant made with kubectl, then over a cache of ten thousand tenants, then with a damaged kubeconfig and cache, and saves
 //! screenshots to `artifacts/screenshots/`.
 
 use std::path::{Path, PathBuf};
@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use tenantry_core::cache::{Cache, SeenTenant, Write};
 use tenantry_tests::cluster::client_for;
+use tenantry_tests::existing;
 use tenantry_tests::fleet::Fleet;
 use tenantry_tests::process::Component;
 use tenantry_tests::seed;
@@ -189,6 +190,14 @@ async fn scenario() {
     create_in_the_window(&client, "maple-shop").await;
     scale_in_the_window(&client, &fleet.kubeconfig, "eu-west", "maple-shop").await;
     stopping_the_app_leaves_no_write_ahead_log(client, &actions_data).await;
+    drop(driver);
+
+    existing::apply(&fleet.kubeconfig, "us-east");
+    let driver = Driver::start(&kubeconfig, &dir.path().join("existing-data"), dir.path()).await;
+    let client = driver.open_app().await;
+    tenancy_rules_find_the_existing_fleet(&client).await;
+    a_foreign_tenant_shows_its_workloads(&client).await;
+    client.close().await.expect("session closes");
     drop(driver);
 
     for cluster in &mut fleet.clusters {
@@ -652,6 +661,92 @@ async fn fleet_view_filters_by_cluster_and_domain(client: &Client) {
     client.find(Locator::Css("body")).await.expect("page body").send_keys("/").await.expect("press /");
     client.active_element().await.expect("the search").send_keys(ESCAPE).await.expect("press Esc");
     tenant_rows_until(client, "Esc clears the search", |rows| rows.len() == 9).await;
+}
+
+/// The number of tenants the tenancy page says the draft finds on `cluster`, once it says so.
+async fn tenancy_count(client: &Client, cluster: &str, expected: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let selector = format!("tr.tenancy-match[data-cluster='{cluster}']");
+    loop {
+        let found = match client.find(Locator::Css(&selector)).await {
+            Ok(row) => row.attr("data-tenants").await.ok().flatten().unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if found == expected || Instant::now() > deadline {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Replaces the tenancy editor's text as a paste does (one input event).
+async fn paste_rules(client: &Client, text: &str) {
+    let paste = "const area = document.getElementById('tenancy-text'); \
+                 Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set.call(area, arguments[0]); \
+                 area.dispatchEvent(new Event('input', { bubbles: true }));";
+    client.execute(paste, vec![serde_json::Value::from(text)]).await.expect("the rules are pasted");
+}
+
+/// The Tenancy page counts what the rules find on each cluster as they are edited: Tenantry's
+/// own tenants at first, then the namespaces the fixture's scripts and Helm made; a broken
+/// draft names its line and cannot be saved; Save puts the rules in force.
+async fn tenancy_rules_find_the_existing_fleet(client: &Client) {
+    tenant_rows_until(client, "the seeded tenants and the one created", |rows| rows.len() == 10).await;
+    client.find(Locator::Id("tab-tenancy")).await.expect("tenancy tab").click().await.expect("switch view");
+    assert_eq!(tenancy_count(client, "us-east", "3").await, "3", "Tenantry's own tenants without a file");
+    assert_eq!(tenancy_count(client, "eu-west", "7").await, "7");
+
+    paste_rules(client, "rules:\n  - name: '^shop-(['\n").await;
+    let error = client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Id("tenancy-error")).await;
+    let error = error.expect("a broken draft is explained").text().await.unwrap_or_default();
+    assert!(error.contains("tenancy.yaml, line"), "the line to fix: {error}");
+    let save = client.find(Locator::Id("tenancy-save")).await.expect("Save");
+    assert!(save.attr("disabled").await.ok().flatten().is_some(), "a broken draft cannot be saved");
+
+    paste_rules(client, &existing::rules_text()).await;
+    assert_eq!(tenancy_count(client, "us-east", "10").await, "10", "3 of Tenantry's and 7 the fixture made");
+    assert_eq!(tenancy_count(client, "eu-west", "7").await, "7");
+    save_screenshot(client, "tenancy.png").await;
+    client.find(Locator::Id("tenancy-save")).await.expect("Save").click().await.expect("save");
+    let toast = client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(".toast")).await;
+    let toast = toast.expect("saving is confirmed").text().await.unwrap_or_default();
+    assert!(toast.contains("Tenancy rules saved: 17 tenants"), "{toast}");
+}
+
+/// Under the saved rules a namespace made with kubectl is a tenant: its row says which of its
+/// workloads is in trouble, and its detail lists every workload with who manages it and where
+/// each field was read.
+async fn a_foreign_tenant_shows_its_workloads(client: &Client) {
+    client.find(Locator::Id("tab-tenants")).await.expect("tenants tab").click().await.expect("switch view");
+    tenant_rows_until(client, "the fleet under the new rules", |rows| rows.len() == 17).await;
+    client.find(Locator::Css("body")).await.expect("page body").send_keys("/").await.expect("press /");
+    let search = client.active_element().await.expect("the search");
+    search.send_keys("shop-alder").await.expect("type its id");
+    tenant_rows_until(client, "the search leaves shop-alder", |rows| rows.len() == 1).await;
+    let alder = client.find(Locator::Css("tr.tenant-row[data-tenant='shop-alder']")).await.expect("shop-alder's row");
+    let health = alder.find(Locator::Css("td.health-cell")).await.expect("its health");
+    let reason = health.attr("title").await.ok().flatten().unwrap_or_default();
+    assert_eq!(reason, "worker: 0 of 1 pods ready: pods cannot be scheduled");
+    assert!(health.text().await.unwrap_or_default().to_lowercase().contains("degraded"));
+    search.send_keys(ARROW_DOWN).await.expect("arrow down");
+    search.send_keys(ENTER).await.expect("Enter opens shop-alder");
+    let rows = client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("tr.workload-row")).await;
+    rows.expect("its workloads");
+    let workloads = client.find_all(Locator::Css("tr.workload-row")).await.expect("workload rows");
+    let mut names = Vec::new();
+    for workload in workloads {
+        names.push(workload.attr("data-workload").await.ok().flatten().unwrap_or_default());
+    }
+    assert_eq!(names, ["web", "worker"], "the main workload first");
+    let sources = client.find(Locator::Css(".fields.sources")).await.expect("where the fields come from");
+    let sources = sources.text().await.unwrap_or_default();
+    assert!(sources.contains("label app.kubernetes.io/version of Deployment web"), "{sources}");
+    assert!(sources.contains("hosts of Ingress admin, shop"), "{sources}");
+    let scale = client.find(Locator::Id("action-update")).await.expect("Update");
+    let why = scale.attr("title").await.ok().flatten().unwrap_or_default();
+    assert!(why.contains("adopt it with a blueprint first"), "{why}");
+    save_screenshot(client, "foreign-tenant.png").await;
+    client.find(Locator::Css("body")).await.expect("page body").send_keys(ESCAPE).await.expect("press Esc");
 }
 
 fn base64_of(bytes: &[u8]) -> String {

@@ -4,7 +4,7 @@ use yew::prelude::*;
 
 use crate::components::{ToastStack, TopBar};
 use crate::ipc;
-use crate::pages::{AuditPage, ClustersPage, TenantsPage};
+use crate::pages::{AuditPage, ClustersPage, TenancyPage, TenantsPage};
 use crate::state::ActionsContext;
 use crate::state::clusters::{Action, ClustersState};
 use crate::state::fleet::{FleetAction, FleetState};
@@ -19,6 +19,8 @@ pub enum View {
     Clusters,
     /// Who did what to which tenant.
     Audit,
+    /// Which namespaces are tenants.
+    Tenancy,
 }
 
 /// The whole window. Both streams live here, so switching views never restarts them.
@@ -91,6 +93,7 @@ pub fn app() -> Html {
                             View::Tenants => html! { <TenantsPage fleet={fleet.clone()} /> },
                             View::Clusters => html! { <ClustersPage state={clusters.clone()} on_changed={on_refresh.clone()} /> },
                             View::Audit => html! { <AuditPage /> },
+                            View::Tenancy => html! { <TenancyPage /> },
                         }
                     }
                 </main>

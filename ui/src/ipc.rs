@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tenantry_model::{
     ActionAccess, ActionEvent, ActionRequest, AddedClusterReport, AuditEntry, AuditFilter, ClusterEvent, ErrorKind,
-    FleetEvent, JournalEntry, NewCluster, Outcome, Preview, TenantDetail, UiError,
+    FleetEvent, JournalEntry, NewCluster, Outcome, Preview, TenancyFile, TenancyMatch, TenantDetail, UiError,
 };
 use wasm_bindgen::prelude::*;
 
@@ -190,4 +190,25 @@ pub async fn export_audit(filter: &AuditFilter) -> Result<String, UiError> {
         filter: &'a AuditFilter,
     }
     call("export_audit", &Args { filter }).await
+}
+
+/// The tenancy file as it is now.
+pub async fn read_tenancy() -> Result<TenancyFile, UiError> {
+    call("read_tenancy", &NoArgs {}).await
+}
+
+/// The rules text of the settings page.
+#[derive(Serialize)]
+struct TenancyArgs<'a> {
+    text: &'a str,
+}
+
+/// What the rules in `text` would make of each watched cluster's namespaces.
+pub async fn check_tenancy(text: &str) -> Result<Vec<TenancyMatch>, UiError> {
+    call("check_tenancy", &TenancyArgs { text }).await
+}
+
+/// Saves `text` as the tenancy rules in force.
+pub async fn save_tenancy(text: &str) -> Result<Vec<TenancyMatch>, UiError> {
+    call("save_tenancy", &TenancyArgs { text }).await
 }

@@ -26,6 +26,8 @@ use crate::labels::now;
 const BACKLOG: usize = 256;
 /// Health changes shown in a tenant's detail.
 const HISTORY_SHOWN: u32 = 100;
+/// Tenants named per cluster when a draft of the tenancy rules is checked.
+const EXAMPLES_SHOWN: usize = 5;
 
 /// How the fleet batches and remembers, and which namespaces are tenants.
 #[derive(Debug, Clone)]
@@ -61,9 +63,9 @@ impl Settings {
 /// The watched fleet; dropping it stops every watch.
 pub struct Fleet {
     shared: Arc<Shared>,
-    settings: Settings,
-    /// One watch task per context.
-    drivers: Mutex<HashMap<String, JoinHandle<()>>>,
+    settings: Mutex<Settings>,
+    /// One watch task per context, with the context it watches.
+    drivers: Mutex<HashMap<String, (ContextEntry, JoinHandle<()>)>>,
 }
 
 struct Shared {
@@ -115,9 +117,12 @@ impl Fleet {
         });
         let drivers = entries
             .into_iter()
-            .map(|entry| (entry.name.clone(), tokio::spawn(drive(entry, Arc::clone(&shared), settings.clone()))))
+            .map(|entry| {
+                let driver = tokio::spawn(drive(entry.clone(), Arc::clone(&shared), settings.clone()));
+                (entry.name.clone(), (entry, driver))
+            })
             .collect();
-        Self { shared, settings, drivers: Mutex::new(drivers) }
+        Self { shared, settings: Mutex::new(settings), drivers: Mutex::new(drivers) }
     }
 
     /// The contexts being watched, by name.
@@ -136,16 +141,61 @@ impl Fleet {
         };
         self.shared.publish(FleetEvent::Cluster(status));
         let name = entry.name.clone();
-        let driver = tokio::spawn(drive(entry, Arc::clone(&self.shared), self.settings.clone()));
-        if let Some(previous) = lock(&self.drivers).insert(name, driver) {
+        let settings = lock(&self.settings).clone();
+        let driver = tokio::spawn(drive(entry.clone(), Arc::clone(&self.shared), settings));
+        if let Some((_, previous)) = lock(&self.drivers).insert(name, (entry, driver)) {
             previous.abort();
         }
+    }
+
+    /// Makes `rules` the tenancy rules: every cluster is watched again under them, so tenants
+    /// they no longer make leave the fleet and new ones join.
+    pub fn set_tenancy(&self, rules: Arc<TenancyRules>) {
+        lock(&self.settings).tenancy = rules;
+        let entries: Vec<ContextEntry> = lock(&self.drivers).values().map(|(entry, _)| entry.clone()).collect();
+        for entry in entries {
+            self.watch(entry);
+        }
+    }
+
+    /// What `rules` would make of each watched cluster's namespaces (listed afresh, each within
+    /// `timeout`), by cluster name.
+    pub async fn tenancy_matches(&self, rules: &TenancyRules, timeout: Duration) -> Vec<tenantry_model::TenancyMatch> {
+        let mut entries: Vec<ContextEntry> = lock(&self.drivers).values().map(|(entry, _)| entry.clone()).collect();
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        let listings = entries.iter().map(|entry| crate::inventory::namespaces(entry, timeout));
+        let listed = futures::future::join_all(listings).await;
+        entries
+            .iter()
+            .zip(listed)
+            .map(|(entry, namespaces)| match namespaces {
+                Ok(namespaces) => {
+                    let tally = rules.tally(&entry.name, &namespaces);
+                    tenantry_model::TenancyMatch {
+                        cluster: entry.name.clone(),
+                        tenants: u32::try_from(tally.tenants.len()).unwrap_or(u32::MAX),
+                        excluded: tally.excluded,
+                        others: tally.others,
+                        examples: tally.tenants.into_iter().take(EXAMPLES_SHOWN).collect(),
+                        error: None,
+                    }
+                }
+                Err(error) => tenantry_model::TenancyMatch {
+                    cluster: entry.name.clone(),
+                    tenants: 0,
+                    excluded: 0,
+                    others: 0,
+                    examples: Vec::new(),
+                    error: Some(error.to_ui()),
+                },
+            })
+            .collect()
     }
 
     /// Stops watching `context` (a cluster just removed); its tenants stay as last seen, the
     /// cluster marked as no longer configured — as at a start without it.
     pub fn unwatch(&self, context: &str) {
-        if let Some(driver) = lock(&self.drivers).remove(context) {
+        if let Some((_, driver)) = lock(&self.drivers).remove(context) {
             driver.abort();
         }
         lock(&self.shared.inventories).remove(context);
@@ -238,7 +288,7 @@ impl Fleet {
     /// Stops the watches, writes everything queued to the cache and closes it (its files
     /// flushed), leaving the fleet in place: for a process about to exit.
     pub async fn close(&self) {
-        for driver in lock(&self.drivers).values() {
+        for (_, driver) in lock(&self.drivers).values() {
             driver.abort();
         }
         let writer = lock(&self.shared.writer).take();
@@ -253,7 +303,7 @@ impl Fleet {
 
 impl Drop for Fleet {
     fn drop(&mut self) {
-        for driver in lock(&self.drivers).values() {
+        for (_, driver) in lock(&self.drivers).values() {
             driver.abort();
         }
     }

@@ -22,8 +22,8 @@ const SYSTEM_NAMESPACES: [&str; 3] = ["default", "tenantry-system", "kube-node-l
 /// Why the tenancy file cannot be used; the rules loaded before stay in force.
 #[derive(Debug, thiserror::Error)]
 pub enum TenancyError {
-    /// The file cannot be read.
-    #[error("cannot read {}", path.display())]
+    /// The file cannot be read or written.
+    #[error("cannot read or write {}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
@@ -41,6 +41,17 @@ pub enum TenancyError {
         /// What is wrong.
         message: String,
     },
+}
+
+impl TenancyError {
+    /// The error as the user sees it: the file and line to fix, or the file that cannot be used.
+    pub fn to_ui(&self) -> tenantry_model::UiError {
+        let kind = match self {
+            Self::Invalid { .. } => tenantry_model::ErrorKind::Invalid,
+            Self::Read { .. } => tenantry_model::ErrorKind::Internal,
+        };
+        crate::error::ui(kind, self.to_string(), self)
+    }
 }
 
 /// The rules in force.
@@ -160,6 +171,37 @@ impl TenancyRules {
         )
     }
 
+    /// What the rules make of `namespaces` (names and labels) on `cluster`.
+    pub fn tally(&self, cluster: &str, namespaces: &[(String, BTreeMap<String, String>)]) -> Tally {
+        let mut tally = Tally::default();
+        for (name, labels) in namespaces {
+            match self.verdict(Candidate { cluster, name, labels }) {
+                Verdict::Tenant { .. } => tally.tenants.push(name.clone()),
+                Verdict::Excluded => tally.excluded += 1,
+                Verdict::Other => tally.others += 1,
+            }
+        }
+        tally.tenants.sort();
+        tally
+    }
+
+    /// Writes `text` to `path` once it parses (through a temporary file, so a crash leaves the
+    /// old file or the new one), and keeps it as the last good rules; returns the rules.
+    pub fn save(path: &Path, last_good: &Path, text: &str) -> Result<Self, TenancyError> {
+        let rules = Self::parse(path, text)?;
+        let write = |target: &Path| -> std::io::Result<()> {
+            if let Some(folder) = target.parent() {
+                std::fs::create_dir_all(folder)?;
+            }
+            let temporary = target.with_extension("yaml.saving");
+            std::fs::write(&temporary, text)?;
+            std::fs::rename(&temporary, target)
+        };
+        write(path).map_err(|source| TenancyError::Read { path: path.to_owned(), source })?;
+        let _ = write(last_good);
+        Ok(rules)
+    }
+
     /// Whether only Tenantry's own label selects tenants (the watches can then select by it).
     pub fn is_default(&self) -> bool {
         self.never.is_empty()
@@ -179,6 +221,17 @@ impl TenancyRules {
     pub fn main_workload(&self, rule: usize) -> Option<&str> {
         self.rules.get(rule.checked_sub(1)?)?.workload.as_deref()
     }
+}
+
+/// What the rules make of one cluster's namespaces.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// The tenants, by name.
+    pub tenants: Vec<String>,
+    /// Namespaces never tenants (system ones, those under `never`).
+    pub excluded: u32,
+    /// Namespaces no rule makes a tenant.
+    pub others: u32,
 }
 
 /// Whether `name` is a system namespace.
@@ -375,6 +428,29 @@ mod tests {
         assert_eq!(rules.fields(1).and_then(|f| f.customer.clone()), Some(FieldSource::Label("customer".into())));
         assert_eq!((rules.main_workload(1), rules.main_workload(2)), (Some("web"), None));
         assert!(!rules.is_default());
+    }
+
+    #[test]
+    fn a_tally_counts_tenants_excluded_and_other_namespaces() {
+        let rules = TenancyRules::parse(Path::new("tenancy.yaml"), FILE).expect("valid");
+        let namespaces: Vec<(String, BTreeMap<String, String>)> =
+            ["shop-b", "shop-a", "shop-sandbox-1", "kube-system", "monitoring"]
+                .iter()
+                .map(|n| ((*n).to_owned(), labels(&[])))
+                .collect();
+        let tally = rules.tally("us-east", &namespaces);
+        assert_eq!(tally, Tally { tenants: vec!["shop-a".into(), "shop-b".into()], excluded: 2, others: 1 });
+    }
+
+    #[test]
+    fn saving_writes_only_rules_that_parse() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (path, last_good) = (dir.path().join("config/tenancy.yaml"), dir.path().join("data/last.yaml"));
+        TenancyRules::save(&path, &last_good, FILE).expect("saved");
+        let broken = TenancyRules::save(&path, &last_good, "rules:\n  - name: '['\n");
+        assert!(broken.is_err());
+        assert_eq!(std::fs::read_to_string(&path).expect("kept"), FILE, "the file that parsed stays");
+        assert_eq!(std::fs::read_to_string(&last_good).expect("last good"), FILE);
     }
 
     #[test]

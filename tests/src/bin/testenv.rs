@@ -35,6 +35,10 @@ enum Command {
         /// Pods per tenant.
         #[arg(long, default_value_t = 2)]
         replicas: i32,
+        /// Pods outside every tenant per cluster (namespaces `infra-N` of 20 pods each), as a
+        /// real cluster runs them.
+        #[arg(long, default_value_t = 0)]
+        outside_pods: usize,
     },
     /// Stops every process `up` started.
     Down,
@@ -75,13 +79,18 @@ async fn run(cli: Cli) -> tenantry_tests::Result<()> {
             eprintln!("{} clusters up in {:.1} s", state.clusters.len(), started.elapsed().as_secs_f32());
             println!("{}", state.kubeconfig.display());
         }
-        Command::Seed { tenants, replicas } => {
+        Command::Seed { tenants, replicas, outside_pods } => {
             let state = fleet::read_state(&cli.dir)?;
             for cluster in &state.clusters {
                 let client = tenantry_tests::cluster::client_for(&state.kubeconfig, Some(&cluster.name)).await?;
                 let started = std::time::Instant::now();
                 tenantry_tests::seed::seed(&client, tenants, replicas).await?;
-                eprintln!("{}: {tenants} tenants seeded in {:.1} s", cluster.name, started.elapsed().as_secs_f32());
+                let namespaces = tenantry_tests::seed::outside(&client, outside_pods).await?;
+                eprintln!(
+                    "{}: {tenants} tenants and {outside_pods} pods in {namespaces} other namespaces seeded in {:.1} s",
+                    cluster.name,
+                    started.elapsed().as_secs_f32()
+                );
             }
         }
         Command::Down => {

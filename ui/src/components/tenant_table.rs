@@ -207,7 +207,7 @@ fn row(tenant: &TenantSummary, on_open: &Callback<(String, String)>, selected: b
             <td><code>{ domain }</code></td>
             <td>{ &tenant.cluster }</td>
             <td>{ &tenant.version }</td>
-            <td title={tenant.reason.clone()}>
+            <td class="health-cell" title={tenant.reason.clone()}>
                 <HealthBadge health={tenant.health} />
                 if tenant.health != Health::Healthy { <div class="sub reason">{ &tenant.reason }</div> }
             </td>

@@ -11,8 +11,9 @@ use crate::ipc;
 use crate::state::ActionsContext;
 use crate::state::toast::{ToastAction, Toasts, Tone};
 
-const ACTIONS: [ActionKind; 10] = [
+const ACTIONS: [ActionKind; 11] = [
     ActionKind::Create,
+    ActionKind::Adopt,
     ActionKind::Update,
     ActionKind::Scale,
     ActionKind::Restart,

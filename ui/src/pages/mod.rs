@@ -2,9 +2,11 @@
 
 mod audit;
 mod clusters;
+mod tenancy;
 mod tenant_detail;
 mod tenants;
 
 pub use audit::AuditPage;
 pub use clusters::ClustersPage;
+pub use tenancy::TenancyPage;
 pub use tenants::TenantsPage;

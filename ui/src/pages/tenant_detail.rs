@@ -130,10 +130,12 @@ fn shown(detail: &TenantDetail, now: f64) -> Html {
                     { field("Ingress hosts", html! { <code>{ if detail.ingress_hosts.is_empty() { "none".to_owned() } else { detail.ingress_hosts.join(", ") } }</code> }) }
                     { field("Version", html! { &t.version }) }
                     { field("Plan", html! { format!("{} · {scaling}", t.plan) }) }
-                    { field("Blueprint", html! { &t.blueprint }) }
+                    { field("Blueprint", html! { { if t.blueprint.is_empty() { "none" } else { t.blueprint.as_str() } } }) }
                     { field("Pods", html! { format!("{}/{} ready · {} restarts", t.ready, t.desired, t.restarts) }) }
                     { field("Backups", html! { detail.backup_schedule.clone().map_or_else(|| "no schedule".into(), |s| format!("schedule {s}")) }) }
-                    { field("Revision", html! { format!("{} · changed {}", t.revision, when(&t.last_change)) }) }
+                    { field("Revision", html! {
+                        { if t.revision == 0 { "none: not a Tenantry tenant (adopt it to keep revisions)".to_owned() } else { format!("{} · changed {}", t.revision, when(&t.last_change)) } }
+                    }) }
                     { field("Created", html! { when(&t.created) }) }
                 </dl>
             </div>

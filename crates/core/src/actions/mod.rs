@@ -263,6 +263,8 @@ pub struct Actions {
     cache: Cache,
     catalog: Catalog,
     settings: ActionSettings,
+    /// The tenancy rules in force (the settings' at first; the settings page changes them).
+    tenancy: Mutex<Arc<TenancyRules>>,
     running: Running,
     queues: Mutex<HashMap<(String, String), TenantQueue>>,
 }
@@ -302,7 +304,18 @@ const RECORD_DEADLINE: Duration = Duration::from_secs(3);
 impl Actions {
     /// Actions journaled in `cache`, rendering with `catalog`.
     pub fn new(cache: Cache, catalog: Catalog, settings: ActionSettings) -> Self {
-        Self { cache, catalog, settings, running: Running::new(), queues: Mutex::default() }
+        let tenancy = Mutex::new(Arc::clone(&settings.tenancy));
+        Self { cache, catalog, settings, tenancy, running: Running::new(), queues: Mutex::default() }
+    }
+
+    /// Makes `rules` the tenancy rules of every action from now on.
+    pub fn set_tenancy(&self, rules: Arc<TenancyRules>) {
+        *self.tenancy.lock().unwrap_or_else(PoisonError::into_inner) = rules;
+    }
+
+    /// The tenancy rules in force.
+    fn tenancy(&self) -> Arc<TenancyRules> {
+        Arc::clone(&self.tenancy.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// Validates, checks permissions and dry-runs `request` without changing anything.

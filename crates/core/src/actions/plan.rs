@@ -107,7 +107,7 @@ impl Actions {
         if matches!(request.change, Change::Create { .. }) {
             let labels = std::collections::BTreeMap::new();
             let candidate = Candidate { cluster: &request.context, name: id, labels: &labels };
-            if self.settings.tenancy.verdict(candidate) == Verdict::Excluded {
+            if self.tenancy().verdict(candidate) == Verdict::Excluded {
                 return Err(StoredError::Excluded { id: id.to_owned() }.into());
             }
         }
@@ -119,7 +119,7 @@ impl Actions {
         let mut adopting = None;
         if let Some(stored) = &stored {
             let candidate = Candidate { cluster: &request.context, name: id, labels: &stored.labels };
-            let ruled = matches!(self.settings.tenancy.verdict(candidate), Verdict::Tenant { .. });
+            let ruled = matches!(self.tenancy().verdict(candidate), Verdict::Tenant { .. });
             let recorded = stored.spec.as_ref().is_some_and(|s| s.blueprint.is_empty());
             match (&request.change, stored.owned) {
                 (Change::Adopt { spec }, false) if ruled => {

@@ -55,6 +55,15 @@ pub enum InventoryError {
         #[source]
         source: kube::Error,
     },
+    /// A listing was refused or failed.
+    #[error("cannot list the namespaces of context {context}")]
+    Listing {
+        /// The context.
+        context: String,
+        /// The cause.
+        #[source]
+        source: kube::Error,
+    },
     /// The first complete listing did not arrive in time: the cluster is slow, unreachable,
     /// or the identity may not list tenant namespaces.
     #[error("context {context}: the inventory did not sync within {} s", timeout.as_secs())]
@@ -77,6 +86,7 @@ impl InventoryError {
                 "The connection settings of this context cannot be used (certificate, key or auth plugin).",
                 err,
             ),
+            InventoryError::Listing { source, .. } => crate::error::request_error_for_ui(source, err),
             InventoryError::NotSynced { .. } => crate::error::ui(
                 tenantry_model::ErrorKind::Unreachable,
                 "The cluster's tenants could not be listed in time; it may be down, or this identity may not list namespaces.",
@@ -361,6 +371,27 @@ impl ClusterInventory {
             .and_then(|h| facts::autoscaling_bounds(h));
         detail
     }
+}
+
+/// The names and labels of every namespace of `entry`'s cluster (one metadata listing, within
+/// `timeout`), for counting what tenancy rules would make of them.
+pub async fn namespaces(
+    entry: &ContextEntry,
+    timeout: Duration,
+) -> Result<Vec<(String, std::collections::BTreeMap<String, String>)>, InventoryError> {
+    let config = entry.client_config().await?;
+    let client = kube::Client::try_from(config)
+        .map_err(|source| InventoryError::Client { context: entry.name.clone(), source })?;
+    let api = Api::<k8s_openapi::api::core::v1::Namespace>::all(client);
+    let listed = tokio::time::timeout(timeout, api.list_metadata(&kube::api::ListParams::default()))
+        .await
+        .map_err(|_| InventoryError::NotSynced { context: entry.name.clone(), timeout })?
+        .map_err(|source| InventoryError::Listing { context: entry.name.clone(), source })?;
+    Ok(listed
+        .items
+        .into_iter()
+        .map(|ns| (ns.metadata.name.unwrap_or_default(), ns.metadata.labels.unwrap_or_default()))
+        .collect())
 }
 
 impl Drop for ClusterInventory {

@@ -12,12 +12,15 @@ use tenantry_tests::cluster::client_for;
 
 use crate::BenchError;
 
-/// What the fleet's essential watches list, as raw API paths: tenant namespaces, Tenantry's
-/// Deployments and tenant pods, from the API server's watch cache as the watches ask.
-const LIST_PATHS: [&str; 3] = [
+/// What the fleet lists before it is live, as raw API paths: tenant namespaces (Tenantry's
+/// label, the default rules), and every Deployment, StatefulSet and pod of the cluster (a
+/// tenant's workloads need not carry any label), from the API server's watch cache as the
+/// watches ask.
+const LIST_PATHS: [&str; 4] = [
     "/api/v1/namespaces?labelSelector=tenantry.io%2Ftenant&resourceVersion=0",
-    "/apis/apps/v1/deployments?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dtenantry&resourceVersion=0",
-    "/api/v1/pods?labelSelector=tenantry.io%2Ftenant&resourceVersion=0",
+    "/apis/apps/v1/deployments?resourceVersion=0",
+    "/apis/apps/v1/statefulsets?resourceVersion=0",
+    "/api/v1/pods?resourceVersion=0",
 ];
 /// How long the fleet may take to go live before the run counts as failed.
 pub const LIVE_TIMEOUT: Duration = Duration::from_secs(120);
@@ -66,8 +69,9 @@ pub async fn raw_lists(kubeconfig: &Path, contexts: &[String]) -> Result<(Durati
     Ok((elapsed, bodies.iter().flatten().map(String::len).sum()))
 }
 
-/// Runs `kubectl get namespaces,deployments,pods -A -l tenantry.io/tenant -o json` for every
-/// context at once (output discarded) and times it until the last one exits.
+/// Runs `kubectl get deployments,statefulsets,pods -A -o json` (what the fleet lists, but for
+/// the few tenant namespaces) for every context at once (output discarded) and times it until
+/// the last one exits.
 pub async fn kubectl_lists(kubectl: &Path, kubeconfig: &Path, contexts: &[String]) -> Result<Duration, BenchError> {
     let started = Instant::now();
     let mut children = Vec::new();
@@ -75,7 +79,7 @@ pub async fn kubectl_lists(kubectl: &Path, kubeconfig: &Path, contexts: &[String
         let child = tokio::process::Command::new(kubectl)
             .arg("--kubeconfig")
             .arg(kubeconfig)
-            .args(["--context", context, "get", "namespaces,deployments,pods", "-A", "-l", "tenantry.io/tenant"])
+            .args(["--context", context, "get", "deployments,statefulsets,pods", "-A"])
             .args(["-o", "json"])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

@@ -204,8 +204,8 @@ impl Figures {
             .iter()
             .map(|c| {
                 format!(
-                    "{}: {} tenants, {} deployments, {} pods ({} ready)",
-                    c.context, c.tenants, c.deployments, c.pods, c.ready
+                    "{}: {} tenants, {} deployments, {} pods ({} ready), {} pods outside tenants",
+                    c.context, c.tenants, c.deployments, c.pods, c.ready, c.outside
                 )
             })
             .collect();
@@ -219,7 +219,7 @@ impl Figures {
                 met(cached < Duration::from_millis(300)).into(),
             ],
             [
-                "All clusters live: Tenantry's fleet (8 watches per cluster)".into(),
+                "All clusters live: Tenantry's fleet (9 watches per cluster)".into(),
                 ms(fleet),
                 String::new(),
                 String::new(),

@@ -29,6 +29,8 @@ pub struct Counts {
     pub pods: usize,
     /// Of those, the ones that are Ready.
     pub ready: usize,
+    /// Pods outside every tenant namespace (which the fleet's workload watches list too).
+    pub outside: usize,
 }
 
 /// Counts every cluster until two counts in a row agree; returns the last one.
@@ -66,9 +68,12 @@ async fn count(kubeconfig: &Path, context: &str) -> Result<Counts, BenchError> {
         .list_metadata(&ListParams::default().labels("app.kubernetes.io/managed-by=tenantry"))
         .await
         .map_err(failed("deployments"))?;
-    let pods = Api::<Pod>::all(client).list(&tenants).await.map_err(failed("pods"))?;
-    let ready = pods
+    let all = Api::<Pod>::all(client).list(&ListParams::default()).await.map_err(failed("pods"))?;
+    let (pods, outside): (Vec<Pod>, Vec<Pod>) = all
         .items
+        .into_iter()
+        .partition(|pod| pod.metadata.labels.as_ref().is_some_and(|l| l.contains_key("tenantry.io/tenant")));
+    let ready = pods
         .iter()
         .filter(|pod| {
             let conditions = pod.status.as_ref().and_then(|s| s.conditions.as_ref());
@@ -79,7 +84,8 @@ async fn count(kubeconfig: &Path, context: &str) -> Result<Counts, BenchError> {
         context: context.to_owned(),
         tenants: namespaces.items.len(),
         deployments: deployments.items.len(),
-        pods: pods.items.len(),
+        pods: pods.len(),
         ready,
+        outside: outside.len(),
     })
 }
