@@ -294,12 +294,16 @@ pub fn steps(
             Ok(Steps::Restart(chosen))
         }
         Change::Suspend => {
-            if remembered.is_some() {
-                return Err(UnmanagedError::AlreadySuspended { id: id.to_owned() }.into());
-            }
             let running: Vec<&Workload> = workloads.iter().filter(|w| w.replicas > 0).collect();
-            if running.is_empty() {
-                return Err(none("suspend (every workload is at zero already)").into());
+            match (remembered, running.is_empty()) {
+                (Some(_), true) => return Err(UnmanagedError::AlreadySuspended { id: id.to_owned() }.into()),
+                // A suspend that ended after remembering the sizes: scale down the rest.
+                (Some(_), false) => {
+                    let sizes = running.into_iter().map(|w| (w.clone(), 0)).collect();
+                    return Ok(Steps::Resize { sizes, remember: None });
+                }
+                (None, true) => return Err(none("suspend (every workload is at zero already)").into()),
+                (None, false) => {}
             }
             let sizes: BTreeMap<String, i32> = running.iter().map(|w| (w.key(), w.replicas)).collect();
             let remember = serde_json::to_string(&sizes).unwrap_or_default();
@@ -432,7 +436,14 @@ mod tests {
             [("Deployment/web".to_owned(), 0), ("StatefulSet/db".to_owned(), 0)]
         );
         assert_eq!(remembered, r#"{"Deployment/web":2,"StatefulSet/db":1}"#);
-        assert!(message(steps("shop", &Change::Suspend, &fleet, Some(&remembered))).contains("already suspended"));
+        let halfway = [workload("Deployment", "web", 0), workload("StatefulSet", "db", 1)];
+        let Ok(Steps::Resize { sizes, remember: None }) = steps("shop", &Change::Suspend, &halfway, Some(&remembered))
+        else {
+            panic!("a suspend that ended early goes on")
+        };
+        assert_eq!(sizes.iter().map(|(w, n)| (w.key(), *n)).collect::<Vec<_>>(), [("StatefulSet/db".to_owned(), 0)]);
+        let stopped = [workload("Deployment", "web", 0), workload("StatefulSet", "db", 0)];
+        assert!(message(steps("shop", &Change::Suspend, &stopped, Some(&remembered))).contains("already suspended"));
         let Ok(Steps::Resize { sizes, remember: Some(None) }) =
             steps("shop", &Change::Resume, &fleet, Some(&remembered))
         else {
