@@ -23,6 +23,34 @@ pub fn apply(kubeconfig: &Path, context: &str) {
     kubectl_apply(kubeconfig, context, &["--server-side", "--field-manager=helm", "-f", &file("helm.yaml")]);
 }
 
+/// The Go module Capsule's CRDs are published in, at the version the tests install.
+const CAPSULE_MODULE: &str = "github.com/clastix/capsule@v0.3.1";
+
+/// Installs Capsule's `Tenant` CRD (from its published Go module, through the Go module proxy)
+/// into `context` and creates the Capsule `Tenant` of the fixture's `acme-prod`.
+pub fn install_capsule(kubeconfig: &Path, context: &str) {
+    let download = std::process::Command::new("go")
+        .args(["mod", "download", "-json", CAPSULE_MODULE])
+        .env("GOFLAGS", "-mod=mod")
+        .output()
+        .expect("go runs (scripts/env.sh puts it on PATH)");
+    let module: serde_json::Value = serde_json::from_slice(&download.stdout).expect("go prints the module as JSON");
+    let dir = module["Dir"].as_str().unwrap_or_else(|| panic!("{CAPSULE_MODULE} is not served: {module}"));
+    let crd = Path::new(dir).join("config/crd/bases/capsule.clastix.io_tenants.yaml");
+    // The CRD is larger than the annotation client-side apply would keep a copy in.
+    kubectl_apply(kubeconfig, context, &["--server-side", "-f", &crd.display().to_string()]);
+    let kubectl = Binaries::ensure().expect("binaries").path("kubectl");
+    let established = std::process::Command::new(&kubectl)
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(["--context", context, "wait", "--for=condition=Established", "--timeout=30s"])
+        .args(["crd/tenants.capsule.clastix.io"])
+        .output()
+        .expect("kubectl runs");
+    assert!(established.status.success(), "{}", String::from_utf8_lossy(&established.stderr));
+    kubectl_apply(kubeconfig, context, &["-f", &file("capsule-tenant.yaml")]);
+}
+
 /// Applies `shop-grove`, a namespace in the shape of the built-in `web` blueprint, as kubectl.
 pub fn apply_web_shaped(kubeconfig: &Path, context: &str) {
     kubectl_apply(kubeconfig, context, &["-f", &file("web-shaped.yaml")]);

@@ -1,7 +1,8 @@
 //! A fleet Tenantry did not make (`tests/fixtures/existing-fleet`, applied with kubectl and as
 //! Helm): the tenancy rules find its tenants, each with the health and reason its workloads
 //! really have, its version and domains read from its objects and where each field came from;
-//! excluded and other namespaces are absent. Every action that needs no blueprint works on
+//! excluded and other namespaces are absent; Capsule's `Tenant` (its CRD installed from the
+//! published Go module) names the customer of its namespace. Every action that needs no blueprint works on
 //! them end to end, with the objects checked in the cluster; a field Helm owns is a conflict.
 //! Adopting records a spec (then scale and roll back work by revision); adopting with a
 //! blueprint maps its objects onto those that exist, or is refused when they do not fit.
@@ -121,6 +122,7 @@ const EXPECTED: [Expected; 7] = [
 async fn namespaces_made_by_other_tools_show_what_their_workloads_really_do() {
     let setup = Setup::start("old-1").await;
     existing::apply(&setup.fleet.kubeconfig, "old-1");
+    existing::install_capsule(&setup.fleet.kubeconfig, "old-1");
     let rules = TenancyRules::parse(Path::new("tenancy.yaml"), &existing::rules_text()).expect("the fixture's rules");
     let inventory = ClusterInventory::start_with(&setup.entry("old-1"), Arc::new(rules)).await.expect("starts");
     inventory.synced(Duration::from_secs(30)).await.expect("synced");
@@ -178,7 +180,7 @@ async fn namespaces_made_by_other_tools_show_what_their_workloads_really_do() {
     assert_eq!(domains, Some("hosts of Ingress admin, shop"));
     let acme = inventory.detail(rows[0].clone());
     let customer = acme.field_sources.iter().find(|f| f.field == "Customer").map(|f| f.source.as_str());
-    assert_eq!(customer, Some("Capsule tenant (label capsule.clastix.io/tenant)"));
+    assert_eq!(customer, Some("Capsule Tenant acme (owners: User alice, Group acme-admins)"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

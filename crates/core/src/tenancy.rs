@@ -202,6 +202,12 @@ impl TenancyRules {
         Ok(rules)
     }
 
+    /// Whether a rule makes tenants of Capsule's namespaces (Capsule's `Tenant` objects are then
+    /// read for the customer).
+    pub fn uses_capsule(&self) -> bool {
+        self.rules.iter().any(|rule| rule.capsule)
+    }
+
     /// Whether only Tenantry's own label selects tenants (the watches can then select by it).
     pub fn is_default(&self) -> bool {
         self.never.is_empty()

@@ -8,10 +8,11 @@ use kube::ResourceExt as _;
 
 use super::facts;
 use super::objects::{
-    TenantIngress, TenantNamespace, TenantPod, WatchedCronJob, WatchedDeployment, WatchedStatefulSet,
+    CapsuleTenant, TenantIngress, TenantNamespace, TenantPod, WatchedCronJob, WatchedDeployment, WatchedStatefulSet,
 };
-use super::summary::TenantView;
+use super::summary::{CapsuleTenancy, TenantView};
 use super::workloads::{self, Workload, WorkloadKey};
+use crate::tenancy::CAPSULE_TENANT_LABEL;
 
 /// The objects of the stores a tenant view reads, taken at one moment.
 pub struct Snapshot {
@@ -25,6 +26,8 @@ pub struct Snapshot {
     pub cronjobs: Vec<Arc<WatchedCronJob>>,
     /// Ingresses of every namespace.
     pub ingresses: Vec<Arc<TenantIngress>>,
+    /// Capsule's `Tenant`s, when a rule reads them and the cluster serves them.
+    pub capsule: Option<Vec<Arc<CapsuleTenant>>>,
 }
 
 /// A snapshot indexed by namespace.
@@ -33,6 +36,7 @@ pub struct Index<'a> {
     pods: HashMap<WorkloadKey<'a>, Vec<&'a TenantPod>>,
     failed_schedules: HashMap<&'a str, Vec<String>>,
     ingresses: HashMap<&'a str, Vec<(&'a str, Vec<String>)>>,
+    capsule: Option<HashMap<&'a str, Vec<String>>>,
 }
 
 impl<'a> Index<'a> {
@@ -47,11 +51,22 @@ impl<'a> Index<'a> {
             let name = ingress.metadata.name.as_deref().unwrap_or_default();
             ingresses.entry(namespace_of(&ingress.metadata)).or_default().push((name, facts::ingress_hosts(ingress)));
         }
+        let capsule = snapshot.capsule.as_ref().map(|tenants| {
+            tenants
+                .iter()
+                .map(|tenant| {
+                    let owners = tenant.spec.iter().flat_map(|s| &s.owners);
+                    let named = owners.filter_map(|o| Some(format!("{} {}", o.kind.as_deref()?, o.name.as_deref()?)));
+                    (tenant.metadata.name.as_deref().unwrap_or_default(), named.collect())
+                })
+                .collect()
+        });
         Self {
             workloads: workloads::by_namespace(&snapshot.deployments, &snapshot.sets),
             pods: workloads::pods_by_workload(&snapshot.pods),
             failed_schedules,
             ingresses,
+            capsule,
         }
     }
 
@@ -65,8 +80,17 @@ impl<'a> Index<'a> {
             .collect();
         let mut ingresses = self.ingresses.get(name).cloned().unwrap_or_default();
         ingresses.sort();
+        let capsule = match (&self.capsule, namespace.labels().get(CAPSULE_TENANT_LABEL)) {
+            (_, None) => CapsuleTenancy::None,
+            (None, Some(_)) => CapsuleTenancy::Unread,
+            (Some(tenants), Some(name)) => match tenants.get(name.as_str()) {
+                Some(owners) => CapsuleTenancy::Found(owners.clone()),
+                None => CapsuleTenancy::Missing,
+            },
+        };
         TenantView {
             namespace,
+            capsule,
             workloads: found,
             pods,
             main: workloads::main_index(found, named_main),

@@ -26,8 +26,8 @@ use tokio::task::JoinHandle;
 use connection::Connection;
 use index::{Index, Snapshot};
 use objects::{
-    Autoscaler, BackupJob, ClusterEvent, TenantIngress, TenantNamespace, TenantPod, WatchedCronJob, WatchedDeployment,
-    WatchedStatefulSet,
+    Autoscaler, BackupJob, CapsuleTenant, ClusterEvent, TenantIngress, TenantNamespace, TenantPod, WatchedCronJob,
+    WatchedDeployment, WatchedStatefulSet,
 };
 use summary::{Rule, TenantView};
 use watch::Reporting;
@@ -138,6 +138,7 @@ pub struct ClusterInventory {
     cronjobs: Store<WatchedCronJob>,
     autoscalers: Store<Autoscaler>,
     ingresses: Store<TenantIngress>,
+    capsule: Option<Store<CapsuleTenant>>,
     events: Store<ClusterEvent>,
     connection: Arc<Connection>,
     changed: Arc<Notify>,
@@ -163,10 +164,13 @@ impl ClusterInventory {
         let managed = || watcher::Config::default().labels(&managed_selector);
         let mut watches = Vec::new();
         macro_rules! watch {
-            ($kind:ty, $name:literal, $what:literal, $essential:literal, $config:expr, $after:expr) => {{
+            ($kind:ty, $name:literal, $what:literal, $essential:literal, $config:expr, $after:expr) => {
+                watch!($kind, $name, $what, $essential, $config, $after, None)
+            };
+            ($kind:ty, $name:literal, $what:literal, $essential:literal, $config:expr, $after:expr, $gate:expr) => {{
                 reporting.connection.register($name, $what, $essential);
                 let api = Api::all(client.clone());
-                let (store, task) = watch::spawn::<$kind>($name, api, $config, &reporting, $after);
+                let (store, task) = watch::spawn::<$kind>($name, api, $config, &reporting, $after, $gate);
                 watches.push(task);
                 store
             }};
@@ -181,7 +185,7 @@ impl ClusterInventory {
         let deployments = watch!(WatchedDeployment, "Deployment", "Deployments", true, everything(), now());
         // A help-desk identity may not list StatefulSets; the cluster is still live, with a note.
         let sets = watch!(WatchedStatefulSet, "StatefulSet", "StatefulSets", false, everything(), now());
-        let pods = watch!(TenantPod, "Pod", "Pods", true, everything(), now());
+        let pods = watch!(TenantPod, "Pod", "Pods", true, everything(), now(), Some(&watch::LARGE_LISTINGS));
         // The other kinds fill in the details; they list once the tenant list's own kinds have,
         // so that they never slow a cluster's first listing down.
         let after_listing = || reporting.connection.first_listing();
@@ -191,6 +195,13 @@ impl ClusterInventory {
         let autoscalers =
             watch!(Autoscaler, "HorizontalPodAutoscaler", "Autoscalers", false, managed(), after_listing());
         let ingresses = watch!(TenantIngress, "Ingress", "Ingresses", false, everything(), after_listing());
+        // Capsule's Tenants name the customer of its namespaces, where a rule uses Capsule and
+        // the cluster serves them.
+        let capsule = if rules.uses_capsule() && serves_capsule(&client).await {
+            Some(watch!(CapsuleTenant, "Tenant", "Capsule tenants", false, everything(), after_listing()))
+        } else {
+            None
+        };
         let warnings = || watcher::Config::default().fields("type=Warning");
         let events = watch!(ClusterEvent, "Event", "Warning events", false, warnings(), after_listing());
         watches.push(tokio::spawn(heartbeat(
@@ -209,6 +220,7 @@ impl ClusterInventory {
             cronjobs,
             autoscalers,
             ingresses,
+            capsule,
             events,
             connection: reporting.connection,
             changed: reporting.changed,
@@ -291,6 +303,7 @@ impl ClusterInventory {
             pods: self.pods.state(),
             cronjobs: self.cronjobs.state(),
             ingresses: self.ingresses.state(),
+            capsule: self.capsule.as_ref().map(Store::state),
         }
     }
 
@@ -310,7 +323,8 @@ impl ClusterInventory {
         let candidate = Candidate { cluster: &self.context, name: &name, labels: ns.labels() };
         let Verdict::Tenant { rule, alias } = self.rules.verdict(candidate) else { return None };
         let view = index.view(ns, self.rules.main_workload(rule));
-        Some((view, Rule { number: rule, sources: self.rules.fields(rule), alias }))
+        let default = self.rules.is_default();
+        Some((view, Rule { number: rule, sources: self.rules.fields(rule), alias, default }))
     }
 
     /// The spec annotation of tenant `id` as stored (JSON) with its revision.
@@ -370,6 +384,15 @@ impl ClusterInventory {
             .find(|h| in_tenant(h.namespace()))
             .and_then(|h| facts::autoscaling_bounds(h));
         detail
+    }
+}
+
+/// Whether the cluster behind `client` serves Capsule's `Tenant`s (its CRD is installed).
+async fn serves_capsule(client: &kube::Client) -> bool {
+    let group = client.list_api_group_resources("capsule.clastix.io/v1beta2");
+    match tokio::time::timeout(crate::heartbeat::DEADLINE, group).await {
+        Ok(Ok(resources)) => resources.resources.iter().any(|r| r.name == "tenants"),
+        _ => false,
     }
 }
 

@@ -9,14 +9,30 @@ use super::facts;
 use super::objects::{TenantNamespace, TenantPod};
 use super::workloads::Workload;
 use crate::gitops;
-use crate::labels::{REVISION_ANNOTATION, SPEC_ANNOTATION};
+use crate::labels::{REVISION_ANNOTATION, SPEC_ANNOTATION, TENANT_LABEL};
 use crate::status::{self, Declared, WorkloadFacts};
 use crate::tenancy::{CAPSULE_TENANT_LABEL, FieldSource, FieldSources};
+
+/// What is known of the Capsule `Tenant` a namespace's label names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CapsuleTenancy {
+    /// The namespace carries no Capsule label.
+    None,
+    /// Capsule's `Tenant`s are not read (no rule uses Capsule, the cluster does not serve
+    /// them, or this identity may not list them).
+    Unread,
+    /// The `Tenant` the label names does not exist.
+    Missing,
+    /// The `Tenant` exists, with these owners (`User alice`).
+    Found(Vec<String>),
+}
 
 /// Everything the inventory knows of one tenant namespace, borrowed from the stores.
 pub struct TenantView<'a> {
     /// The namespace.
     pub namespace: &'a TenantNamespace,
+    /// The Capsule `Tenant` its label names.
+    pub capsule: CapsuleTenancy,
     /// Its workloads, sorted by kind and name.
     pub workloads: &'a [Workload<'a>],
     /// The pods of each workload, in the same order.
@@ -37,6 +53,8 @@ pub struct Rule<'a> {
     pub sources: Option<&'a FieldSources>,
     /// Its display alias for this namespace.
     pub alias: Option<String>,
+    /// Whether the rules are Tenantry's own (no tenancy file).
+    pub default: bool,
 }
 
 /// The tenant's live row and where each of its fields came from.
@@ -54,9 +72,12 @@ pub fn summarize(context: &str, view: &TenantView<'_>, rule: &Rule<'_>) -> (Tena
     let (health, reason) = status::health(declared, &facts, view.main, &view.failed_schedules);
     let main = view.main.map(|index| (&view.workloads[index], &facts[index]));
     let mut origins = Origins { spec: spec.is_some(), list: Vec::new() };
-    origins
-        .list
-        .push(FieldOrigin { field: "Tenant".into(), source: format!("rule {} of the tenancy rules", rule.number) });
+    let tenant_by = if rule.default {
+        format!("Tenantry's label {TENANT_LABEL}")
+    } else {
+        format!("rule {} of the tenancy rules", rule.number)
+    };
+    origins.list.push(FieldOrigin { field: "Tenant".into(), source: tenant_by });
     let spec = spec.unwrap_or_default();
     let mut display_name = origins.field("Display name", spec.display_name, ns, rule, |s| s.display_name.as_ref());
     if let Some(alias) = rule.alias.as_ref().filter(|_| display_name.is_empty()) {
@@ -66,7 +87,13 @@ pub fn summarize(context: &str, view: &TenantView<'_>, rule: &Rule<'_>) -> (Tena
     let mut customer = origins.field("Customer", spec.customer, ns, rule, |s| s.customer.as_ref());
     if let Some(capsule) = ns.labels().get(CAPSULE_TENANT_LABEL).filter(|_| customer.is_empty()) {
         customer = capsule.clone();
-        origins.set("Customer", format!("Capsule tenant (label {CAPSULE_TENANT_LABEL})"));
+        let source = match &view.capsule {
+            CapsuleTenancy::Found(owners) if owners.is_empty() => format!("Capsule Tenant {capsule}"),
+            CapsuleTenancy::Found(owners) => format!("Capsule Tenant {capsule} (owners: {})", owners.join(", ")),
+            CapsuleTenancy::Missing => format!("label {CAPSULE_TENANT_LABEL} (no Capsule Tenant {capsule} exists)"),
+            CapsuleTenancy::None | CapsuleTenancy::Unread => format!("Capsule tenant (label {CAPSULE_TENANT_LABEL})"),
+        };
+        origins.set("Customer", source);
     }
     let plan = origins.field("Plan", spec.plan, ns, rule, |s| s.plan.as_ref());
     let domains = origins.domains(spec.domains, &view.ingresses);

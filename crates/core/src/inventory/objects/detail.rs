@@ -117,6 +117,35 @@ pub struct IngressRule {
     pub host: Option<String>,
 }
 
+/// A Capsule `Tenant` (capsule.clastix.io/v1beta2): the customer of the namespaces labelled with
+/// its name, and who owns it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct CapsuleTenant {
+    /// Its name (the value of the namespaces' `capsule.clastix.io/tenant` label).
+    #[serde(deserialize_with = "slim_meta")]
+    pub metadata: ObjectMeta,
+    /// Its owners.
+    pub spec: Option<CapsuleTenantSpec>,
+}
+slim_resource!(CapsuleTenant, k8s_openapi::ClusterResourceScope, "capsule.clastix.io", "v1beta2", "Tenant", "tenants");
+
+/// The part of a Capsule `Tenant`'s spec the inventory reads.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct CapsuleTenantSpec {
+    /// Users, groups or service accounts that own the tenant.
+    #[serde(default)]
+    pub owners: Vec<CapsuleOwner>,
+}
+
+/// One owner of a Capsule `Tenant`.
+#[derive(Clone, Debug, Deserialize)]
+pub struct CapsuleOwner {
+    /// `User`, `Group` or `ServiceAccount`.
+    pub kind: Option<String>,
+    /// Its name.
+    pub name: Option<String>,
+}
+
 /// A core/v1 Event.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -178,6 +207,19 @@ mod tests {
         assert_eq!(event.involved_object.name.as_deref(), Some("app-1"));
         assert_eq!(event.count, Some(4));
         assert!(event.event_time.is_none());
+    }
+
+    #[test]
+    fn a_capsule_tenant_keeps_its_owners() {
+        let tenant: CapsuleTenant = serde_json::from_value(serde_json::json!({
+            "apiVersion": "capsule.clastix.io/v1beta2", "kind": "Tenant",
+            "metadata": {"name": "acme"},
+            "spec": {"owners": [{"kind": "User", "name": "alice", "clusterRoles": ["admin"]}], "namespaceOptions": {"quota": 3}},
+            "status": {"size": 1, "namespaces": ["acme-prod"]}
+        }))
+        .expect("decodes");
+        let owners = tenant.spec.expect("spec").owners;
+        assert_eq!((owners[0].kind.as_deref(), owners[0].name.as_deref()), (Some("User"), Some("alice")));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ManagedFieldsEntry, ObjectMeta, OwnerReference, Time};
 use serde::{Deserialize, Deserializer};
 
-pub use detail::{Autoscaler, BackupJob, ClusterEvent, TenantIngress, WatchedCronJob};
+pub use detail::{Autoscaler, BackupJob, CapsuleTenant, ClusterEvent, TenantIngress, WatchedCronJob};
 pub use tenant::{TenantNamespace, TenantPod, WatchedDeployment, WatchedStatefulSet, WorkloadProgress, WorkloadShape};
 
 use crate::labels::FIELD_MANAGER;
