@@ -166,6 +166,20 @@ fn workload_field(
     }
 }
 
+/// The version and plan inputs (update, adopt with a blueprint).
+fn version_and_plan(form: &FormInput, edit: &impl Fn(fn(&mut FormInput, String)) -> Callback<Event>) -> Html {
+    html! {
+        <>
+            <label>{ "Version" }<input id="action-version" value={form.version.clone()} onchange={edit(|f, v| f.version = v)} /></label>
+            <label>{ "Plan" }
+                <select id="action-plan" onchange={edit(|f, v| f.plan = v)}>
+                    { for PLANS.iter().map(|plan| html! { <option value={*plan} selected={form.plan == *plan}>{ *plan }</option> }) }
+                </select>
+            </label>
+        </>
+    }
+}
+
 /// The inputs of action `kind`.
 fn form_fields(
     kind: ActionKind,
@@ -190,16 +204,7 @@ fn form_fields(
                 }
             </div>
         },
-        ActionKind::Update => html! {
-            <div class="form">
-                <label>{ "Version" }<input id="action-version" value={form.version.clone()} onchange={edit(|f, v| f.version = v)} /></label>
-                <label>{ "Plan" }
-                    <select id="action-plan" onchange={edit(|f, v| f.plan = v)}>
-                        { for PLANS.iter().map(|plan| html! { <option value={*plan} selected={form.plan == *plan}>{ *plan }</option> }) }
-                    </select>
-                </label>
-            </div>
-        },
+        ActionKind::Update => html! { <div class="form">{ version_and_plan(form, edit) }</div> },
         ActionKind::Rollback => html! {
             <div class="form">
                 <label>{ "Back to revision" }<input id="action-revision" type="number" min="1" value={form.revision.clone()} onchange={edit(|f, v| f.revision = v)} />
@@ -241,12 +246,7 @@ fn form_fields(
                 <label>{ "Name" }<input id="action-display-name" value={form.display_name.clone()} onchange={edit(|f, v| f.display_name = v)} /></label>
                 <label>{ "Customer" }<input id="action-customer" value={form.customer.clone()} onchange={edit(|f, v| f.customer = v)} /></label>
                 if !form.blueprint.is_empty() {
-                    <label>{ "Version" }<input id="action-version" value={form.version.clone()} onchange={edit(|f, v| f.version = v)} /></label>
-                    <label>{ "Plan" }
-                        <select id="action-plan" onchange={edit(|f, v| f.plan = v)}>
-                            { for PLANS.iter().map(|plan| html! { <option value={*plan} selected={form.plan == *plan}>{ *plan }</option> }) }
-                        </select>
-                    </label>
+                    { version_and_plan(form, edit) }
                 }
             </div>
         },

@@ -164,13 +164,10 @@ impl ClusterInventory {
         let managed = || watcher::Config::default().labels(&managed_selector);
         let mut watches = Vec::new();
         macro_rules! watch {
-            ($kind:ty, $name:literal, $what:literal, $essential:literal, $config:expr, $after:expr) => {
-                watch!($kind, $name, $what, $essential, $config, $after, None)
-            };
-            ($kind:ty, $name:literal, $what:literal, $essential:literal, $config:expr, $after:expr, $gate:expr) => {{
+            ($kind:ty, $name:literal, $what:literal, $essential:literal, $config:expr, $after:expr) => {{
                 reporting.connection.register($name, $what, $essential);
                 let api = Api::all(client.clone());
-                let (store, task) = watch::spawn::<$kind>($name, api, $config, &reporting, $after, $gate);
+                let (store, task) = watch::spawn::<$kind>($name, api, $config, &reporting, $after);
                 watches.push(task);
                 store
             }};
@@ -185,7 +182,7 @@ impl ClusterInventory {
         let deployments = watch!(WatchedDeployment, "Deployment", "Deployments", true, everything(), now());
         // A help-desk identity may not list StatefulSets; the cluster is still live, with a note.
         let sets = watch!(WatchedStatefulSet, "StatefulSet", "StatefulSets", false, everything(), now());
-        let pods = watch!(TenantPod, "Pod", "Pods", true, everything(), now(), Some(&watch::LARGE_LISTINGS));
+        let pods = watch!(TenantPod, "Pod", "Pods", true, everything(), now());
         // The other kinds fill in the details; they list once the tenant list's own kinds have,
         // so that they never slow a cluster's first listing down.
         let after_listing = || reporting.connection.first_listing();

@@ -21,13 +21,7 @@ pub struct Reporting {
     pub changed: Arc<Notify>,
 }
 
-/// Listings of the largest kind (every pod of a cluster) run one cluster at a time in a process:
-/// each is a body of tens of megabytes decoded at once, and three of them together doubled the
-/// backend's peak memory while the two cores could not decode them any faster side by side.
-pub static LARGE_LISTINGS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
-
-/// Starts the watch of `kind` through `api` once `after` completes — its first listing, when
-/// `gate` is given, only while it holds one of the gate's permits; returns its store and the
+/// Starts the watch of `kind` through `api` once `after` completes; returns its store and the
 /// task driving it.
 pub fn spawn<K>(
     kind: &'static str,
@@ -35,7 +29,6 @@ pub fn spawn<K>(
     config: watcher::Config,
     reporting: &Reporting,
     after: impl Future<Output = ()> + Send + 'static,
-    gate: Option<&'static tokio::sync::Semaphore>,
 ) -> (Store<K>, JoinHandle<()>)
 where
     K: kube::Resource<DynamicType = ()> + Clone + std::fmt::Debug + serde::de::DeserializeOwned + Send + Sync + 'static,
@@ -54,15 +47,8 @@ where
         .reflect(writer);
     let task = tokio::spawn(async move {
         after.await;
-        let mut permit = match gate {
-            Some(gate) => gate.acquire().await.ok(),
-            None => None,
-        };
         futures::pin_mut!(restarted);
         while let Some(event) = restarted.next().await {
-            if matches!(event, Ok(Event::InitDone) | Err(_)) {
-                permit.take();
-            }
             match event {
                 Ok(Event::InitDone) => {
                     tracing::debug!(context = %connection.context(), kind, "listed");

@@ -9,7 +9,9 @@ use kube::ResourceExt as _;
 use tenantry_model::WorkloadSummary;
 
 use super::facts;
-use super::objects::{TenantPod, WatchedDeployment, WatchedStatefulSet, WorkloadProgress, WorkloadShape};
+use super::objects::{
+    POD_TEMPLATE_HASH, TenantPod, WatchedDeployment, WatchedStatefulSet, WorkloadProgress, WorkloadShape,
+};
 use crate::gitops;
 use crate::labels::{APP_LABEL, MANAGED_BY};
 use crate::status::WorkloadFacts;
@@ -20,8 +22,6 @@ const VERSION_LABEL: &str = "app.kubernetes.io/version";
 const HELM_CHART_LABEL: &str = "helm.sh/chart";
 /// Helm's annotation naming the release an object belongs to.
 const HELM_RELEASE_ANNOTATION: &str = "meta.helm.sh/release-name";
-/// The label a ReplicaSet's pods carry, which ends the ReplicaSet's name.
-const POD_TEMPLATE_HASH: &str = "pod-template-hash";
 
 /// One Deployment or StatefulSet as the inventory reads it.
 #[derive(Debug, Clone, Copy)]

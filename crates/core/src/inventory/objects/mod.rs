@@ -12,7 +12,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ManagedFieldsEntry, ObjectM
 use serde::{Deserialize, Deserializer};
 
 pub use detail::{Autoscaler, BackupJob, CapsuleTenant, ClusterEvent, TenantIngress, WatchedCronJob};
-pub use tenant::{TenantNamespace, TenantPod, WatchedDeployment, WatchedStatefulSet, WorkloadProgress, WorkloadShape};
+pub use tenant::{
+    POD_TEMPLATE_HASH, TenantNamespace, TenantPod, WatchedDeployment, WatchedStatefulSet, WorkloadProgress,
+    WorkloadShape,
+};
 
 use crate::labels::FIELD_MANAGER;
 

@@ -84,8 +84,8 @@ fn template_images<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<
 /// A pod: where it runs, how it is doing, and (in its metadata) the controller that owns it.
 #[derive(Clone, Debug, Deserialize)]
 pub struct TenantPod {
-    /// Identity, labels and creation time.
-    #[serde(deserialize_with = "slim_meta")]
+    /// Identity, its controller, creation time, and of its labels only `pod-template-hash`.
+    #[serde(deserialize_with = "pod_meta")]
     pub metadata: ObjectMeta,
     /// Its node.
     pub spec: Option<PodPlacement>,
@@ -93,6 +93,20 @@ pub struct TenantPod {
     pub status: Option<PodState>,
 }
 slim_resource!(TenantPod, NamespaceResourceScope, "", "v1", "Pod", "pods");
+
+/// A pod's label the inventory reads: it ends the name of the ReplicaSet that made the pod.
+pub const POD_TEMPLATE_HASH: &str = "pod-template-hash";
+
+/// A pod's metadata as the inventory keeps it: every pod of a cluster is watched, so it keeps
+/// no annotation and, of the labels, only [`POD_TEMPLATE_HASH`].
+fn pod_meta<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<ObjectMeta, D::Error> {
+    let mut meta = slim_meta(deserializer)?;
+    meta.annotations = None;
+    if let Some(labels) = meta.labels.as_mut() {
+        labels.retain(|key, _| key == POD_TEMPLATE_HASH);
+    }
+    Ok(meta)
+}
 
 /// The part of a pod's spec the inventory reads.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -108,10 +122,17 @@ pub struct PodPlacement {
 pub struct PodState {
     /// `Pending`, `Running`, `Succeeded`, `Failed` or `Unknown`.
     pub phase: Option<String>,
-    /// Conditions such as `Ready` and `PodScheduled`.
+    /// The `Ready` and `PodScheduled` conditions (the others are not kept).
+    #[serde(default, deserialize_with = "read_conditions")]
     pub conditions: Option<Vec<Condition>>,
     /// One entry per container.
     pub container_statuses: Option<Vec<ContainerStatus>>,
+}
+
+/// Decodes a pod's conditions keeping those the health rules read.
+fn read_conditions<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<Condition>>, D::Error> {
+    let conditions = Option::<Vec<Condition>>::deserialize(deserializer)?;
+    Ok(conditions.map(|all| all.into_iter().filter(|c| c.type_ == "Ready" || c.type_ == "PodScheduled").collect()))
 }
 
 /// One condition of a pod or a Job.
@@ -156,6 +177,25 @@ mod tests {
     use kube::Resource as _;
 
     use super::*;
+
+    #[test]
+    fn a_pod_keeps_only_the_label_and_conditions_read() {
+        let pod: TenantPod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "web-5d9f-x", "labels": {"app": "web", "pod-template-hash": "5d9f"},
+                         "annotations": {"prometheus.io/scrape": "true"}},
+            "status": {"conditions": [{"type": "Initialized", "status": "True"}, {"type": "Ready", "status": "True"},
+                                      {"type": "PodScheduled", "status": "True"}]}
+        }))
+        .expect("decodes");
+        assert_eq!(
+            pod.metadata.labels.expect("labels").into_iter().collect::<Vec<_>>(),
+            [("pod-template-hash".to_owned(), "5d9f".to_owned())]
+        );
+        assert!(pod.metadata.annotations.is_none());
+        let kept: Vec<String> =
+            pod.status.and_then(|s| s.conditions).unwrap_or_default().into_iter().map(|c| c.type_).collect();
+        assert_eq!(kept, ["Ready", "PodScheduled"]);
+    }
 
     #[test]
     fn a_full_pod_decodes_to_what_the_inventory_reads() {
