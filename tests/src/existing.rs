@@ -39,16 +39,31 @@ pub fn install_capsule(kubeconfig: &Path, context: &str) {
     let crd = Path::new(dir).join("config/crd/bases/capsule.clastix.io_tenants.yaml");
     // The CRD is larger than the annotation client-side apply would keep a copy in.
     kubectl_apply(kubeconfig, context, &["--server-side", "-f", &crd.display().to_string()]);
+    // `kubectl wait` fails at once while the CRD has no conditions yet: ask until it says so.
     let kubectl = Binaries::ensure().expect("binaries").path("kubectl");
-    let established = std::process::Command::new(&kubectl)
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .args(["--context", context, "wait", "--for=condition=Established", "--timeout=30s"])
-        .args(["crd/tenants.capsule.clastix.io"])
-        .output()
-        .expect("kubectl runs");
-    assert!(established.status.success(), "{}", String::from_utf8_lossy(&established.stderr));
-    kubectl_apply(kubeconfig, context, &["-f", &file("capsule-tenant.yaml")]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let established = std::process::Command::new(&kubectl)
+            .arg("--kubeconfig")
+            .arg(kubeconfig)
+            .args(["--context", context, "get", "crd", "tenants.capsule.clastix.io"])
+            .args(["-o", "jsonpath={.status.conditions[?(@.type==\"Established\")].status}"])
+            .output()
+            .expect("kubectl runs");
+        if String::from_utf8_lossy(&established.stdout) == "True" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "Capsule's Tenant CRD is not established within 30 s");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    // The API server's discovery may not list the new kind for a moment yet.
+    let tenant = file("capsule-tenant.yaml");
+    let mut tries = 0;
+    while let Err(problem) = try_kubectl_apply(kubeconfig, context, &["-f", &tenant]) {
+        tries += 1;
+        assert!(tries < 50, "the Capsule Tenant cannot be created: {problem}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
 }
 
 /// Applies `shop-grove`, a namespace in the shape of the built-in `web` blueprint, as kubectl.
@@ -62,6 +77,13 @@ fn file(name: &str) -> String {
 
 /// `kubectl apply` with `options`, as `context` of `kubeconfig`.
 fn kubectl_apply(kubeconfig: &Path, context: &str, options: &[&str]) {
+    if let Err(problem) = try_kubectl_apply(kubeconfig, context, options) {
+        panic!("kubectl apply {options:?}: {problem}");
+    }
+}
+
+/// `kubectl apply` with `options`; what kubectl printed on failure.
+fn try_kubectl_apply(kubeconfig: &Path, context: &str, options: &[&str]) -> Result<(), String> {
     let kubectl = Binaries::ensure().expect("binaries").path("kubectl");
     let output = std::process::Command::new(&kubectl)
         .arg("--kubeconfig")
@@ -70,5 +92,5 @@ fn kubectl_apply(kubeconfig: &Path, context: &str, options: &[&str]) {
         .args(options)
         .output()
         .expect("kubectl runs");
-    assert!(output.status.success(), "kubectl apply {options:?}: {}", String::from_utf8_lossy(&output.stderr));
+    if output.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&output.stderr).into_owned()) }
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::api::core::v1::{Namespace, Secret};
 use kube::ResourceExt as _;
 use kube::api::Api;
 use tenantry_core::actions::{ActionSettings, Actions};
@@ -254,6 +254,10 @@ async fn adopted_tenants_keep_revisions_and_with_a_blueprint_take_every_action()
         (spec.version.as_str(), spec.replicas, spec.domains.as_slice()),
         ("6.4.0", 2, ["grove.example".to_owned()].as_slice())
     );
+    let credentials =
+        Api::<Secret>::namespaced(client.clone(), "shop-grove").get("app-credentials").await.expect("kept");
+    let password = credentials.data.and_then(|d| d.get("DATABASE_PASSWORD").cloned()).expect("a password");
+    assert_eq!(password.0, b"grove-db-password-kept", "existing credentials are never generated again");
     let app = || async { Api::<Deployment>::namespaced(client.clone(), "shop-grove").get("app").await.expect("app") };
     assert_eq!(app().await.labels().get("app.kubernetes.io/managed-by").map(String::as_str), Some("tenantry"));
     succeeded(&setup.run("old-3", "shop-grove", scale(3, None)).await.0);
