@@ -9,6 +9,7 @@ use yew::prelude::*;
 use crate::components::action_frame::{ActionFrame, ActionRunnerProp, edit_field};
 use crate::hooks::use_action_flow;
 use crate::state::action_form::FormInput;
+use crate::state::editable::Editable;
 
 /// Plans a tenant can be moved to.
 const PLANS: [&str; 3] = ["small", "medium", "large"];
@@ -92,7 +93,7 @@ fn explanation(kind: ActionKind, tenant: &TenantSummary) -> String {
 #[function_component(ActionDialog)]
 pub fn action_dialog(props: &ActionDialogProps) -> Html {
     let tenant = &props.tenant;
-    let form = use_state(|| {
+    let form = use_reducer(|| {
         let backup = match props.kind {
             ActionKind::Restore => props.backups.first().cloned().unwrap_or_default(),
             _ => new_backup_id(),
@@ -101,7 +102,7 @@ pub fn action_dialog(props: &ActionDialogProps) -> Html {
         if props.kind == ActionKind::Scale && tenant.blueprint.is_empty() {
             form.workload = props.workloads.first().cloned().unwrap_or_default();
         }
-        form
+        Editable(form)
     });
     let runner = use_action_flow(props.on_ended.clone());
     let kind = props.kind;

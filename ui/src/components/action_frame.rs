@@ -9,6 +9,7 @@ use yew::prelude::*;
 use crate::components::{ActionProgress, Notice, PreviewList};
 use crate::hooks::ActionRunner;
 use crate::state::action::{ActionFlow, FlowAction, Phase};
+use crate::state::editable::{Editable, FieldEdit};
 
 /// Properties of [`ActionFrame`].
 #[derive(Properties, PartialEq)]
@@ -42,7 +43,7 @@ pub struct ActionFrameProps {
 /// select's value), lets `update` put it into the form, and sends the flow back to editing (a
 /// preview no longer matches the form).
 pub fn edit_field<T: Clone + 'static>(
-    form: &UseStateHandle<T>,
+    form: &UseReducerHandle<Editable<T>>,
     flow: &UseReducerHandle<ActionFlow>,
     update: fn(&mut T, String),
 ) -> Callback<Event> {
@@ -53,9 +54,7 @@ pub fn edit_field<T: Clone + 'static>(
             .map(|input| if input.type_() == "checkbox" { input.checked().to_string() } else { input.value() })
             .or_else(|| event.target_dyn_into::<HtmlSelectElement>().map(|select| select.value()))
             .unwrap_or_default();
-        let mut next = (*form).clone();
-        update(&mut next, value);
-        form.set(next);
+        form.dispatch(FieldEdit { update, value });
         flow.dispatch(FlowAction::Edit);
     })
 }

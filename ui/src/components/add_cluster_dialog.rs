@@ -7,6 +7,7 @@ use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use crate::ipc;
+use crate::state::editable::{Editable, FieldEdit};
 
 /// Properties of [`AddClusterDialog`].
 #[derive(Properties, PartialEq)]
@@ -20,11 +21,13 @@ pub struct AddClusterDialogProps {
 /// Name, server URL, certificate authority and token; Add checks and stores.
 #[function_component(AddClusterDialog)]
 pub fn add_cluster_dialog(props: &AddClusterDialogProps) -> Html {
-    let form = use_state(|| NewCluster {
-        name: String::new(),
-        server: String::new(),
-        certificate_authority: String::new(),
-        token: String::new(),
+    let form = use_reducer(|| {
+        Editable(NewCluster {
+            name: String::new(),
+            server: String::new(),
+            certificate_authority: String::new(),
+            token: String::new(),
+        })
     });
     let checking = use_state(|| false);
     let error = use_state(|| None::<UiError>);
@@ -36,16 +39,14 @@ pub fn add_cluster_dialog(props: &AddClusterDialogProps) -> Html {
                 .map(|input| input.value())
                 .or_else(|| event.target_dyn_into::<HtmlTextAreaElement>().map(|area| area.value()))
                 .unwrap_or_default();
-            let mut next = (*form).clone();
-            update(&mut next, value);
-            form.set(next);
+            form.dispatch(FieldEdit { update, value });
         })
     };
     let on_add = {
         let (form, checking, error, on_added) = (form.clone(), checking.clone(), error.clone(), props.on_added.clone());
         Callback::from(move |_| {
             let (request, checking, error, on_added) =
-                ((*form).clone(), checking.clone(), error.clone(), on_added.clone());
+                (form.0.clone(), checking.clone(), error.clone(), on_added.clone());
             checking.set(true);
             error.set(None);
             wasm_bindgen_futures::spawn_local(async move {

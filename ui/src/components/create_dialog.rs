@@ -8,6 +8,7 @@ use yew::prelude::*;
 use crate::components::action_frame::{ActionFrame, ActionRunnerProp, edit_field};
 use crate::hooks::use_action_flow;
 use crate::state::action_form::NewTenantInput;
+use crate::state::editable::Editable;
 
 /// Plans a tenant can be created with.
 const PLANS: [&str; 3] = ["small", "medium", "large"];
@@ -26,7 +27,7 @@ pub struct CreateDialogProps {
 /// The new-tenant form.
 #[function_component(CreateDialog)]
 pub fn create_dialog(props: &CreateDialogProps) -> Html {
-    let form = use_state(|| NewTenantInput::new(props.clusters.first().cloned().unwrap_or_default()));
+    let form = use_reducer(|| Editable(NewTenantInput::new(props.clusters.first().cloned().unwrap_or_default())));
     let runner = use_action_flow(props.on_ended.clone());
     let flow = runner.flow.clone();
     let edit = |update: fn(&mut NewTenantInput, String)| edit_field(&form, &flow, update);

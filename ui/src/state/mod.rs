@@ -6,6 +6,7 @@ use yew::Callback;
 pub mod action;
 pub mod action_form;
 pub mod clusters;
+pub mod editable;
 pub mod fleet;
 pub mod toast;
 
