@@ -226,10 +226,7 @@ impl Actions {
                 wanted.push(Permission::new(verb, "", "secrets", Some(id)));
             }
         }
-        let missing = session.missing(&wanted).await?;
-        if !missing.is_empty() {
-            return Err(ActionError::Forbidden { missing });
-        }
+        session.require(&wanted).await?;
         progress(ActionEvent::Finished { step: Step::Access });
 
         self.journal_then_preview(request, progress, trail, journal).await?;

@@ -74,6 +74,12 @@ impl Session {
             .map_err(|source| ActionError::Cluster { what: "cannot check permissions".into(), source })
     }
 
+    /// Refuses, naming what is missing, unless the identity has every permission of `wanted`.
+    pub async fn require(&self, wanted: &[Permission]) -> Result<(), ActionError> {
+        let missing = self.missing(wanted).await?;
+        if missing.is_empty() { Ok(()) } else { Err(ActionError::Forbidden { missing }) }
+    }
+
     /// The user name the cluster knows us as, or `(unknown)`.
     pub async fn identity(&self) -> String {
         self.identity

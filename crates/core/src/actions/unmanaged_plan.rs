@@ -36,10 +36,7 @@ impl Actions {
         progress(ActionEvent::Finished { step: Step::Validate });
 
         progress(ActionEvent::Started { step: Step::Access });
-        let missing = session.missing(&permissions(id, &steps)).await?;
-        if !missing.is_empty() {
-            return Err(ActionError::Forbidden { missing });
-        }
+        session.require(&permissions(id, &steps)).await?;
         progress(ActionEvent::Finished { step: Step::Access });
 
         self.journal_then_preview(request, progress, trail, journal).await?;
