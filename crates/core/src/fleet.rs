@@ -159,11 +159,21 @@ impl Fleet {
     }
 
     /// What `rules` would make of each watched cluster's namespaces (listed afresh, each within
-    /// `timeout`), by cluster name.
+    /// `timeout`, through the cluster's watch client), by cluster name.
     pub async fn tenancy_matches(&self, rules: &TenancyRules, timeout: Duration) -> Vec<tenantry_model::TenancyMatch> {
         let mut entries: Vec<ContextEntry> = lock(&self.drivers).values().map(|(entry, _)| entry.clone()).collect();
         entries.sort_by(|a, b| a.name.cmp(&b.name));
-        let listings = entries.iter().map(|entry| crate::inventory::namespaces(entry, timeout));
+        // Through the watches' clients where they run: no credential plugin runs again per check.
+        let inventories = lock(&self.shared.inventories).clone();
+        let listings = entries.iter().map(|entry| {
+            let inventory = inventories.get(&entry.name).cloned();
+            async move {
+                match inventory {
+                    Some(inventory) => inventory.namespaces(timeout).await,
+                    None => crate::inventory::namespaces(entry, timeout).await,
+                }
+            }
+        });
         let listed = futures::future::join_all(listings).await;
         entries
             .iter()

@@ -130,6 +130,8 @@ pub struct ClusterInventory {
     pub context: String,
     /// Which namespaces are tenants.
     rules: Arc<TenancyRules>,
+    /// The client the watches share (and its credentials), for one-off listings.
+    client: kube::Client,
     namespaces: Store<TenantNamespace>,
     deployments: Store<WatchedDeployment>,
     sets: Store<WatchedStatefulSet>,
@@ -202,13 +204,14 @@ impl ClusterInventory {
         let warnings = || watcher::Config::default().fields("type=Warning");
         let events = watch!(ClusterEvent, "Event", "Warning events", false, warnings(), after_listing());
         watches.push(tokio::spawn(heartbeat(
-            client,
+            client.clone(),
             Arc::clone(&reporting.connection),
             Arc::clone(&reporting.changed),
         )));
         Ok(Self {
             context: entry.name.clone(),
             rules,
+            client,
             namespaces,
             deployments,
             sets,
@@ -264,7 +267,7 @@ impl ClusterInventory {
 
     /// One live summary per tenant namespace in the store, sorted by id.
     pub fn summaries(&self) -> Vec<TenantSummary> {
-        let snapshot = self.snapshot();
+        let snapshot = self.snapshot(None);
         let index = Index::new(&snapshot);
         let mut backups: HashMap<String, tenantry_model::BackupRun> = HashMap::new();
         for run in self.jobs.state().iter().filter_map(|job| Some((job.namespace()?, facts::backup_run(job)?))) {
@@ -292,14 +295,23 @@ impl ClusterInventory {
         summaries
     }
 
-    /// The stores' contents a tenant's row and detail are built from.
-    fn snapshot(&self) -> Snapshot {
+    /// The stores' contents tenants' rows are built from: every namespace's, or only those in
+    /// namespace `only` (one tenant's detail need not index the whole cluster).
+    fn snapshot(&self, only: Option<&str>) -> Snapshot {
+        fn of<K: kube::Resource<DynamicType = ()> + Clone>(store: &Store<K>, only: Option<&str>) -> Vec<Arc<K>> {
+            match only {
+                None => store.state(),
+                Some(namespace) => {
+                    store.state().into_iter().filter(|o| o.meta().namespace.as_deref() == Some(namespace)).collect()
+                }
+            }
+        }
         Snapshot {
-            deployments: self.deployments.state(),
-            sets: self.sets.state(),
-            pods: self.pods.state(),
-            cronjobs: self.cronjobs.state(),
-            ingresses: self.ingresses.state(),
+            deployments: of(&self.deployments, only),
+            sets: of(&self.sets, only),
+            pods: of(&self.pods, only),
+            cronjobs: of(&self.cronjobs, only),
+            ingresses: of(&self.ingresses, only),
             capsule: self.capsule.as_ref().map(Store::state),
         }
     }
@@ -324,6 +336,12 @@ impl ClusterInventory {
         Some((view, Rule { number: rule, sources: self.rules.fields(rule), alias, default }))
     }
 
+    /// Every namespace's name and labels, listed now through the watches' own client (so a
+    /// credential plugin does not run again), within `timeout`.
+    pub async fn namespaces(&self, timeout: Duration) -> Result<Vec<NamespaceLabels>, InventoryError> {
+        list_namespaces(self.client.clone(), &self.context, timeout).await
+    }
+
     /// The spec annotation of tenant `id` as stored (JSON) with its revision.
     pub fn spec_text(&self, id: &str) -> Option<(u64, String)> {
         let ns = self.namespaces.get(&ObjectRef::new(id))?;
@@ -338,7 +356,7 @@ impl ClusterInventory {
         let id = detail.tenant.id.clone();
         let id = id.as_str();
         let in_tenant = |namespace: Option<String>| namespace.as_deref() == Some(id);
-        let snapshot = self.snapshot();
+        let snapshot = self.snapshot(Some(id));
         let index = Index::new(&snapshot);
         let namespace = self.namespaces.get(&ObjectRef::new(id));
         if let Some((view, rule)) = namespace.as_deref().and_then(|ns| self.tenant_view(&index, ns)) {
@@ -359,20 +377,15 @@ impl ClusterInventory {
             .filter_map(|j| facts::backup_run(j))
             .collect();
         detail.backups.sort_by(|a, b| b.started.cmp(&a.started));
-        let cronjobs: Vec<_> = snapshot.cronjobs.iter().filter(|c| in_tenant(c.namespace())).collect();
+        let cronjobs = &snapshot.cronjobs;
         let is_tenantrys =
-            |c: &&&Arc<WatchedCronJob>| c.labels().get(MANAGED_BY.0).map(String::as_str) == Some(MANAGED_BY.1);
+            |c: &&Arc<WatchedCronJob>| c.labels().get(MANAGED_BY.0).map(String::as_str) == Some(MANAGED_BY.1);
         detail.backup_schedule = cronjobs
             .iter()
             .find(is_tenantrys)
             .or_else(|| cronjobs.iter().find(|c| c.name_any().contains("backup")))
             .and_then(|c| c.spec.as_ref().map(|s| s.schedule.clone()));
-        detail.ingress_hosts = snapshot
-            .ingresses
-            .iter()
-            .filter(|i| in_tenant(i.namespace()))
-            .flat_map(|i| facts::ingress_hosts(i))
-            .collect();
+        detail.ingress_hosts = snapshot.ingresses.iter().flat_map(|i| facts::ingress_hosts(i)).collect();
         detail.ingress_hosts.sort();
         detail.autoscaling = self
             .autoscalers
@@ -393,20 +406,29 @@ async fn serves_capsule(client: &kube::Client) -> bool {
     }
 }
 
+/// A namespace's name and labels.
+pub type NamespaceLabels = (String, std::collections::BTreeMap<String, String>);
+
 /// The names and labels of every namespace of `entry`'s cluster (one metadata listing, within
-/// `timeout`), for counting what tenancy rules would make of them.
-pub async fn namespaces(
-    entry: &ContextEntry,
-    timeout: Duration,
-) -> Result<Vec<(String, std::collections::BTreeMap<String, String>)>, InventoryError> {
+/// `timeout`) over a client of its own, for a cluster whose inventory did not start.
+pub async fn namespaces(entry: &ContextEntry, timeout: Duration) -> Result<Vec<NamespaceLabels>, InventoryError> {
     let config = entry.client_config().await?;
     let client = kube::Client::try_from(config)
         .map_err(|source| InventoryError::Client { context: entry.name.clone(), source })?;
+    list_namespaces(client, &entry.name, timeout).await
+}
+
+/// Every namespace's name and labels through `client`, within `timeout`.
+async fn list_namespaces(
+    client: kube::Client,
+    context: &str,
+    timeout: Duration,
+) -> Result<Vec<NamespaceLabels>, InventoryError> {
     let api = Api::<k8s_openapi::api::core::v1::Namespace>::all(client);
     let listed = tokio::time::timeout(timeout, api.list_metadata(&kube::api::ListParams::default()))
         .await
-        .map_err(|_| InventoryError::NotSynced { context: entry.name.clone(), timeout })?
-        .map_err(|source| InventoryError::Listing { context: entry.name.clone(), source })?;
+        .map_err(|_| InventoryError::NotSynced { context: context.to_owned(), timeout })?
+        .map_err(|source| InventoryError::Listing { context: context.to_owned(), source })?;
     Ok(listed
         .items
         .into_iter()
