@@ -12,9 +12,13 @@ cache_root="${TENANTRY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tenantry}"
 out="$cache_root/k8s/v$K8S_VERSION-kwok-$KWOK_VERSION"
 bin="$out/bin"
 wanted=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok)
+# KWOK's Logs and ClusterLogs CRDs, from its module: the local clusters serve pod logs with them.
+crd="$out/crd"
+crds=(kwok.x-k8s.io_logs.yaml kwok.x-k8s.io_clusterlogs.yaml)
 
 missing=()
 for b in "${wanted[@]}"; do [ -x "$bin/$b" ] || missing+=("$b"); done
+for c in "${crds[@]}"; do [ -f "$crd/$c" ] || missing+=("$c"); done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "$bin"
   exit 0
@@ -53,4 +57,9 @@ fi
 if [ ! -x "$bin/kwok" ]; then
   GOFLAGS= GOBIN="$bin" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" >&2
 fi
+kwok_dir="$(GOFLAGS= go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^\s*"Dir": "\(.*\)",\?$/\1/p')"
+mkdir -p "$crd"
+for c in "${crds[@]}"; do
+  [ -f "$crd/$c" ] || install -m 644 "$kwok_dir/kustomize/crd/bases/$c" "$crd/$c"
+done
 echo "$bin"

@@ -33,6 +33,12 @@ impl Binaries {
         self.dir.join(name)
     }
 
+    /// The path of one of KWOK's CRD files the build script keeps beside the binaries, e.g.
+    /// `kwok.x-k8s.io_logs.yaml`.
+    pub fn crd(&self, file: &str) -> PathBuf {
+        self.dir.parent().unwrap_or(&self.dir).join("crd").join(file)
+    }
+
     /// The folder holding every binary; processes started from here are ours.
     pub fn dir(&self) -> &Path {
         &self.dir

@@ -1,11 +1,14 @@
 //! One local Kubernetes control plane: etcd, kube-apiserver (RBAC on), controller-manager,
-//! scheduler and KWOK with a few fake Nodes, all on free loopback ports.
+//! scheduler and KWOK with a few fake Nodes, all on free loopback ports. KWOK also serves the
+//! kubelet's log endpoint (TLS, its own port per cluster) for the pods its `Logs` and
+//! `ClusterLogs` objects point at files, so `pods/log` works through the API server.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::{Node, ServiceAccount};
 use k8s_openapi::api::storage::v1::StorageClass;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use serde_json::json;
 
@@ -45,13 +48,18 @@ impl LocalCluster {
             std::fs::create_dir_all(dir.join(sub))
                 .map_err(crate::error::io(format!("cannot create {}", dir.display())))?;
         }
-        let ports = crate::ports::reserve(5)?;
-        let (etcd_port, peer_port, api_port, kcm_port, sched_port) = (ports[0], ports[1], ports[2], ports[3], ports[4]);
+        let ports = crate::ports::reserve(6)?;
+        let (etcd_port, peer_port, api_port, kcm_port, sched_port, node_port) =
+            (ports[0], ports[1], ports[2], ports[3], ports[4], ports[5]);
         let admin_token = random_token()?;
         write(dir.join("tokens.csv"), format!("{admin_token},admin,admin,system:masters\n"))?;
         let key = rcgen::KeyPair::generate().map_err(Error::Key)?;
         write(dir.join("pki/sa.key"), key.serialize_pem())?;
         write(dir.join("pki/sa.pub"), key.public_key_pem())?;
+        let kubelet = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+            .map_err(Error::Key)?;
+        write(dir.join("pki/kwok.crt"), kubelet.cert.pem())?;
+        write(dir.join("pki/kwok.key"), kubelet.signing_key.serialize_pem())?;
 
         let mut cluster = Self {
             name: name.to_owned(),
@@ -95,6 +103,8 @@ impl LocalCluster {
             "--service-cluster-ip-range=10.96.0.0/16".into(),
             "--allow-privileged=true".into(),
             "--enable-priority-and-fairness=false".into(),
+            // KWOK's nodes carry 127.0.0.1 as their InternalIP and its log endpoint's port.
+            "--kubelet-preferred-address-types=InternalIP".into(),
             "--profiling=false".into(),
             "--v=0".into(),
         ];
@@ -106,6 +116,7 @@ impl LocalCluster {
         write(&admin_kubeconfig, admin_kubeconfig_yaml(&cluster, &ca_file))?;
         let client = cluster.admin_client().await?;
         cluster.wait_ready(&client).await?;
+        cluster.install_log_crds(binaries, &client).await?;
 
         let kubeconfig_arg = format!("--kubeconfig={}", admin_kubeconfig.display());
         cluster.spawn(
@@ -154,6 +165,11 @@ impl LocalCluster {
                 "--node-lease-duration-seconds=40".into(),
                 "--cidr=10.244.0.1/16".into(),
                 "--node-ip=127.0.0.1".into(),
+                format!("--node-port={node_port}"),
+                format!("--server-address=127.0.0.1:{node_port}"),
+                format!("--tls-cert-file={}", path("pki/kwok.crt")),
+                format!("--tls-private-key-file={}", path("pki/kwok.key")),
+                "--enable-crds=Logs,ClusterLogs".into(),
             ],
         )?;
         cluster.create_nodes(&client).await?;
@@ -289,6 +305,46 @@ impl LocalCluster {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Creates KWOK's `Logs` and `ClusterLogs` CRDs and waits until the API server serves them
+    /// (KWOK watches them from its start).
+    async fn install_log_crds(&mut self, binaries: &Binaries, client: &kube::Client) -> Result<()> {
+        let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+        let mut names = Vec::new();
+        for file in [crate::pod_logs::LOGS_CRD, crate::pod_logs::CLUSTER_LOGS_CRD] {
+            let path = binaries.crd(file);
+            let text =
+                std::fs::read_to_string(&path).map_err(crate::error::io(format!("cannot read {}", path.display())))?;
+            let crd: CustomResourceDefinition = serde_yaml::from_str(&text)
+                .map_err(|e| Error::Encoding { what: path.display().to_string(), source: Box::new(e) })?;
+            let name = crd.metadata.name.clone().unwrap_or_default();
+            crds.create(&PostParams::default(), &crd)
+                .await
+                .map_err(crate::error::kube(format!("cannot create the CRD {name}")))?;
+            names.push(name);
+        }
+        let deadline = Instant::now() + READY_TIMEOUT;
+        for name in names {
+            loop {
+                let established = crds.get_opt(&name).await.ok().flatten().is_some_and(|crd| {
+                    crd.status
+                        .and_then(|s| s.conditions)
+                        .unwrap_or_default()
+                        .iter()
+                        .any(|c| c.type_ == "Established" && c.status == "True")
+                });
+                if established {
+                    break;
+                }
+                self.check_alive()?;
+                if Instant::now() > deadline {
+                    return Err(self.not_ready("kube-apiserver"));
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        Ok(())
     }
 
     async fn create_nodes(&self, client: &kube::Client) -> Result<()> {

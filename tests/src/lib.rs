@@ -14,6 +14,7 @@ pub mod error;
 pub mod existing;
 pub mod fleet;
 pub mod identity;
+pub mod pod_logs;
 pub mod ports;
 pub mod process;
 mod random;

@@ -27,7 +27,7 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         names: Vec<String>,
     },
-    /// Creates M tenants in every running cluster (idempotent).
+    /// Creates M tenants in every running cluster (idempotent), with a log for each of their pods.
     Seed {
         /// Tenants per cluster.
         #[arg(default_value_t = 20)]
@@ -84,10 +84,12 @@ async fn run(cli: Cli) -> tenantry_tests::Result<()> {
             for cluster in &state.clusters {
                 let client = tenantry_tests::cluster::client_for(&state.kubeconfig, Some(&cluster.name)).await?;
                 let started = std::time::Instant::now();
-                tenantry_tests::seed::seed(&client, tenants, replicas).await?;
+                let seeded = tenantry_tests::seed::seed(&client, tenants, replicas).await?;
                 let namespaces = tenantry_tests::seed::outside(&client, outside_pods).await?;
+                let logs_dir = cli.dir.join(&cluster.name).join("pod-logs");
+                let logged = tenantry_tests::pod_logs::serve_seeded(&client, &logs_dir, &seeded).await?;
                 eprintln!(
-                    "{}: {tenants} tenants and {outside_pods} pods in {namespaces} other namespaces seeded in {:.1} s",
+                    "{}: {tenants} tenants ({logged} pods with logs) and {outside_pods} pods in {namespaces} other namespaces seeded in {:.1} s",
                     cluster.name,
                     started.elapsed().as_secs_f32()
                 );
