@@ -3,6 +3,7 @@
 mod action;
 mod added;
 mod clusters;
+mod logs;
 mod output;
 mod records;
 mod selection;
@@ -35,6 +36,8 @@ enum Command {
     Tenants(tenants::Args),
     /// Show one tenant in detail (`CLUSTER/ID`): summary and pods, live from its cluster.
     Tenant(tenant::Args),
+    /// Print a tenant's pod logs (`CLUSTER/ID`), merged in time order; `--follow` for live.
+    Logs(logs::Args),
     /// Print every tenant, then each change as it happens, until interrupted.
     Watch(watch::Args),
     /// Create a tenant from a blueprint (preview, confirm, apply, wait until it runs).
@@ -83,6 +86,7 @@ async fn main() -> ExitCode {
         Command::RemoveCluster(args) => added::remove(args),
         Command::Tenant(args) => tenant::run(args).await,
         Command::Tenants(args) => tenants::run(args).await,
+        Command::Logs(args) => logs::run(args).await,
         Command::Watch(args) => watch::run(args).await,
         Command::Create(args) => action::create(args).await,
         Command::Adopt(args) => action::adopt(args).await,

@@ -17,7 +17,7 @@ pub struct Permission {
     pub verb: &'static str,
     /// The API group (`""` for the core group).
     pub group: String,
-    /// The resource, plural, e.g. `deployments`.
+    /// The resource, plural, e.g. `deployments`, with its subresource after a slash (`pods/log`).
     pub resource: String,
     /// The namespace, for namespaced resources.
     pub namespace: Option<String>,
@@ -97,12 +97,17 @@ impl Reviews {
     async fn allowed(&self, permissions: &[Permission]) -> Result<Vec<bool>, kube::Error> {
         let reviews: Api<SelfSubjectAccessReview> = Api::all(self.client.clone());
         futures::future::try_join_all(permissions.iter().map(|permission| {
+            let (resource, subresource) = match permission.resource.split_once('/') {
+                Some((resource, subresource)) => (resource.to_owned(), Some(subresource.to_owned())),
+                None => (permission.resource.clone(), None),
+            };
             let review = SelfSubjectAccessReview {
                 spec: SelfSubjectAccessReviewSpec {
                     resource_attributes: Some(ResourceAttributes {
                         verb: Some(permission.verb.to_owned()),
                         group: Some(permission.group.clone()),
-                        resource: Some(permission.resource.clone()),
+                        resource: Some(resource),
+                        subresource,
                         namespace: permission.namespace.clone(),
                         ..ResourceAttributes::default()
                     }),

@@ -3,7 +3,6 @@
 //! number of subscribers as a snapshot followed by batched diffs, and written behind to the
 //! cache.
 
-use crate::tenancy::TenancyRules;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -11,8 +10,8 @@ use std::time::Duration;
 
 use futures::StreamExt as _;
 use tenantry_model::{
-    ClusterStatus, ConnectionState, ErrorKind, FleetEvent, Freshness, TenantChanges, TenantDetail, TenantSummary,
-    UiError,
+    ClusterStatus, ConnectionState, ErrorKind, FleetEvent, Freshness, LogEvent, LogRequest, TenantChanges,
+    TenantDetail, TenantSummary, UiError,
 };
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
@@ -21,6 +20,8 @@ use crate::cache::{Cache, CacheWriter, SeenTenant, Write};
 use crate::inventory::ClusterInventory;
 use crate::kubeconfig::ContextEntry;
 use crate::labels::now;
+use crate::logs::LogError;
+use crate::tenancy::TenancyRules;
 
 /// Batches kept for a subscriber that falls behind (it then gets a fresh snapshot).
 const BACKLOG: usize = 256;
@@ -288,6 +289,33 @@ impl Fleet {
             }
         }
         Some(detail)
+    }
+
+    /// The logs of tenant `cluster`/`id` as `request` says, read through its cluster's watch
+    /// client (no credential plugin runs again); refused with the permission the identity lacks.
+    pub async fn logs(
+        &self,
+        cluster: &str,
+        id: &str,
+        request: &LogRequest,
+    ) -> Result<impl futures::Stream<Item = LogEvent> + Send + 'static, LogError> {
+        let client = self.client(cluster)?;
+        let detail = self.detail(cluster, id).await.ok_or_else(|| LogError::UnknownTenant(id.to_owned()))?;
+        let sources = crate::logs::sources(&detail.pods, request)?;
+        if let Some(missing) = crate::logs::missing_permission(&client, id).await? {
+            return Err(LogError::Forbidden(missing));
+        }
+        Ok(crate::logs::read(client, id, sources, request))
+    }
+
+    /// The permission reading tenant `cluster`/`id`'s logs needs, when its identity lacks it.
+    pub async fn log_access(&self, cluster: &str, id: &str) -> Result<Option<String>, LogError> {
+        crate::logs::missing_permission(&self.client(cluster)?, id).await
+    }
+
+    fn client(&self, cluster: &str) -> Result<kube::Client, LogError> {
+        let inventory = lock(&self.shared.inventories).get(cluster).cloned();
+        inventory.map(|i| i.client()).ok_or_else(|| LogError::NotConnected(cluster.to_owned()))
     }
 
     /// Stops the watches and writes everything queued to the cache.

@@ -20,6 +20,7 @@ pub mod inventory;
 pub mod kubeconfig;
 pub mod labels;
 pub mod logging;
+pub mod logs;
 pub mod paths;
 pub mod redact;
 pub mod secrets;

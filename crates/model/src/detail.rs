@@ -20,6 +20,12 @@ pub struct PodSummary {
     pub node: Option<String>,
     /// When it was created (RFC 3339).
     pub created: Option<String>,
+    /// The workload it belongs to, if any.
+    #[serde(default)]
+    pub workload: Option<String>,
+    /// Its containers that have started, whose logs can be read.
+    #[serde(default)]
+    pub containers: Vec<String>,
 }
 
 /// One workload of a tenant (a Deployment or StatefulSet), as the detail lists it.

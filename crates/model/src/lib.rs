@@ -8,6 +8,7 @@ mod cluster;
 mod detail;
 mod error;
 mod fleet;
+mod logs;
 mod tenancy;
 mod tenant;
 
@@ -20,5 +21,6 @@ pub use cluster::{AddedClusterReport, ClusterEvent, ClusterRow, KubeconfigSummar
 pub use detail::{FieldOrigin, HealthTransition, PodSummary, TenantDetail, WarningEvent, WorkloadSummary};
 pub use error::{ErrorKind, UiError};
 pub use fleet::{ClusterStatus, ConnectionState, FleetEvent, TenantChanges};
+pub use logs::{LogEvent, LogLine, LogRequest, LogSource};
 pub use tenancy::{TenancyFile, TenancyMatch};
 pub use tenant::{Autoscaling, BackupPolicy, BackupResult, BackupRun, Freshness, Health, TenantSpec, TenantSummary};

@@ -41,8 +41,8 @@ pub fn pod_facts(pod: &TenantPod) -> PodFacts {
     }
 }
 
-/// One pod as the detail lists it.
-pub fn pod_summary(pod: &TenantPod) -> PodSummary {
+/// One pod of `workload` as the detail lists it.
+pub fn pod_summary(pod: &TenantPod, workload: Option<&str>) -> PodSummary {
     let facts = pod_facts(pod);
     PodSummary {
         name: pod.name_any(),
@@ -51,6 +51,14 @@ pub fn pod_summary(pod: &TenantPod) -> PodSummary {
         restarts: facts.restarts,
         node: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
         created: pod.metadata.creation_timestamp.as_ref().map(|t| t.0.to_string()),
+        workload: workload.map(str::to_owned),
+        containers: pod
+            .status
+            .iter()
+            .flat_map(|s| s.container_statuses.iter().flatten())
+            .map(|c| c.name.clone())
+            .filter(|name| !name.is_empty())
+            .collect(),
     }
 }
 

@@ -342,6 +342,11 @@ impl ClusterInventory {
         list_namespaces(self.client.clone(), &self.context, timeout).await
     }
 
+    /// The client the watches share, for reads on the user's behalf (a tenant's logs).
+    pub fn client(&self) -> kube::Client {
+        self.client.clone()
+    }
+
     /// The spec annotation of tenant `id` as stored (JSON) with its revision.
     pub fn spec_text(&self, id: &str) -> Option<(u64, String)> {
         let ns = self.namespaces.get(&ObjectRef::new(id))?;
@@ -361,7 +366,12 @@ impl ClusterInventory {
         let namespace = self.namespaces.get(&ObjectRef::new(id));
         if let Some((view, rule)) = namespace.as_deref().and_then(|ns| self.tenant_view(&index, ns)) {
             detail.workloads = summary::workload_rows(&view);
-            detail.pods = view.pods.iter().flatten().map(|pod| facts::pod_summary(pod)).collect();
+            detail.pods = view
+                .workloads
+                .iter()
+                .zip(&view.pods)
+                .flat_map(|(workload, pods)| pods.iter().map(|pod| facts::pod_summary(pod, Some(workload.name()))))
+                .collect();
             detail.pods.sort_by(|a, b| a.name.cmp(&b.name));
             detail.field_sources = summary::summarize(&self.context, &view, &rule).1;
         }

@@ -151,6 +151,9 @@ pub struct Condition {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerStatus {
+    /// The container's name.
+    #[serde(default)]
+    pub name: String,
     /// Times it restarted.
     #[serde(default)]
     pub restart_count: i32,
