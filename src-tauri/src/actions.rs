@@ -80,10 +80,8 @@ pub async fn export_audit(actions: State<'_, Actions>, filter: AuditFilter) -> R
         actions.audit_log().await.map_err(|e| e.to_ui())?.into_iter().filter(|e| filter.matches(e)).collect();
     let csv = tenantry_core::audit::to_csv(&entries)
         .map_err(|e| internal("The audit log could not be written as CSV.", &e))?;
-    let folder = tenantry_core::paths::data_dir().join("exports");
-    let stamp = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S").to_string();
-    let path = folder.join(format!("audit-{stamp}.csv"));
-    std::fs::create_dir_all(&folder)
+    let path = tenantry_core::paths::export_file("audit", "csv");
+    std::fs::create_dir_all(tenantry_core::paths::exports_dir())
         .and_then(|()| std::fs::write(&path, csv))
         .map_err(|e| internal("The export file could not be written.", &e))?;
     Ok(path.display().to_string())

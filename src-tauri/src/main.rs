@@ -5,6 +5,7 @@
 mod actions;
 mod clusters;
 mod commands;
+mod logs;
 mod tenancy;
 
 use tenantry_core::actions::{ActionSettings, Actions, ControllersOfRecord};
@@ -33,6 +34,7 @@ fn main() {
             let tenancy = std::sync::Arc::clone(&settings.tenancy);
             app.manage(tauri::async_runtime::block_on(start_fleet(settings)));
             app.manage(tauri::async_runtime::block_on(start_actions(tenancy))?);
+            app.manage(logs::LogStreams::default());
             tauri::async_runtime::spawn(exit_on_signal(app.handle().clone()));
             Ok(())
         })
@@ -42,6 +44,10 @@ fn main() {
             clusters::remove_cluster,
             commands::watch_tenants,
             commands::tenant_detail,
+            logs::log_access,
+            logs::tenant_logs,
+            logs::stop_logs,
+            logs::save_logs,
             actions::action_access,
             actions::preview_action,
             actions::run_action,

@@ -71,7 +71,24 @@ pub async fn serve_pod(
     });
     let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), namespace, &resource("Logs", "logs"));
     apply(api, pod, object).await?;
+    served(client, namespace, pod).await?;
     Ok(files)
+}
+
+/// Waits until KWOK serves the log of `pod` (it learns of new log objects through a watch).
+async fn served(client: &kube::Client, namespace: &str, pod: &str) -> Result<()> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let params = kube::api::LogParams { tail_lines: Some(1), ..kube::api::LogParams::default() };
+        match pods.logs(pod, &params).await {
+            Ok(_) => return Ok(()),
+            Err(err) if std::time::Instant::now() > deadline => {
+                return Err(crate::error::kube(format!("KWOK does not serve the log of pod {pod}"))(err));
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
 }
 
 /// Serves `current` and `previous` for every pod of `namespace` that has no log of its own

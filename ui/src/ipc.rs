@@ -4,7 +4,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tenantry_model::{
     ActionAccess, ActionEvent, ActionRequest, AddedClusterReport, AuditEntry, AuditFilter, ClusterEvent, ErrorKind,
-    FleetEvent, JournalEntry, NewCluster, Outcome, Preview, TenancyFile, TenancyMatch, TenantDetail, UiError,
+    FleetEvent, JournalEntry, LogEvent, LogRequest, NewCluster, Outcome, Preview, TenancyFile, TenancyMatch,
+    TenantDetail, UiError,
 };
 use wasm_bindgen::prelude::*;
 
@@ -176,6 +177,49 @@ pub async fn roll_back_action(
     on_event: impl Fn(Result<ActionEvent, UiError>) + 'static,
 ) -> Result<Outcome, UiError> {
     stream("roll_back_action", &JournalArgs { context, id, confirm }, on_event).await
+}
+
+/// The permission reading tenant `id`'s logs needs, when this identity lacks it.
+pub async fn log_access(cluster: &str, id: &str) -> Result<Option<String>, UiError> {
+    call("log_access", &TenantArgs { cluster, id }).await
+}
+
+/// Streams tenant `id`'s logs as `request` says until they end or [`stop_logs`] stops stream
+/// number `stream`.
+pub async fn tenant_logs(
+    cluster: &str,
+    id: &str,
+    request: &LogRequest,
+    stream: u64,
+    on_event: impl Fn(Result<LogEvent, UiError>) + 'static,
+) -> Result<(), UiError> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        cluster: &'a str,
+        id: &'a str,
+        request: &'a LogRequest,
+        stream: u64,
+    }
+    self::stream("tenant_logs", &Args { cluster, id, request, stream }, on_event).await
+}
+
+/// Stops log stream number `stream`.
+pub async fn stop_logs(stream: u64) -> Result<(), UiError> {
+    #[derive(Serialize)]
+    struct Args {
+        stream: u64,
+    }
+    call("stop_logs", &Args { stream }).await
+}
+
+/// Saves `text` as `<name>-<time>.log` in the exports folder; returns the file's path.
+pub async fn save_logs(name: &str, text: &str) -> Result<String, UiError> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        name: &'a str,
+        text: &'a str,
+    }
+    call("save_logs", &Args { name, text }).await
 }
 
 /// The audit log, newest first.

@@ -79,3 +79,18 @@ pub fn tenancy_file() -> PathBuf {
 pub fn tenancy_last_good() -> PathBuf {
     data_dir().join(TENANCY_LAST_GOOD_FILE_NAME)
 }
+
+/// The folder of what the user exports: audit CSVs, saved logs, escalation bundles.
+pub fn exports_dir() -> PathBuf {
+    data_dir().join("exports")
+}
+
+/// A new file in [`exports_dir`] named `<stem>-<UTC time>.<extension>`, `stem` reduced to
+/// letters, digits, dots and dashes (a tenant or cluster name can be anything).
+pub fn export_file(stem: &str, extension: &str) -> PathBuf {
+    let safe: String =
+        stem.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect();
+    let safe = safe.trim_start_matches('.');
+    let stamp = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S");
+    exports_dir().join(format!("{safe}-{stamp}.{extension}"))
+}

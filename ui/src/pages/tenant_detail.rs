@@ -4,7 +4,7 @@
 use tenantry_model::{BackupResult, Freshness, TenantDetail, TenantSummary, UiError};
 use yew::prelude::*;
 
-use crate::components::{ActionBar, ActionDialog, HealthBadge, HealthChart, Notice};
+use crate::components::{ActionBar, ActionDialog, HealthBadge, HealthChart, LogView, Notice};
 use crate::hooks::{age, ago, use_clock, use_escape};
 use crate::ipc;
 use crate::state::ActionsContext;
@@ -20,6 +20,13 @@ pub struct TenantDetailPageProps {
     pub row: Option<TenantSummary>,
     /// Back to the fleet.
     pub on_back: Callback<()>,
+}
+
+/// The parts of the detail, one shown at a time.
+#[derive(Clone, Copy, PartialEq)]
+enum Tab {
+    Overview,
+    Logs,
 }
 
 #[derive(Clone, PartialEq)]
@@ -46,6 +53,23 @@ pub fn tenant_detail_page(props: &TenantDetailPageProps) -> Html {
             });
         });
     }
+    let tab = use_state(|| Tab::Overview);
+    // `None` while asked; then the permission reading logs lacks, if any.
+    let log_access = use_state(|| None::<Result<Option<String>, UiError>>);
+    {
+        let log_access = log_access.clone();
+        use_effect_with((props.cluster.clone(), props.id.clone()), move |(cluster, id)| {
+            let (cluster, id) = (cluster.clone(), id.clone());
+            wasm_bindgen_futures::spawn_local(
+                async move { log_access.set(Some(ipc::log_access(&cluster, &id).await)) },
+            );
+        });
+    }
+    let logs_refused: Option<String> = match &*log_access {
+        Some(Ok(Some(missing))) => Some(format!("This identity may not read pod logs here: it lacks {missing}.")),
+        Some(Err(error)) => Some(error.message.clone()),
+        _ => None,
+    };
     let dialog = use_state(|| None::<tenantry_model::ActionKind>);
     let actions = use_context::<ActionsContext>();
     // Esc closes the dialog when one is open, else goes back (the key listener outlives
@@ -92,14 +116,38 @@ pub fn tenant_detail_page(props: &TenantDetailPageProps) -> Html {
             if let (Some(kind), Some(row)) = (*dialog, &props.row) {
                 <ActionDialog tenant={row.clone()} {kind} {on_close} {on_ended} backups={backups} workloads={workloads} />
             }
+            <nav class="detail-tabs">
+                { tab_button(&tab, Tab::Overview, "Overview", None) }
+                { tab_button(&tab, Tab::Logs, "Logs", logs_refused.clone()) }
+            </nav>
+            if let Some(refused) = &logs_refused {
+                <p class="tab-note">{ format!("Logs: {refused}") }</p>
+            }
             {
-                match &*loaded {
-                    Loaded::Waiting => html! { <div class="empty" aria-busy="true"><p>{ "Reading the tenant…" }</p></div> },
-                    Loaded::Failed(error) => html! { <Notice error={error.clone()} /> },
-                    Loaded::Shown(detail) => shown(detail, now),
+                match (&*loaded, *tab) {
+                    (Loaded::Waiting, _) => html! { <div class="empty" aria-busy="true"><p>{ "Reading the tenant…" }</p></div> },
+                    (Loaded::Failed(error), _) => html! { <Notice error={error.clone()} /> },
+                    (Loaded::Shown(detail), Tab::Overview) => shown(detail, now),
+                    (Loaded::Shown(detail), Tab::Logs) => html! {
+                        <LogView cluster={props.cluster.clone()} id={props.id.clone()}
+                            workloads={detail.workloads.clone()} pods={detail.pods.clone()} />
+                    },
                 }
             }
         </section>
+    }
+}
+
+/// The button of `this` tab; disabled with `refused` as its reason.
+fn tab_button(tab: &UseStateHandle<Tab>, this: Tab, label: &str, refused: Option<String>) -> Html {
+    let onclick = {
+        let tab = tab.clone();
+        Callback::from(move |_: MouseEvent| tab.set(this))
+    };
+    let disabled = refused.is_some();
+    html! {
+        <button class={classes!("tab", format!("tab-{}", label.to_lowercase()), (**tab == this).then_some("tab-active"))}
+            {disabled} title={refused.unwrap_or_default()} {onclick}>{ label }</button>
     }
 }
 

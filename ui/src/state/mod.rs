@@ -8,6 +8,7 @@ pub mod action_form;
 pub mod clusters;
 pub mod editable;
 pub mod fleet;
+pub mod logs;
 pub mod toast;
 
 /// What pages share about actions: how many have ended (to re-read what they change) and the
