@@ -17,6 +17,8 @@ fn main() {
         "unfinished_actions",
         "resume_action",
         "roll_back_action",
+        "tenant_drift",
+        "accept_drift",
         "audit_log",
         "export_audit",
         "read_tenancy",

@@ -7,8 +7,8 @@ use tenantry_core::actions::Actions;
 use tenantry_core::cluster::ClusterList;
 use tenantry_core::kubeconfig::{ContextEntry, Sources};
 use tenantry_model::{
-    ActionAccess, ActionEvent, ActionRequest, AuditEntry, AuditFilter, ErrorKind, JournalEntry, Outcome, Preview,
-    UiError,
+    ActionAccess, ActionEvent, ActionRequest, AuditEntry, AuditFilter, DriftAcceptance, DriftReport, ErrorKind,
+    JournalEntry, Outcome, Preview, UiError,
 };
 
 /// For each action on tenant `id` of `context`, the permissions it lacks.
@@ -64,6 +64,24 @@ pub async fn roll_back_action(
     on_event: Channel<ActionEvent>,
 ) -> Result<Outcome, UiError> {
     actions.roll_back(&entry(&context)?, id, &confirm, progress(on_event)).await.map_err(|e| e.to_ui())
+}
+
+/// Tenant `id`'s drift: the server's dry run of its render over the live objects.
+#[tauri::command]
+pub async fn tenant_drift(actions: State<'_, Actions>, context: String, id: String) -> Result<DriftReport, UiError> {
+    actions.drift(&entry(&context)?, &id).await.map_err(|e| e.to_ui())
+}
+
+/// The request "Accept" runs for tenant `id`'s drift (none: nothing maps back to the spec) and
+/// the drifted fields it cannot record.
+#[tauri::command]
+pub async fn accept_drift(
+    actions: State<'_, Actions>,
+    context: String,
+    id: String,
+    reason: String,
+) -> Result<DriftAcceptance, UiError> {
+    actions.accept_drift(&entry(&context)?, &id, &reason).await.map_err(|e| e.to_ui())
 }
 
 /// The audit log, newest first.

@@ -54,6 +54,8 @@ fn main() {
             actions::unfinished_actions,
             actions::resume_action,
             actions::roll_back_action,
+            actions::tenant_drift,
+            actions::accept_drift,
             actions::audit_log,
             actions::export_audit,
             tenancy::read_tenancy,

@@ -1,8 +1,9 @@
-//! "Why is this shop down?" against a real local cluster: a two-pod tenant's logs, served by
+//! "Why is this shop down?" against real local clusters: a two-pod tenant's logs, served by
 //! KWOK through the API server's `pods/log`, come back merged in time order with each line's
 //! pod, the last N of each, the previous container's, one pod's, followed live (a line
 //! appended to a pod's log arrives); an identity without `pods/log` is refused with the
-//! permission it lacks.
+//! permission it lacks. Drift made with kubectl is found with its writer, accepted into the
+//! spec and synced away.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -11,11 +12,13 @@ use futures::StreamExt as _;
 use k8s_openapi::api::core::v1::Pod;
 use kube::ResourceExt;
 use kube::api::{Api, ListParams};
+use tenantry_core::actions::drift;
 use tenantry_core::cluster::ClusterList;
 use tenantry_core::fleet::{Fleet as Watched, Settings};
 use tenantry_core::kubeconfig::{ContextEntry, Sources};
 use tenantry_core::logs::LogError;
-use tenantry_model::{LogEvent, LogLine, LogRequest};
+use tenantry_model::{ActionRequest, Change, LogEvent, LogLine, LogRequest};
+use tenantry_tests::actions::{self, Setup, succeeded};
 use tenantry_tests::fleet::Fleet;
 use tenantry_tests::{identity, pod_logs, seed};
 
@@ -189,4 +192,72 @@ async fn a_tenants_logs_merge_in_time_order_follow_live_and_need_the_permission(
         other => panic!("not refused: {other:?}"),
     }
     restricted.shutdown().await;
+}
+
+/// Runs kubectl with `args` as the admin of `setup`'s cluster.
+fn kubectl(setup: &Setup, args: &[&str]) {
+    let kubectl = tenantry_tests::binaries::Binaries::ensure().expect("binaries").path("kubectl");
+    let output = std::process::Command::new(kubectl)
+        .arg("--kubeconfig")
+        .arg(&setup.fleet.kubeconfig)
+        .args(args)
+        .output()
+        .expect("kubectl runs");
+    assert!(output.status.success(), "kubectl {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drift_made_with_kubectl_is_found_with_its_writer_accepted_and_synced() {
+    let setup = Setup::start("drift").await;
+    let context = setup.fleet.clusters[0].name.clone();
+    let entry = setup.entry(&context);
+    let (outcome, _) = setup.run(&context, "maple", Change::Create { spec: actions::spec() }).await;
+    succeeded(&outcome);
+    let clean = setup.actions.drift(&entry, "maple").await.expect("checked");
+    assert!(clean.fields.is_empty(), "a tenant just created has no drift: {:?}", clean.fields);
+
+    // A hand scale and a hand image change, as a colleague would make them with kubectl.
+    kubectl(&setup, &["-n", "maple", "scale", "deployment/app", "--replicas=4"]);
+    kubectl(&setup, &["-n", "maple", "set", "image", "deployment/app", "app=registry.example.com/web:6.6.0"]);
+    let report = setup.actions.drift(&entry, "maple").await.expect("checked");
+    let field = |path: &str| {
+        report.fields.iter().find(|f| f.path == path).unwrap_or_else(|| panic!("{path}: {:?}", report.fields))
+    };
+    let replicas = field("spec.replicas");
+    assert_eq!((replicas.live.as_deref(), replicas.rendered.as_deref()), (Some("4"), Some("2")));
+    assert_eq!(replicas.manager.as_deref(), Some("kubectl"));
+    assert!(replicas.at.is_some());
+    let image = field("spec.template.spec.containers[0].image");
+    assert_eq!(image.manager.as_deref(), Some("kubectl-set"));
+    assert_eq!(image.accepts_as.as_deref(), Some("version"));
+    assert_eq!(report.fields.iter().filter(|f| f.object == "Deployment/app").count(), 2, "{:?}", report.fields);
+
+    // Accept records the live version as a new revision; the size is left for a second accept.
+    let accepted = setup.actions.accept_drift(&entry, "maple", "TICKET-9 keep the hotfix").await.expect("accept");
+    let request = accepted.request.expect("the version maps back to the spec");
+    assert_eq!(
+        request.change,
+        Change::Update { version: Some("6.6.0".into()), plan: None, domains: None, config: None }
+    );
+    let (outcome, _) = setup.run_request(&request).await;
+    succeeded(&outcome);
+    let after = setup.actions.drift(&entry, "maple").await.expect("checked");
+    assert!(after.fields.iter().all(|f| f.path != "spec.template.spec.containers[0].image"), "{:?}", after.fields);
+
+    // Sync takes the rest back: the hand scale goes, nothing drifts, and the audit says so.
+    let sync = ActionRequest {
+        context: context.clone(),
+        tenant: "maple".into(),
+        change: drift::sync_change(),
+        take_over: false,
+        reason: "sync".into(),
+    };
+    let (outcome, _) = setup.run_request(&sync).await;
+    succeeded(&outcome);
+    let synced = setup.actions.drift(&entry, "maple").await.expect("checked");
+    assert!(synced.fields.is_empty(), "{:?}", synced.fields);
+    let deployment = actions::deployment(&setup.client().await, "maple").await;
+    assert_eq!(deployment.spec.and_then(|s| s.replicas), Some(2));
+    let audit = setup.actions.audit_log().await.expect("audit");
+    assert!(audit.iter().any(|e| e.tenant == "maple" && e.reason == "TICKET-9 keep the hotfix"));
 }

@@ -3,9 +3,9 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tenantry_model::{
-    ActionAccess, ActionEvent, ActionRequest, AddedClusterReport, AuditEntry, AuditFilter, ClusterEvent, ErrorKind,
-    FleetEvent, JournalEntry, LogEvent, LogRequest, NewCluster, Outcome, Preview, TenancyFile, TenancyMatch,
-    TenantDetail, UiError,
+    ActionAccess, ActionEvent, ActionRequest, AddedClusterReport, AuditEntry, AuditFilter, ClusterEvent,
+    DriftAcceptance, DriftReport, ErrorKind, FleetEvent, JournalEntry, LogEvent, LogRequest, NewCluster, Outcome,
+    Preview, TenancyFile, TenancyMatch, TenantDetail, UiError,
 };
 use wasm_bindgen::prelude::*;
 
@@ -220,6 +220,27 @@ pub async fn save_logs(name: &str, text: &str) -> Result<String, UiError> {
         text: &'a str,
     }
     call("save_logs", &Args { name, text }).await
+}
+
+/// Tenant `id`'s drift, checked by the server's dry run now.
+pub async fn tenant_drift(context: &str, id: &str) -> Result<DriftReport, UiError> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        context: &'a str,
+        id: &'a str,
+    }
+    call("tenant_drift", &Args { context, id }).await
+}
+
+/// The request "Accept" runs for tenant `id`'s drift, and the fields it cannot record.
+pub async fn accept_drift(context: &str, id: &str, reason: &str) -> Result<DriftAcceptance, UiError> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        context: &'a str,
+        id: &'a str,
+        reason: &'a str,
+    }
+    call("accept_drift", &Args { context, id, reason }).await
 }
 
 /// The audit log, newest first.

@@ -23,6 +23,18 @@ use tenantry_model::{
     Preview, TenantSpec,
 };
 
+impl Common {
+    /// Whether JSON output was asked for.
+    pub fn json(&self) -> bool {
+        self.json
+    }
+
+    /// The same options with `reason` when none was given.
+    pub fn with_default_reason(self, reason: &str) -> Self {
+        if self.reason.is_empty() { Self { reason: reason.to_owned(), ..self } } else { self }
+    }
+}
+
 /// Options every action takes.
 #[derive(clap::Args)]
 pub struct Common {
@@ -324,15 +336,17 @@ async fn run(common: Common, change: impl FnOnce(&str) -> Change) -> ExitCode {
 }
 
 /// The tenant the command names and the actions to run on it.
-async fn prepare(common: &Common) -> Result<(Target, Actions), ExitCode> {
+/// The tenant and the actions of `common`; when either cannot be had, says why and returns the
+/// exit code.
+pub(crate) async fn prepare(common: &Common) -> Result<(Target, Actions), ExitCode> {
     let target = crate::selection::target(&common.target, common.kubeconfig.as_deref())?;
     let actions = actions(common.timeout).await.ok_or(ExitCode::from(1))?;
     Ok((target, actions))
 }
 
-/// Previews `change` and asks (unless `--yes`), then runs it.
-/// Previews, asks and runs `change`, then closes the cache (its journal and audit flushed).
-async fn perform(actions: &Actions, target: &Target, common: &Common, change: Change) -> ExitCode {
+/// Previews, asks (unless `--yes`) and runs `change`, then closes the cache (its journal and
+/// audit flushed).
+pub(crate) async fn perform(actions: &Actions, target: &Target, common: &Common, change: Change) -> ExitCode {
     let code = perform_open(actions, target, common, change).await;
     actions.close().await;
     code

@@ -3,6 +3,7 @@
 mod action;
 mod added;
 mod clusters;
+mod drift;
 mod logs;
 mod output;
 mod records;
@@ -36,6 +37,8 @@ enum Command {
     Tenants(tenants::Args),
     /// Show one tenant in detail (`CLUSTER/ID`): summary and pods, live from its cluster.
     Tenant(tenant::Args),
+    /// Show where a tenant's live objects differ from its spec; `--sync` or `--accept` it.
+    Drift(drift::Args),
     /// Print a tenant's pod logs (`CLUSTER/ID`), merged in time order; `--follow` for live.
     Logs(logs::Args),
     /// Print every tenant, then each change as it happens, until interrupted.
@@ -86,6 +89,7 @@ async fn main() -> ExitCode {
         Command::RemoveCluster(args) => added::remove(args),
         Command::Tenant(args) => tenant::run(args).await,
         Command::Tenants(args) => tenants::run(args).await,
+        Command::Drift(args) => drift::run(args).await,
         Command::Logs(args) => logs::run(args).await,
         Command::Watch(args) => watch::run(args).await,
         Command::Create(args) => action::create(args).await,

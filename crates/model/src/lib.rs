@@ -6,6 +6,7 @@ mod action;
 mod age;
 mod cluster;
 mod detail;
+mod drift;
 mod error;
 mod fleet;
 mod logs;
@@ -19,6 +20,7 @@ pub use action::{
 pub use age::format_age;
 pub use cluster::{AddedClusterReport, ClusterEvent, ClusterRow, KubeconfigSummary, NewCluster, Probe};
 pub use detail::{FieldOrigin, HealthTransition, PodSummary, TenantDetail, WarningEvent, WorkloadSummary};
+pub use drift::{DriftAcceptance, DriftField, DriftReport};
 pub use error::{ErrorKind, UiError};
 pub use fleet::{ClusterStatus, ConnectionState, FleetEvent, TenantChanges};
 pub use logs::{LogEvent, LogLine, LogRequest, LogSource};

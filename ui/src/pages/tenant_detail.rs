@@ -4,7 +4,7 @@
 use tenantry_model::{BackupResult, Freshness, TenantDetail, TenantSummary, UiError};
 use yew::prelude::*;
 
-use crate::components::{ActionBar, ActionDialog, HealthBadge, HealthChart, LogView, Notice};
+use crate::components::{ActionBar, ActionDialog, DriftPanel, HealthBadge, HealthChart, LogView, Notice};
 use crate::hooks::{age, ago, use_clock, use_escape};
 use crate::ipc;
 use crate::state::ActionsContext;
@@ -27,6 +27,7 @@ pub struct TenantDetailPageProps {
 enum Tab {
     Overview,
     Logs,
+    Drift,
 }
 
 #[derive(Clone, PartialEq)]
@@ -70,6 +71,11 @@ pub fn tenant_detail_page(props: &TenantDetailPageProps) -> Html {
         Some(Err(error)) => Some(error.message.clone()),
         _ => None,
     };
+    let drift_refused = props
+        .row
+        .as_ref()
+        .filter(|row| row.blueprint.is_empty())
+        .map(|_| "Drift is the difference from what a blueprint renders; this tenant has no blueprint.".to_owned());
     let dialog = use_state(|| None::<tenantry_model::ActionKind>);
     let actions = use_context::<ActionsContext>();
     // Esc closes the dialog when one is open, else goes back (the key listener outlives
@@ -114,11 +120,12 @@ pub fn tenant_detail_page(props: &TenantDetailPageProps) -> Html {
                 if let Some(row) = &props.row { <ActionBar tenant={row.clone()} {on_action} /> }
             </div>
             if let (Some(kind), Some(row)) = (*dialog, &props.row) {
-                <ActionDialog tenant={row.clone()} {kind} {on_close} {on_ended} backups={backups} workloads={workloads} />
+                <ActionDialog tenant={row.clone()} {kind} {on_close} on_ended={on_ended.clone()} backups={backups} workloads={workloads} />
             }
             <nav class="detail-tabs">
                 { tab_button(&tab, Tab::Overview, "Overview", None) }
                 { tab_button(&tab, Tab::Logs, "Logs", logs_refused.clone()) }
+                { tab_button(&tab, Tab::Drift, "Drift", drift_refused.clone()) }
             </nav>
             if let Some(refused) = &logs_refused {
                 <p class="tab-note">{ format!("Logs: {refused}") }</p>
@@ -128,6 +135,9 @@ pub fn tenant_detail_page(props: &TenantDetailPageProps) -> Html {
                     (Loaded::Waiting, _) => html! { <div class="empty" aria-busy="true"><p>{ "Reading the tenant…" }</p></div> },
                     (Loaded::Failed(error), _) => html! { <Notice error={error.clone()} /> },
                     (Loaded::Shown(detail), Tab::Overview) => shown(detail, now),
+                    (Loaded::Shown(_), Tab::Drift) => html! {
+                        <DriftPanel context={props.cluster.clone()} id={props.id.clone()} on_ended={on_ended.clone()} />
+                    },
                     (Loaded::Shown(detail), Tab::Logs) => html! {
                         <LogView cluster={props.cluster.clone()} id={props.id.clone()}
                             workloads={detail.workloads.clone()} pods={detail.pods.clone()} />

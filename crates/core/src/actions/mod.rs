@@ -11,6 +11,7 @@ mod adopt;
 mod backup;
 mod converge;
 mod diff;
+pub mod drift;
 mod execute;
 mod mirror;
 mod objects;
@@ -34,8 +35,8 @@ use std::time::{Duration, Instant};
 
 use futures::{StreamExt as _, TryStreamExt as _};
 use tenantry_model::{
-    ActionAccess, ActionEvent, ActionKind, ActionRequest, ActionResult, AuditEntry, Change, ErrorKind, JournalEntry,
-    JournalState, Outcome, Preview, Step, TenantSpec, UiError,
+    ActionAccess, ActionEvent, ActionKind, ActionRequest, ActionResult, AuditEntry, Change, DriftAcceptance,
+    DriftReport, ErrorKind, JournalEntry, JournalState, Outcome, Preview, Step, TenantSpec, UiError,
 };
 
 use crate::access::Permission;
@@ -326,6 +327,38 @@ impl Actions {
         trail.secret_values = values;
         let plan = self.prepare(&session, &request, &mut |_| {}, &mut trail, false).await?;
         Ok(plan.preview)
+    }
+
+    /// Tenant `id`'s drift: the server's dry run of its render over the live objects, each
+    /// differing field with its live and rendered value and the manager that wrote it.
+    pub async fn drift(&self, entry: &ContextEntry, id: &str) -> Result<DriftReport, ActionError> {
+        let preview = self.preview(entry, &self.drift_request(entry, id, drift::sync_change(), "")).await?;
+        Ok(drift::report(&preview, now()))
+    }
+
+    /// The action "Accept" runs for tenant `id`'s drift now (`None`: nothing maps back to the
+    /// spec), with the drifted fields it cannot record, each with why.
+    pub async fn accept_drift(
+        &self,
+        entry: &ContextEntry,
+        id: &str,
+        reason: &str,
+    ) -> Result<DriftAcceptance, ActionError> {
+        let report = self.drift(entry, id).await?;
+        let spec = self.cached_spec(&entry.name, id).await.ok();
+        let (change, refused) = drift::accepted(&report, spec.as_ref());
+        Ok(DriftAcceptance { request: change.map(|change| self.drift_request(entry, id, change, reason)), refused })
+    }
+
+    /// A request on tenant `id` for a drift check or repair.
+    fn drift_request(&self, entry: &ContextEntry, id: &str, change: Change, reason: &str) -> ActionRequest {
+        ActionRequest {
+            context: entry.name.clone(),
+            tenant: id.to_owned(),
+            change,
+            take_over: false,
+            reason: reason.to_owned(),
+        }
     }
 
     /// Runs `request` to the end, reporting each step to `progress`; the outcome is also in the
