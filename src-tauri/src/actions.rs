@@ -5,6 +5,7 @@ use tauri::State;
 use tauri::ipc::Channel;
 use tenantry_core::actions::Actions;
 use tenantry_core::cluster::ClusterList;
+use tenantry_core::fleet::Fleet;
 use tenantry_core::kubeconfig::{ContextEntry, Sources};
 use tenantry_model::{
     ActionAccess, ActionEvent, ActionRequest, AuditEntry, AuditFilter, DriftAcceptance, DriftReport, ErrorKind,
@@ -31,10 +32,14 @@ pub async fn preview_action(actions: State<'_, Actions>, request: ActionRequest)
 #[tauri::command]
 pub async fn run_action(
     actions: State<'_, Actions>,
+    fleet: State<'_, Fleet>,
     request: ActionRequest,
     on_event: Channel<ActionEvent>,
 ) -> Result<Outcome, UiError> {
-    actions.run(&entry(&request.context)?, &request, progress(on_event)).await.map_err(|e| e.to_ui())
+    let outcome = actions.run(&entry(&request.context)?, &request, progress(on_event)).await.map_err(|e| e.to_ui());
+    // An action may have repaired or made drift: the rows' marks follow at once.
+    fleet.recheck_drift(&request.context);
+    outcome
 }
 
 /// Actions that did not finish, oldest first.
@@ -68,8 +73,16 @@ pub async fn roll_back_action(
 
 /// Tenant `id`'s drift: the server's dry run of its render over the live objects.
 #[tauri::command]
-pub async fn tenant_drift(actions: State<'_, Actions>, context: String, id: String) -> Result<DriftReport, UiError> {
-    actions.drift(&entry(&context)?, &id).await.map_err(|e| e.to_ui())
+pub async fn tenant_drift(
+    actions: State<'_, Actions>,
+    fleet: State<'_, Fleet>,
+    context: String,
+    id: String,
+) -> Result<DriftReport, UiError> {
+    let report = actions.drift(&entry(&context)?, &id).await.map_err(|e| e.to_ui());
+    // The fleet's mark of this tenant follows what a person just saw.
+    fleet.recheck_drift(&context);
+    report
 }
 
 /// The request "Accept" runs for tenant `id`'s drift (none: nothing maps back to the spec) and

@@ -215,10 +215,16 @@ async fn drift_made_with_kubectl_is_found_with_its_writer_accepted_and_synced() 
     succeeded(&outcome);
     let clean = setup.actions.drift(&entry, "maple").await.expect("checked");
     assert!(clean.fields.is_empty(), "a tenant just created has no drift: {:?}", clean.fields);
+    let fleet = Watched::start(vec![entry.clone()], None, Settings::default()).await;
+    fleet.settled(Duration::from_secs(30)).await;
+    assert_eq!(row_drift(&fleet, &context, false).await, None);
 
     // A hand scale and a hand image change, as a colleague would make them with kubectl.
     kubectl(&setup, &["-n", "maple", "scale", "deployment/app", "--replicas=4"]);
     kubectl(&setup, &["-n", "maple", "set", "image", "deployment/app", "app=registry.example.com/web:6.6.0"]);
+    // The background check marks the row, naming the object, the field and the writer.
+    let mark = row_drift(&fleet, &context, true).await.expect("marked drifted");
+    assert!(mark.starts_with("Deployment app: spec") && mark.contains("changed by kubectl"), "{mark}");
     let report = setup.actions.drift(&entry, "maple").await.expect("checked");
     let field = |path: &str| {
         report.fields.iter().find(|f| f.path == path).unwrap_or_else(|| panic!("{path}: {:?}", report.fields))
@@ -260,4 +266,20 @@ async fn drift_made_with_kubectl_is_found_with_its_writer_accepted_and_synced() 
     assert_eq!(deployment.spec.and_then(|s| s.replicas), Some(2));
     let audit = setup.actions.audit_log().await.expect("audit");
     assert!(audit.iter().any(|e| e.tenant == "maple" && e.reason == "TICKET-9 keep the hotfix"));
+    assert_eq!(row_drift(&fleet, &context, false).await, None, "the row's mark goes once synced");
+    fleet.shutdown().await;
+}
+
+/// Maple's drift mark in the fleet once the background sweep (run now) says it is `drifted`
+/// or not, within 20 s.
+async fn row_drift(fleet: &Watched, context: &str, drifted: bool) -> Option<String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        fleet.recheck_drift(context);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let mark = fleet.tenants().into_iter().find(|t| t.id == "maple").and_then(|t| t.drift);
+        if mark.is_some() == drifted || Instant::now() > deadline {
+            return mark;
+        }
+    }
 }

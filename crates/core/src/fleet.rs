@@ -313,6 +313,14 @@ impl Fleet {
         crate::logs::missing_permission(&self.client(cluster)?, id).await
     }
 
+    /// Runs cluster `cluster`'s background drift sweep now, so its rows' drift marks follow a
+    /// repair or a hand edit without waiting for the next interval.
+    pub fn recheck_drift(&self, cluster: &str) {
+        if let Some(inventory) = lock(&self.shared.inventories).get(cluster) {
+            inventory.recheck_drift();
+        }
+    }
+
     fn client(&self, cluster: &str) -> Result<kube::Client, LogError> {
         let inventory = lock(&self.shared.inventories).get(cluster).cloned();
         inventory.map(|i| i.client()).ok_or_else(|| LogError::NotConnected(cluster.to_owned()))
@@ -574,6 +582,7 @@ mod tests {
             last_change: None,
             warnings: 0,
             gitops: None,
+            drift: None,
             freshness: Freshness::Live,
         }
     }

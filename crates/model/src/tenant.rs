@@ -120,6 +120,10 @@ pub struct TenantSummary {
     /// elsewhere, e.g. "Argo CD application shop-alder".
     #[serde(default)]
     pub gitops: Option<String>,
+    /// What the background drift check found changed outside Tenantry, e.g. "Deployment app:
+    /// spec.replicas changed by kubectl at …"; `None` when nothing was found.
+    #[serde(default)]
+    pub drift: Option<String>,
     /// Whether this row is live from its cluster or remembered from the cache.
     pub freshness: Freshness,
 }

@@ -202,6 +202,7 @@ fn row(tenant: &TenantSummary, on_open: &Callback<(String, String)>, selected: b
             data-tenant={tenant.id.clone()} data-cluster={tenant.cluster.clone()} data-freshness={freshness} {onclick}>
             <td><span class="name">{ &tenant.id }</span>
                 if let Some(controller) = &tenant.gitops { <span class="gitops-tag" title={format!("Managed by {controller}")}>{ "GitOps" }</span> }
+                if let Some(drift) = &tenant.drift { <span class="drift-tag" title={drift.clone()}>{ "drifted" }</span> }
                 <div class="sub">{ &tenant.display_name }</div></td>
             <td>{ &tenant.customer }</td>
             <td><code>{ domain }</code></td>

@@ -22,8 +22,9 @@ pub struct TenantsPageProps {
     pub fleet: UseReducerHandle<FleetState>,
 }
 
-/// The filters the table applies: search text (lower case), cluster, health, version, sort.
-type Filters = (String, Option<String>, Option<Health>, Option<String>, (SortKey, bool));
+/// The filters the table applies: search text (lower case), cluster, health, version, only
+/// drifted tenants, sort.
+type Filters = (String, Option<String>, Option<Health>, Option<String>, bool, (SortKey, bool));
 
 /// Clusters with their state (click to filter), search box, health counts (click to filter), a
 /// version filter and the sortable, virtualised table. Arrows move the cursor, Enter opens.
@@ -35,6 +36,7 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
     let cluster = use_state(|| None::<String>);
     let health = use_state(|| None::<Health>);
     let version = use_state(|| None::<String>);
+    let drifted_only = use_state(|| false);
     let sort = use_state(|| (SortKey::Tenant, true));
     let cursor = use_state(|| None::<usize>);
     let now = use_clock();
@@ -43,19 +45,23 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
     let on_created = actions.map(|a| a.ended).unwrap_or_default();
     let fleet = &props.fleet;
     let needle = search.to_lowercase();
-    let filters: Filters = (needle.clone(), (*cluster).clone(), *health, (*version).clone(), *sort);
-    let rows = use_memo((props.fleet.clone(), filters.clone()), |(fleet, (needle, cluster, health, version, sort))| {
-        let mut rows: Vec<TenantSummary> = fleet
-            .tenants
-            .values()
-            .filter(|t| cluster.as_ref().is_none_or(|c| &t.cluster == c))
-            .filter(|t| version.as_ref().is_none_or(|v| &t.version == v))
-            .filter(|t| health.is_none_or(|h| t.health == h) && matches(t, needle))
-            .cloned()
-            .collect();
-        sort.0.sort(&mut rows, sort.1);
-        rows
-    });
+    let filters: Filters = (needle.clone(), (*cluster).clone(), *health, (*version).clone(), *drifted_only, *sort);
+    let rows = use_memo(
+        (props.fleet.clone(), filters.clone()),
+        |(fleet, (needle, cluster, health, version, drifted, sort))| {
+            let mut rows: Vec<TenantSummary> = fleet
+                .tenants
+                .values()
+                .filter(|t| cluster.as_ref().is_none_or(|c| &t.cluster == c))
+                .filter(|t| version.as_ref().is_none_or(|v| &t.version == v))
+                .filter(|t| !*drifted || t.drift.is_some())
+                .filter(|t| health.is_none_or(|h| t.health == h) && matches(t, needle))
+                .cloned()
+                .collect();
+            sort.0.sort(&mut rows, sort.1);
+            rows
+        },
+    );
     {
         let cursor = cursor.clone();
         use_effect_with(filters, move |_| cursor.set(None));
@@ -92,6 +98,7 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
     for tenant in &searched {
         *per_cluster.entry(tenant.cluster.clone()).or_insert(0) += 1;
     }
+    let drifted_count = fleet.tenants.values().filter(|t| t.drift.is_some()).count();
     let counts = health_counts(searched.iter().copied().filter(|t| cluster.as_ref().is_none_or(|c| &t.cluster == c)));
     let on_search = {
         let search = search.clone();
@@ -168,6 +175,11 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
                         <option value={v.clone()} selected={version.as_ref() == Some(&v)}>{ v }</option>
                     }) }
                 </select>
+                <button id="drift-filter" class={classes!("chip", "drift-filter", drifted_only.then_some("active"))}
+                        title="Tenants whose objects someone changed outside Tenantry (checked in the background)"
+                        onclick={{ let drifted_only = drifted_only.clone(); Callback::from(move |_: MouseEvent| drifted_only.set(!*drifted_only)) }}>
+                    { "drifted" }<span class="chip-count">{ drifted_count }</span>
+                </button>
                 <span class="muted count-note">{ format!("{} of {} tenants", rows.len(), fleet.tenants.len()) }</span>
                 <button class="primary new-tenant" id="new-tenant" disabled={live_clusters.is_empty()}
                         title={if live_clusters.is_empty() { "No cluster is live." } else { "" }}

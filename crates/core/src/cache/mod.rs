@@ -273,6 +273,7 @@ mod tests {
             last_change: None,
             warnings: 0,
             gitops: None,
+            drift: None,
             freshness: Freshness::Live,
         }
     }

@@ -5,6 +5,7 @@
 //! make a tenant.
 
 mod connection;
+pub mod drift_sweep;
 mod facts;
 mod index;
 mod objects;
@@ -142,6 +143,10 @@ pub struct ClusterInventory {
     ingresses: Store<TenantIngress>,
     capsule: Option<Store<CapsuleTenant>>,
     events: Store<ClusterEvent>,
+    /// Tenants the background sweep found drifted, by namespace.
+    drift: drift_sweep::DriftMarks,
+    /// Asks the drift sweep to run now.
+    sweep_again: Arc<Notify>,
     connection: Arc<Connection>,
     changed: Arc<Notify>,
     watches: Vec<JoinHandle<()>>,
@@ -203,6 +208,15 @@ impl ClusterInventory {
         };
         let warnings = || watcher::Config::default().fields("type=Warning");
         let events = watch!(ClusterEvent, "Event", "Warning events", false, warnings(), after_listing());
+        let drift = drift_sweep::DriftMarks::default();
+        let sweep_again = Arc::new(Notify::new());
+        watches.push(tokio::spawn(drift_sweep::run(
+            client.clone(),
+            Arc::clone(&drift),
+            Arc::clone(&reporting.changed),
+            Arc::clone(&sweep_again),
+            after_listing(),
+        )));
         watches.push(tokio::spawn(heartbeat(
             client.clone(),
             Arc::clone(&reporting.connection),
@@ -222,6 +236,8 @@ impl ClusterInventory {
             ingresses,
             capsule,
             events,
+            drift,
+            sweep_again,
             connection: reporting.connection,
             changed: reporting.changed,
             watches,
@@ -280,6 +296,7 @@ impl ClusterInventory {
         for event in self.events.state() {
             *warnings.entry(event.namespace().unwrap_or_default()).or_default() += 1;
         }
+        let drift = self.drift.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
         let mut summaries: Vec<TenantSummary> = self
             .namespaces
             .state()
@@ -288,6 +305,7 @@ impl ClusterInventory {
                 let (mut summary, _) = self.summarize(&index, ns)?;
                 summary.last_backup = backups.remove(&summary.id);
                 summary.warnings = warnings.get(&summary.id).copied().unwrap_or(0);
+                summary.drift = drift.get(&summary.id).cloned();
                 Some(summary)
             })
             .collect();
@@ -340,6 +358,12 @@ impl ClusterInventory {
     /// credential plugin does not run again), within `timeout`.
     pub async fn namespaces(&self, timeout: Duration) -> Result<Vec<NamespaceLabels>, InventoryError> {
         list_namespaces(self.client.clone(), &self.context, timeout).await
+    }
+
+    /// Runs the background drift sweep now (after an action, or when a person checks a tenant)
+    /// instead of at its next interval.
+    pub fn recheck_drift(&self) {
+        self.sweep_again.notify_one();
     }
 
     /// The client the watches share, for reads on the user's behalf (a tenant's logs).

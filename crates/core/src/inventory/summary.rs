@@ -119,6 +119,7 @@ pub fn summarize(context: &str, view: &TenantView<'_>, rule: &Rule<'_>) -> (Tena
         warnings: 0,
         gitops: gitops::controller(&ns.metadata)
             .or_else(|| view.workloads.iter().find_map(|workload| gitops::controller(workload.meta))),
+        drift: None,
         freshness: Freshness::Live,
     };
     (summary, origins.list)
