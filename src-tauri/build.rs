@@ -24,6 +24,8 @@ fn main() {
         "read_tenancy",
         "check_tenancy",
         "save_tenancy",
+        "tenant_timeline",
+        "since_last_looked",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)).expect("tauri build step failed");
 }

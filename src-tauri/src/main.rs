@@ -7,6 +7,7 @@ mod clusters;
 mod commands;
 mod logs;
 mod tenancy;
+mod timeline;
 
 use tenantry_core::actions::{ActionSettings, Actions, ControllersOfRecord};
 use tenantry_core::blueprint::Catalog;
@@ -32,7 +33,10 @@ fn main() {
                 tracing::warn!(problem = %tenantry_core::error::chain(&problem), "tenancy rules: the last that loaded are in force");
             }
             let tenancy = std::sync::Arc::clone(&settings.tenancy);
-            app.manage(tauri::async_runtime::block_on(start_fleet(settings)));
+            let fleet = tauri::async_runtime::block_on(start_fleet(settings));
+            app.manage(timeline::LastLooked(tauri::async_runtime::block_on(fleet.looked())));
+            app.manage(fleet);
+            tauri::async_runtime::spawn(timeline::remember_while_open(app.handle().clone()));
             app.manage(tauri::async_runtime::block_on(start_actions(tenancy))?);
             app.manage(logs::LogStreams::default());
             tauri::async_runtime::spawn(exit_on_signal(app.handle().clone()));
@@ -60,7 +64,9 @@ fn main() {
             actions::export_audit,
             tenancy::read_tenancy,
             tenancy::check_tenancy,
-            tenancy::save_tenancy
+            tenancy::save_tenancy,
+            timeline::tenant_timeline,
+            timeline::since_last_looked
         ])
         .build(tauri::generate_context!());
     match app {
@@ -100,6 +106,7 @@ async fn exit_on_signal(handle: tauri::AppHandle) {
 async fn close(handle: &tauri::AppHandle) {
     use tauri::Manager as _;
     if let Some(fleet) = handle.try_state::<Fleet>() {
+        fleet.remember_looked().await;
         fleet.close().await;
     }
     if let Some(actions) = handle.try_state::<Actions>() {

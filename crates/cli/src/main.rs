@@ -10,6 +10,7 @@ mod records;
 mod selection;
 mod tenant;
 mod tenants;
+mod timeline;
 mod watch;
 
 use std::process::ExitCode;
@@ -41,6 +42,9 @@ enum Command {
     Drift(drift::Args),
     /// Print a tenant's pod logs (`CLUSTER/ID`), merged in time order; `--follow` for live.
     Logs(logs::Args),
+    /// Show everything known of a tenant (`CLUSTER/ID`) in time order: revisions, actions,
+    /// hand edits, health, warnings, restarts, backups.
+    Timeline(timeline::Args),
     /// Print every tenant, then each change as it happens, until interrupted.
     Watch(watch::Args),
     /// Create a tenant from a blueprint (preview, confirm, apply, wait until it runs).
@@ -91,6 +95,7 @@ async fn main() -> ExitCode {
         Command::Tenants(args) => tenants::run(args).await,
         Command::Drift(args) => drift::run(args).await,
         Command::Logs(args) => logs::run(args).await,
+        Command::Timeline(args) => timeline::run(args).await,
         Command::Watch(args) => watch::run(args).await,
         Command::Create(args) => action::create(args).await,
         Command::Adopt(args) => action::adopt(args).await,

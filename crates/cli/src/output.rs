@@ -63,9 +63,17 @@ pub fn age(at: &str) -> String {
     }
 }
 
+/// How long ago the RFC 3339 time `at` was, as a phrase: "just now", "5 min ago".
+pub fn ago(at: &str) -> String {
+    match age(at) {
+        just_now if just_now == "just now" => just_now,
+        age => format!("{age} ago"),
+    }
+}
+
 /// A health as its lower-case name.
 pub fn health(health: tenantry_model::Health) -> String {
-    serde_json::to_value(health).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    health.name().to_owned()
 }
 
 #[cfg(test)]

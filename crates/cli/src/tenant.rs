@@ -8,7 +8,7 @@ use std::time::Duration;
 use tenantry_core::fleet::Fleet;
 use tenantry_model::{BackupResult, TenantDetail};
 
-use crate::output::{age, freshness, health};
+use crate::output::{ago, freshness, health};
 
 /// Options of `tenantry tenant`.
 #[derive(clap::Args)]
@@ -67,7 +67,7 @@ fn print_detail(detail: &TenantDetail) {
     let t = &detail.tenant;
     let last_backup = t.last_backup.as_ref().map_or_else(
         || "none".to_owned(),
-        |b| format!("{} {} ({} ago)", b.id, result(b.result), b.started.as_deref().map(age).unwrap_or_default()),
+        |b| format!("{} {} ({})", b.id, result(b.result), b.started.as_deref().map(ago).unwrap_or_default()),
     );
     let fields = [
         ("Tenant", format!("{} ({})", t.id, t.display_name)),

@@ -27,6 +27,8 @@ use crate::tenancy::TenancyRules;
 const BACKLOG: usize = 256;
 /// Health changes shown in a tenant's detail.
 const HISTORY_SHOWN: u32 = 100;
+/// How long a timeline waits for its cluster's answers before it shows the cache's.
+pub const TIMELINE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Tenants named per cluster when a draft of the tenancy rules is checked.
 const EXAMPLES_SHOWN: usize = 5;
 
@@ -311,6 +313,41 @@ impl Fleet {
     /// The permission reading tenant `cluster`/`id`'s logs needs, when its identity lacks it.
     pub async fn log_access(&self, cluster: &str, id: &str) -> Result<Option<String>, LogError> {
         crate::logs::missing_permission(&self.client(cluster)?, id).await
+    }
+
+    /// Tenant `cluster`/`id`'s timeline: read from its cluster too while it is live (within
+    /// [`TIMELINE_TIMEOUT`]), else from the cache alone; `None` when the fleet does not know it.
+    pub async fn timeline(&self, cluster: &str, id: &str) -> Option<tenantry_model::Timeline> {
+        let detail = self.detail(cluster, id).await?;
+        let inventory = lock(&self.shared.inventories).get(cluster).cloned().filter(|i| i.is_live());
+        let live = match inventory {
+            Some(inventory) => {
+                let client = inventory.client();
+                let read = crate::timeline::live(&client, id, &detail.backups);
+                tokio::time::timeout(TIMELINE_TIMEOUT, read).await.ok()
+            }
+            None => None,
+        };
+        Some(crate::timeline::assemble(self.shared.cache.as_ref(), cluster, id, live).await)
+    }
+
+    /// The fleet as the window last saw it and when (see [`Fleet::remember_looked`]); `None`
+    /// the first time or without a cache.
+    pub async fn looked(&self) -> Option<(String, Vec<crate::cache::LookedRow>)> {
+        let cache = self.shared.cache.as_ref()?;
+        cache.looked().await.unwrap_or_else(|error| {
+            tracing::warn!(error = %crate::error::chain(&error), "the last look cannot be read");
+            None
+        })
+    }
+
+    /// Remembers the fleet's rows now as what the window saw, for the next "since you last
+    /// looked".
+    pub async fn remember_looked(&self) {
+        let Some(cache) = &self.shared.cache else { return };
+        if let Err(error) = cache.remember_looked(&now(), &crate::looked::snapshot(&self.tenants())).await {
+            tracing::warn!(error = %crate::error::chain(&error), "the look cannot be remembered");
+        }
     }
 
     /// Runs cluster `cluster`'s background drift sweep now, so its rows' drift marks follow a

@@ -12,6 +12,7 @@ mod fleet;
 mod logs;
 mod tenancy;
 mod tenant;
+mod timeline;
 
 pub use action::{
     ActionAccess, ActionEvent, ActionKind, ActionRequest, ActionResult, AuditEntry, AuditFilter, Change, Drift,
@@ -26,3 +27,4 @@ pub use fleet::{ClusterStatus, ConnectionState, FleetEvent, TenantChanges};
 pub use logs::{LogEvent, LogLine, LogRequest, LogSource};
 pub use tenancy::{TenancyFile, TenancyMatch};
 pub use tenant::{Autoscaling, BackupPolicy, BackupResult, BackupRun, Freshness, Health, TenantSpec, TenantSummary};
+pub use timeline::{ChangeGroup, SinceLastLooked, TenantChange, Timeline, TimelineEntry, TimelineKind};

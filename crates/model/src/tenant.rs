@@ -77,6 +77,20 @@ pub enum Health {
     Unknown,
 }
 
+impl Health {
+    /// The lower-case name, as the window, the CLI and the timeline show it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Healthy => "healthy",
+            Self::Suspended => "suspended",
+            Self::Progressing => "progressing",
+            Self::Degraded => "degraded",
+            Self::Down => "down",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
 /// One row of the fleet: a tenant on one cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TenantSummary {

@@ -3,8 +3,6 @@
 use tenantry_model::HealthTransition;
 use yew::prelude::*;
 
-use super::health_badge::health_name;
-
 /// The span the chart covers, in ms.
 const SPAN_MS: f64 = 24.0 * 3600.0 * 1000.0;
 /// Width of the drawing in SVG units (it scales to the page).
@@ -32,8 +30,8 @@ pub fn health_chart(props: &HealthChartProps) -> Html {
         let to = times.get(i + 1).map_or(WIDTH, |next| x(*next));
         let from = if i + 1 == times.len() { from.min(WIDTH - 8.0) } else { from };
         (to > from).then(|| {
-            let class = format!("band band-{}", health_name(change.health));
-            html! { <rect {class} x={from.to_string()} y="0" width={(to - from).to_string()} height="24"><title>{ format!("{}: {}", health_name(change.health), change.reason) }</title></rect> }
+            let class = format!("band band-{}", change.health.name());
+            html! { <rect {class} x={from.to_string()} y="0" width={(to - from).to_string()} height="24"><title>{ format!("{}: {}", change.health.name(), change.reason) }</title></rect> }
         })
     });
     let recent: Vec<&HealthTransition> = props.history.iter().rev().take(5).collect();
@@ -49,7 +47,7 @@ pub fn health_chart(props: &HealthChartProps) -> Html {
             } else {
                 <ul class="changes">
                     { for recent.into_iter().map(|change| html! {
-                        <li><span class={classes!("badge", format!("health-{}", health_name(change.health)))}><span class="dot"></span>{ health_name(change.health) }</span>
+                        <li><span class={classes!("badge", format!("health-{}", change.health.name()))}><span class="dot"></span>{ change.health.name() }</span>
                             <span class="muted">{ format!(" since {} · {}", crate::hooks::ago(&change.at, props.now), change.reason) }</span></li>
                     }) }
                 </ul>

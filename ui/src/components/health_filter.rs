@@ -5,8 +5,6 @@ use std::collections::BTreeMap;
 use tenantry_model::Health;
 use yew::prelude::*;
 
-use super::health_badge::health_name;
-
 /// Properties of [`HealthFilter`].
 #[derive(Properties, PartialEq)]
 pub struct HealthFilterProps {
@@ -25,7 +23,7 @@ pub fn health_filter(props: &HealthFilterProps) -> Html {
     let chip = |health: Option<Health>, count: usize| {
         let on_select = props.on_select.clone();
         let active = props.selected == health;
-        let name = health.map_or("all", health_name);
+        let name = health.map_or("all", Health::name);
         let onclick = Callback::from(move |_: MouseEvent| on_select.emit(if active { None } else { health }));
         html! {
             <button class={classes!("chip", format!("chip-{name}"), active.then_some("active"))} {onclick} data-health={name}>

@@ -52,6 +52,7 @@ pub use objects::ObjectError;
 pub use owners::{ControllersFileError, ControllersOfRecord, DEFAULT_CONTROLLERS};
 use ownership::{RunGuard, Running};
 use session::Session;
+pub use stored::Revision;
 pub use stored::StoredError;
 pub use transition::TransitionError;
 pub use unmanaged::UnmanagedError;
@@ -301,6 +302,15 @@ fn with_attempt(request: &ActionRequest) -> Cow<'_, ActionRequest> {
 
 /// How long recording an action's end may wait for the cluster (its identity, the Event).
 const RECORD_DEADLINE: Duration = Duration::from_secs(3);
+
+/// Tenant `id`'s spec revisions as its history ConfigMap keeps them, by number: the spec, who
+/// made it, when, with which action and why (empty when its namespace does not exist).
+pub async fn revisions(
+    client: &kube::Client,
+    id: &str,
+) -> Result<std::collections::BTreeMap<u64, Revision>, kube::Error> {
+    Ok(stored::read(client, id).await?.map(|stored| stored.history).unwrap_or_default())
+}
 
 impl Actions {
     /// Actions journaled in `cache`, rendering with `catalog`.

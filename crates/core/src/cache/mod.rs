@@ -9,6 +9,7 @@ mod clusters;
 mod journal;
 mod open;
 mod tenants;
+mod timeline;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -19,6 +20,7 @@ use tenantry_model::{ErrorKind, UiError};
 
 pub use journal::{JournalOwner, OwnedEntry};
 pub use tenants::SeenTenant;
+pub use timeline::LookedRow;
 pub use writer::{CacheWriter, Write};
 
 /// The fleet cache's migrations.

@@ -67,39 +67,64 @@ pub async fn run(
 /// What drifted in every tenant of the cluster of `client`, by namespace.
 async fn sweep(client: &kube::Client) -> HashMap<String, String> {
     let mut found = HashMap::new();
-    list::<Deployment>(client, "Deployment", &mut found).await;
-    list::<Service>(client, "Service", &mut found).await;
-    list::<Ingress>(client, "Ingress", &mut found).await;
-    list::<CronJob>(client, "CronJob", &mut found).await;
-    list::<ConfigMap>(client, "ConfigMap", &mut found).await;
-    list::<PersistentVolumeClaim>(client, "PersistentVolumeClaim", &mut found).await;
-    list::<HorizontalPodAutoscaler>(client, "HorizontalPodAutoscaler", &mut found).await;
+    visit(client, None, &mut |kind, meta| {
+        if let (Some(namespace), Some(what)) = (meta.namespace.as_ref(), drifted(kind, meta)) {
+            found.entry(namespace.clone()).or_insert(what);
+        }
+    })
+    .await;
     found
 }
 
-/// Adds the drifted objects of kind `K` to `found`, page by page.
-async fn list<K>(client: &kube::Client, kind: &str, found: &mut HashMap<String, String>)
+/// Every write another writer made to a rendered field of a Tenantry object in `namespace`, as
+/// `(Kind/name, write)`.
+pub async fn namespace_writes(client: &kube::Client, namespace: &str) -> Vec<(String, ForeignWrite)> {
+    let mut writes = Vec::new();
+    visit(client, Some(namespace), &mut |kind, meta| {
+        let name = meta.name.clone().unwrap_or_default();
+        writes.extend(foreign_writes(meta).into_iter().map(|write| (format!("{kind}/{name}"), write)));
+    })
+    .await;
+    writes
+}
+
+/// Hands the metadata of every Tenantry object of the rendered kinds (in `namespace`, or in
+/// every namespace) to `visit` with its kind.
+async fn visit(client: &kube::Client, namespace: Option<&str>, visit: &mut impl FnMut(&str, &ObjectMeta)) {
+    list::<Deployment>(client, namespace, "Deployment", visit).await;
+    list::<Service>(client, namespace, "Service", visit).await;
+    list::<Ingress>(client, namespace, "Ingress", visit).await;
+    list::<CronJob>(client, namespace, "CronJob", visit).await;
+    list::<ConfigMap>(client, namespace, "ConfigMap", visit).await;
+    list::<PersistentVolumeClaim>(client, namespace, "PersistentVolumeClaim", visit).await;
+    list::<HorizontalPodAutoscaler>(client, namespace, "HorizontalPodAutoscaler", visit).await;
+}
+
+/// Lists the Tenantry objects of kind `K` as metadata, page by page; a kind the identity may
+/// not list is skipped.
+async fn list<K>(client: &kube::Client, namespace: Option<&str>, kind: &str, visit: &mut impl FnMut(&str, &ObjectMeta))
 where
     K: kube::Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
         + Clone
         + std::fmt::Debug
         + serde::de::DeserializeOwned,
 {
-    let api: Api<K> = Api::all(client.clone());
+    let api: Api<K> = match namespace {
+        Some(namespace) => Api::namespaced(client.clone(), namespace),
+        None => Api::all(client.clone()),
+    };
     let mut params = ListParams::default().labels(&managed_selector()).limit(PAGE);
     loop {
         let page = match tokio::time::timeout(crate::heartbeat::DEADLINE * 3, api.list_metadata(&params)).await {
             Ok(Ok(page)) => page,
             Ok(Err(error)) => {
-                tracing::debug!(kind, error = %crate::error::chain(&error), "drift sweep: kind skipped");
+                tracing::debug!(kind, error = %crate::error::chain(&error), "drift check: kind skipped");
                 return;
             }
             Err(_) => return,
         };
         for item in &page.items {
-            if let (Some(namespace), Some(what)) = (item.metadata.namespace.as_ref(), drifted(kind, &item.metadata)) {
-                found.entry(namespace.clone()).or_insert(what);
-            }
+            visit(kind, &item.metadata);
         }
         match page.metadata.continue_.filter(|token| !token.is_empty()) {
             Some(token) => params = params.continue_token(&token),
@@ -109,27 +134,50 @@ where
 }
 
 /// What drifted in one object: the first rendered field a writer other than Tenantry or the
-/// cluster itself owns and Tenantry does not (a field both own holds the value Tenantry
-/// applied: a later change by another writer takes it from Tenantry), with the writer and when.
+/// cluster itself owns and Tenantry does not, with the writer and when.
 pub fn drifted(kind: &str, meta: &ObjectMeta) -> Option<String> {
     let name = meta.name.as_deref().unwrap_or_default();
+    foreign_writes(meta).into_iter().next().map(|write| {
+        let at = write.at.map(|at| format!(" at {at}")).unwrap_or_default();
+        format!("{kind} {name}: {} changed by {}{at}", write.path, write.manager)
+    })
+}
+
+/// A rendered field another writer owns and Tenantry does not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignWrite {
+    /// The first such field of the writer, e.g. `spec.replicas`.
+    pub path: String,
+    /// The writer (field manager).
+    pub manager: String,
+    /// When it last wrote the object (RFC 3339), if the server recorded it.
+    pub at: Option<String>,
+}
+
+/// Every writer of `meta`'s object that owns a rendered field Tenantry does not (a field both
+/// own holds the value Tenantry applied: a later change by another writer takes it from
+/// Tenantry), each with its first such field.
+pub fn foreign_writes(meta: &ObjectMeta) -> Vec<ForeignWrite> {
     let entries = meta.managed_fields.as_deref().unwrap_or_default();
     let ours: Vec<&Value> = entries
         .iter()
         .filter(|e| e.manager.as_deref() == Some(FIELD_MANAGER))
         .filter_map(|e| e.fields_v1.as_ref().map(|f| &f.0))
         .collect();
-    entries.iter().filter(|entry| foreign(entry)).find_map(|entry| {
-        let fields = &entry.fields_v1.as_ref()?.0;
-        let path = RENDERED_PARTS.iter().find_map(|part| {
-            let below = fields.get(*part)?;
-            let mine: Vec<&Value> = ours.iter().filter_map(|o| o.get(*part)).collect();
-            unshared(below, &mine).map(|rest| format!("{}{rest}", part.trim_start_matches("f:")))
-        })?;
-        let manager = entry.manager.as_deref().unwrap_or("an unnamed writer");
-        let at = entry.time.as_ref().map(|t| format!(" at {}", t.0)).unwrap_or_default();
-        Some(format!("{kind} {name}: {path} changed by {manager}{at}"))
-    })
+    entries
+        .iter()
+        .filter(|entry| foreign(entry))
+        .filter_map(|entry| {
+            let fields = &entry.fields_v1.as_ref()?.0;
+            let path = RENDERED_PARTS.iter().find_map(|part| {
+                let below = fields.get(*part)?;
+                let mine: Vec<&Value> = ours.iter().filter_map(|o| o.get(*part)).collect();
+                unshared(below, &mine).map(|rest| format!("{}{rest}", part.trim_start_matches("f:")))
+            })?;
+            let manager = entry.manager.clone().unwrap_or_else(|| "an unnamed writer".to_owned());
+            Some(ForeignWrite { path, manager, at: entry.time.as_ref().map(|t| t.0.to_string()) })
+        })
+        .collect()
 }
 
 /// Whether `entry` is a writer whose fields may be drift: not Tenantry, not the cluster, not a
