@@ -8,7 +8,7 @@ use std::time::Duration;
 use tenantry_core::fleet::Fleet;
 use tenantry_model::{BackupResult, TenantDetail};
 
-use crate::output::{ago, freshness, health};
+use crate::output::{age, ago, freshness, health};
 
 /// Options of `tenantry tenant`.
 #[derive(clap::Args)]
