@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use tenantry_model::{
     ActionAccess, ActionEvent, ActionRequest, AddedClusterReport, AuditEntry, AuditFilter, ClusterEvent,
     DriftAcceptance, DriftReport, ErrorKind, FleetEvent, JournalEntry, LogEvent, LogRequest, NewCluster, Outcome,
-    Preview, TenancyFile, TenancyMatch, TenantDetail, UiError,
+    Preview, SinceLastLooked, TenancyFile, TenancyMatch, TenantDetail, Timeline, UiError,
 };
 use wasm_bindgen::prelude::*;
 
@@ -241,6 +241,16 @@ pub async fn accept_drift(context: &str, id: &str, reason: &str) -> Result<Drift
         reason: &'a str,
     }
     call("accept_drift", &Args { context, id, reason }).await
+}
+
+/// Tenant `id`'s timeline, newest first.
+pub async fn tenant_timeline(cluster: &str, id: &str) -> Result<Timeline, UiError> {
+    call("tenant_timeline", &TenantArgs { cluster, id }).await
+}
+
+/// The fleet's changes since the window was last open.
+pub async fn since_last_looked() -> Result<SinceLastLooked, UiError> {
+    call("since_last_looked", &NoArgs {}).await
 }
 
 /// The audit log, newest first.

@@ -4,7 +4,7 @@
 use tenantry_model::{BackupResult, Freshness, TenantDetail, TenantSummary, UiError};
 use yew::prelude::*;
 
-use crate::components::{ActionBar, ActionDialog, DriftPanel, HealthBadge, HealthChart, LogView, Notice};
+use crate::components::{ActionBar, ActionDialog, DriftPanel, HealthBadge, HealthChart, LogView, Notice, TimelineView};
 use crate::hooks::{age, ago, use_clock, use_escape};
 use crate::ipc;
 use crate::state::ActionsContext;
@@ -28,6 +28,7 @@ enum Tab {
     Overview,
     Logs,
     Drift,
+    Timeline,
 }
 
 #[derive(Clone, PartialEq)]
@@ -54,6 +55,12 @@ pub fn tenant_detail_page(props: &TenantDetailPageProps) -> Html {
             });
         });
     }
+    // Changes whenever the row does, so the timeline reads again.
+    let generation = props.row.as_ref().map_or(0, |row| {
+        format!("{row:?}")
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    });
     let tab = use_state(|| Tab::Overview);
     // `None` while asked; then the permission reading logs lacks, if any.
     let log_access = use_state(|| None::<Result<Option<String>, UiError>>);
@@ -126,6 +133,7 @@ pub fn tenant_detail_page(props: &TenantDetailPageProps) -> Html {
                 { tab_button(&tab, Tab::Overview, "Overview", None) }
                 { tab_button(&tab, Tab::Logs, "Logs", logs_refused.clone()) }
                 { tab_button(&tab, Tab::Drift, "Drift", drift_refused.clone()) }
+                { tab_button(&tab, Tab::Timeline, "Timeline", None) }
             </nav>
             if let Some(refused) = &logs_refused {
                 <p class="tab-note">{ format!("Logs: {refused}") }</p>
@@ -135,6 +143,9 @@ pub fn tenant_detail_page(props: &TenantDetailPageProps) -> Html {
                     (Loaded::Waiting, _) => html! { <div class="empty" aria-busy="true"><p>{ "Reading the tenant…" }</p></div> },
                     (Loaded::Failed(error), _) => html! { <Notice error={error.clone()} /> },
                     (Loaded::Shown(detail), Tab::Overview) => shown(detail, now),
+                    (Loaded::Shown(_), Tab::Timeline) => html! {
+                        <TimelineView cluster={props.cluster.clone()} id={props.id.clone()} {generation} />
+                    },
                     (Loaded::Shown(_), Tab::Drift) => html! {
                         <DriftPanel context={props.cluster.clone()} id={props.id.clone()} on_ended={on_ended.clone()} />
                     },

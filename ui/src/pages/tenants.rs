@@ -9,7 +9,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::components::{
-    ClusterNav, CreateDialog, HealthFilter, Notice, OfflineBanner, SortKey, TenantTable, Unfinished,
+    ClusterNav, CreateDialog, HealthFilter, Notice, OfflineBanner, SincePanel, SortKey, TenantTable, Unfinished,
 };
 use crate::hooks::{use_clock, use_keydown, use_search_keys};
 use crate::pages::tenant_detail::TenantDetailPage;
@@ -37,6 +37,7 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
     let health = use_state(|| None::<Health>);
     let version = use_state(|| None::<String>);
     let drifted_only = use_state(|| false);
+    let since_dismissed = use_state(|| false);
     let sort = use_state(|| (SortKey::Tenant, true));
     let cursor = use_state(|| None::<usize>);
     let now = use_clock();
@@ -186,6 +187,8 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
                         onclick={{ let creating = creating.clone(); Callback::from(move |_: MouseEvent| creating.set(true)) }}>{ "New tenant" }</button>
             </div>
             <HealthFilter {counts} selected={*health} on_select={on_health} />
+            <SincePanel {all_live} on_open={on_open.clone()} dismissed={*since_dismissed}
+                on_dismiss={{ let since_dismissed = since_dismissed.clone(); Callback::from(move |()| since_dismissed.set(true)) }} />
             if !fleet.loaded {
                 <div class="empty" aria-busy="true"><p>{ "Loading the fleet…" }</p></div>
             } else if fleet.tenants.is_empty() && fleet.clusters.is_empty() {
