@@ -26,6 +26,8 @@ fn main() {
         "save_tenancy",
         "tenant_timeline",
         "since_last_looked",
+        "write_bundle",
+        "open_export_folder",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)).expect("tauri build step failed");
 }

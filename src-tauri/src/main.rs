@@ -3,6 +3,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod actions;
+mod bundle;
 mod clusters;
 mod commands;
 mod logs;
@@ -66,7 +67,9 @@ fn main() {
             tenancy::check_tenancy,
             tenancy::save_tenancy,
             timeline::tenant_timeline,
-            timeline::since_last_looked
+            timeline::since_last_looked,
+            bundle::write_bundle,
+            bundle::open_export_folder
         ])
         .build(tauri::generate_context!());
     match app {

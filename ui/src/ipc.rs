@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tenantry_model::{
-    ActionAccess, ActionEvent, ActionRequest, AddedClusterReport, AuditEntry, AuditFilter, ClusterEvent,
+    ActionAccess, ActionEvent, ActionRequest, AddedClusterReport, AuditEntry, AuditFilter, BundleReport, ClusterEvent,
     DriftAcceptance, DriftReport, ErrorKind, FleetEvent, JournalEntry, LogEvent, LogRequest, NewCluster, Outcome,
     Preview, SinceLastLooked, TenancyFile, TenancyMatch, TenantDetail, Timeline, UiError,
 };
@@ -251,6 +251,20 @@ pub async fn tenant_timeline(cluster: &str, id: &str) -> Result<Timeline, UiErro
 /// The fleet's changes since the window was last open.
 pub async fn since_last_looked() -> Result<SinceLastLooked, UiError> {
     call("since_last_looked", &NoArgs {}).await
+}
+
+/// Writes tenant `id`'s escalation bundle; where it went and what it holds.
+pub async fn write_bundle(cluster: &str, id: &str) -> Result<BundleReport, UiError> {
+    call("write_bundle", &TenantArgs { cluster, id }).await
+}
+
+/// Opens the folder of exported file `path` in the file manager.
+pub async fn open_export_folder(path: &str) -> Result<(), UiError> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        path: &'a str,
+    }
+    call("open_export_folder", &Args { path }).await
 }
 
 /// The audit log, newest first.

@@ -2,6 +2,7 @@
 
 mod action;
 mod added;
+mod bundle;
 mod clusters;
 mod drift;
 mod logs;
@@ -38,6 +39,9 @@ enum Command {
     Tenants(tenants::Args),
     /// Show one tenant in detail (`CLUSTER/ID`): summary and pods, live from its cluster.
     Tenant(tenant::Args),
+    /// Write one archive about a tenant (`CLUSTER/ID`) for an engineer: spec, objects, events,
+    /// logs, timeline, audit — no secret values.
+    Bundle(bundle::Args),
     /// Show where a tenant's live objects differ from its spec; `--sync` or `--accept` it.
     Drift(drift::Args),
     /// Print a tenant's pod logs (`CLUSTER/ID`), merged in time order; `--follow` for live.
@@ -93,6 +97,7 @@ async fn main() -> ExitCode {
         Command::RemoveCluster(args) => added::remove(args),
         Command::Tenant(args) => tenant::run(args).await,
         Command::Tenants(args) => tenants::run(args).await,
+        Command::Bundle(args) => bundle::run(args).await,
         Command::Drift(args) => drift::run(args).await,
         Command::Logs(args) => logs::run(args).await,
         Command::Timeline(args) => timeline::run(args).await,

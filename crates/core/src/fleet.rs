@@ -331,6 +331,33 @@ impl Fleet {
         Some(crate::timeline::assemble(self.shared.cache.as_ref(), cluster, id, live).await)
     }
 
+    /// Writes tenant `cluster`/`id`'s escalation bundle into `folder`: read from its cluster
+    /// while it is live, else what the cache remembers.
+    pub async fn bundle(
+        &self,
+        cluster: &str,
+        id: &str,
+        folder: &Path,
+    ) -> Result<tenantry_model::BundleReport, crate::bundle::BundleError> {
+        let unknown = || crate::bundle::BundleError::UnknownTenant(id.to_owned());
+        let detail = self.detail(cluster, id).await.ok_or_else(unknown)?;
+        let timeline = self.timeline(cluster, id).await.ok_or_else(unknown)?;
+        let audit = match &self.shared.cache {
+            Some(cache) => cache.audit_log().await.unwrap_or_default(),
+            None => Vec::new(),
+        };
+        let audit = audit.into_iter().filter(|a| a.context == cluster && a.tenant == id).collect();
+        let inventory = lock(&self.shared.inventories).get(cluster).cloned().filter(|i| i.is_live());
+        let spec = match (&inventory, &self.shared.cache) {
+            (Some(inventory), _) => inventory.spec_text(id),
+            (None, Some(cache)) => cache.latest_spec(cluster, id).await.ok().flatten(),
+            (None, None) => None,
+        };
+        let client = inventory.map(|i| i.client());
+        let sources = crate::bundle::Sources { cluster: cluster.to_owned(), detail, timeline, audit, spec };
+        crate::bundle::write(client.as_ref(), sources, folder).await
+    }
+
     /// The fleet as the window last saw it and when (see [`Fleet::remember_looked`]); `None`
     /// the first time or without a cache.
     pub async fn looked(&self) -> Option<(String, Vec<crate::cache::LookedRow>)> {

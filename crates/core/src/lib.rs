@@ -10,6 +10,7 @@ pub mod actions;
 pub mod added_clusters;
 pub mod audit;
 pub mod blueprint;
+pub mod bundle;
 pub mod cache;
 pub mod cluster;
 pub mod error;

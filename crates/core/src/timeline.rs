@@ -115,7 +115,7 @@ pub async fn assemble(cache: Option<&Cache>, cluster: &str, id: &str, live: Opti
             Ok(history) => entries.extend(history.into_iter().map(|t| TimelineEntry {
                 at: t.at,
                 kind: TimelineKind::Health,
-                title: format!("Health: {}", t.health.name()),
+                title: format!("Became {}", t.health.name()),
                 detail: t.reason,
                 by: String::new(),
             })),

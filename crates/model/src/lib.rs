@@ -4,6 +4,7 @@
 
 mod action;
 mod age;
+mod bundle;
 mod cluster;
 mod detail;
 mod drift;
@@ -19,6 +20,7 @@ pub use action::{
     FieldChange, JournalEntry, JournalState, ObjectChange, Operation, Outcome, Preview, Step,
 };
 pub use age::format_age;
+pub use bundle::BundleReport;
 pub use cluster::{AddedClusterReport, ClusterEvent, ClusterRow, KubeconfigSummary, NewCluster, Probe};
 pub use detail::{FieldOrigin, HealthTransition, PodSummary, TenantDetail, WarningEvent, WorkloadSummary};
 pub use drift::{DriftAcceptance, DriftField, DriftReport};

@@ -4,7 +4,9 @@
 use tenantry_model::{BackupResult, Freshness, TenantDetail, TenantSummary, UiError};
 use yew::prelude::*;
 
-use crate::components::{ActionBar, ActionDialog, DriftPanel, HealthBadge, HealthChart, LogView, Notice, TimelineView};
+use crate::components::{
+    ActionBar, ActionDialog, BundleButton, DriftPanel, HealthBadge, HealthChart, LogView, Notice, TimelineView,
+};
 use crate::hooks::{age, ago, use_clock, use_escape};
 use crate::ipc;
 use crate::state::ActionsContext;
@@ -124,6 +126,7 @@ pub fn tenant_detail_page(props: &TenantDetailPageProps) -> Html {
             <div class="detail-head">
                 <button class="back" onclick={back}>{ "← Tenants" }</button>
                 <h2>{ &props.id }<span class="muted">{ format!(" on {}", props.cluster) }</span></h2>
+                <BundleButton cluster={props.cluster.clone()} id={props.id.clone()} />
                 if let Some(row) = &props.row { <ActionBar tenant={row.clone()} {on_action} /> }
             </div>
             if let (Some(kind), Some(row)) = (*dialog, &props.row) {

@@ -51,6 +51,7 @@ pub use converge::ConvergeError;
 pub use objects::ObjectError;
 pub use owners::{ControllersFileError, ControllersOfRecord, DEFAULT_CONTROLLERS};
 use ownership::{RunGuard, Running};
+pub use secret_config::is_secret;
 use session::Session;
 pub use stored::Revision;
 pub use stored::StoredError;
