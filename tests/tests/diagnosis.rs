@@ -3,13 +3,15 @@
 //! pod, the last N of each, the previous container's, one pod's, followed live (a line
 //! appended to a pod's log arrives); an identity without `pods/log` is refused with the
 //! permission it lacks. Drift made with kubectl is found with its writer, accepted into the
-//! spec and synced away.
+//! spec and synced away. A tenant that went through create, scale, a hand edit, a crash, a
+//! failure and a recovery reads as one timeline, live and from the cache once its cluster is
+//! gone; its escalation bundle holds what it should, file by file, and none of its secret values.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt as _;
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Pod, Secret};
 use kube::ResourceExt;
 use kube::api::{Api, ListParams};
 use tenantry_core::actions::drift;
@@ -17,7 +19,7 @@ use tenantry_core::cluster::ClusterList;
 use tenantry_core::fleet::{Fleet as Watched, Settings};
 use tenantry_core::kubeconfig::{ContextEntry, Sources};
 use tenantry_core::logs::LogError;
-use tenantry_model::{ActionRequest, Change, LogEvent, LogLine, LogRequest};
+use tenantry_model::{ActionRequest, Change, Health, LogEvent, LogLine, LogRequest, TimelineKind};
 use tenantry_tests::actions::{self, Setup, succeeded};
 use tenantry_tests::fleet::Fleet;
 use tenantry_tests::{identity, pod_logs, seed};
@@ -27,28 +29,6 @@ const CLUSTER: &str = "diag";
 fn entry(kubeconfig: &Path, name: &str) -> ContextEntry {
     let list = ClusterList::load(&Sources::Explicit(kubeconfig.to_owned()));
     list.entries.iter().find(|e| e.name == name).cloned().unwrap_or_else(|| panic!("context {name}"))
-}
-
-/// The names of the tenant's app pods once both run with their container started.
-async fn running_pods(client: &kube::Client, id: &str) -> Vec<String> {
-    let pods: Api<Pod> = Api::namespaced(client.clone(), id);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let listed = pods.list(&ListParams::default().labels("app.kubernetes.io/name=app")).await.expect("pods");
-        let started: Vec<String> = listed
-            .items
-            .iter()
-            .filter(|p| p.status.as_ref().and_then(|s| s.container_statuses.as_ref()).is_some_and(|c| !c.is_empty()))
-            .map(ResourceExt::name_any)
-            .collect();
-        if started.len() == 2 {
-            let mut started = started;
-            started.sort();
-            return started;
-        }
-        assert!(Instant::now() < deadline, "the tenant's two pods do not start: {started:?}");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
 }
 
 /// Every line of a log stream that ends.
@@ -91,7 +71,7 @@ async fn a_tenants_logs_merge_in_time_order_follow_live_and_need_the_permission(
     let client = cluster.admin_client().await.expect("client");
     let tenant = seed::seed(&client, 1, 2).await.expect("seeded").remove(0);
     let id = tenant.id.as_str();
-    let pods = running_pods(&client, id).await;
+    let pods = running_app_pods(&client, id, 2).await;
     let logs = dir.path().join("pod-logs");
     let files_a = pod_logs::serve_pod(
         &client,
@@ -281,5 +261,189 @@ async fn row_drift(fleet: &Watched, context: &str, drifted: bool) -> Option<Stri
         if mark.is_some() == drifted || Instant::now() > deadline {
             return mark;
         }
+    }
+}
+
+/// Waits until the fleet's row of `id` has `health`.
+async fn health_becomes(fleet: &Watched, id: &str, health: Health) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while fleet.tenants().iter().find(|t| t.id == id).map(|t| t.health) != Some(health) {
+        assert!(Instant::now() < deadline, "{id} never becomes {health:?}: {:?}", fleet.tenants());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Every value of every Secret of namespace `id`, decoded and as stored (base64).
+async fn secret_values(client: &kube::Client, id: &str) -> Vec<String> {
+    use base64::Engine as _;
+    let secrets = Api::<Secret>::namespaced(client.clone(), id).list(&ListParams::default()).await.expect("secrets");
+    let mut values = Vec::new();
+    for secret in secrets.items {
+        for value in secret.data.unwrap_or_default().into_values() {
+            let text = String::from_utf8_lossy(&value.0).into_owned();
+            if text.len() >= 6 {
+                values.push(base64::engine::general_purpose::STANDARD.encode(&value.0));
+                values.push(text);
+            }
+        }
+    }
+    values
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenants_story_reads_as_a_timeline_online_and_offline_and_bundles_without_secrets() {
+    let mut setup = Setup::start("story").await;
+    let context = setup.fleet.clusters[0].name.clone();
+    let entry = setup.entry(&context);
+    let client = setup.client().await;
+    let fleet = Watched::start(vec![entry.clone()], Some(&setup.cache_file), Settings::default()).await;
+    fleet.settled(Duration::from_secs(30)).await;
+
+    // Created with a secret config value, then scaled with a ticket as the reason.
+    let mut spec = actions::spec();
+    spec.config.insert("DB_PASSWORD".into(), "maple-db-password-4711".into());
+    let (outcome, _) = setup.run(&context, "maple", Change::Create { spec }).await;
+    succeeded(&outcome);
+    let scale = ActionRequest {
+        context: context.clone(),
+        tenant: "maple".into(),
+        change: Change::Scale { replicas: Some(3), autoscaling: None, workload: None },
+        take_over: false,
+        reason: "TICKET-1 more capacity".into(),
+    };
+    succeeded(&setup.run_request(&scale).await.0);
+    health_becomes(&fleet, "maple", Health::Healthy).await;
+
+    // A hand edit with kubectl, a crash and restart, then a failure (a pod that cannot be
+    // scheduled) and its recovery.
+    kubectl(
+        &setup,
+        &["-n", "maple", "patch", "deployment", "app", "--type=merge", "-p", r#"{"spec":{"minReadySeconds":1}}"#],
+    );
+    let pods = running_app_pods(&client, "maple", 3).await;
+    pod_logs::serve_pod(
+        &client,
+        &setup.dir.path().join("pod-logs"),
+        "maple",
+        &pods[0],
+        &pod_logs::cri_log(&[(5, "GET /checkout 200".into())]),
+        &pod_logs::cri_log(&[(60, "FATAL: out of memory".into())]),
+    )
+    .await
+    .expect("logs");
+    pod_logs::mark_restarted(&client, "maple", &pods[0]).await.expect("restarted");
+    tenantry_tests::cluster::cordon(&client, true).await.expect("cordon");
+    Api::<Pod>::namespaced(client.clone(), "maple").delete(&pods[2], &Default::default()).await.expect("delete");
+    health_becomes(&fleet, "maple", Health::Degraded).await;
+    tenantry_tests::cluster::cordon(&client, false).await.expect("uncordon");
+    health_becomes(&fleet, "maple", Health::Healthy).await;
+
+    let timeline = fleet.timeline(&context, "maple").await.expect("known");
+    assert!(timeline.live, "{:?}", timeline.notes);
+    let has = |kind: TimelineKind, part: &str| {
+        timeline.entries.iter().any(|e| e.kind == kind && (e.title.contains(part) || e.detail.contains(part)))
+    };
+    let titles: Vec<String> = timeline.entries.iter().map(|e| format!("{} {}", e.kind.name(), e.title)).collect();
+    assert!(has(TimelineKind::Revision, "Revision 1: create"), "{titles:#?}");
+    let revision_2 = timeline.entries.iter().find(|e| e.title == "Revision 2: scale").expect("revision 2");
+    assert_eq!(revision_2.detail, "why: TICKET-1 more capacity");
+    assert!(revision_2.by.contains("admin"), "{}", revision_2.by);
+    assert!(
+        has(TimelineKind::Action, "create succeeded") && has(TimelineKind::Action, "scale succeeded"),
+        "{titles:#?}"
+    );
+    assert!(has(TimelineKind::Edit, "Deployment/app: spec.minReadySeconds"), "{titles:#?}");
+    assert!(timeline.entries.iter().any(|e| e.kind == TimelineKind::Edit && e.by == "kubectl-patch"));
+    assert!(has(TimelineKind::Restart, &pods[0]), "{titles:#?}");
+    assert!(has(TimelineKind::Health, "Became degraded") && has(TimelineKind::Health, "Became healthy"), "{titles:#?}");
+    assert!(has(TimelineKind::Warning, "FailedScheduling"), "{titles:#?}");
+    let newest_first = timeline.entries.windows(2).all(|pair| pair[0].at >= pair[1].at);
+    assert!(newest_first, "{titles:#?}");
+    let position = |title: &str| timeline.entries.iter().position(|e| e.title.starts_with(title)).expect(title);
+    assert!(position("Revision 2") < position("Revision 1"));
+
+    // The bundle, file by file, with no secret value anywhere in it.
+    let out = setup.dir.path().join("bundles");
+    let report = fleet.bundle(&context, "maple", &out).await.expect("written");
+    let unpacked = setup.dir.path().join("unpacked");
+    std::fs::create_dir_all(&unpacked).expect("dir");
+    let untar =
+        std::process::Command::new("tar").arg("xzf").arg(&report.path).arg("-C").arg(&unpacked).status().expect("tar");
+    assert!(untar.success());
+    let root = unpacked.join("maple");
+    let read = |name: &str| {
+        std::fs::read_to_string(root.join(name)).unwrap_or_else(|e| panic!("{name}: {e}; files {:?}", report.files))
+    };
+    let readme = read("README.md");
+    assert!(
+        readme.contains("maple on story")
+            && readme.contains("- Health: healthy")
+            && readme.contains("Revision 2: scale"),
+        "{readme}"
+    );
+    assert!(read("spec.json").contains("\"revision\": 2"));
+    assert!(read("history.json").contains("TICKET-1 more capacity"));
+    let deployment = read("objects/Deployment/app.yaml");
+    assert!(deployment.contains("minReadySeconds: 1") && !deployment.contains("managedFields"), "{deployment}");
+    assert!(read("objects/Namespace/maple.yaml").contains("tenantry.io/spec"));
+    let secrets: Vec<&String> = report.files.iter().filter(|f| f.starts_with("objects/Secret/")).collect();
+    assert!(!secrets.is_empty(), "{:?}", report.files);
+    for secret in &secrets {
+        let text = read(secret);
+        assert!(text.contains(tenantry_core::bundle::LEFT_OUT), "{text}");
+    }
+    assert!(read("events.yaml").contains("FailedScheduling"));
+    assert!(read(&format!("logs/{}/app.log", pods[0])).contains("GET /checkout 200"));
+    assert!(read(&format!("logs/{}/app.previous.log", pods[0])).contains("FATAL: out of memory"));
+    assert!(read("timeline.txt").contains("Revision 2: scale"));
+    assert!(read("audit.json").contains("TICKET-1 more capacity"));
+    assert!(read("health-history.json").contains("degraded"));
+    let values = secret_values(&client, "maple").await;
+    assert!(values.iter().any(|v| v == "maple-db-password-4711"), "the secret config value is in the tenant's Secret");
+    for name in &report.files {
+        let text = read(name);
+        for value in &values {
+            assert!(!text.contains(value.as_str()), "{name} holds a secret value");
+        }
+    }
+    fleet.shutdown().await;
+
+    // Offline: the cluster's API server is gone; the timeline reads from the cache.
+    setup.fleet.clusters[0].stop_apiserver();
+    let offline = Watched::start(vec![entry], Some(&setup.cache_file), Settings::default()).await;
+    let remembered = offline.timeline(&context, "maple").await.expect("cached");
+    assert!(!remembered.live);
+    let kinds: std::collections::BTreeSet<TimelineKind> = remembered.entries.iter().map(|e| e.kind).collect();
+    for kind in [
+        TimelineKind::Revision,
+        TimelineKind::Action,
+        TimelineKind::Edit,
+        TimelineKind::Health,
+        TimelineKind::Restart,
+        TimelineKind::Warning,
+    ] {
+        assert!(kinds.contains(&kind), "{kind:?} offline: {kinds:?}");
+    }
+    offline.shutdown().await;
+}
+
+/// The names of `id`'s app pods once `count` of them run with their containers started.
+async fn running_app_pods(client: &kube::Client, id: &str, count: usize) -> Vec<String> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), id);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let listed = pods.list(&ListParams::default().labels("app.kubernetes.io/name=app")).await.expect("pods");
+        let mut started: Vec<String> = listed
+            .items
+            .iter()
+            .filter(|p| p.status.as_ref().and_then(|s| s.container_statuses.as_ref()).is_some_and(|c| !c.is_empty()))
+            .map(ResourceExt::name_any)
+            .collect();
+        if started.len() == count {
+            started.sort();
+            return started;
+        }
+        assert!(Instant::now() < deadline, "{count} pods do not start: {started:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
     }
 }
