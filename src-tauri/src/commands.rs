@@ -39,11 +39,16 @@ pub async fn watch_tenants(fleet: State<'_, Fleet>, on_event: Channel<FleetEvent
 /// One tenant in detail: summary, pods, warning events, backups and health history.
 #[tauri::command]
 pub async fn tenant_detail(fleet: State<'_, Fleet>, cluster: String, id: String) -> Result<TenantDetail, UiError> {
-    fleet.detail(&cluster, &id).await.ok_or_else(|| UiError {
+    fleet.detail(&cluster, &id).await.ok_or_else(|| unknown_tenant(&cluster, &id))
+}
+
+/// The error of a tenant the fleet no longer knows.
+pub fn unknown_tenant(cluster: &str, id: &str) -> UiError {
+    UiError {
         kind: ErrorKind::Api,
         message: format!("The tenant {id} is no longer known on {cluster}."),
         detail: String::new(),
-    })
+    }
 }
 
 fn send<T: tauri::ipc::IpcResponse>(channel: &Channel<T>, event: T) -> Result<(), UiError> {

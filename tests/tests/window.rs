@@ -1,7 +1,8 @@
 //! End to end in the real window: the release app binary (custom-protocol build) under Xvfb,
 //! driven through tauri-driver and WebKitWebDriver. Searches the fleet, opens a tenant with the
 //! keyboard, reads the cluster rows, adds and removes a cluster by token, creates a tenant from the New tenant dialog and scales it
-//! from its own (preview, progress bar, toast, audit log), restarts with every cluster down to see the cached fleet,
+//! from its own (preview, progress bar, toast, audit log), reads its logs, drift and timeline
+//! and writes its escalation bundle, restarts with every cluster down to see the cached fleet,
 //! edits the tenancy rules with their live count and opens a tenant made with kubectl, then over a cache of ten thousand tenants, then with a damaged kubeconfig and cache, and saves
 //! screenshots to `artifacts/screenshots/`.
 
@@ -130,7 +131,7 @@ async fn save_screenshot(client: &Client, name: &str) {
 }
 
 /// The longest the whole scenario may take: a hung WebDriver call fails the test, not CI.
-const SCENARIO_TIMEOUT: Duration = Duration::from_secs(360);
+const SCENARIO_TIMEOUT: Duration = Duration::from_secs(480);
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_window_lists_clusters_live_and_explains_problems() {
@@ -189,6 +190,7 @@ async fn scenario() {
     let client = driver.open_app().await;
     create_in_the_window(&client, "maple-shop").await;
     scale_in_the_window(&client, &fleet.kubeconfig, "eu-west", "maple-shop").await;
+    diagnose_in_the_window(&client, &fleet, "eu-west", "maple-shop", &actions_data).await;
     stopping_the_app_leaves_no_write_ahead_log(client, &actions_data).await;
     drop(driver);
 
@@ -283,7 +285,7 @@ const ENTER: &str = "\u{E007}";
 const ARROW_DOWN: &str = "\u{E015}";
 
 /// Every cluster's API server is down: the restarted app shows the whole cached fleet, each row
-/// marked cached, under the offline banner.
+/// marked cached, under the offline banner, and what changed since the window was last open.
 async fn cached_fleet_is_shown_offline(client: &Client) {
     let rows = tenant_rows_until(client, "the nine cached tenants", |rows| rows.len() == 9).await;
     assert_eq!(rows.len(), 9);
@@ -300,6 +302,10 @@ async fn cached_fleet_is_shown_offline(client: &Client) {
         .await;
     let note = unreachable.expect("eu-west unreachable in the sidebar").text().await.unwrap_or_default();
     assert!(note.starts_with("unreachable · last live "), "{note}");
+    // The window remembered the fleet when it was last open here: the panel compares with it.
+    let since = client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".since, .since-none")).await;
+    let since = since.expect("since you last looked").text().await.unwrap_or_default();
+    assert!(since.contains("ince you last looked"), "{since}");
     save_screenshot(client, "offline.png").await;
 }
 
@@ -396,12 +402,7 @@ async fn add_and_remove_a_cluster_by_token(client: &Client, fleet: &Fleet, data_
 /// cluster runs 3 pods, and the audit log view lists the action with its reason.
 async fn scale_in_the_window(client: &Client, kubeconfig: &Path, context: &str, id: &str) {
     tenant_rows_until(client, "the created tenant is listed", |rows| rows.iter().any(|(_, t)| t == id)).await;
-    client.find(Locator::Css("body")).await.expect("page body").send_keys("/").await.expect("press /");
-    let search = client.active_element().await.expect("the search");
-    search.send_keys(id).await.expect("type the id");
-    tenant_rows_until(client, "the search leaves the tenant", |rows| rows.len() == 1).await;
-    search.send_keys(ARROW_DOWN).await.expect("arrow down");
-    search.send_keys(ENTER).await.expect("Enter opens the tenant");
+    open_tenant(client, id).await;
     let scale = client.wait().at_most(Duration::from_secs(30)).for_element(Locator::Id("action-scale")).await;
     let scale = scale.expect("a Scale button");
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -752,4 +753,114 @@ async fn a_foreign_tenant_shows_its_workloads(client: &Client) {
 fn base64_of(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Opens tenant `id` from the fleet view as a user would: `/`, its id, arrow down, Enter.
+async fn open_tenant(client: &Client, id: &str) {
+    client.find(Locator::Css("body")).await.expect("page body").send_keys("/").await.expect("press /");
+    let search = client.active_element().await.expect("the search");
+    search.send_keys(id).await.expect("type the id");
+    tenant_rows_until(client, "the search leaves the tenant", |rows| rows.len() == 1).await;
+    search.send_keys(ARROW_DOWN).await.expect("arrow down");
+    search.send_keys(ENTER).await.expect("Enter opens the tenant");
+}
+
+/// Waits up to `seconds` until the text of the element at `css` contains `part`; returns it.
+async fn text_contains(client: &Client, css: &str, part: &str, seconds: u64) -> String {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    loop {
+        let mut text = String::new();
+        for element in client.find_all(Locator::Css(css)).await.unwrap_or_default() {
+            text.push_str(&element.text().await.unwrap_or_default());
+            text.push('\n');
+        }
+        if text.contains(part) {
+            return text;
+        }
+        assert!(Instant::now() < deadline, "{css} does not show {part:?} within {seconds} s: {text}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// A help-desk person's "why is this shop down?": the tenant's logs of all its pods merged and
+/// followed (a line written now appears), searched; its drift (a kubectl scale, named with its
+/// writer) synced away; its timeline; and a bundle for an engineer written to disk.
+async fn diagnose_in_the_window(client: &Client, fleet: &Fleet, context: &str, id: &str, data_dir: &Path) {
+    let admin = client_for(&fleet.kubeconfig, Some(context)).await.expect("admin client");
+    let pods = kube::Api::<k8s_openapi::api::core::v1::Pod>::namespaced(admin.clone(), id)
+        .list(&kube::api::ListParams::default().labels("app.kubernetes.io/name=app"))
+        .await
+        .expect("pods");
+    let logs_dir = fleet.dir.join("pod-logs");
+    let mut files = Vec::new();
+    for (n, pod) in pods.items.iter().enumerate() {
+        let name = kube::ResourceExt::name_any(pod);
+        let lines: Vec<(i64, String)> = (0..40_i64)
+            .map(|i| {
+                (
+                    400 - i * 10 + n as i64,
+                    format!(
+                        "200 GET /products?page={i} host=maple.example.com {}ms",
+                        20 + (i * 37 + n as i64 * 11) % 300
+                    ),
+                )
+            })
+            .chain([(5 + n as i64, format!("500 POST /checkout failed: payment gateway timeout (pod {n})"))])
+            .collect();
+        let current = tenantry_tests::pod_logs::cri_log(&lines);
+        let previous = tenantry_tests::pod_logs::cri_log(&[(900, "FATAL: database connection refused".into())]);
+        files.push(
+            tenantry_tests::pod_logs::serve_pod(&admin, &logs_dir, id, &name, &current, &previous).await.expect("logs"),
+        );
+    }
+    client.find(Locator::Id("tab-tenants")).await.expect("tenants tab").click().await.expect("switch view");
+    open_tenant(client, id).await;
+
+    // Logs: every pod's lines merged, named by pod; a line written now arrives while following.
+    let logs_tab = client.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css(".tab-logs")).await;
+    logs_tab.expect("a Logs tab").click().await.expect("open the logs");
+    for n in 0..3 {
+        text_contains(client, ".log-lines", &format!("payment gateway timeout (pod {n})"), 30).await;
+    }
+    files[1].append("200 POST /checkout paid order 4711").expect("append");
+    text_contains(client, ".log-lines", "paid order 4711", 15).await;
+    let status = client.find(Locator::Css(".log-status")).await.expect("status").text().await.unwrap_or_default();
+    assert!(status.contains("from 3 containers") && status.contains("following"), "{status}");
+    let search = client.find(Locator::Css(".log-search")).await.expect("the log search");
+    search.send_keys("checkout").await.expect("search");
+    text_contains(client, ".log-found", "of 4 lines", 10).await;
+    assert!(!client.find_all(Locator::Css(".log-line mark")).await.expect("marks").is_empty(), "matches are marked");
+    save_screenshot(client, "logs.png").await;
+
+    // Drift: a kubectl scale, shown with its writer, then synced back through the pipeline.
+    let deployments = kube::Api::<k8s_openapi::api::apps::v1::Deployment>::namespaced(admin.clone(), id);
+    let by_kubectl = kube::api::PatchParams { field_manager: Some("kubectl".into()), ..Default::default() };
+    let five = kube::api::Patch::Merge(serde_json::json!({"spec": {"replicas": 5}}));
+    deployments.patch_scale("app", &by_kubectl, &five).await.expect("scaled with kubectl");
+    client.find(Locator::Css(".tab-drift")).await.expect("a Drift tab").click().await.expect("open drift");
+    let drift = text_contains(client, ".drift-table", "spec.replicas", 30).await;
+    assert!(drift.contains("kubectl") && drift.contains('5') && drift.contains("pods"), "{drift}");
+    save_screenshot(client, "drift.png").await;
+    client.find(Locator::Css(".drift-sync")).await.expect("Sync").click().await.expect("sync");
+    let reason = client.wait().at_most(Duration::from_secs(5)).for_element(Locator::Css(".drift-reason")).await;
+    reason.expect("a reason field").send_keys("TICKET-12 undo hand scale").await.expect("type");
+    client.find(Locator::Css(".drift-run-button")).await.expect("run").click().await.expect("take it back");
+    text_contains(client, ".drift-outcome", "Updated", 120).await;
+    text_contains(client, ".drift-head", "No drift", 30).await;
+
+    // The timeline: the create, the scale and the sync, newest first.
+    client.find(Locator::Css(".tab-timeline")).await.expect("a Timeline tab").click().await.expect("open timeline");
+    let timeline = text_contains(client, ".timeline-list", "Revision 2: scale", 30).await;
+    assert!(timeline.contains("Revision 1: create") && timeline.contains("TICKET-12"), "{timeline}");
+    assert!(timeline.contains("Deployment/app: spec.replicas changed outside Tenantry"), "the hand scale seen: {timeline}");
+    save_screenshot(client, "timeline.png").await;
+
+    // The bundle: written where the window says, and that file exists.
+    client.find(Locator::Id("write-bundle")).await.expect("a bundle button").click().await.expect("write");
+    let path = client.wait().at_most(Duration::from_secs(60)).for_element(Locator::Css(".bundle-path")).await;
+    let path = path.expect("where it went").text().await.unwrap_or_default();
+    assert!(path.starts_with(&data_dir.join("exports").display().to_string()), "{path}");
+    assert!(Path::new(&path).exists(), "{path} exists");
+    save_screenshot(client, "bundle.png").await;
+    client.find(Locator::Css("body")).await.expect("page body").send_keys(ESCAPE).await.expect("back to the fleet");
 }

@@ -3,19 +3,16 @@
 //! last N lines or since a time, followed live.
 
 use std::io::Write as _;
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use futures::StreamExt as _;
-use tenantry_core::fleet::Fleet;
 use tenantry_model::{LogEvent, LogLine, LogRequest};
 
 /// Options of `tenantry logs`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The tenant as `CLUSTER/ID`, e.g. `eu-west/alder-books`.
-    target: String,
+    #[command(flatten)]
+    tenant: crate::selection::OneTenant,
     /// Only the pods of this workload (Deployment or StatefulSet).
     #[arg(long)]
     workload: Option<String>,
@@ -40,24 +37,15 @@ pub struct Args {
     /// Print one JSON object per line (`{"at", "pod", "container", "text"}`).
     #[arg(long)]
     json: bool,
-    /// Seconds the cluster may take to list the tenant's pods.
-    #[arg(long, default_value_t = 10)]
-    timeout: u64,
-    /// Read this kubeconfig file only, like `kubectl --kubeconfig`.
-    #[arg(long)]
-    kubeconfig: Option<PathBuf>,
 }
 
 /// Exit codes: 0 read, 1 the logs cannot be read (unknown tenant, refused, not connected), 2
 /// bad input.
 pub async fn run(args: Args) -> ExitCode {
-    let target = match crate::selection::target(&args.target, args.kubeconfig.as_deref()) {
-        Ok(target) => target,
+    let crate::selection::Watching { fleet, cluster, id } = match args.tenant.watch(false).await {
+        Ok(watching) => watching,
         Err(code) => return code,
     };
-    let (cluster, id) = (target.entry.name.clone(), target.id.clone());
-    let fleet = Fleet::start(vec![target.entry], None, crate::selection::fleet_settings()).await;
-    fleet.settled(Duration::from_secs(args.timeout)).await;
     let request = LogRequest {
         workload: args.workload.clone(),
         pod: args.pod.clone(),

@@ -97,3 +97,41 @@ pub fn fleet_settings() -> tenantry_core::fleet::Settings {
     }
     settings
 }
+
+/// The options of a command about one tenant: which, how long its cluster may take, which
+/// kubeconfig.
+#[derive(clap::Args)]
+pub struct OneTenant {
+    /// The tenant as `CLUSTER/ID`, e.g. `eu-west/alder-books` (CLUSTER is a context name).
+    target: String,
+    /// Seconds the cluster may take to list its tenants.
+    #[arg(long, default_value_t = 10)]
+    timeout: u64,
+    /// Read this kubeconfig file only, like `kubectl --kubeconfig`.
+    #[arg(long)]
+    kubeconfig: Option<std::path::PathBuf>,
+}
+
+/// A fleet watching one tenant's cluster, settled.
+pub struct Watching {
+    /// The fleet (shut it down when done).
+    pub fleet: tenantry_core::fleet::Fleet,
+    /// The tenant's cluster (context).
+    pub cluster: String,
+    /// The tenant.
+    pub id: String,
+}
+
+impl OneTenant {
+    /// Starts a fleet watching the tenant's cluster — over the local cache when `cached`, so a
+    /// cluster that does not answer still shows what was seen — and waits until it settled;
+    /// on bad input says why and returns exit code 2.
+    pub async fn watch(&self, cached: bool) -> Result<Watching, ExitCode> {
+        let target = target(&self.target, self.kubeconfig.as_deref())?;
+        let (cluster, id) = (target.entry.name.clone(), target.id.clone());
+        let cache = cached.then(tenantry_core::paths::cache_file);
+        let fleet = tenantry_core::fleet::Fleet::start(vec![target.entry], cache.as_deref(), fleet_settings()).await;
+        fleet.settled(Duration::from_secs(self.timeout)).await;
+        Ok(Watching { fleet, cluster, id })
+    }
+}

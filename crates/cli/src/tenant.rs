@@ -1,11 +1,8 @@
 //! `tenantry tenant CLUSTER/ID`: one tenant in detail: summary, workloads, where its fields were
 //! read from, pods, recent warning events, backups and health history; live from its cluster, or as last cached when it does not answer.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
-use tenantry_core::fleet::Fleet;
 use tenantry_model::{BackupResult, TenantDetail};
 
 use crate::output::{age, ago, freshness, health};
@@ -13,34 +10,21 @@ use crate::output::{age, ago, freshness, health};
 /// Options of `tenantry tenant`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The tenant as `CLUSTER/ID`, e.g. `eu-west/alder-books` (CLUSTER is a context name).
-    target: String,
+    #[command(flatten)]
+    tenant: crate::selection::OneTenant,
     /// Print JSON (`{"tenant": …, "workloads": […], "field_sources": […], "pods": […], "events": […], "backups": […], "history": […]}`).
     #[arg(long)]
     json: bool,
-    /// Seconds the cluster may take to list its tenants.
-    #[arg(long, default_value_t = 10)]
-    timeout: u64,
-    /// Read this kubeconfig file only, like `kubectl --kubeconfig`.
-    #[arg(long)]
-    kubeconfig: Option<PathBuf>,
 }
 
 /// Exit codes: 0 shown (live or cached), 1 neither the cluster nor the cache knows the tenant,
 /// 2 bad input.
 pub async fn run(args: Args) -> ExitCode {
-    let target = match crate::selection::target(&args.target, args.kubeconfig.as_deref()) {
-        Ok(target) => target,
+    let crate::selection::Watching { fleet, cluster, id } = match args.tenant.watch(true).await {
+        Ok(watching) => watching,
         Err(code) => return code,
     };
-    let (cluster, id) = (target.entry.name.as_str(), target.id.as_str());
-    let fleet = Fleet::start(
-        vec![target.entry.clone()],
-        Some(&tenantry_core::paths::cache_file()),
-        crate::selection::fleet_settings(),
-    )
-    .await;
-    fleet.settled(Duration::from_secs(args.timeout)).await;
+    let (cluster, id) = (cluster.as_str(), id.as_str());
     let detail = fleet.detail(cluster, id).await;
     let status = fleet.clusters().into_iter().find(|c| c.context == cluster);
     fleet.shutdown().await;

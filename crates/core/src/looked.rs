@@ -73,25 +73,11 @@ mod tests {
         TenantSummary {
             id: id.into(),
             cluster: "eu".into(),
-            display_name: String::new(),
-            customer: String::new(),
-            domains: Vec::new(),
-            blueprint: String::new(),
             version: version.into(),
-            plan: String::new(),
             health,
-            reason: String::new(),
-            ready: 0,
-            desired: 0,
-            restarts: 0,
             revision,
-            created: None,
-            last_backup: None,
-            last_change: None,
-            warnings: 0,
-            gitops: None,
-            drift: None,
             freshness: Freshness::Live,
+            ..TenantSummary::default()
         }
     }
 

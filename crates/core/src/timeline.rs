@@ -64,13 +64,7 @@ pub async fn live(client: &kube::Client, id: &str, backups: &[tenantry_model::Ba
     }
     for (object, write) in crate::inventory::drift_sweep::namespace_writes(client, id).await {
         let Some(at) = write.at else { continue };
-        entries.push(TimelineEntry {
-            at,
-            kind: TimelineKind::Edit,
-            title: format!("{object}: {} changed outside Tenantry", write.path),
-            detail: "differs from what the spec renders until synced or accepted".to_owned(),
-            by: write.manager,
-        });
+        entries.push(TimelineEntry::edit(&object, &write.path, &write.manager, &at));
     }
     entries.extend(backups.iter().filter_map(|backup| {
         let result = match backup.result {
@@ -138,11 +132,11 @@ pub fn merged(mut entries: Vec<TimelineEntry>) -> Vec<TimelineEntry> {
     entries.retain(|e| seen.insert((e.at.clone(), e.kind, e.title.clone())));
     let audited: Vec<(jiff::Timestamp, String)> = entries
         .iter()
-        .filter(|e| e.kind == TimelineKind::Action && e.detail.starts_with(AUDITED))
+        .filter(|e| e.kind == TimelineKind::Action && !e.detail.starts_with(FROM_EVENT))
         .filter_map(|e| Some((e.at.parse().ok()?, action_of(&e.title))))
         .collect();
     entries.retain(|e| {
-        if e.kind != TimelineKind::Action || e.detail.starts_with(AUDITED) {
+        if e.kind != TimelineKind::Action || !e.detail.starts_with(FROM_EVENT) {
             return true;
         }
         let Ok(at) = e.at.parse::<jiff::Timestamp>() else { return true };
@@ -154,8 +148,9 @@ pub fn merged(mut entries: Vec<TimelineEntry>) -> Vec<TimelineEntry> {
     entries
 }
 
-/// How the detail of an audit-log entry begins, to tell it from the same action's Event.
-const AUDITED: &str = "this machine's audit log";
+/// How the detail of an action read from the namespace's Events begins, to tell it from the
+/// same action in this machine's audit log.
+const FROM_EVENT: &str = "Event on the namespace: ";
 
 /// The action named first in a timeline title ("scale succeeded" → "scale").
 fn action_of(title: &str) -> String {
@@ -165,12 +160,12 @@ fn action_of(title: &str) -> String {
 fn audit_entry(entry: &AuditEntry) -> TimelineEntry {
     let result =
         serde_json::to_value(entry.result).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-    let why = if entry.reason.is_empty() { String::new() } else { format!("; why: {}", entry.reason) };
+    let why = if entry.reason.is_empty() { String::new() } else { format!(" Why: {}", entry.reason) };
     TimelineEntry {
         at: entry.at.clone(),
         kind: TimelineKind::Action,
         title: format!("{} {result}", entry.action.name()),
-        detail: format!("{AUDITED}: {}{why}", entry.message),
+        detail: format!("{}{why}", entry.message),
         by: format!("{} as {}", entry.os_user, entry.identity),
     }
 }
@@ -193,7 +188,7 @@ fn event_entry(event: &Event) -> Option<TimelineEntry> {
             at,
             kind: TimelineKind::Action,
             title: format!("{action} {result}"),
-            detail: format!("the namespace's Event: {message}"),
+            detail: format!("{FROM_EVENT}{message}"),
             by: event.reporting_instance.clone().unwrap_or_default(),
         });
     }
@@ -254,19 +249,19 @@ mod tests {
     fn entries_come_newest_first_once_and_an_audited_actions_event_is_left_out() {
         let entries = vec![
             entry("2026-11-30T10:00:00Z", TimelineKind::Revision, "Revision 1: create", ""),
-            entry("2026-11-30T10:05:00Z", TimelineKind::Action, "scale succeeded", "this machine's audit log: Scaled"),
-            entry("2026-11-30T10:05:02Z", TimelineKind::Action, "scale succeeded", "the namespace's Event: Scaled"),
+            entry("2026-11-30T10:05:00Z", TimelineKind::Action, "scale succeeded", "Scaled"),
+            entry("2026-11-30T10:05:02Z", TimelineKind::Action, "scale succeeded", "Event on the namespace: Scaled"),
             entry(
                 "2026-11-30T11:00:00Z",
                 TimelineKind::Action,
                 "restart succeeded",
-                "the namespace's Event: by a colleague",
+                "Event on the namespace: by a colleague",
             ),
             entry("2026-11-30T10:00:00Z", TimelineKind::Revision, "Revision 1: create", ""),
         ];
         let merged = merged(entries);
         let titles: Vec<&str> = merged.iter().map(|e| e.title.as_str()).collect();
         assert_eq!(titles, ["restart succeeded", "scale succeeded", "Revision 1: create"]);
-        assert!(merged[1].detail.starts_with(AUDITED));
+        assert_eq!(merged[1].detail, "Scaled");
     }
 }

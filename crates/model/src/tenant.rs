@@ -60,7 +60,7 @@ pub struct BackupPolicy {
 }
 
 /// How a tenant is doing, worst last.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Health {
     /// Every desired pod is ready on the current version.
@@ -74,6 +74,7 @@ pub enum Health {
     /// No pod is ready although some are wanted.
     Down,
     /// Not enough is known (no workload, unreadable spec).
+    #[default]
     Unknown,
 }
 
@@ -92,7 +93,7 @@ impl Health {
 }
 
 /// One row of the fleet: a tenant on one cluster.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TenantSummary {
     /// Tenant id (the namespace name).
     pub id: String,

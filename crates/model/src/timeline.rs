@@ -53,6 +53,19 @@ pub struct TimelineEntry {
     pub by: String,
 }
 
+impl TimelineEntry {
+    /// `manager` changed `path` of `object` (`Kind/name`) outside Tenantry at `at`.
+    pub fn edit(object: &str, path: &str, manager: &str, at: &str) -> Self {
+        Self {
+            at: at.to_owned(),
+            kind: TimelineKind::Edit,
+            title: format!("{object}: {path} changed outside Tenantry"),
+            detail: "differs from what the spec renders until synced or accepted".to_owned(),
+            by: manager.to_owned(),
+        }
+    }
+}
+
 /// A tenant's timeline, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timeline {

@@ -96,7 +96,7 @@ pub fn drift_panel(props: &DriftPanelProps) -> Html {
     let acceptable = matches!(&*report, Some(Ok(r)) if r.fields.iter().any(|f| f.accepts_as.is_some()));
     let drifted = matches!(&*report, Some(Ok(r)) if !r.fields.is_empty());
     html! {
-        <div class="drift">
+        <div class="drift-panel">
             <div class="drift-head">
                 { match &*report {
                     None => html! { <span class="muted" aria-busy="true">{ "Asking the server for a dry run of the spec's render…" }</span> },
@@ -162,7 +162,13 @@ fn summary(report: &DriftReport) -> String {
         by
     };
     let who = if by.is_empty() { String::new() } else { format!(", changed by {}", by.join(", ")) };
-    format!("Drifted: {} fields in {} objects differ from the spec{who}.", report.fields.len(), objects.len())
+    let plural = |n: usize, word: &str| if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") };
+    format!(
+        "Drifted: {} in {} {} from the spec{who}.",
+        plural(report.fields.len(), "field"),
+        plural(objects.len(), "object"),
+        if report.fields.len() == 1 { "differs" } else { "differ" }
+    )
 }
 
 fn table(report: &DriftReport) -> Html {

@@ -14,8 +14,8 @@ use crate::state::logs::{LogAction, LogBuffer, MAX_LINES, Reading, highlight, ma
 
 /// Height of one line in pixels (the stylesheet's `.log-line`).
 const ROW: f64 = 20.0;
-/// Height of the scrolling area in pixels (the stylesheet's `.log-lines`).
-const HEIGHT: f64 = 480.0;
+/// The tallest the scrolling area gets in pixels (the stylesheet's `.log-lines`).
+const HEIGHT: f64 = 960.0;
 /// Lines rendered above and below the visible ones.
 const OVERSCAN: usize = 20;
 
@@ -110,32 +110,25 @@ pub fn log_view(props: &LogViewProps) -> Html {
             }
         });
     }
-    // While following, new lines scroll into view unless the reader scrolled up.
-    {
-        let lines_ref = lines_ref.clone();
-        let stick = stick.clone();
-        use_effect_with(buffer.lines.len(), move |_| {
-            if *stick.borrow()
-                && let Some(element) = lines_ref.cast::<HtmlElement>()
-            {
-                element.set_scroll_top(element.scroll_height());
-            }
-        });
-    }
-
     let total = buffer.lines.len();
     let first = ((*scroll_top / ROW) as usize).saturating_sub(OVERSCAN).min(total);
     let last = (first + (HEIGHT / ROW) as usize + 2 * OVERSCAN).min(total);
     let (sizer, window) = (use_node_ref(), use_node_ref());
     {
-        // The CSP forbids inline style attributes; sizes go through the CSS object model.
-        let (sizer, window) = (sizer.clone(), window.clone());
+        // The CSP forbids inline style attributes; sizes go through the CSS object model. Once
+        // sized, new lines scroll into view unless the reader scrolled up.
+        let (sizer, window, lines_ref, stick) = (sizer.clone(), window.clone(), lines_ref.clone(), stick.clone());
         use_effect_with((total, first), move |(total, first)| {
             if let Some(sizer) = sizer.cast::<HtmlElement>() {
                 let _ = sizer.style().set_property("height", &format!("{}px", *total as f64 * ROW));
             }
             if let Some(window) = window.cast::<HtmlElement>() {
                 let _ = window.style().set_property("transform", &format!("translateY({}px)", *first as f64 * ROW));
+            }
+            if *stick.borrow()
+                && let Some(element) = lines_ref.cast::<HtmlElement>()
+            {
+                element.set_scroll_top(element.scroll_height());
             }
         });
     }

@@ -115,18 +115,11 @@ mod tests {
             version: "1.0".into(),
             plan: "small".into(),
             health,
-            reason: String::new(),
             ready: 1,
             desired: 1,
-            restarts: 0,
             revision: 1,
-            created: None,
-            last_backup: None,
-            last_change: None,
-            warnings: 0,
-            gitops: None,
-            drift: None,
             freshness: Freshness::Live,
+            ..TenantSummary::default()
         }
     }
 

@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 use futures::{StreamExt as _, TryStreamExt as _};
 use tenantry_model::{
     ActionAccess, ActionEvent, ActionKind, ActionRequest, ActionResult, AuditEntry, Change, DriftAcceptance,
-    DriftReport, ErrorKind, JournalEntry, JournalState, Outcome, Preview, Step, TenantSpec, UiError,
+    DriftReport, ErrorKind, JournalEntry, JournalState, Outcome, Preview, Step, TenantSpec, TimelineEntry, UiError,
 };
 
 use crate::access::Permission;
@@ -344,7 +344,17 @@ impl Actions {
     /// differing field with its live and rendered value and the manager that wrote it.
     pub async fn drift(&self, entry: &ContextEntry, id: &str) -> Result<DriftReport, ActionError> {
         let preview = self.preview(entry, &self.drift_request(entry, id, drift::sync_change(), "")).await?;
-        Ok(drift::report(&preview, now()))
+        let report = drift::report(&preview, now());
+        // Drift a person saw is part of the tenant's timeline, even once it is synced.
+        let edits: Vec<TimelineEntry> = report
+            .fields
+            .iter()
+            .filter_map(|f| Some(TimelineEntry::edit(&f.object, &f.path, f.manager.as_deref()?, f.at.as_deref()?)))
+            .collect();
+        if let Err(error) = self.cache.remember_timeline(&entry.name, id, &edits).await {
+            tracing::warn!(error = %crate::error::chain(&error), "the drift's edits could not be remembered");
+        }
+        Ok(report)
     }
 
     /// The action "Accept" runs for tenant `id`'s drift now (`None`: nothing maps back to the

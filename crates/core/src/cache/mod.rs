@@ -268,15 +268,9 @@ mod tests {
             reason: format!("{health:?}"),
             ready: 1,
             desired: 1,
-            restarts: 0,
             revision: 1,
-            created: None,
-            last_backup: None,
-            last_change: None,
-            warnings: 0,
-            gitops: None,
-            drift: None,
             freshness: Freshness::Live,
+            ..TenantSummary::default()
         }
     }
 
