@@ -18,8 +18,13 @@ pub async fn write_bundle(fleet: State<'_, Fleet>, cluster: String, id: String) 
 pub fn open_export_folder(path: String) -> Result<(), UiError> {
     let exports = tenantry_core::paths::exports_dir();
     let folder = Path::new(&path).parent().unwrap_or(&exports);
-    // Only Tenantry's own exports folder is opened: the window never names arbitrary paths.
-    if !folder.starts_with(&exports) {
+    // Only Tenantry's own exports folder (or one below it) is opened, compared once resolved so
+    // that `..` cannot lead elsewhere: the window never names arbitrary paths.
+    let inside = match (std::fs::canonicalize(folder), std::fs::canonicalize(&exports)) {
+        (Ok(folder), Ok(exports)) => folder.starts_with(exports),
+        _ => false,
+    };
+    if !inside {
         return Err(UiError {
             kind: ErrorKind::Invalid,
             message: "Only Tenantry's exports folder can be opened.".into(),

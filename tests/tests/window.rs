@@ -852,7 +852,10 @@ async fn diagnose_in_the_window(client: &Client, fleet: &Fleet, context: &str, i
     client.find(Locator::Css(".tab-timeline")).await.expect("a Timeline tab").click().await.expect("open timeline");
     let timeline = text_contains(client, ".timeline-list", "Revision 2: scale", 30).await;
     assert!(timeline.contains("Revision 1: create") && timeline.contains("TICKET-12"), "{timeline}");
-    assert!(timeline.contains("Deployment/app: spec.replicas changed outside Tenantry"), "the hand scale seen: {timeline}");
+    assert!(
+        timeline.contains("Deployment/app: spec.replicas changed outside Tenantry"),
+        "the hand scale seen: {timeline}"
+    );
     save_screenshot(client, "timeline.png").await;
 
     // The bundle: written where the window says, and that file exists.
