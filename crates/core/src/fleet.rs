@@ -278,12 +278,7 @@ impl Fleet {
     /// watched, its row as the fleet shows it (possibly stale or cached), and its health history
     /// from the cache. `None` when the fleet does not know the tenant.
     pub async fn detail(&self, cluster: &str, id: &str) -> Option<TenantDetail> {
-        let row = lock(&self.shared.state).tenants.get(&(cluster.to_owned(), id.to_owned())).cloned()?;
-        let inventory = lock(&self.shared.inventories).get(cluster).cloned();
-        let mut detail = match inventory {
-            Some(inventory) => inventory.detail(row),
-            None => TenantDetail::row_only(row),
-        };
+        let mut detail = self.watched_detail(cluster, id)?;
         if let Some(cache) = &self.shared.cache {
             match cache.history(cluster, id, HISTORY_SHOWN).await {
                 Ok(history) => detail.history = history,
@@ -291,6 +286,17 @@ impl Fleet {
             }
         }
         Some(detail)
+    }
+
+    /// Tenant `cluster`/`id` as its cluster's stores hold it now (its row alone while the cluster
+    /// is not watched), without the cache's health history.
+    fn watched_detail(&self, cluster: &str, id: &str) -> Option<TenantDetail> {
+        let row = lock(&self.shared.state).tenants.get(&(cluster.to_owned(), id.to_owned())).cloned()?;
+        let inventory = lock(&self.shared.inventories).get(cluster).cloned();
+        Some(match inventory {
+            Some(inventory) => inventory.detail(row),
+            None => TenantDetail::row_only(row),
+        })
     }
 
     /// The logs of tenant `cluster`/`id` as `request` says, read through its cluster's watch
@@ -302,7 +308,7 @@ impl Fleet {
         request: &LogRequest,
     ) -> Result<impl futures::Stream<Item = LogEvent> + Send + 'static, LogError> {
         let client = self.client(cluster)?;
-        let detail = self.detail(cluster, id).await.ok_or_else(|| LogError::UnknownTenant(id.to_owned()))?;
+        let detail = self.watched_detail(cluster, id).ok_or_else(|| LogError::UnknownTenant(id.to_owned()))?;
         let sources = crate::logs::sources(&detail.pods, request)?;
         if let Some(missing) = crate::logs::missing_permission(&client, id).await? {
             return Err(LogError::Forbidden(missing));
@@ -319,6 +325,11 @@ impl Fleet {
     /// [`TIMELINE_TIMEOUT`]), else from the cache alone; `None` when the fleet does not know it.
     pub async fn timeline(&self, cluster: &str, id: &str) -> Option<tenantry_model::Timeline> {
         let detail = self.detail(cluster, id).await?;
+        Some(self.timeline_of(cluster, id, &detail).await)
+    }
+
+    /// The timeline of tenant `cluster`/`id` whose `detail` was just read.
+    async fn timeline_of(&self, cluster: &str, id: &str, detail: &TenantDetail) -> tenantry_model::Timeline {
         let inventory = lock(&self.shared.inventories).get(cluster).cloned().filter(|i| i.is_live());
         let live = match inventory {
             Some(inventory) => {
@@ -328,7 +339,7 @@ impl Fleet {
             }
             None => None,
         };
-        Some(crate::timeline::assemble(self.shared.cache.as_ref(), cluster, id, live).await)
+        crate::timeline::assemble(self.shared.cache.as_ref(), cluster, id, live).await
     }
 
     /// Writes tenant `cluster`/`id`'s escalation bundle into `folder`: read from its cluster
@@ -341,7 +352,7 @@ impl Fleet {
     ) -> Result<tenantry_model::BundleReport, crate::bundle::BundleError> {
         let unknown = || crate::bundle::BundleError::UnknownTenant(id.to_owned());
         let detail = self.detail(cluster, id).await.ok_or_else(unknown)?;
-        let timeline = self.timeline(cluster, id).await.ok_or_else(unknown)?;
+        let timeline = self.timeline_of(cluster, id, &detail).await;
         let audit = match &self.shared.cache {
             Some(cache) => cache.audit_log().await.unwrap_or_default(),
             None => Vec::new(),
