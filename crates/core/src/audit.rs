@@ -1,16 +1,14 @@
-//! The audit log as people take it away: CSV (RFC 4180, a header row, one row per entry), as
-//! the UI's export and `tenantry audit --csv` write it. Safe to open in a spreadsheet: a cell
+//! The audit log (and a rollout's report) as people take it away: CSV (RFC 4180, a header row,
+//! one row per entry), as the UI's export and `tenantry audit --csv` write it. Safe to open in a spreadsheet: a cell
 //! that would start a formula (`=`, `+`, `-`, `@`, a tab or a carriage return) starts with `'`.
-
-use tenantry_model::AuditEntry;
 
 /// Why the CSV could not be written.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write the audit log as CSV")]
+#[error("cannot write the rows as CSV")]
 pub struct CsvError(#[from] csv::Error);
 
-/// `entries` as CSV text with a header row.
-pub fn to_csv(entries: &[AuditEntry]) -> Result<String, CsvError> {
+/// `entries` (audit entries, a report's rows: flat records) as CSV text with a header row.
+pub fn to_csv<T: serde::Serialize>(entries: &[T]) -> Result<String, CsvError> {
     let mut rows = csv::Writer::from_writer(Vec::new());
     for entry in entries {
         rows.serialize(entry)?;
@@ -32,7 +30,7 @@ fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use tenantry_model::{ActionKind, ActionResult};
+    use tenantry_model::{ActionKind, ActionResult, AuditEntry};
 
     use super::*;
 

@@ -25,6 +25,7 @@ pub mod logs;
 pub mod looked;
 pub mod paths;
 pub mod redact;
+pub mod rollout;
 pub mod secrets;
 pub mod status;
 pub mod tenancy;

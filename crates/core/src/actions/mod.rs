@@ -51,6 +51,7 @@ pub use converge::ConvergeError;
 pub use objects::ObjectError;
 pub use owners::{ControllersFileError, ControllersOfRecord, DEFAULT_CONTROLLERS};
 use ownership::{RunGuard, Running};
+pub use record::os_user;
 pub use secret_config::is_secret;
 use session::Session;
 pub use stored::Revision;
@@ -304,6 +305,36 @@ fn with_attempt(request: &ActionRequest) -> Cow<'_, ActionRequest> {
 /// How long recording an action's end may wait for the cluster (its identity, the Event).
 const RECORD_DEADLINE: Duration = Duration::from_secs(3);
 
+/// The permissions each action on an existing tenant `id` needs every time it runs (a run checks
+/// again with what its render writes).
+fn needs(id: &str) -> Vec<(ActionKind, Vec<Permission>)> {
+    let spec_change = || {
+        vec![
+            Permission::new("patch", "", "namespaces", None),
+            Permission::new("patch", "", "configmaps", Some(id)),
+            Permission::new("patch", "apps", "deployments", Some(id)),
+        ]
+    };
+    vec![
+        (ActionKind::Update, spec_change()),
+        (ActionKind::Scale, spec_change()),
+        (ActionKind::Restart, vec![Permission::new("patch", "apps", "deployments", Some(id))]),
+        (ActionKind::Suspend, spec_change()),
+        (ActionKind::Resume, spec_change()),
+        (ActionKind::Rollback, spec_change()),
+        (ActionKind::Backup, vec![Permission::new("create", "batch", "jobs", Some(id))]),
+        (
+            ActionKind::Restore,
+            vec![
+                Permission::new("create", "batch", "jobs", Some(id)),
+                Permission::new("patch", "apps", "deployments", Some(id)),
+            ],
+        ),
+        (ActionKind::Delete, vec![Permission::new("delete", "", "namespaces", None)]),
+        (ActionKind::Adopt, spec_change()),
+    ]
+}
+
 /// Tenant `id`'s spec revisions as its history ConfigMap keeps them, by number: the spec, who
 /// made it, when, with which action and why (empty when its namespace does not exist).
 pub async fn revisions(
@@ -313,7 +344,49 @@ pub async fn revisions(
     Ok(stored::read(client, id).await?.map(|stored| stored.history).unwrap_or_default())
 }
 
+/// Actions on one cluster sharing a session (client, discovery, permission answers, a mirror of
+/// Tenantry's objects): a rollout's tenants on that cluster.
+pub struct Batch<'a> {
+    actions: &'a Actions,
+    session: Session,
+}
+
+impl Batch<'_> {
+    /// Runs `request` to the end as [`Actions::run`] does, in this cluster's session.
+    pub async fn run(&self, request: &ActionRequest) -> Result<Outcome, ActionError> {
+        self.actions.run_in(&self.session, request, |_| {}).await
+    }
+
+    /// Tenant `id`'s spec revision now and the reason its history gives for it (`(0, "")`
+    /// without a spec).
+    pub async fn revision(&self, id: &str) -> Result<(u64, String), ActionError> {
+        let stored = stored::read(&self.session.client, id)
+            .await
+            .map_err(|source| ActionError::Cluster { what: format!("cannot read tenant {id}"), source })?;
+        Ok(stored.map_or((0, String::new()), |s| {
+            let reason = s.history.get(&s.revision).map(|r| r.reason.clone()).unwrap_or_default();
+            (s.revision, reason)
+        }))
+    }
+
+    /// The permissions the identity lacks for `kind` on tenant `id`.
+    pub async fn missing(&self, kind: ActionKind, id: &str) -> Result<Vec<String>, ActionError> {
+        let wanted: Vec<Permission> = needs(id).into_iter().filter(|(k, _)| *k == kind).flat_map(|(_, p)| p).collect();
+        Ok(self.session.missing(&wanted).await?.iter().map(ToString::to_string).collect())
+    }
+}
+
 impl Actions {
+    /// A batch of actions over `entry`'s cluster.
+    pub async fn batch(&self, entry: &ContextEntry) -> Result<Batch<'_>, ActionError> {
+        Ok(Batch { actions: self, session: Session::open_batch(entry).await? })
+    }
+
+    /// The cache the actions journal in (its records file also holds rollouts).
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
     /// Actions journaled in `cache`, rendering with `catalog`.
     pub fn new(cache: Cache, catalog: Catalog, settings: ActionSettings) -> Self {
         let tenancy = Mutex::new(Arc::clone(&settings.tenancy));
@@ -646,31 +719,7 @@ impl Actions {
     /// of the action needs; a run checks again with what its render writes.
     pub async fn access(&self, entry: &ContextEntry, id: &str) -> Result<Vec<ActionAccess>, ActionError> {
         let session = Session::open(entry).await?;
-        let spec_change = || {
-            vec![
-                Permission::new("patch", "", "namespaces", None),
-                Permission::new("patch", "", "configmaps", Some(id)),
-                Permission::new("patch", "apps", "deployments", Some(id)),
-            ]
-        };
-        let needs: Vec<(ActionKind, Vec<Permission>)> = vec![
-            (ActionKind::Update, spec_change()),
-            (ActionKind::Scale, spec_change()),
-            (ActionKind::Restart, vec![Permission::new("patch", "apps", "deployments", Some(id))]),
-            (ActionKind::Suspend, spec_change()),
-            (ActionKind::Resume, spec_change()),
-            (ActionKind::Rollback, spec_change()),
-            (ActionKind::Backup, vec![Permission::new("create", "batch", "jobs", Some(id))]),
-            (
-                ActionKind::Restore,
-                vec![
-                    Permission::new("create", "batch", "jobs", Some(id)),
-                    Permission::new("patch", "apps", "deployments", Some(id)),
-                ],
-            ),
-            (ActionKind::Delete, vec![Permission::new("delete", "", "namespaces", None)]),
-            (ActionKind::Adopt, spec_change()),
-        ];
+        let needs = needs(id);
         let all: Vec<Permission> = needs.iter().flat_map(|(_, wanted)| wanted.iter().cloned()).collect();
         let missing = session.missing(&all).await?;
         Ok(needs

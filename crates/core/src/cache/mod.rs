@@ -8,6 +8,7 @@ mod audit;
 mod clusters;
 mod journal;
 mod open;
+mod rollouts;
 mod tenants;
 mod timeline;
 mod writer;

@@ -1,0 +1,544 @@
+//! Fleet rollouts: one change to many tenants across clusters. Planning freezes the selection
+//! into an explicit list (each tenant's own change, the skipped ones with the reason, the
+//! identity's missing permissions checked per cluster) and records it; running takes the waves
+//! in order — each cluster's tenants through one shared session at bounded concurrency, the
+//! clusters side by side — then holds a health gate (every tenant of the wave stays healthy for
+//! the hold time) and checks the failure budget. Every tenant's state is written as it changes,
+//! so a rollout paused, aborted, or cut short by a closed app or a lost cluster resumes where it
+//! stopped without changing a converged tenant again; a tenant whose spec moved since planning
+//! is skipped with the reason, never changed blindly.
+
+mod plan;
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt as _;
+use tenantry_model::{
+    ActionRequest, ActionResult, Health, Rollout, RolloutEvent, RolloutSettings, RolloutState, TenantState,
+    TenantSummary,
+};
+
+pub use plan::FleetChange;
+
+use crate::actions::{Actions, Batch};
+use crate::cache::CacheError;
+use crate::kubeconfig::ContextEntry;
+use crate::labels::now;
+
+/// How often the gate looks at the wave's health.
+const GATE_POLL: Duration = Duration::from_secs(1);
+
+/// A tenant's health and reason as the fleet sees it live now (`None`: not known live).
+pub type HealthOf<'a> = dyn Fn(&str, &str) -> Option<(Health, String)> + Send + Sync + 'a;
+
+/// Why a rollout cannot be planned or run.
+#[derive(Debug, thiserror::Error)]
+pub enum RolloutError {
+    /// The records file cannot be read or written.
+    #[error("the rollout cannot be recorded")]
+    Cache(#[from] CacheError),
+    /// No rollout has this id.
+    #[error("there is no rollout #{0}")]
+    Unknown(i64),
+    /// The rollout ended; it cannot run again.
+    #[error("rollout #{id} is {state}; it cannot run again")]
+    Ended {
+        /// The rollout.
+        id: i64,
+        /// How it ended.
+        state: &'static str,
+    },
+    /// Nothing in the selection would change.
+    #[error("none of the {0} chosen tenants would change (each is listed with the reason)")]
+    Nothing(usize),
+}
+
+/// Plans and runs rollouts with `actions` over the clusters of `entries`, judging health with
+/// `health`.
+pub struct Rollouts<'a> {
+    actions: &'a Actions,
+    entries: BTreeMap<String, ContextEntry>,
+    health: &'a HealthOf<'a>,
+}
+
+impl<'a> Rollouts<'a> {
+    /// Rollouts over `entries`' clusters.
+    pub fn new(actions: &'a Actions, entries: Vec<ContextEntry>, health: &'a HealthOf<'a>) -> Self {
+        Self { actions, entries: entries.into_iter().map(|e| (e.name.clone(), e)).collect(), health }
+    }
+
+    /// Freezes `change` over `rows` into a recorded rollout (state planned): the skipped tenants
+    /// with the reason, including those whose identity lacks a permission the change needs.
+    pub async fn plan(
+        &self,
+        change: &FleetChange,
+        rows: &[TenantSummary],
+        settings: RolloutSettings,
+        reason: &str,
+    ) -> Result<Rollout, RolloutError> {
+        let unfinished: HashSet<(String, String)> = self
+            .actions
+            .unfinished()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| (e.request.context, e.request.tenant))
+            .collect();
+        let mut tenants = plan::tenants(change, rows, &unfinished, &settings);
+        let clusters: HashSet<String> = tenants.iter().map(|t| t.context.clone()).collect();
+        for cluster in clusters {
+            let batch = match self.entries.get(&cluster) {
+                Some(entry) => self.actions.batch(entry).await.ok(),
+                None => None,
+            };
+            for tenant in tenants.iter_mut().filter(|t| t.context == cluster && t.state == TenantState::Queued) {
+                let Some(batch) = &batch else {
+                    tenant.state = TenantState::Waiting;
+                    tenant.message = "its cluster cannot be reached".to_owned();
+                    continue;
+                };
+                if let Ok(missing) = batch.missing(tenant.change.kind(), &tenant.tenant).await
+                    && !missing.is_empty()
+                {
+                    tenant.state = TenantState::Skipped;
+                    tenant.message = format!("refused: this identity lacks {}", missing.join(", "));
+                }
+            }
+        }
+        if !tenants.iter().any(|t| matches!(t.state, TenantState::Queued | TenantState::Waiting)) {
+            return Err(RolloutError::Nothing(tenants.len()));
+        }
+        let mut rollout = Rollout {
+            id: 0,
+            title: change.title(),
+            reason: reason.to_owned(),
+            by: crate::actions::os_user(),
+            created: now(),
+            settings,
+            state: RolloutState::Planned,
+            message: String::new(),
+            tenants,
+        };
+        rollout.id = self.actions.cache().rollout_create(&rollout).await?;
+        Ok(rollout)
+    }
+
+    /// Plans the roll back of rollout `id`'s converged tenants — each back to its spec before
+    /// the rollout (a new revision, like a revert), in waves as the rollout ran; tenants whose
+    /// change kept no revision (a restart, a backup) are skipped with the reason.
+    pub async fn plan_roll_back(&self, id: i64, reason: &str) -> Result<Rollout, RolloutError> {
+        let cache = self.actions.cache();
+        let original = cache.rollout(id).await?.ok_or(RolloutError::Unknown(id))?;
+        let tenants: Vec<tenantry_model::RolloutTenant> = original
+            .tenants
+            .iter()
+            .filter(|t| t.state == TenantState::Converged)
+            .map(|t| {
+                let spec_change = t.revision_before > 0
+                    && matches!(
+                        t.change,
+                        tenantry_model::Change::Update { .. }
+                            | tenantry_model::Change::Scale { .. }
+                            | tenantry_model::Change::Suspend
+                            | tenantry_model::Change::Resume
+                    );
+                let (state, message) = if spec_change {
+                    (TenantState::Queued, String::new())
+                } else {
+                    (TenantState::Skipped, "its change kept no revision to go back to".to_owned())
+                };
+                tenantry_model::RolloutTenant {
+                    change: tenantry_model::Change::Rollback { revision: t.revision_before },
+                    // The rollout's own change made exactly one revision.
+                    revision_before: t.revision_before + 1,
+                    before: t.after.clone(),
+                    after: t.before.clone(),
+                    state,
+                    message,
+                    started: None,
+                    finished: None,
+                    ..t.clone()
+                }
+            })
+            .collect();
+        if !tenants.iter().any(|t| t.state == TenantState::Queued) {
+            return Err(RolloutError::Nothing(tenants.len()));
+        }
+        let mut rollout = Rollout {
+            id: 0,
+            title: format!("roll back rollout #{id} ({})", original.title),
+            reason: reason.to_owned(),
+            by: crate::actions::os_user(),
+            created: now(),
+            settings: original.settings,
+            state: RolloutState::Planned,
+            message: String::new(),
+            tenants,
+        };
+        rollout.id = cache.rollout_create(&rollout).await?;
+        Ok(rollout)
+    }
+
+    /// Runs rollout `id` from where it stands until it finishes, stops at a gate, or someone
+    /// pauses or aborts it (here or in another process), reporting to `progress`.
+    pub async fn run(&self, id: i64, progress: &mut (dyn FnMut(RolloutEvent) + Send)) -> Result<Rollout, RolloutError> {
+        let cache = self.actions.cache();
+        let mut rollout = cache.rollout(id).await?.ok_or(RolloutError::Unknown(id))?;
+        match rollout.state {
+            RolloutState::Finished => return Err(RolloutError::Ended { id, state: "finished" }),
+            RolloutState::Aborted => return Err(RolloutError::Ended { id, state: "aborted" }),
+            _ => {}
+        }
+        self.set_state(&mut rollout, RolloutState::Running, "", progress).await?;
+        for wave in 0..rollout.waves() {
+            match cache.rollout_state(id).await? {
+                Some(RolloutState::Paused) => return self.stopped(rollout, RolloutState::Paused, progress).await,
+                Some(RolloutState::Aborted) => return self.stopped(rollout, RolloutState::Aborted, progress).await,
+                _ => {}
+            }
+            let members: Vec<usize> = (0..rollout.tenants.len())
+                .filter(|&p| rollout.tenants[p].wave == wave)
+                .filter(|&p| {
+                    matches!(
+                        rollout.tenants[p].state,
+                        TenantState::Queued | TenantState::Running | TenantState::Waiting
+                    )
+                })
+                .collect();
+            if members.is_empty() {
+                continue;
+            }
+            progress(RolloutEvent::WaveStarted { wave, tenants: members.len() });
+            self.run_wave(&mut rollout, &members, progress).await?;
+            self.gate(&mut rollout, wave, &members, progress).await?;
+            if let Some(why) = over_budget(&rollout) {
+                let state = RolloutState::Stopped;
+                self.set_state(&mut rollout, state, &why, progress).await?;
+                return Ok(rollout);
+            }
+        }
+        let waiting = rollout.count(TenantState::Waiting);
+        let (state, message) = if waiting > 0 {
+            (RolloutState::Paused, format!("{waiting} tenants wait for their cluster; resume once it answers"))
+        } else {
+            let (done, failed, skipped) = (
+                rollout.count(TenantState::Converged),
+                rollout.count(TenantState::Failed),
+                rollout.count(TenantState::Skipped),
+            );
+            (RolloutState::Finished, format!("{done} converged, {failed} failed, {skipped} skipped"))
+        };
+        self.set_state(&mut rollout, state, &message, progress).await?;
+        Ok(rollout)
+    }
+
+    /// Ends a run that someone paused or aborted: the in-flight tenants have finished.
+    async fn stopped(
+        &self,
+        mut rollout: Rollout,
+        state: RolloutState,
+        progress: &mut (dyn FnMut(RolloutEvent) + Send),
+    ) -> Result<Rollout, RolloutError> {
+        let message = match state {
+            RolloutState::Aborted => "aborted: the tenants in flight finished, no more start",
+            _ => "paused: resume to go on where it stopped",
+        };
+        self.set_state(&mut rollout, state, message, progress).await?;
+        Ok(rollout)
+    }
+
+    /// Runs the tenants at `members` positions: each cluster's through one batch at
+    /// `per_cluster` at a time, the clusters side by side; a cluster that cannot be reached has
+    /// its tenants wait.
+    async fn run_wave(
+        &self,
+        rollout: &mut Rollout,
+        members: &[usize],
+        progress: &mut (dyn FnMut(RolloutEvent) + Send),
+    ) -> Result<(), RolloutError> {
+        let mut by_cluster: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for &position in members {
+            by_cluster.entry(rollout.tenants[position].context.clone()).or_default().push(position);
+        }
+        let snapshot = rollout.clone();
+        let events: Mutex<Vec<(usize, TenantState, String)>> = Mutex::new(Vec::new());
+        let clusters = by_cluster.iter().map(|(cluster, positions)| {
+            let (snapshot, events) = (&snapshot, &events);
+            async move {
+                let batch = match self.entries.get(cluster) {
+                    Some(entry) => self.actions.batch(entry).await.map_err(|e| crate::error::chain(&e)),
+                    None => Err("the kubeconfig no longer has this cluster".to_owned()),
+                };
+                let batch = match batch {
+                    Ok(batch) => batch,
+                    Err(why) => {
+                        for &p in positions {
+                            self.record(snapshot.id, p, TenantState::Waiting, &why, events).await;
+                        }
+                        return;
+                    }
+                };
+                let per_cluster = snapshot.settings.per_cluster.max(1);
+                futures::stream::iter(positions.iter().map(|&p| self.run_tenant(&batch, snapshot, p, events)))
+                    .buffer_unordered(per_cluster)
+                    .collect::<Vec<()>>()
+                    .await;
+            }
+        });
+        futures::future::join_all(clusters).await;
+        for (position, state, message) in events.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
+            rollout.tenants[position].state = state;
+            rollout.tenants[position].message.clone_from(&message);
+            progress(RolloutEvent::Tenant { position, state, message });
+        }
+        Ok(())
+    }
+
+    /// Runs one tenant's frozen change, unless its spec moved since planning (by anyone but
+    /// this rollout, whose own earlier write a resumed run recognises by its reason).
+    async fn run_tenant(
+        &self,
+        batch: &Batch<'_>,
+        rollout: &Rollout,
+        position: usize,
+        events: &Mutex<Vec<(usize, TenantState, String)>>,
+    ) {
+        let tenant = &rollout.tenants[position];
+        let marker = format!("rollout #{}", rollout.id);
+        match batch.revision(&tenant.tenant).await {
+            Ok((now, reason))
+                if now != tenant.revision_before && !(now > tenant.revision_before && reason.contains(&marker)) =>
+            {
+                let why = format!(
+                    "its spec changed since the rollout was planned (revision {} → {now})",
+                    tenant.revision_before
+                );
+                self.record(rollout.id, position, TenantState::Skipped, &why, events).await;
+                return;
+            }
+            Ok(_) => {}
+            Err(error) => {
+                self.record(rollout.id, position, TenantState::Waiting, &crate::error::chain(&error), events).await;
+                return;
+            }
+        }
+        self.record(rollout.id, position, TenantState::Running, "", events).await;
+        let reason = if rollout.reason.is_empty() { marker } else { format!("{} ({marker})", rollout.reason) };
+        let request = ActionRequest {
+            context: tenant.context.clone(),
+            tenant: tenant.tenant.clone(),
+            change: tenant.change.clone(),
+            take_over: false,
+            reason,
+        };
+        let (state, message) = match batch.run(&request).await {
+            Ok(outcome) => match outcome.result {
+                ActionResult::Succeeded => (TenantState::Converged, outcome.message),
+                ActionResult::Refused => (TenantState::Skipped, outcome.message),
+                ActionResult::Failed if outcome.message.contains("stopped answering") => {
+                    (TenantState::Waiting, outcome.message)
+                }
+                ActionResult::Failed => (TenantState::Failed, outcome.message),
+            },
+            Err(error) => (TenantState::Failed, crate::error::chain(&error)),
+        };
+        self.record(rollout.id, position, state, &message, events).await;
+    }
+
+    /// Holds wave `wave`: its converged tenants must stay healthy for the hold time; one that
+    /// does not (or is not seen live) fails with the reason.
+    async fn gate(
+        &self,
+        rollout: &mut Rollout,
+        wave: usize,
+        members: &[usize],
+        progress: &mut (dyn FnMut(RolloutEvent) + Send),
+    ) -> Result<(), RolloutError> {
+        let ran: Vec<usize> =
+            members.iter().copied().filter(|&p| rollout.tenants[p].state == TenantState::Converged).collect();
+        if ran.is_empty() {
+            return Ok(());
+        }
+        let hold = Duration::from_secs(rollout.settings.hold_seconds);
+        progress(RolloutEvent::Holding { wave, seconds: hold.as_secs() });
+        let started = Instant::now();
+        let mut failing: BTreeMap<usize, String> = BTreeMap::new();
+        loop {
+            for &p in &ran {
+                let t = &rollout.tenants[p];
+                match (self.health)(&t.context, &t.tenant) {
+                    Some((Health::Healthy, _)) => {
+                        failing.remove(&p);
+                    }
+                    Some((health, reason)) => {
+                        failing.insert(p, format!("{} after the change: {reason}", health.name()));
+                    }
+                    None => {
+                        failing.insert(p, "not seen live after the change".to_owned());
+                    }
+                }
+            }
+            if started.elapsed() >= hold {
+                break;
+            }
+            tokio::time::sleep(GATE_POLL.min(hold)).await;
+        }
+        for (position, why) in failing {
+            let events = Mutex::new(Vec::new());
+            self.record(rollout.id, position, TenantState::Failed, &why, &events).await;
+            rollout.tenants[position].state = TenantState::Failed;
+            rollout.tenants[position].message.clone_from(&why);
+            progress(RolloutEvent::Tenant { position, state: TenantState::Failed, message: why });
+        }
+        Ok(())
+    }
+
+    /// Writes a tenant's state (a failed write is logged: the run goes on, the next write
+    /// catches up) and queues its event.
+    async fn record(
+        &self,
+        id: i64,
+        position: usize,
+        state: TenantState,
+        message: &str,
+        events: &Mutex<Vec<(usize, TenantState, String)>>,
+    ) {
+        if let Err(error) = self.actions.cache().rollout_set_tenant(id, position, state, message, &now()).await {
+            tracing::warn!(rollout = id, position, error = %crate::error::chain(&error), "a rollout tenant's state was not written");
+        }
+        events.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((position, state, message.to_owned()));
+    }
+
+    async fn set_state(
+        &self,
+        rollout: &mut Rollout,
+        state: RolloutState,
+        message: &str,
+        progress: &mut (dyn FnMut(RolloutEvent) + Send),
+    ) -> Result<(), RolloutError> {
+        self.actions.cache().rollout_set_state(rollout.id, state, message).await?;
+        rollout.state = state;
+        message.clone_into(&mut rollout.message);
+        progress(RolloutEvent::State { state, message: message.to_owned() });
+        Ok(())
+    }
+}
+
+/// Why `rollout` must stop for its failures, if it must: more than `max_failures` failed, or
+/// more than `max_failure_percent` of the tenants attempted so far.
+pub fn over_budget(rollout: &Rollout) -> Option<String> {
+    let failed: Vec<&tenantry_model::RolloutTenant> =
+        rollout.tenants.iter().filter(|t| t.state == TenantState::Failed).collect();
+    let attempted = rollout.count(TenantState::Converged) + failed.len();
+    let settings = &rollout.settings;
+    let too_many = failed.len() > settings.max_failures;
+    let too_large = attempted > 0 && failed.len() * 100 > usize::from(settings.max_failure_percent) * attempted;
+    if failed.is_empty() || !(too_many || too_large) {
+        return None;
+    }
+    let reasons: Vec<String> =
+        failed.iter().take(5).map(|t| format!("{}/{}: {}", t.context, t.tenant, t.message)).collect();
+    Some(format!(
+        "stopped: {} of {attempted} tenants failed (the budget allows {} or {} %): {}",
+        failed.len(),
+        settings.max_failures,
+        settings.max_failure_percent,
+        reasons.join("; ")
+    ))
+}
+
+/// One row of a rollout's report.
+#[derive(serde::Serialize)]
+struct ReportRow<'r> {
+    cluster: &'r str,
+    tenant: &'r str,
+    wave: usize,
+    before: &'r str,
+    after: &'r str,
+    result: &'static str,
+    started: &'r str,
+    finished: &'r str,
+    message: &'r str,
+}
+
+/// The report of `rollout` as CSV: one row per tenant with before, after, result, when and why.
+pub fn report_csv(rollout: &Rollout) -> Result<String, crate::audit::CsvError> {
+    let rows: Vec<ReportRow<'_>> = rollout
+        .tenants
+        .iter()
+        .map(|t| ReportRow {
+            cluster: &t.context,
+            tenant: &t.tenant,
+            wave: t.wave,
+            before: &t.before,
+            after: &t.after,
+            result: t.state.name(),
+            started: t.started.as_deref().unwrap_or_default(),
+            finished: t.finished.as_deref().unwrap_or_default(),
+            message: &t.message,
+        })
+        .collect();
+    crate::audit::to_csv(&rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use tenantry_model::{Change, RolloutTenant};
+
+    use super::*;
+
+    fn tenant(state: TenantState) -> RolloutTenant {
+        RolloutTenant {
+            context: "eu".into(),
+            tenant: "t".into(),
+            wave: 0,
+            change: Change::Restart { workload: None },
+            revision_before: 1,
+            before: "1 pods".into(),
+            after: "=cmd|x".into(),
+            state,
+            message: "down after the change: 0 of 1 pods ready".into(),
+            started: None,
+            finished: None,
+        }
+    }
+
+    fn rollout(states: &[TenantState], settings: RolloutSettings) -> Rollout {
+        Rollout {
+            id: 1,
+            title: "restart".into(),
+            reason: String::new(),
+            by: "me".into(),
+            created: "T".into(),
+            settings,
+            state: RolloutState::Running,
+            message: String::new(),
+            tenants: states.iter().map(|s| tenant(*s)).collect(),
+        }
+    }
+
+    #[test]
+    fn the_budget_stops_on_too_many_or_too_large_a_share_of_failures() {
+        use TenantState::{Converged, Failed, Queued};
+        let lenient = RolloutSettings { max_failures: 1, max_failure_percent: 50, ..RolloutSettings::default() };
+        assert_eq!(over_budget(&rollout(&[Converged, Converged, Failed, Queued], lenient)), None);
+        let stopped = over_budget(&rollout(&[Converged, Failed, Failed], lenient)).expect("stops");
+        assert!(stopped.starts_with("stopped: 2 of 3 tenants failed") && stopped.contains("eu/t: down"), "{stopped}");
+        let strict = RolloutSettings::default();
+        assert!(
+            over_budget(&rollout(&[Converged; 20].iter().copied().chain([Failed]).collect::<Vec<_>>(), strict))
+                .is_some()
+        );
+        assert_eq!(over_budget(&rollout(&[Converged, Queued], strict)), None);
+    }
+
+    #[test]
+    fn the_report_has_a_row_per_tenant_safe_for_spreadsheets() {
+        let report = report_csv(&rollout(&[TenantState::Converged], RolloutSettings::default())).expect("csv");
+        let lines: Vec<&str> = report.lines().collect();
+        assert_eq!(lines[0], "cluster,tenant,wave,before,after,result,started,finished,message");
+        assert!(lines[1].starts_with("eu,t,0,1 pods,'=cmd|x,converged"), "{}", lines[1]);
+    }
+}

@@ -1,0 +1,177 @@
+//! Fleet changes: one change to many tenants across clusters, frozen into a list, run in waves
+//! with a health gate between them and a failure budget, durable across restarts.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Change;
+
+/// How a rollout runs its waves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RolloutSettings {
+    /// Tenants in the first (canary) wave, spread over the selection's clusters.
+    pub canary: usize,
+    /// Tenants in each later wave.
+    pub wave_size: usize,
+    /// Tenants changed at once on one cluster.
+    pub per_cluster: usize,
+    /// Seconds every tenant of a wave must stay healthy before the next wave starts.
+    pub hold_seconds: u64,
+    /// Stop when more than this many tenants have failed.
+    pub max_failures: usize,
+    /// Stop when more than this share (percent) of the tenants attempted so far have failed.
+    pub max_failure_percent: u8,
+}
+
+impl Default for RolloutSettings {
+    fn default() -> Self {
+        Self { canary: 1, wave_size: 10, per_cluster: 4, hold_seconds: 30, max_failures: 0, max_failure_percent: 10 }
+    }
+}
+
+/// Where one tenant of a rollout stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TenantState {
+    /// Not started yet.
+    Queued,
+    /// Its action runs.
+    Running,
+    /// Changed, running as asked and healthy through the gate.
+    Converged,
+    /// Its action failed, or it turned unhealthy during the gate.
+    Failed,
+    /// Left out, with the reason (already there, refused, changed by someone else, …).
+    Skipped,
+    /// Its cluster does not answer; it runs when the rollout resumes with the cluster back.
+    Waiting,
+}
+
+impl TenantState {
+    /// The lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Converged => "converged",
+            Self::Failed => "failed",
+            Self::Skipped => "skipped",
+            Self::Waiting => "waiting for its cluster",
+        }
+    }
+}
+
+/// Where a rollout stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RolloutState {
+    /// Planned, not started.
+    Planned,
+    /// Waves are running.
+    Running,
+    /// Stopped on purpose or by a restart; resuming continues where it stopped.
+    Paused,
+    /// Stopped by the health gate or the failure budget.
+    Stopped,
+    /// Aborted: no more tenants start.
+    Aborted,
+    /// Every wave ran.
+    Finished,
+}
+
+/// One tenant of a rollout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RolloutTenant {
+    /// Its cluster (context).
+    pub context: String,
+    /// The tenant.
+    pub tenant: String,
+    /// Its wave (0 is the canary).
+    pub wave: usize,
+    /// The change for it, frozen when the rollout was planned.
+    pub change: Change,
+    /// Its spec revision when planned (0: none).
+    pub revision_before: u64,
+    /// What it ran before (the version, the pods), for the report.
+    pub before: String,
+    /// What it runs after, for the report.
+    pub after: String,
+    /// Where it stands.
+    pub state: TenantState,
+    /// Why it failed or was skipped, or its action's outcome.
+    pub message: String,
+    /// When its action started and ended (RFC 3339).
+    pub started: Option<String>,
+    /// When it ended.
+    pub finished: Option<String>,
+}
+
+/// A rollout with every tenant's state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rollout {
+    /// Its id.
+    pub id: i64,
+    /// What it does, in words ("update version 2.4.0").
+    pub title: String,
+    /// Why (a ticket), recorded on every tenant's audit entry with the rollout's id.
+    pub reason: String,
+    /// Who planned it (the OS user).
+    pub by: String,
+    /// When it was planned (RFC 3339).
+    pub created: String,
+    /// How it runs.
+    pub settings: RolloutSettings,
+    /// Where it stands.
+    pub state: RolloutState,
+    /// Why it stopped, or how it ended.
+    pub message: String,
+    /// Its tenants, in the order they run.
+    pub tenants: Vec<RolloutTenant>,
+}
+
+impl Rollout {
+    /// How many tenants are in `state`.
+    pub fn count(&self, state: TenantState) -> usize {
+        self.tenants.iter().filter(|t| t.state == state).count()
+    }
+
+    /// How many waves it has.
+    pub fn waves(&self) -> usize {
+        self.tenants.iter().map(|t| t.wave + 1).max().unwrap_or(0)
+    }
+}
+
+/// What a rollout reports while it runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RolloutEvent {
+    /// A wave starts.
+    WaveStarted {
+        /// The wave.
+        wave: usize,
+        /// Its tenants.
+        tenants: usize,
+    },
+    /// A tenant's state changed.
+    Tenant {
+        /// Its position in the rollout.
+        position: usize,
+        /// Where it stands.
+        state: TenantState,
+        /// Why, or its outcome.
+        message: String,
+    },
+    /// The gate holds a wave: its tenants must stay healthy this long.
+    Holding {
+        /// The wave.
+        wave: usize,
+        /// Seconds held.
+        seconds: u64,
+    },
+    /// The rollout's state changed.
+    State {
+        /// Where it stands.
+        state: RolloutState,
+        /// Why.
+        message: String,
+    },
+}
