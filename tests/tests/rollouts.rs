@@ -1,0 +1,158 @@
+//! Fleet rollouts against two real local clusters: a version update planned over every tenant
+//! runs as a canary spread over both clusters and two waves, pauses when asked between waves and
+//! resumes, survives being cut off mid-wave (resumed with no tenant changed twice and none
+//! missed), ends with every tenant on the new version and a report; its roll back returns each
+//! to its old version. A canary that cannot converge (its cluster's nodes cordoned) stops the
+//! rollout at the gate with the reason, the later waves untouched.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use tenantry_core::actions::{ActionSettings, Actions};
+use tenantry_core::blueprint::Catalog;
+use tenantry_core::cache::Cache;
+use tenantry_core::cluster::ClusterList;
+use tenantry_core::fleet::{Fleet as Watched, Settings};
+use tenantry_core::kubeconfig::{ContextEntry, Sources};
+use tenantry_core::rollout::{FleetChange, Rollouts};
+use tenantry_model::{Health, RolloutEvent, RolloutSettings, RolloutState, TenantState, TenantSummary};
+use tenantry_tests::fleet::Fleet;
+use tenantry_tests::seed;
+
+const CLUSTERS: [&str; 2] = ["ro-1", "ro-2"];
+/// Tenants seeded per cluster (all healthy: the seed breaks every fifth).
+const PER_CLUSTER: usize = 4;
+
+fn entries(kubeconfig: &Path) -> Vec<ContextEntry> {
+    let list = ClusterList::load(&Sources::Explicit(kubeconfig.to_owned()));
+    list.entries.into_iter().filter(|e| CLUSTERS.contains(&e.name.as_str())).collect()
+}
+
+/// The fleet's live rows once every seeded tenant is healthy.
+async fn healthy_rows(fleet: &Watched) -> Vec<TenantSummary> {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let rows = fleet.tenants();
+        if rows.len() == CLUSTERS.len() * PER_CLUSTER
+            && rows.iter().all(|r| r.freshness.is_live() && r.health == Health::Healthy)
+        {
+            return rows;
+        }
+        assert!(Instant::now() < deadline, "the seeded tenants never all run: {rows:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// How many successful audit entries of rollout `id` each tenant has.
+async fn changes_per_tenant(actions: &Actions, id: i64) -> std::collections::BTreeMap<String, usize> {
+    let marker = format!("rollout #{id}");
+    let mut counts = std::collections::BTreeMap::new();
+    for entry in actions.audit_log().await.expect("audit") {
+        if entry.reason.contains(&marker) && entry.result == tenantry_model::ActionResult::Succeeded {
+            *counts.entry(format!("{}/{}", entry.context, entry.tenant)).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_rolls_out_in_waves_pauses_survives_a_cut_and_rolls_back() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let names: Vec<String> = CLUSTERS.iter().map(|n| (*n).to_owned()).collect();
+    let clusters = Fleet::start(dir.path(), &names).await.expect("clusters start");
+    for cluster in &clusters.clusters {
+        seed::seed(&cluster.admin_client().await.expect("client"), PER_CLUSTER, 1).await.expect("seeded");
+    }
+    let entries = entries(&clusters.kubeconfig);
+    let cache = Cache::open(&dir.path().join("data/cache.sqlite")).await.expect("cache").cache;
+    let settings = ActionSettings { converge_timeout: Duration::from_secs(90), ..ActionSettings::default() };
+    let actions = Actions::new(cache, Catalog::load(&dir.path().join("blueprints")), settings);
+    let fleet = Watched::start(entries.clone(), None, Settings::default()).await;
+    let rows = healthy_rows(&fleet).await;
+    let health = |cluster: &str, id: &str| {
+        fleet
+            .tenants()
+            .into_iter()
+            .find(|t| t.cluster == cluster && t.id == id && t.freshness.is_live())
+            .map(|t| (t.health, t.reason))
+    };
+    let rollouts = Rollouts::new(&actions, entries.clone(), &health);
+
+    // Planned: a canary of one tenant per cluster, then waves of three.
+    let settings =
+        RolloutSettings { canary: 2, wave_size: 3, per_cluster: 2, hold_seconds: 2, ..RolloutSettings::default() };
+    let update = FleetChange::Update { version: Some("7.0.0".into()), plan: None };
+    let planned = rollouts.plan(&update, &rows, settings, "TICKET-77").await.expect("planned");
+    assert_eq!(planned.count(TenantState::Queued), 8);
+    assert_eq!(planned.waves(), 3);
+    let canary: Vec<&str> = planned.tenants.iter().filter(|t| t.wave == 0).map(|t| t.context.as_str()).collect();
+    assert_eq!(canary, ["ro-1", "ro-2"], "the canary spreads over both clusters");
+
+    // Paused by someone once the canary is through: the run stops before the next wave.
+    let id = planned.id;
+    let records = actions.cache().clone();
+    let mut events = Vec::new();
+    let mut pause_after_canary = |event: RolloutEvent| {
+        if matches!(event, RolloutEvent::Holding { wave: 0, .. }) {
+            let records = records.clone();
+            tokio::spawn(
+                async move { records.rollout_set_state(id, RolloutState::Paused, "paused by a colleague").await },
+            );
+        }
+        events.push(event);
+    };
+    let paused = rollouts.run(id, &mut pause_after_canary).await.expect("runs");
+    assert_eq!(paused.state, RolloutState::Paused, "{}", paused.message);
+    assert_eq!(paused.count(TenantState::Converged), 2);
+    assert_eq!(paused.count(TenantState::Queued), 6);
+    assert!(events.iter().any(|e| matches!(e, RolloutEvent::WaveStarted { wave: 0, tenants: 2 })));
+
+    // Resumed, then cut off in the middle of the next wave (as when the app is closed).
+    let cut = tokio::time::timeout(Duration::from_secs(3), rollouts.run(id, &mut |_| {})).await;
+    assert!(cut.is_err(), "the run was still going when it was cut");
+    let left = actions.cache().rollout(id).await.expect("read").expect("recorded");
+    assert!(left.count(TenantState::Converged) >= 2, "{:?}", left.tenants);
+
+    // Resumed again: every tenant ends on the new version, none changed twice, none missed.
+    let done = rollouts.run(id, &mut |_| {}).await.expect("resumes");
+    assert_eq!(done.state, RolloutState::Finished, "{}: {:?}", done.message, done.tenants);
+    assert_eq!(done.count(TenantState::Converged), 8, "{:?}", done.tenants);
+    let changes = changes_per_tenant(&actions, id).await;
+    assert_eq!(changes.len(), 8, "{changes:?}");
+    assert!(changes.values().all(|n| *n == 1), "each tenant changed once: {changes:?}");
+    let report = tenantry_core::rollout::report_csv(&done).expect("report");
+    assert_eq!(report.lines().count(), 9, "{report}");
+    assert!(report.lines().skip(1).all(|l| l.contains("7.0.0") && l.contains("converged")), "{report}");
+
+    // Rolled back, in waves too: each tenant returns to its old version.
+    let back = rollouts.plan_roll_back(id, "TICKET-77 revert").await.expect("planned");
+    let back = rollouts.run(back.id, &mut |_| {}).await.expect("rolled back");
+    assert_eq!(back.state, RolloutState::Finished, "{}: {:?}", back.message, back.tenants);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while fleet.tenants().iter().any(|t| t.version == "7.0.0") {
+        assert!(Instant::now() < deadline, "the versions never return");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let versions: std::collections::BTreeSet<String> = fleet.tenants().into_iter().map(|t| t.version).collect();
+    assert!(versions.iter().all(|v| v.starts_with("6.")), "{versions:?}");
+
+    // A canary that cannot converge (its cluster's nodes cordoned) stops at the gate.
+    let quick = ActionSettings { converge_timeout: Duration::from_secs(8), ..ActionSettings::default() };
+    let cache = Cache::open(&dir.path().join("data/cache.sqlite")).await.expect("cache").cache;
+    let impatient = Actions::new(cache, Catalog::load(&dir.path().join("blueprints")), quick);
+    let rollouts = Rollouts::new(&impatient, entries, &health);
+    let ro_2 = clusters.clusters[1].admin_client().await.expect("client");
+    tenantry_tests::cluster::cordon(&ro_2, true).await.expect("cordon");
+    let rows = healthy_rows(&fleet).await;
+    let update = FleetChange::Update { version: Some("7.1.0".into()), plan: None };
+    let planned = rollouts.plan(&update, &rows, settings, "TICKET-78").await.expect("planned");
+    let stopped = rollouts.run(planned.id, &mut |_| {}).await.expect("runs");
+    tenantry_tests::cluster::cordon(&ro_2, false).await.expect("uncordon");
+    assert_eq!(stopped.state, RolloutState::Stopped, "{}", stopped.message);
+    assert!(stopped.message.contains("ro-2/"), "the reason names the tenant: {}", stopped.message);
+    let failed: Vec<&str> =
+        stopped.tenants.iter().filter(|t| t.state == TenantState::Failed).map(|t| t.context.as_str()).collect();
+    assert_eq!(failed, ["ro-2"]);
+    assert_eq!(stopped.count(TenantState::Queued), 6, "the later waves are untouched");
+    fleet.shutdown().await;
+}
