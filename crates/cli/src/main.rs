@@ -8,6 +8,7 @@ mod drift;
 mod logs;
 mod output;
 mod records;
+mod rollout;
 mod selection;
 mod tenant;
 mod tenants;
@@ -75,6 +76,9 @@ enum Command {
     Restore(action::RestoreArgs),
     /// Delete a tenant's namespace and everything in it (its spec stays in the cache).
     Delete(action::DeleteArgs),
+    /// Change many tenants at once, in waves with a health gate; list, show, pause, abort,
+    /// continue and roll back rollouts.
+    Rollout(rollout::Args),
     /// Show the audit log: who did what to which tenant, and how it went.
     Audit(records::AuditArgs),
     /// List unfinished actions; resume or roll one back.
@@ -114,6 +118,7 @@ async fn main() -> ExitCode {
         Command::Backup(args) => action::backup(args).await,
         Command::Restore(args) => action::restore(args).await,
         Command::Delete(args) => action::delete(args).await,
+        Command::Rollout(args) => rollout::run(args).await,
         Command::Audit(args) => records::audit(args).await,
         Command::Journal(args) => records::journal(args).await,
     }

@@ -28,7 +28,8 @@ pub struct Args {
     json: bool,
 }
 
-fn parse_health(text: &str) -> Result<Health, String> {
+/// A health named on the command line.
+pub fn parse_health(text: &str) -> Result<Health, String> {
     serde_json::from_value(serde_json::Value::String(text.to_lowercase()))
         .map_err(|_| "expected healthy, suspended, progressing, degraded, down or unknown".to_owned())
 }
@@ -49,7 +50,7 @@ pub async fn run(args: Args) -> ExitCode {
     };
     let needle = args.search.as_deref().map(str::to_lowercase);
     report.tenants.retain(|t| {
-        args.health.is_none_or(|h| t.health == h) && needle.as_deref().is_none_or(|needle| matches(t, needle))
+        args.health.is_none_or(|h| t.health == h) && needle.as_deref().is_none_or(|needle| t.matches(needle))
     });
     if args.json {
         crate::output::json(&report, true);
@@ -111,13 +112,6 @@ async fn offline(args: &Args) -> Result<Report, ExitCode> {
     let wanted = args.selection.cluster();
     let tenants = tenants.into_iter().filter(|t| wanted.is_none_or(|c| t.cluster == c)).collect();
     Ok(Report { tenants, errors: BTreeMap::new() })
-}
-
-fn matches(tenant: &TenantSummary, needle: &str) -> bool {
-    [&tenant.id, &tenant.customer, &tenant.display_name]
-        .into_iter()
-        .chain(&tenant.domains)
-        .any(|field| field.to_lowercase().contains(needle))
 }
 
 fn print_table(report: &Report) {

@@ -143,6 +143,18 @@ pub struct TenantSummary {
     pub freshness: Freshness,
 }
 
+impl TenantSummary {
+    /// Whether its id, display name, customer or a domain contains `needle` (lower case; an
+    /// empty needle matches every tenant).
+    pub fn matches(&self, needle: &str) -> bool {
+        needle.is_empty()
+            || [&self.id, &self.display_name, &self.customer]
+                .into_iter()
+                .chain(&self.domains)
+                .any(|field| field.to_lowercase().contains(needle))
+    }
+}
+
 /// Where a row comes from: the cluster right now, or the local cache.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]

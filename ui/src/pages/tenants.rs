@@ -13,7 +13,7 @@ use crate::components::{
 };
 use crate::hooks::{use_clock, use_keydown, use_search_keys};
 use crate::pages::tenant_detail::TenantDetailPage;
-use crate::state::fleet::{FleetState, health_counts, matches};
+use crate::state::fleet::{FleetState, health_counts};
 
 /// Properties of [`TenantsPage`].
 #[derive(Properties, PartialEq)]
@@ -56,7 +56,7 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
                 .filter(|t| cluster.as_ref().is_none_or(|c| &t.cluster == c))
                 .filter(|t| version.as_ref().is_none_or(|v| &t.version == v))
                 .filter(|t| !*drifted || t.drift.is_some())
-                .filter(|t| health.is_none_or(|h| t.health == h) && matches(t, needle))
+                .filter(|t| health.is_none_or(|h| t.health == h) && t.matches(needle))
                 .cloned()
                 .collect();
             sort.0.sort(&mut rows, sort.1);
@@ -94,7 +94,7 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
             event.prevent_default();
         });
     }
-    let searched: Vec<&TenantSummary> = fleet.tenants.values().filter(|t| matches(t, &needle)).collect();
+    let searched: Vec<&TenantSummary> = fleet.tenants.values().filter(|t| t.matches(&needle)).collect();
     let mut per_cluster: BTreeMap<String, usize> = BTreeMap::new();
     for tenant in &searched {
         *per_cluster.entry(tenant.cluster.clone()).or_insert(0) += 1;

@@ -89,15 +89,6 @@ pub fn health_counts<'a>(tenants: impl Iterator<Item = &'a TenantSummary>) -> BT
     counts
 }
 
-/// Whether `tenant` matches the lower-cased search text (id, name, customer or a domain).
-pub fn matches(tenant: &TenantSummary, needle: &str) -> bool {
-    needle.is_empty()
-        || [&tenant.id, &tenant.display_name, &tenant.customer]
-            .into_iter()
-            .chain(&tenant.domains)
-            .any(|field| field.to_lowercase().contains(needle))
-}
-
 #[cfg(test)]
 mod tests {
     use tenantry_model::{ErrorKind, Freshness, TenantChanges};
@@ -193,8 +184,8 @@ mod tests {
     fn search_matches_id_name_customer_and_domain_in_any_case() {
         let t = tenant("eu", "alder", Health::Healthy);
         for needle in ["", "ald", "alder site", "alder.example", "alder"] {
-            assert!(matches(&t, needle), "{needle}");
+            assert!(t.matches(needle), "{needle}");
         }
-        assert!(!matches(&t, "birch"));
+        assert!(!t.matches("birch"));
     }
 }

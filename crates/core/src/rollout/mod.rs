@@ -51,8 +51,8 @@ pub enum RolloutError {
         state: &'static str,
     },
     /// Nothing in the selection would change.
-    #[error("none of the {0} chosen tenants would change (each is listed with the reason)")]
-    Nothing(usize),
+    #[error("none of the {} chosen tenants would change: {}", .0.len(), .0.join("; "))]
+    Nothing(Vec<String>),
 }
 
 /// Plans and runs rollouts with `actions` over the clusters of `entries`, judging health with
@@ -108,7 +108,7 @@ impl<'a> Rollouts<'a> {
             }
         }
         if !tenants.iter().any(|t| matches!(t.state, TenantState::Queued | TenantState::Waiting)) {
-            return Err(RolloutError::Nothing(tenants.len()));
+            return Err(RolloutError::Nothing(skipped(&tenants)));
         }
         let mut rollout = Rollout {
             id: 0,
@@ -164,7 +164,7 @@ impl<'a> Rollouts<'a> {
             })
             .collect();
         if !tenants.iter().any(|t| t.state == TenantState::Queued) {
-            return Err(RolloutError::Nothing(tenants.len()));
+            return Err(RolloutError::Nothing(skipped(&tenants)));
         }
         let mut rollout = Rollout {
             id: 0,
@@ -424,6 +424,11 @@ impl<'a> Rollouts<'a> {
         progress(RolloutEvent::State { state, message: message.to_owned() });
         Ok(())
     }
+}
+
+/// Each skipped tenant with the reason, as `cluster/id: reason`.
+fn skipped(tenants: &[tenantry_model::RolloutTenant]) -> Vec<String> {
+    tenants.iter().map(|t| format!("{}/{}: {}", t.context, t.tenant, t.message)).collect()
 }
 
 /// Why `rollout` must stop for its failures, if it must: more than `max_failures` failed, or
