@@ -3,7 +3,10 @@
 //! resumes, survives being cut off mid-wave (resumed with no tenant changed twice and none
 //! missed), ends with every tenant on the new version and a report; its roll back returns each
 //! to its old version. A canary that cannot converge (its cluster's nodes cordoned) stops the
-//! rollout at the gate with the reason, the later waves untouched.
+//! rollout at the gate with the reason, the later waves untouched; an abort lets the tenants in
+//! flight finish and starts no more; a cluster lost mid-rollout has its tenants wait while the
+//! other's go on, and they run once it is back. Tenants the identity may not change are skipped
+//! with the missing permission.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -153,6 +156,90 @@ async fn a_version_rolls_out_in_waves_pauses_survives_a_cut_and_rolls_back() {
     let failed: Vec<&str> =
         stopped.tenants.iter().filter(|t| t.state == TenantState::Failed).map(|t| t.context.as_str()).collect();
     assert_eq!(failed, ["ro-2"]);
-    assert_eq!(stopped.count(TenantState::Queued), 6, "the later waves are untouched");
+    assert_eq!(stopped.count(TenantState::Queued), 6, "the later waves are untouched: {:?}", stopped.tenants);
+
+    // Aborted from elsewhere after the canary: the tenants in flight finish, no more start.
+    let rows = healthy_rows(&fleet).await;
+    let restart = FleetChange::Restart;
+    let planned = rollouts.plan(&restart, &rows, settings, "").await.expect("planned");
+    let records = impatient.cache().clone();
+    let abort_id = planned.id;
+    let mut abort_after_canary = |event: RolloutEvent| {
+        if matches!(event, RolloutEvent::Holding { wave: 0, .. }) {
+            let records = records.clone();
+            tokio::spawn(async move { records.rollout_set_state(abort_id, RolloutState::Aborted, "aborted").await });
+        }
+    };
+    let aborted = rollouts.run(abort_id, &mut abort_after_canary).await.expect("runs");
+    assert_eq!(aborted.state, RolloutState::Aborted, "{}", aborted.message);
+    // The tenant whose update failed at the gate keeps its failed action until someone
+    // resumes or rolls it back: every later rollout skips it, saying so.
+    let unfinished = |r: &tenantry_model::Rollout| {
+        r.tenants.iter().filter(|t| t.state == TenantState::Skipped && t.message.contains("unfinished action")).count()
+    };
+    assert_eq!(
+        (aborted.count(TenantState::Converged), aborted.count(TenantState::Queued), unfinished(&aborted)),
+        (2, 5, 1)
+    );
+    assert!(rollouts.run(abort_id, &mut |_| {}).await.is_err(), "an aborted rollout does not run again");
+
+    // A cluster lost before its turn: its tenants wait, the other cluster's waves go on, and the
+    // rollout continues once the cluster is back.
+    let rows = healthy_rows(&fleet).await;
+    let scale = FleetChange::ScaleTo(2);
+    let planned = rollouts.plan(&scale, &rows, settings, "").await.expect("planned");
+    let mut clusters = clusters;
+    clusters.clusters[1].stop_apiserver();
+    let waiting = rollouts.run(planned.id, &mut |_| {}).await.expect("runs");
+    assert_eq!(waiting.state, RolloutState::Paused, "{}", waiting.message);
+    let states: std::collections::BTreeSet<(&str, TenantState)> =
+        waiting.tenants.iter().map(|t| (t.context.as_str(), t.state)).collect();
+    assert_eq!(
+        states,
+        [("ro-1", TenantState::Converged), ("ro-2", TenantState::Skipped), ("ro-2", TenantState::Waiting)].into(),
+        "{:?}",
+        waiting.tenants
+    );
+    clusters.clusters[1].start_apiserver().await.expect("back");
+    healthy_rows(&fleet).await;
+    let resumed = rollouts.run(planned.id, &mut |_| {}).await.expect("continues");
+    assert_eq!(resumed.state, RolloutState::Finished, "{}: {:?}", resumed.message, resumed.tenants);
+    assert_eq!((resumed.count(TenantState::Converged), unfinished(&resumed)), (7, 1));
+    fleet.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenants_the_identity_may_not_change_are_skipped_with_the_missing_permission() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clusters = Fleet::start(dir.path(), &["rbac-1".to_owned()]).await.expect("cluster starts");
+    let cluster = &clusters.clusters[0];
+    let admin = cluster.admin_client().await.expect("client");
+    seed::seed(&admin, 3, 1).await.expect("seeded");
+    let token = tenantry_tests::identity::create_list_only(&admin).await.expect("identity");
+    let kubeconfig = dir.path().join("list-only.yaml");
+    let yaml = format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: viewer\nclusters:\n- name: c\n  cluster:\n    server: {}\n    certificate-authority: {}\n\
+         users:\n- name: u\n  user:\n    token: {token}\ncontexts:\n- name: viewer\n  context:\n    cluster: c\n    user: u\n",
+        cluster.server,
+        cluster.dir.join("pki/apiserver.crt").display(),
+    );
+    std::fs::write(&kubeconfig, yaml).expect("write");
+    let entries = ClusterList::load(&Sources::Explicit(kubeconfig)).entries;
+    let cache = Cache::open(&dir.path().join("data/cache.sqlite")).await.expect("cache").cache;
+    let actions = Actions::new(cache, Catalog::load(&dir.path().join("blueprints")), ActionSettings::default());
+    let fleet = Watched::start(entries.clone(), None, Settings::default()).await;
+    fleet.settled(Duration::from_secs(30)).await;
+    let rows = fleet.tenants();
+    assert_eq!(rows.len(), 3);
+    let health = |_: &str, _: &str| None;
+    let rollouts = Rollouts::new(&actions, entries, &health);
+    let update = FleetChange::Update { version: Some("9.0.0".into()), plan: None };
+    let refused =
+        rollouts.plan(&update, &rows, RolloutSettings::default(), "").await.err().expect("nothing may change");
+    let text = refused.to_string();
+    assert!(
+        text.contains("viewer/alder-books: refused: this identity lacks ") && text.contains("patch namespaces"),
+        "{text}"
+    );
     fleet.shutdown().await;
 }

@@ -29,7 +29,7 @@ impl Default for RolloutSettings {
 }
 
 /// Where one tenant of a rollout stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TenantState {
     /// Not started yet.

@@ -325,7 +325,7 @@ impl<'a> Rollouts<'a> {
             }
         }
         self.record(rollout.id, position, TenantState::Running, "", events).await;
-        let reason = if rollout.reason.is_empty() { marker } else { format!("{} ({marker})", rollout.reason) };
+        let reason = if rollout.reason.is_empty() { marker.clone() } else { format!("{} ({marker})", rollout.reason) };
         let request = ActionRequest {
             context: tenant.context.clone(),
             tenant: tenant.tenant.clone(),
@@ -333,7 +333,14 @@ impl<'a> Rollouts<'a> {
             take_over: false,
             reason,
         };
-        let (state, message) = match batch.run(&request).await {
+        let ran = batch.run(&request).await;
+        if let Ok(outcome) = &ran
+            && outcome.result == ActionResult::Succeeded
+            && tenant.state == TenantState::Running
+        {
+            self.settle_cut_runs(&request, &marker, outcome.journal_id).await;
+        }
+        let (state, message) = match ran {
             Ok(outcome) => match outcome.result {
                 ActionResult::Succeeded => (TenantState::Converged, outcome.message),
                 ActionResult::Refused => (TenantState::Skipped, outcome.message),
@@ -345,6 +352,24 @@ impl<'a> Rollouts<'a> {
             Err(error) => (TenantState::Failed, crate::error::chain(&error)),
         };
         self.record(rollout.id, position, state, &message, events).await;
+    }
+
+    /// Marks the journal entries a cut-off run of this rollout left for `request`'s tenant as
+    /// finished by the action (`journal_id`) that has now done its work, so they are not offered
+    /// to resume.
+    async fn settle_cut_runs(&self, request: &ActionRequest, marker: &str, journal_id: i64) {
+        let cache = self.actions.cache();
+        for entry in self.actions.unfinished().await.unwrap_or_default() {
+            let same = entry.request.context == request.context && entry.request.tenant == request.tenant;
+            if same && entry.id != journal_id && entry.request.reason.contains(marker) {
+                let message = format!("finished by action #{journal_id} when the rollout resumed");
+                if let Err(error) =
+                    cache.journal_finish(entry.id, tenantry_model::JournalState::Resumed, &message, &now()).await
+                {
+                    tracing::warn!(error = %crate::error::chain(&error), "a cut-off run's journal entry stays unfinished");
+                }
+            }
+        }
     }
 
     /// Holds wave `wave`: its converged tenants must stay healthy for the hold time; one that
