@@ -234,8 +234,7 @@ async fn tenants_the_identity_may_not_change_are_skipped_with_the_missing_permis
     let health = |_: &str, _: &str| None;
     let rollouts = Rollouts::new(&actions, entries, &health);
     let update = FleetChange::Update { version: Some("9.0.0".into()), plan: None };
-    let refused =
-        rollouts.plan(&update, &rows, RolloutSettings::default(), "").await.err().expect("nothing may change");
+    let refused = rollouts.plan(&update, &rows, RolloutSettings::default(), "").await.expect_err("nothing may change");
     let text = refused.to_string();
     assert!(
         text.contains("viewer/alder-books: refused: this identity lacks ") && text.contains("patch namespaces"),
