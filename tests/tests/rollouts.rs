@@ -72,13 +72,7 @@ async fn a_version_rolls_out_in_waves_pauses_survives_a_cut_and_rolls_back() {
     let actions = Actions::new(cache, Catalog::load(&dir.path().join("blueprints")), settings);
     let fleet = Watched::start(entries.clone(), None, Settings::default()).await;
     let rows = healthy_rows(&fleet).await;
-    let health = |cluster: &str, id: &str| {
-        fleet
-            .tenants()
-            .into_iter()
-            .find(|t| t.cluster == cluster && t.id == id && t.freshness.is_live())
-            .map(|t| (t.health, t.reason))
-    };
+    let health = |cluster: &str, id: &str| fleet.live_health(cluster, id);
     let rollouts = Rollouts::new(&actions, entries.clone(), &health);
 
     // Planned: a canary of one tenant per cluster, then waves of three.
@@ -143,13 +137,13 @@ async fn a_version_rolls_out_in_waves_pauses_survives_a_cut_and_rolls_back() {
     let quick = ActionSettings { converge_timeout: Duration::from_secs(8), ..ActionSettings::default() };
     let cache = Cache::open(&dir.path().join("data/cache.sqlite")).await.expect("cache").cache;
     let impatient = Actions::new(cache, Catalog::load(&dir.path().join("blueprints")), quick);
-    let rollouts = Rollouts::new(&impatient, entries, &health);
+    let gated = Rollouts::new(&impatient, entries.clone(), &health);
     let ro_2 = clusters.clusters[1].admin_client().await.expect("client");
     tenantry_tests::cluster::cordon(&ro_2, true).await.expect("cordon");
     let rows = healthy_rows(&fleet).await;
     let update = FleetChange::Update { version: Some("7.1.0".into()), plan: None };
-    let planned = rollouts.plan(&update, &rows, settings, "TICKET-78").await.expect("planned");
-    let stopped = rollouts.run(planned.id, &mut |_| {}).await.expect("runs");
+    let planned = gated.plan(&update, &rows, settings, "TICKET-78").await.expect("planned");
+    let stopped = gated.run(planned.id, &mut |_| {}).await.expect("runs");
     tenantry_tests::cluster::cordon(&ro_2, false).await.expect("uncordon");
     assert_eq!(stopped.state, RolloutState::Stopped, "{}", stopped.message);
     assert!(stopped.message.contains("ro-2/"), "the reason names the tenant: {}", stopped.message);
@@ -162,7 +156,7 @@ async fn a_version_rolls_out_in_waves_pauses_survives_a_cut_and_rolls_back() {
     let rows = healthy_rows(&fleet).await;
     let restart = FleetChange::Restart;
     let planned = rollouts.plan(&restart, &rows, settings, "").await.expect("planned");
-    let records = impatient.cache().clone();
+    let records = actions.cache().clone();
     let abort_id = planned.id;
     let mut abort_after_canary = |event: RolloutEvent| {
         if matches!(event, RolloutEvent::Holding { wave: 0, .. }) {

@@ -198,13 +198,7 @@ async fn with_fleet(args: &Args, command: &Command, actions: &Actions) -> ExitCo
         Fleet::start(entries.clone(), Some(&tenantry_core::paths::cache_file()), crate::selection::fleet_settings())
             .await;
     fleet.settled(Duration::from_secs(args.timeout)).await;
-    let health = |cluster: &str, id: &str| {
-        fleet
-            .tenants()
-            .into_iter()
-            .find(|t| t.cluster == cluster && t.id == id && t.freshness.is_live())
-            .map(|t| (t.health, t.reason))
-    };
+    let health = |cluster: &str, id: &str| fleet.live_health(cluster, id);
     let rollouts = Rollouts::new(actions, entries, &health);
     let planned = match command {
         Command::Continue { id } => Ok((*id, true)),

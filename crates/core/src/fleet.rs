@@ -388,6 +388,14 @@ impl Fleet {
         }
     }
 
+    /// Tenant `cluster`/`id`'s health and reason while its row is live (what a rollout's gate
+    /// judges); `None` otherwise.
+    pub fn live_health(&self, cluster: &str, id: &str) -> Option<(tenantry_model::Health, String)> {
+        let state = lock(&self.shared.state);
+        let row = state.tenants.get(&(cluster.to_owned(), id.to_owned()))?;
+        row.freshness.is_live().then(|| (row.health, row.reason.clone()))
+    }
+
     /// Runs cluster `cluster`'s background drift sweep now, so its rows' drift marks follow a
     /// repair or a hand edit without waiting for the next interval.
     pub fn recheck_drift(&self, cluster: &str) {

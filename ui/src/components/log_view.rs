@@ -118,6 +118,7 @@ pub fn log_view(props: &LogViewProps) -> Html {
         // The CSP forbids inline style attributes; sizes go through the CSS object model. Once
         // sized, new lines scroll into view unless the reader scrolled up.
         let (sizer, window, lines_ref, stick) = (sizer.clone(), window.clone(), lines_ref.clone(), stick.clone());
+        let scroll_top = scroll_top.clone();
         use_effect_with((total, first), move |(total, first)| {
             if let Some(sizer) = sizer.cast::<HtmlElement>() {
                 let _ = sizer.style().set_property("height", &format!("{}px", *total as f64 * ROW));
@@ -129,6 +130,11 @@ pub fn log_view(props: &LogViewProps) -> Html {
                 && let Some(element) = lines_ref.cast::<HtmlElement>()
             {
                 element.set_scroll_top(element.scroll_height());
+                // The lines rendered follow the position even when no scroll event reports it.
+                let top = f64::from(element.scroll_top());
+                if (top - *scroll_top).abs() >= 1.0 {
+                    scroll_top.set(top);
+                }
             }
         });
     }

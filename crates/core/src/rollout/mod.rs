@@ -309,7 +309,7 @@ impl<'a> Rollouts<'a> {
         let marker = format!("rollout #{}", rollout.id);
         match batch.revision(&tenant.tenant).await {
             Ok((now, reason))
-                if now != tenant.revision_before && !(now > tenant.revision_before && reason.contains(&marker)) =>
+                if now != tenant.revision_before && !self.moved_by_this(tenant, now, &reason, &marker).await =>
             {
                 let why = format!(
                     "its spec changed since the rollout was planned (revision {} → {now})",
@@ -352,6 +352,30 @@ impl<'a> Rollouts<'a> {
             Err(error) => (TenantState::Failed, crate::error::chain(&error)),
         };
         self.record(rollout.id, position, state, &message, events).await;
+    }
+
+    /// Whether this rollout itself moved `tenant`'s spec to revision `now`: its history entry
+    /// carries the rollout's `marker`, or (a run cut off between writing the spec and its
+    /// history) this rollout's journal entry for the tenant started from the planned revision.
+    async fn moved_by_this(
+        &self,
+        tenant: &tenantry_model::RolloutTenant,
+        now: u64,
+        reason: &str,
+        marker: &str,
+    ) -> bool {
+        if now <= tenant.revision_before {
+            return false;
+        }
+        if reason.contains(marker) {
+            return true;
+        }
+        self.actions.unfinished().await.unwrap_or_default().iter().any(|entry| {
+            entry.request.context == tenant.context
+                && entry.request.tenant == tenant.tenant
+                && entry.request.reason.contains(marker)
+                && entry.revision_before == tenant.revision_before
+        })
     }
 
     /// Marks the journal entries a cut-off run of this rollout left for `request`'s tenant as
