@@ -46,16 +46,23 @@ async fn healthy_rows(fleet: &Watched) -> Vec<TenantSummary> {
     }
 }
 
-/// How many successful audit entries of rollout `id` each tenant has.
-async fn changes_per_tenant(actions: &Actions, id: i64) -> std::collections::BTreeMap<String, usize> {
+/// The spec revisions rollout `id`'s successful actions made, per tenant (a run cut off after its
+/// audit entry but before the rollout recorded it is done again, and changes nothing: the same
+/// revision appears twice).
+async fn revisions_per_tenant(
+    actions: &Actions,
+    id: i64,
+) -> std::collections::BTreeMap<String, std::collections::BTreeSet<u64>> {
     let marker = format!("rollout #{id}");
-    let mut counts = std::collections::BTreeMap::new();
+    let mut made = std::collections::BTreeMap::new();
     for entry in actions.audit_log().await.expect("audit") {
         if entry.reason.contains(&marker) && entry.result == tenantry_model::ActionResult::Succeeded {
-            *counts.entry(format!("{}/{}", entry.context, entry.tenant)).or_insert(0) += 1;
+            made.entry(format!("{}/{}", entry.context, entry.tenant))
+                .or_insert_with(std::collections::BTreeSet::new)
+                .insert(entry.revision_after);
         }
     }
-    counts
+    made
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -114,9 +121,12 @@ async fn a_version_rolls_out_in_waves_pauses_survives_a_cut_and_rolls_back() {
     let done = rollouts.run(id, &mut |_| {}).await.expect("resumes");
     assert_eq!(done.state, RolloutState::Finished, "{}: {:?}", done.message, done.tenants);
     assert_eq!(done.count(TenantState::Converged), 8, "{:?}", done.tenants);
-    let changes = changes_per_tenant(&actions, id).await;
-    assert_eq!(changes.len(), 8, "{changes:?}");
-    assert!(changes.values().all(|n| *n == 1), "each tenant changed once: {changes:?}");
+    let changes = revisions_per_tenant(&actions, id).await;
+    assert_eq!(changes.len(), 8, "none missed: {changes:?}");
+    for tenant in &done.tenants {
+        let made = &changes[&format!("{}/{}", tenant.context, tenant.tenant)];
+        assert_eq!(made, &[tenant.revision_before + 1].into(), "{} changed once", tenant.tenant);
+    }
     let report = tenantry_core::rollout::report_csv(&done).expect("report");
     assert_eq!(report.lines().count(), 9, "{report}");
     assert!(report.lines().skip(1).all(|l| l.contains("7.0.0") && l.contains("converged")), "{report}");
