@@ -27,6 +27,8 @@ use crate::cache::CacheError;
 use crate::kubeconfig::ContextEntry;
 use crate::labels::now;
 
+/// The message of a failed tenant queued again when a stopped rollout continues.
+const RETRIED: &str = "failed before the rollout stopped; runs again";
 /// How often the gate looks at the wave's health.
 const GATE_POLL: Duration = Duration::from_secs(1);
 
@@ -191,6 +193,17 @@ impl<'a> Rollouts<'a> {
             RolloutState::Aborted => return Err(RolloutError::Ended { id, state: "aborted" }),
             _ => {}
         }
+        if rollout.state == RolloutState::Stopped {
+            // Continuing after the gate stopped it: whoever continues has dealt with the
+            // failures, so the failed tenants run again (the converged ones do not).
+            for position in 0..rollout.tenants.len() {
+                if rollout.tenants[position].state == TenantState::Failed {
+                    cache.rollout_set_tenant(id, position, TenantState::Queued, RETRIED, &now()).await?;
+                    rollout.tenants[position].state = TenantState::Queued;
+                    RETRIED.clone_into(&mut rollout.tenants[position].message);
+                }
+            }
+        }
         self.set_state(&mut rollout, RolloutState::Running, "", progress).await?;
         for wave in 0..rollout.waves() {
             match cache.rollout_state(id).await? {
@@ -336,7 +349,7 @@ impl<'a> Rollouts<'a> {
         let ran = batch.run(&request).await;
         if let Ok(outcome) = &ran
             && outcome.result == ActionResult::Succeeded
-            && tenant.state == TenantState::Running
+            && (tenant.state == TenantState::Running || tenant.message == RETRIED)
         {
             self.settle_cut_runs(&request, &marker, outcome.journal_id).await;
         }
@@ -378,9 +391,9 @@ impl<'a> Rollouts<'a> {
         })
     }
 
-    /// Marks the journal entries a cut-off run of this rollout left for `request`'s tenant as
-    /// finished by the action (`journal_id`) that has now done its work, so they are not offered
-    /// to resume.
+    /// Marks the journal entries a cut-off or failed run of this rollout left for `request`'s
+    /// tenant as finished by the action (`journal_id`) that has now done its work, so they are
+    /// not offered to resume.
     async fn settle_cut_runs(&self, request: &ActionRequest, marker: &str, journal_id: i64) {
         let cache = self.actions.cache();
         for entry in self.actions.unfinished().await.unwrap_or_default() {
