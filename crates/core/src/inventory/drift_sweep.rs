@@ -24,6 +24,9 @@ use crate::labels::{FIELD_MANAGER, managed_selector};
 
 /// How often a cluster is swept.
 pub const INTERVAL: Duration = Duration::from_secs(300);
+/// How long after the first listing the first sweep waits (unless asked sooner), so that a
+/// short-lived process — a CLI command, a benchmark — never spends requests on it.
+const FIRST_SWEEP: Duration = Duration::from_secs(20);
 /// Objects per listing page.
 const PAGE: u32 = 500;
 /// Writers that are the cluster's own, never drift (the HPA controller scales through them).
@@ -35,7 +38,7 @@ const RENDERED_PARTS: [&str; 3] = ["f:spec", "f:data", "f:binaryData"];
 /// changed by kubectl at 2026-11-30T01:09:50Z".
 pub type DriftMarks = Arc<Mutex<HashMap<String, String>>>;
 
-/// Sweeps the cluster of `client` once `ready` resolves, then every [`INTERVAL`] or as soon as
+/// Sweeps the cluster of `client` [`FIRST_SWEEP`] after `ready` resolves, then every [`INTERVAL`] or as soon as
 /// `again` is notified (an action ended, a person checked a tenant), keeping `marks` current
 /// and notifying `changed` when they change. Kinds the identity may not list are skipped.
 pub async fn run(
@@ -46,6 +49,10 @@ pub async fn run(
     ready: impl Future<Output = ()> + Send,
 ) {
     ready.await;
+    tokio::select! {
+        () = tokio::time::sleep(FIRST_SWEEP) => {}
+        () = again.notified() => {}
+    }
     loop {
         let found = sweep(&client).await;
         let moved = {
