@@ -378,7 +378,7 @@ async fn a_tenants_story_reads_as_a_timeline_online_and_offline_and_bundles_with
     assert!(
         readme.contains("maple on story")
             && readme.contains("- Health: healthy")
-            && readme.contains("Revision 2: scale"),
+            && readme.contains("## Latest\n\n- 20"),
         "{readme}"
     );
     assert!(read("spec.json").contains("\"revision\": 2"));
