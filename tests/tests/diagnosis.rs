@@ -223,7 +223,14 @@ async fn drift_made_with_kubectl_is_found_with_its_writer_accepted_and_synced() 
     let request = accepted.request.expect("the version maps back to the spec");
     assert_eq!(
         request.change,
-        Change::Update { version: Some("6.6.0".into()), plan: None, domains: None, config: None }
+        Change::Update {
+            version: Some("6.6.0".into()),
+            plan: None,
+            domains: None,
+            config: None,
+            config_keys: std::collections::BTreeMap::new(),
+            parameters: std::collections::BTreeMap::new()
+        }
     );
     let (outcome, _) = setup.run_request(&request).await;
     succeeded(&outcome);

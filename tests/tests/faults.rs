@@ -127,7 +127,14 @@ async fn two_processes_changing_one_tenant_at_once_never_lose_a_change() {
         let update = request(
             "flt-2",
             id,
-            Change::Update { version: Some(version.clone()), plan: None, domains: None, config: None },
+            Change::Update {
+                version: Some(version.clone()),
+                plan: None,
+                domains: None,
+                config: None,
+                config_keys: std::collections::BTreeMap::new(),
+                parameters: std::collections::BTreeMap::new(),
+            },
         );
         let outcomes = at_once((&setup.actions, &scaling), (&colleague, &update), &setup).await;
         for (outcome, (actions, again)) in outcomes.iter().zip([(&setup.actions, &scaling), (&colleague, &update)]) {
@@ -159,8 +166,18 @@ async fn two_processes_changing_one_tenant_at_once_never_lose_a_change() {
     // Inside one process, two actions on one tenant queue; both changes stay.
     let entry = setup.entry("flt-2");
     let smaller = request("flt-2", id, scale(1));
-    let newer =
-        request("flt-2", id, Change::Update { version: Some("8.0.0".into()), plan: None, domains: None, config: None });
+    let newer = request(
+        "flt-2",
+        id,
+        Change::Update {
+            version: Some("8.0.0".into()),
+            plan: None,
+            domains: None,
+            config: None,
+            config_keys: std::collections::BTreeMap::new(),
+            parameters: std::collections::BTreeMap::new(),
+        },
+    );
     let (a, b) = tokio::join!(setup.actions.run(&entry, &smaller, |_| {}), setup.actions.run(&entry, &newer, |_| {}));
     succeeded(&a.expect("recorded"));
     succeeded(&b.expect("recorded"));

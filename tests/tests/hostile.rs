@@ -273,6 +273,8 @@ async fn a_secret_config_value_reaches_only_the_tenants_secret_through_a_crash_a
         plan: None,
         domains: None,
         config: Some(config.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()),
+        config_keys: std::collections::BTreeMap::new(),
+        parameters: std::collections::BTreeMap::new(),
     };
     let before = tenantry_tests::actions::deployment(&client, "secret-apply").await.metadata.generation;
     succeeded(

@@ -18,8 +18,8 @@ use tenantry_core::cache::Cache;
 use tenantry_core::cluster::ClusterList;
 use tenantry_core::fleet::{Fleet as Watched, Settings};
 use tenantry_core::kubeconfig::{ContextEntry, Sources};
-use tenantry_core::rollout::{FleetChange, Rollouts};
-use tenantry_model::{Health, RolloutEvent, RolloutSettings, RolloutState, TenantState, TenantSummary};
+use tenantry_core::rollout::Rollouts;
+use tenantry_model::{FleetChange, Health, RolloutEvent, RolloutSettings, RolloutState, TenantState, TenantSummary};
 use tenantry_tests::fleet::Fleet;
 use tenantry_tests::seed;
 
@@ -86,7 +86,7 @@ async fn a_version_rolls_out_in_waves_pauses_survives_a_cut_and_rolls_back() {
     // Planned: a canary of one tenant per cluster, then waves of three.
     let settings =
         RolloutSettings { canary: 2, wave_size: 3, per_cluster: 2, hold_seconds: 2, ..RolloutSettings::default() };
-    let update = FleetChange::Update { version: Some("7.0.0".into()), plan: None };
+    let update = FleetChange::version("7.0.0");
     let planned = rollouts.plan(&update, &rows, settings, "TICKET-77").await.expect("planned");
     assert_eq!(planned.count(TenantState::Queued), 8);
     assert_eq!(planned.waves(), 3);
@@ -152,7 +152,7 @@ async fn a_version_rolls_out_in_waves_pauses_survives_a_cut_and_rolls_back() {
     let ro_2 = clusters.clusters[1].admin_client().await.expect("client");
     tenantry_tests::cluster::cordon(&ro_2, true).await.expect("cordon");
     let rows = healthy_rows(&fleet).await;
-    let update = FleetChange::Update { version: Some("7.1.0".into()), plan: None };
+    let update = FleetChange::version("7.1.0");
     let planned = gated.plan(&update, &rows, settings, "TICKET-78").await.expect("planned");
     let stopped = gated.run(planned.id, &mut |_| {}).await.expect("runs");
     tenantry_tests::cluster::cordon(&ro_2, false).await.expect("uncordon");
@@ -190,7 +190,7 @@ async fn a_version_rolls_out_in_waves_pauses_survives_a_cut_and_rolls_back() {
     // A cluster lost before its turn: its tenants wait, the other cluster's waves go on, and the
     // rollout continues once the cluster is back.
     let rows = healthy_rows(&fleet).await;
-    let scale = FleetChange::ScaleTo(2);
+    let scale = FleetChange::ScaleTo { replicas: 2 };
     let planned = rollouts.plan(&scale, &rows, settings, "").await.expect("planned");
     let mut clusters = clusters;
     clusters.clusters[1].stop_apiserver();
@@ -237,7 +237,7 @@ async fn tenants_the_identity_may_not_change_are_skipped_with_the_missing_permis
     assert_eq!(rows.len(), 3);
     let health = |_: &str, _: &str| None;
     let rollouts = Rollouts::new(&actions, entries, &health);
-    let update = FleetChange::Update { version: Some("9.0.0".into()), plan: None };
+    let update = FleetChange::version("9.0.0");
     let refused = rollouts.plan(&update, &rows, RolloutSettings::default(), "").await.expect_err("nothing may change");
     let text = refused.to_string();
     assert!(

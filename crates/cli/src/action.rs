@@ -267,6 +267,8 @@ pub async fn update(args: UpdateArgs) -> ExitCode {
         plan: args.plan,
         domains: (!args.domains.is_empty()).then_some(args.domains),
         config: (!args.config.is_empty()).then(|| args.config.into_iter().collect::<BTreeMap<_, _>>()),
+        config_keys: BTreeMap::new(),
+        parameters: BTreeMap::new(),
     };
     run(args.common, |_| change).await
 }
@@ -551,7 +553,8 @@ fn read_line() -> Option<String> {
     std::io::stdin().lock().read_line(&mut line).ok().map(|_| line)
 }
 
-fn parse_pair(text: &str) -> Result<(String, String), String> {
+/// `KEY=VALUE` as a pair.
+pub fn parse_pair(text: &str) -> Result<(String, String), String> {
     text.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())).ok_or_else(|| format!("{text:?} is not KEY=VALUE"))
 }
 

@@ -9,8 +9,10 @@ use std::time::Duration;
 
 use tenantry_core::actions::Actions;
 use tenantry_core::fleet::Fleet;
-use tenantry_core::rollout::{FleetChange, Rollouts};
-use tenantry_model::{Health, Rollout, RolloutEvent, RolloutSettings, RolloutState, TenantState, TenantSummary};
+use tenantry_core::rollout::Rollouts;
+use tenantry_model::{
+    FleetChange, Health, Rollout, RolloutEvent, RolloutSettings, RolloutState, TenantState, TenantSummary,
+};
 
 /// Options of `tenantry rollout`.
 #[derive(clap::Args)]
@@ -38,6 +40,16 @@ enum Command {
         /// The new plan.
         #[arg(long)]
         plan: Option<String>,
+        /// Set one app config key `KEY=VALUE`, keeping the others (repeat for more; secret keys
+        /// are set per tenant).
+        #[arg(long = "set-config", value_parser = crate::action::parse_pair)]
+        set_config: Vec<(String, String)>,
+        /// Remove one app config key, keeping the others (repeat for more).
+        #[arg(long = "unset-config")]
+        unset_config: Vec<String>,
+        /// Set one blueprint parameter `NAME=VALUE` (repeat for more).
+        #[arg(long = "param", value_parser = crate::action::parse_pair)]
+        parameters: Vec<(String, String)>,
         #[command(flatten)]
         plan_options: PlanOptions,
     },
@@ -263,21 +275,32 @@ fn fleet_change(command: &Command) -> Result<(FleetChange, &PlanOptions), ExitCo
         ExitCode::from(2)
     };
     Ok(match command {
-        Command::Update { version, plan, plan_options } => {
-            if version.is_none() && plan.is_none() {
-                return Err(bad("say what to update: --version and/or --plan"));
+        Command::Update { version, plan, set_config, unset_config, parameters, plan_options } => {
+            let config = set_config
+                .iter()
+                .map(|(key, value)| (key.clone(), Some(value.clone())))
+                .chain(unset_config.iter().map(|key| (key.clone(), None)))
+                .collect();
+            let change = FleetChange::Update {
+                version: version.clone(),
+                plan: plan.clone(),
+                config,
+                parameters: parameters.iter().cloned().collect(),
+            };
+            if change.is_empty() {
+                return Err(bad("say what to update: --version, --plan, --set-config, --unset-config or --param"));
             }
-            (FleetChange::Update { version: version.clone(), plan: plan.clone() }, plan_options)
+            (change, plan_options)
         }
-        Command::Scale { replicas: Some(n), plan_options, .. } => (FleetChange::ScaleTo(*n), plan_options),
-        Command::Scale { by: Some(n), plan_options, .. } => (FleetChange::ScaleBy(*n), plan_options),
+        Command::Scale { replicas: Some(n), plan_options, .. } => (FleetChange::ScaleTo { replicas: *n }, plan_options),
+        Command::Scale { by: Some(n), plan_options, .. } => (FleetChange::ScaleBy { delta: *n }, plan_options),
         Command::Scale { .. } => return Err(bad("say the size: --replicas N or --by +N / --by -N")),
         Command::Restart(options) => (FleetChange::Restart, options),
         Command::Suspend(options) => (FleetChange::Suspend, options),
         Command::Resume(options) => (FleetChange::Resume, options),
         Command::Backup(options) => {
             let id = format!("rollout-{}", jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S"));
-            (FleetChange::Backup(id), options)
+            (FleetChange::Backup { backup: id }, options)
         }
         _ => return Err(bad("not a change")),
     })

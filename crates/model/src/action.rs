@@ -91,6 +91,12 @@ pub enum Change {
         domains: Option<Vec<String>>,
         /// New app configuration (replacing the old one).
         config: Option<BTreeMap<String, String>>,
+        /// Single app config keys to set (`Some`) or remove (`None`); the others stay.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        config_keys: BTreeMap<String, Option<String>>,
+        /// Blueprint parameters to set, by name; the others stay.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        parameters: BTreeMap<String, String>,
     },
     /// Run a fixed number of pods, or let an autoscaler choose within bounds.
     Scale {

@@ -1,9 +1,92 @@
 //! Fleet changes: one change to many tenants across clusters, frozen into a list, run in waves
 //! with a health gate between them and a failure budget, durable across restarts.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::Change;
+
+/// One change for many tenants, as a person asks for it; planning freezes it into each
+/// tenant's own [`Change`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum FleetChange {
+    /// Set the version, the plan, single config keys or blueprint parameters.
+    Update {
+        /// The new version.
+        version: Option<String>,
+        /// The new plan.
+        plan: Option<String>,
+        /// Config keys to set (`Some`) or remove (`None`); the others stay.
+        #[serde(default)]
+        config: BTreeMap<String, Option<String>>,
+        /// Blueprint parameters to set; the others stay.
+        #[serde(default)]
+        parameters: BTreeMap<String, String>,
+    },
+    /// Run this many pods.
+    ScaleTo {
+        /// Pods each runs.
+        replicas: i32,
+    },
+    /// Run this many more (or, negative, fewer) pods than each runs now.
+    ScaleBy {
+        /// Pods more (or fewer).
+        delta: i32,
+    },
+    /// Replace every pod.
+    Restart,
+    /// Scale to zero, remembering the size.
+    Suspend,
+    /// Back to the remembered size.
+    Resume,
+    /// A backup now, with this id.
+    Backup {
+        /// The backup's id.
+        backup: String,
+    },
+}
+
+impl FleetChange {
+    /// A version change, nothing else.
+    pub fn version(version: &str) -> Self {
+        Self::Update {
+            version: Some(version.to_owned()),
+            plan: None,
+            config: BTreeMap::new(),
+            parameters: BTreeMap::new(),
+        }
+    }
+
+    /// The change in words, as the rollout's title.
+    pub fn title(&self) -> String {
+        match self {
+            Self::Update { version, plan, config, parameters } => {
+                let mut parts: Vec<String> = Vec::new();
+                parts.extend(version.as_ref().map(|v| format!("version {v}")));
+                parts.extend(plan.as_ref().map(|p| format!("plan {p}")));
+                parts.extend(config.iter().map(|(key, value)| match value {
+                    Some(value) => format!("config {key}={value}"),
+                    None => format!("config {key} removed"),
+                }));
+                parts.extend(parameters.iter().map(|(name, value)| format!("parameter {name}={value}")));
+                format!("update {}", parts.join(", "))
+            }
+            Self::ScaleTo { replicas } => format!("scale to {replicas} pods"),
+            Self::ScaleBy { delta } => format!("scale by {delta:+} pods"),
+            Self::Restart => "restart".to_owned(),
+            Self::Suspend => "suspend".to_owned(),
+            Self::Resume => "resume".to_owned(),
+            Self::Backup { backup } => format!("back up as {backup}"),
+        }
+    }
+
+    /// Whether it asks for nothing (an update naming no field).
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Self::Update { version: None, plan: None, config, parameters } if config.is_empty() && parameters.is_empty())
+    }
+}
 
 /// How a rollout runs its waves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -72,7 +72,14 @@ pub fn drift_panel(props: &DriftPanelProps) -> Html {
         Some(Confirm::Sync) => Some(ActionRequest {
             context: props.context.clone(),
             tenant: props.id.clone(),
-            change: Change::Update { version: None, plan: None, domains: None, config: None },
+            change: Change::Update {
+                version: None,
+                plan: None,
+                domains: None,
+                config: None,
+                config_keys: std::collections::BTreeMap::new(),
+                parameters: std::collections::BTreeMap::new(),
+            },
             take_over: false,
             reason: String::new(),
         }),

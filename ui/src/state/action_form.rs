@@ -1,5 +1,7 @@
 //! What the action dialog's form holds, as typed, and the change it asks for.
 
+use std::collections::BTreeMap;
+
 use tenantry_model::{ActionKind, ActionRequest, Autoscaling, BackupPolicy, Change, TenantSpec, TenantSummary};
 
 /// The form's fields, as text.
@@ -84,6 +86,8 @@ impl FormInput {
                 plan: Some(self.plan.clone()),
                 domains: None,
                 config: None,
+                config_keys: BTreeMap::new(),
+                parameters: BTreeMap::new(),
             },
             ActionKind::Rollback => Change::Rollback {
                 revision: self.revision.trim().parse().map_err(|_| "Revision must be a whole number".to_owned())?,

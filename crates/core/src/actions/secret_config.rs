@@ -225,7 +225,14 @@ mod tests {
         let request = ActionRequest {
             context: "eu".into(),
             tenant: "alder".into(),
-            change: Change::Update { version: None, plan: None, domains: None, config: Some(config) },
+            change: Change::Update {
+                version: None,
+                plan: None,
+                domains: None,
+                config: Some(config),
+                config_keys: BTreeMap::new(),
+                parameters: BTreeMap::new(),
+            },
             take_over: false,
             reason: String::new(),
         };

@@ -115,7 +115,7 @@ pub fn next_spec(
         | Change::Backup { .. }
         | Change::Restore { .. }
         | Change::Rollback { .. } => {}
-        Change::Update { version, plan, domains, config } => {
+        Change::Update { version, plan, domains, config, config_keys, parameters } => {
             if let Some(version) = version {
                 spec.version.clone_from(version);
             }
@@ -128,6 +128,19 @@ pub fn next_spec(
             if let Some(config) = config {
                 spec.config = secret_config::apply_config(&mut spec, config);
             }
+            for (key, value) in config_keys {
+                if secret_config::is_secret(key) {
+                    let problem = format!(
+                        "{key:?} holds a secret, which is set for one tenant at a time (a change by key is recorded with its batch)"
+                    );
+                    return Err(InvalidInput::Field { field: "Config key", problem }.into());
+                }
+                match value {
+                    Some(value) => spec.config.insert(key.clone(), value.clone()),
+                    None => spec.config.remove(key),
+                };
+            }
+            spec.parameters.extend(parameters.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
         Change::Scale { replicas, autoscaling, .. } => {
             if let Some(replicas) = replicas {
@@ -212,10 +225,36 @@ mod tests {
             plan: Some("medium".into()),
             domains: None,
             config: None,
+            config_keys: BTreeMap::new(),
+            parameters: BTreeMap::new(),
         });
         assert_eq!((updated.version.as_str(), updated.plan.as_str()), ("1.1", "medium"));
         assert_eq!(next(Change::Restart { workload: None }), now);
         assert_eq!(next_spec("alder", Some(&now), &none(), &Change::Delete { confirm: "alder".into() }), Ok(None));
+    }
+
+    #[test]
+    fn an_update_by_key_keeps_the_other_keys_and_refuses_secret_ones() {
+        let now = TenantSpec {
+            config: [("A".to_owned(), "1".to_owned()), ("B".to_owned(), "2".to_owned())].into(),
+            parameters: [("tier".to_owned(), "gold".to_owned())].into(),
+            ..spec()
+        };
+        let by_key = |config_keys: BTreeMap<String, Option<String>>| Change::Update {
+            version: None,
+            plan: None,
+            domains: None,
+            config: None,
+            config_keys,
+            parameters: [("php".to_owned(), "8.3".to_owned())].into(),
+        };
+        let keys = [("A".to_owned(), None), ("C".to_owned(), Some("3".to_owned()))].into();
+        let next = next_spec("alder", Some(&now), &none(), &by_key(keys)).expect("ok").expect("kept");
+        let config: Vec<(&str, &str)> = next.config.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(config, [("B", "2"), ("C", "3")]);
+        assert_eq!(next.parameters.len(), 2, "{:?}", next.parameters);
+        let secret = [("DB_PASSWORD".to_owned(), Some("x".to_owned()))].into();
+        assert!(matches!(next_spec("alder", Some(&now), &none(), &by_key(secret)), Err(TransitionError::Invalid(_))));
     }
 
     #[test]

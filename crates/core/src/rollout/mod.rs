@@ -16,11 +16,9 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt as _;
 use tenantry_model::{
-    ActionRequest, ActionResult, Health, Rollout, RolloutEvent, RolloutSettings, RolloutState, TenantState,
-    TenantSummary,
+    ActionRequest, ActionResult, FleetChange, Health, Rollout, RolloutEvent, RolloutSettings, RolloutState,
+    TenantState, TenantSummary,
 };
-
-pub use plan::FleetChange;
 
 use crate::actions::{Actions, Batch};
 use crate::cache::CacheError;

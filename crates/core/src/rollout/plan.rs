@@ -4,83 +4,48 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use tenantry_model::{Change, RolloutSettings, RolloutTenant, TenantState, TenantSummary};
+use tenantry_model::{Change, FleetChange, RolloutSettings, RolloutTenant, TenantState, TenantSummary};
 
-/// One change for many tenants, as a person asks for it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FleetChange {
-    /// Set the version and/or the plan.
-    Update {
-        /// The new version.
-        version: Option<String>,
-        /// The new plan.
-        plan: Option<String>,
-    },
-    /// Run this many pods.
-    ScaleTo(i32),
-    /// Run this many more (or, negative, fewer) pods than each runs now.
-    ScaleBy(i32),
-    /// Replace every pod.
-    Restart,
-    /// Scale to zero, remembering the size.
-    Suspend,
-    /// Back to the remembered size.
-    Resume,
-    /// A backup now, with this id.
-    Backup(String),
-}
-
-impl FleetChange {
-    /// The change in words, as the rollout's title.
-    pub fn title(&self) -> String {
-        match self {
-            Self::Update { version, plan } => {
-                let parts: Vec<String> =
-                    [version.as_ref().map(|v| format!("version {v}")), plan.as_ref().map(|p| format!("plan {p}"))]
-                        .into_iter()
-                        .flatten()
-                        .collect();
-                format!("update {}", parts.join(", "))
+/// The change for `row`, what it shows before and after, or why `row` is left out.
+fn for_row(change: &FleetChange, row: &TenantSummary) -> Result<(Change, String, String), String> {
+    let pods = |n: i32| format!("{n} pods");
+    match change {
+        FleetChange::Update { version, plan, config, parameters } => {
+            let same_version = version.as_ref().is_none_or(|v| *v == row.version);
+            let same_plan = plan.as_ref().is_none_or(|p| *p == row.plan);
+            // Config keys and parameters are not in the summary: the tenant's own action
+            // finds out whether they change anything.
+            if same_version && same_plan && config.is_empty() && parameters.is_empty() {
+                return Err("already there".to_owned());
             }
-            Self::ScaleTo(n) => format!("scale to {n} pods"),
-            Self::ScaleBy(n) => format!("scale by {n:+} pods"),
-            Self::Restart => "restart".to_owned(),
-            Self::Suspend => "suspend".to_owned(),
-            Self::Resume => "resume".to_owned(),
-            Self::Backup(id) => format!("back up as {id}"),
+            let show = |v: &str, p: &str| format!("{v} / {p}");
+            let after = show(version.as_deref().unwrap_or(&row.version), plan.as_deref().unwrap_or(&row.plan));
+            let change = Change::Update {
+                version: version.clone(),
+                plan: plan.clone(),
+                domains: None,
+                config: None,
+                config_keys: config.clone(),
+                parameters: parameters.clone(),
+            };
+            Ok((change, show(&row.version, &row.plan), after))
         }
-    }
-
-    /// The change for `row`, what it shows before and after, or why `row` is left out.
-    fn for_row(&self, row: &TenantSummary) -> Result<(Change, String, String), String> {
-        let pods = |n: i32| format!("{n} pods");
-        match self {
-            Self::Update { version, plan } => {
-                let same_version = version.as_ref().is_none_or(|v| *v == row.version);
-                let same_plan = plan.as_ref().is_none_or(|p| *p == row.plan);
-                if same_version && same_plan {
-                    return Err("already there".to_owned());
-                }
-                let show = |v: &str, p: &str| format!("{v} / {p}");
-                let after = show(version.as_deref().unwrap_or(&row.version), plan.as_deref().unwrap_or(&row.plan));
-                let change =
-                    Change::Update { version: version.clone(), plan: plan.clone(), domains: None, config: None };
-                Ok((change, show(&row.version, &row.plan), after))
+        FleetChange::ScaleTo { replicas: n } | FleetChange::ScaleBy { delta: n } => {
+            let to =
+                if matches!(change, FleetChange::ScaleTo { .. }) { *n } else { row.desired.saturating_add(*n).max(0) };
+            if to == row.desired {
+                return Err("already there".to_owned());
             }
-            Self::ScaleTo(n) | Self::ScaleBy(n) => {
-                let to = if matches!(self, Self::ScaleTo(_)) { *n } else { row.desired.saturating_add(*n).max(0) };
-                if to == row.desired {
-                    return Err("already there".to_owned());
-                }
-                let change = Change::Scale { replicas: Some(to), autoscaling: None, workload: None };
-                Ok((change, pods(row.desired), pods(to)))
-            }
-            Self::Restart => Ok((Change::Restart { workload: None }, pods(row.desired), pods(row.desired))),
-            Self::Suspend if row.health == tenantry_model::Health::Suspended => Err("already suspended".to_owned()),
-            Self::Suspend => Ok((Change::Suspend, pods(row.desired), pods(0))),
-            Self::Resume if row.health != tenantry_model::Health::Suspended => Err("not suspended".to_owned()),
-            Self::Resume => Ok((Change::Resume, pods(0), "its remembered size".to_owned())),
-            Self::Backup(id) => Ok((Change::Backup { backup: id.clone() }, String::new(), format!("backup {id}"))),
+            let change = Change::Scale { replicas: Some(to), autoscaling: None, workload: None };
+            Ok((change, pods(row.desired), pods(to)))
+        }
+        FleetChange::Restart => Ok((Change::Restart { workload: None }, pods(row.desired), pods(row.desired))),
+        FleetChange::Suspend if row.health == tenantry_model::Health::Suspended => Err("already suspended".to_owned()),
+        FleetChange::Suspend => Ok((Change::Suspend, pods(row.desired), pods(0))),
+        FleetChange::Resume if row.health != tenantry_model::Health::Suspended => Err("not suspended".to_owned()),
+        FleetChange::Resume => Ok((Change::Resume, pods(0), "its remembered size".to_owned())),
+        FleetChange::Backup { backup } => {
+            Ok((Change::Backup { backup: backup.clone() }, String::new(), format!("backup {backup}")))
         }
     }
 }
@@ -120,7 +85,7 @@ pub fn tenants(
             if unfinished.contains(&(row.cluster.clone(), row.id.clone())) {
                 return skipped("an unfinished action: resume or roll it back first".to_owned());
             }
-            match change.for_row(row) {
+            match for_row(change, row) {
                 Ok((change, before, after)) => RolloutTenant {
                     change,
                     before,
@@ -198,7 +163,7 @@ mod tests {
         let rows: Vec<TenantSummary> =
             (0..7).map(|i| row(if i < 4 { "eu" } else { "us" }, &format!("t{i}"), "2.3", 1)).collect();
         let settings = RolloutSettings { canary: 2, wave_size: 3, ..RolloutSettings::default() };
-        let update = FleetChange::Update { version: Some("2.4".into()), plan: None };
+        let update = FleetChange::version("2.4");
         let planned = tenants(&update, &rows, &HashSet::new(), &settings);
         let waves: Vec<(&str, usize)> = planned.iter().map(|t| (t.tenant.as_str(), t.wave)).collect();
         assert_eq!(waves, [("t0", 0), ("t1", 1), ("t2", 1), ("t3", 1), ("t4", 0), ("t5", 2), ("t6", 2)]);
@@ -213,7 +178,7 @@ mod tests {
         argo.gitops = Some("Argo CD application argo".into());
         let rows = [row("eu", "done", "2.4", 1), stale, argo, row("eu", "busy", "2.3", 1), row("eu", "go", "2.3", 1)];
         let unfinished: HashSet<(String, String)> = [("eu".to_owned(), "busy".to_owned())].into();
-        let update = FleetChange::Update { version: Some("2.4".into()), plan: None };
+        let update = FleetChange::version("2.4");
         let planned = tenants(&update, &rows, &unfinished, &RolloutSettings::default());
         let states: Vec<(&str, TenantState, &str)> =
             planned.iter().map(|t| (t.tenant.as_str(), t.state, t.message.as_str())).collect();
@@ -227,7 +192,7 @@ mod tests {
     #[test]
     fn a_relative_scale_is_frozen_into_each_tenants_own_size() {
         let rows = [row("eu", "a", "1", 2), row("eu", "b", "1", 5), row("eu", "c", "1", 0)];
-        let planned = tenants(&FleetChange::ScaleBy(-2), &rows, &HashSet::new(), &RolloutSettings::default());
+        let planned = tenants(&FleetChange::ScaleBy { delta: -2 }, &rows, &HashSet::new(), &RolloutSettings::default());
         let sizes: Vec<Option<i32>> = planned
             .iter()
             .map(|t| match &t.change {
