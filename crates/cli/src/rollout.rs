@@ -11,7 +11,7 @@ use tenantry_core::actions::Actions;
 use tenantry_core::fleet::Fleet;
 use tenantry_core::rollout::Rollouts;
 use tenantry_model::{
-    FleetChange, Health, Rollout, RolloutEvent, RolloutSettings, RolloutState, TenantState, TenantSummary,
+    FleetChange, Health, Rollout, RolloutEvent, RolloutGroup, RolloutSettings, RolloutState, TenantState, TenantSummary,
 };
 
 /// Options of `tenantry rollout`.
@@ -216,7 +216,7 @@ async fn with_fleet(args: &Args, command: &Command, actions: &Actions) -> ExitCo
         Command::Continue { id } => Ok((*id, true)),
         Command::RollBack { id, reason, yes } => match rollouts.plan_roll_back(*id, reason).await {
             Ok(rollout) => {
-                print_plan(&rollout);
+                print_plan(&rollout, &rollouts.preview(&rollout).await);
                 Ok((rollout.id, *yes || confirmed(rollout.id)))
             }
             Err(error) => Err(error),
@@ -240,7 +240,7 @@ async fn with_fleet(args: &Args, command: &Command, actions: &Actions) -> ExitCo
             let rows: Vec<TenantSummary> = fleet.tenants().into_iter().filter(|r| options.chooses(r, health)).collect();
             match rollouts.plan(&change, &rows, options.settings(), &options.reason).await {
                 Ok(rollout) => {
-                    print_plan(&rollout);
+                    print_plan(&rollout, &rollouts.preview(&rollout).await);
                     if options.dry_run {
                         let _ = actions.cache().rollout_set_state(rollout.id, RolloutState::Aborted, "a dry run").await;
                         fleet.shutdown().await;
@@ -352,14 +352,16 @@ fn summary(rollout: &Rollout) -> String {
     format!("{} — {:?}; {}", rollout.title, rollout.state, counts.join(", "))
 }
 
-fn print_plan(rollout: &Rollout) {
+/// The plan on stderr: what changes for how many tenants (the renders compared, a sample of
+/// each group dry-run by the server), what is skipped and why, and the waves.
+fn print_plan(rollout: &Rollout, groups: &[RolloutGroup]) {
     eprintln!("rollout #{}: {} ({} waves)", rollout.id, rollout.title, rollout.waves());
-    let mut groups: std::collections::BTreeMap<(String, String), usize> = std::collections::BTreeMap::new();
-    for t in rollout.tenants.iter().filter(|t| t.state != TenantState::Skipped) {
-        *groups.entry((t.before.clone(), t.after.clone())).or_default() += 1;
-    }
-    for ((before, after), n) in &groups {
-        eprintln!("  {n} tenants: {before} → {after}");
+    for group in groups {
+        eprintln!("  {} tenants (e.g. {}):", group.tenants, group.examples.join(", "));
+        for change in &group.changes {
+            eprintln!("    {change}");
+        }
+        eprintln!("    {}", group.dry_run);
     }
     for t in rollout.tenants.iter().filter(|t| t.state == TenantState::Skipped) {
         eprintln!("  skipped {}/{}: {}", t.context, t.tenant, t.message);
@@ -384,7 +386,7 @@ fn confirmed(id: i64) -> bool {
 async fn list(actions: &Actions) -> ExitCode {
     let cache = actions.cache();
     for id in cache.rollout_ids().await.unwrap_or_default() {
-        if let Ok(Some(rollout)) = cache.rollout(id).await {
+        if let Ok(rollout) = tenantry_core::rollout::load(cache, id).await {
             println!("#{id}  {}  by {}  {}", rollout.created, rollout.by, summary(&rollout));
         }
     }
@@ -392,9 +394,12 @@ async fn list(actions: &Actions) -> ExitCode {
 }
 
 async fn show(actions: &Actions, id: i64, csv: bool, json: bool) -> ExitCode {
-    let Ok(Some(rollout)) = actions.cache().rollout(id).await else {
-        eprintln!("error: there is no rollout #{id}");
-        return ExitCode::from(1);
+    let rollout = match tenantry_core::rollout::load(actions.cache(), id).await {
+        Ok(rollout) => rollout,
+        Err(error) => {
+            eprintln!("error: {}", tenantry_core::error::chain(&error));
+            return ExitCode::from(1);
+        }
     };
     if csv {
         match tenantry_core::rollout::report_csv(&rollout) {

@@ -28,7 +28,10 @@ pub use drift::{DriftAcceptance, DriftField, DriftReport};
 pub use error::{ErrorKind, UiError};
 pub use fleet::{ClusterStatus, ConnectionState, FleetEvent, TenantChanges};
 pub use logs::{LogEvent, LogLine, LogRequest, LogSource};
-pub use rollout::{FleetChange, Rollout, RolloutEvent, RolloutSettings, RolloutState, RolloutTenant, TenantState};
+pub use rollout::{
+    FleetChange, Rollout, RolloutEvent, RolloutGroup, RolloutPlan, RolloutSettings, RolloutState, RolloutTenant,
+    TenantState,
+};
 pub use tenancy::{TenancyFile, TenancyMatch};
 pub use tenant::{Autoscaling, BackupPolicy, BackupResult, BackupRun, Freshness, Health, TenantSpec, TenantSummary};
 pub use timeline::{ChangeGroup, SinceLastLooked, TenantChange, Timeline, TimelineEntry, TimelineKind};

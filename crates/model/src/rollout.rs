@@ -223,6 +223,29 @@ impl Rollout {
     }
 }
 
+/// Tenants of a planned rollout whose renders change the same fields to the same values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RolloutGroup {
+    /// How many tenants.
+    pub tenants: usize,
+    /// The first few of them, as `cluster/id`.
+    pub examples: Vec<String>,
+    /// The field changes in words, e.g. `Deployment/app spec.template.spec.containers[0].image:
+    /// web:2.3.1, web:2.3.2 → web:2.4.0`.
+    pub changes: Vec<String>,
+    /// What the server's dry run of one of them (`cluster/id`) said.
+    pub dry_run: String,
+}
+
+/// A planned rollout with its preview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RolloutPlan {
+    /// The rollout, recorded as planned.
+    pub rollout: Rollout,
+    /// Its queued tenants grouped by what changes for them, largest group first.
+    pub groups: Vec<RolloutGroup>,
+}
+
 /// What a rollout reports while it runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

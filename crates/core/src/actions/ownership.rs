@@ -18,8 +18,8 @@ pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(2);
 /// A heartbeat older than this means the owner stopped running the entry.
 pub const HEARTBEAT_STALE: Duration = Duration::from_secs(10);
 
-/// This process as a journal entry's owner.
-fn this_process() -> JournalOwner {
+/// This process as a journal entry's (or a rollout's) owner.
+pub fn this_process() -> JournalOwner {
     let pid = std::process::id();
     JournalOwner { host: host(), pid, started: process_started(pid).unwrap_or_default() }
 }
@@ -91,14 +91,21 @@ impl Running {
         if owner == here {
             return self.contains(owned.entry.id).then(|| "this process".to_owned());
         }
-        let beating = jiff::Timestamp::now()
-            .since(owned.heartbeat.parse::<jiff::Timestamp>().ok()?)
-            .ok()
-            .and_then(|age| Duration::try_from(age).ok())
-            .is_some_and(|age| age < HEARTBEAT_STALE);
-        let alive = owner.host != here.host || process_started(owner.pid).as_deref() == Some(owner.started.as_str());
-        (beating && alive).then(|| format!("process {} on {}", owner.pid, owner.host))
+        owner_alive(here, owner, &owned.heartbeat).then(|| format!("process {} on {}", owner.pid, owner.host))
     }
+}
+
+/// Whether `owner` (another process than `here`) still runs what it beats `heartbeat` (RFC
+/// 3339) into: the beat is fresh and, on this host, the process still lives.
+pub fn owner_alive(here: &JournalOwner, owner: &JournalOwner, heartbeat: &str) -> bool {
+    let beating = heartbeat
+        .parse::<jiff::Timestamp>()
+        .ok()
+        .and_then(|beat| jiff::Timestamp::now().since(beat).ok())
+        .and_then(|age| Duration::try_from(age).ok())
+        .is_some_and(|age| age < HEARTBEAT_STALE);
+    let alive = owner.host != here.host || process_started(owner.pid).as_deref() == Some(owner.started.as_str());
+    beating && alive
 }
 
 /// Entry `id` running in this process; leaves the running set when dropped.

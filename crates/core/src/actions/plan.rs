@@ -90,6 +90,15 @@ pub(super) enum Work {
 }
 
 impl Actions {
+    /// The objects tenant `id`'s `spec` renders: its blueprint's, or the workload sizes a spec
+    /// without a blueprint records.
+    pub(super) fn render_spec(&self, id: &str, spec: &TenantSpec) -> Result<Vec<Manifest>, ActionError> {
+        if spec.blueprint.is_empty() {
+            return Ok(unmanaged::recorded_sizes(id, spec).into_iter().map(Manifest::recorded).collect());
+        }
+        Ok(self.catalog.get(&spec.blueprint)?.render(id, spec)?)
+    }
+
     /// Validate, access, (journal), preview: the plan of `request` over the tenant as it is now.
     pub(super) async fn prepare(
         &self,
@@ -167,12 +176,7 @@ impl Actions {
             (Some(_), None) => 1,
             _ => trail.revision_before,
         };
-        let render = |spec: &TenantSpec| -> Result<Vec<Manifest>, ActionError> {
-            if spec.blueprint.is_empty() {
-                return Ok(unmanaged::recorded_sizes(id, spec).into_iter().map(Manifest::recorded).collect());
-            }
-            Ok(self.catalog.get(&spec.blueprint)?.render(id, spec)?)
-        };
+        let render = |spec: &TenantSpec| self.render_spec(id, spec);
         let manifests_next = match (&request.change, &spec_next) {
             (Change::Delete { .. } | Change::Restart { .. } | Change::Backup { .. } | Change::Restore { .. }, _)
             | (_, None) => Vec::new(),

@@ -3,7 +3,7 @@
 
 use tenantry_model::{Change, Rollout, RolloutSettings, RolloutState, RolloutTenant, TenantState};
 
-use super::{Cache, CacheError, enum_from_text, enum_text};
+use super::{Cache, CacheError, JournalOwner, enum_from_text, enum_text};
 
 /// A rollout's row: id, title, reason, by, created, settings, state, message.
 type RolloutRow = (i64, String, String, String, String, String, String, String);
@@ -153,6 +153,39 @@ impl Cache {
         .bind(i64::try_from(position).unwrap_or(i64::MAX))
         .execute(&self.records)
         .await?;
+        Ok(())
+    }
+
+    /// Who runs rollout `id` and its last heartbeat (RFC 3339), `None` when there is none.
+    pub async fn rollout_owner(&self, id: i64) -> Result<Option<(JournalOwner, String)>, CacheError> {
+        let row: Option<(String, i64, String, String)> =
+            sqlx::query_as("SELECT owner_host, owner_pid, owner_started, heartbeat FROM rollouts WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.records)
+                .await?;
+        Ok(row.map(|(host, pid, started, heartbeat)| {
+            (JournalOwner { host, pid: u32::try_from(pid).unwrap_or_default(), started }, heartbeat)
+        }))
+    }
+
+    /// Makes `owner` the runner of rollout `id`, beating now (`at`).
+    pub async fn rollout_claim(&self, id: i64, owner: &JournalOwner, at: &str) -> Result<(), CacheError> {
+        self.writable()?;
+        sqlx::query("UPDATE rollouts SET owner_host = ?, owner_pid = ?, owner_started = ?, heartbeat = ? WHERE id = ?")
+            .bind(&owner.host)
+            .bind(i64::from(owner.pid))
+            .bind(&owner.started)
+            .bind(at)
+            .bind(id)
+            .execute(&self.records)
+            .await?;
+        Ok(())
+    }
+
+    /// Writes rollout `id`'s heartbeat (`at`).
+    pub async fn rollout_beat(&self, id: i64, at: &str) -> Result<(), CacheError> {
+        self.writable()?;
+        sqlx::query("UPDATE rollouts SET heartbeat = ? WHERE id = ?").bind(at).bind(id).execute(&self.records).await?;
         Ok(())
     }
 }

@@ -9,6 +9,7 @@
 //! is skipped with the reason, never changed blindly.
 
 mod plan;
+mod preview;
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Mutex;
@@ -50,6 +51,17 @@ pub enum RolloutError {
         /// How it ended.
         state: &'static str,
     },
+    /// Another process runs the rollout now.
+    #[error("rollout #{id} runs in {owner}; pause it there, or wait until it stops")]
+    RunningElsewhere {
+        /// The rollout.
+        id: i64,
+        /// Where it runs ("process 123 on host").
+        owner: String,
+    },
+    /// The change sets a secret config key, whose value would be recorded with the rollout.
+    #[error("config key {0:?} holds a secret: set it per tenant, so its value is never recorded with a rollout")]
+    SecretKey(String),
     /// Nothing in the selection would change.
     #[error("none of the {} chosen tenants would change: {}", .0.len(), .0.join("; "))]
     Nothing(Vec<String>),
@@ -78,6 +90,11 @@ impl<'a> Rollouts<'a> {
         settings: RolloutSettings,
         reason: &str,
     ) -> Result<Rollout, RolloutError> {
+        if let FleetChange::Update { config, .. } = change
+            && let Some(key) = config.keys().find(|key| crate::actions::is_secret(key))
+        {
+            return Err(RolloutError::SecretKey(key.clone()));
+        }
         let unfinished: HashSet<(String, String)> = self
             .actions
             .unfinished()
@@ -182,8 +199,43 @@ impl<'a> Rollouts<'a> {
     }
 
     /// Runs rollout `id` from where it stands until it finishes, stops at a gate, or someone
-    /// pauses or aborts it (here or in another process), reporting to `progress`.
+    /// pauses or aborts it (here or in another process), reporting to `progress`. The rollout
+    /// is this process's while it runs (a heartbeat says so); one another live process runs is
+    /// refused.
     pub async fn run(&self, id: i64, progress: &mut (dyn FnMut(RolloutEvent) + Send)) -> Result<Rollout, RolloutError> {
+        let cache = self.actions.cache();
+        let here = crate::actions::this_process();
+        if let Some((owner, heartbeat)) = cache.rollout_owner(id).await?
+            && cache.rollout_state(id).await? == Some(RolloutState::Running)
+            && owner != here
+            && crate::actions::owner_alive(&here, &owner, &heartbeat)
+        {
+            return Err(RolloutError::RunningElsewhere {
+                id,
+                owner: format!("process {} on {}", owner.pid, owner.host),
+            });
+        }
+        cache.rollout_claim(id, &here, &now()).await?;
+        let beat = async {
+            loop {
+                tokio::time::sleep(crate::actions::HEARTBEAT_EVERY).await;
+                if let Err(error) = cache.rollout_beat(id, &now()).await {
+                    tracing::warn!(rollout = id, error = %crate::error::chain(&error), "cannot write the rollout's heartbeat");
+                }
+            }
+        };
+        tokio::select! {
+            ran = self.run_waves(id, progress) => ran,
+            () = beat => unreachable!("the heartbeat loop never ends"),
+        }
+    }
+
+    /// [`Self::run`] once the rollout is this process's.
+    async fn run_waves(
+        &self,
+        id: i64,
+        progress: &mut (dyn FnMut(RolloutEvent) + Send),
+    ) -> Result<Rollout, RolloutError> {
         let cache = self.actions.cache();
         let mut rollout = cache.rollout(id).await?.ok_or(RolloutError::Unknown(id))?;
         match rollout.state {
@@ -223,6 +275,11 @@ impl<'a> Rollouts<'a> {
             }
             progress(RolloutEvent::WaveStarted { wave, tenants: members.len() });
             self.run_wave(&mut rollout, &members, progress).await?;
+            match cache.rollout_state(id).await? {
+                Some(RolloutState::Paused) => return self.stopped(rollout, RolloutState::Paused, progress).await,
+                Some(RolloutState::Aborted) => return self.stopped(rollout, RolloutState::Aborted, progress).await,
+                _ => {}
+            }
             self.gate(&mut rollout, wave, &members, progress).await?;
             if let Some(why) = over_budget(&rollout) {
                 let state = RolloutState::Stopped;
@@ -317,6 +374,13 @@ impl<'a> Rollouts<'a> {
         events: &Mutex<Vec<(usize, TenantState, String)>>,
     ) {
         let tenant = &rollout.tenants[position];
+        // Paused or aborted (here or elsewhere) while the wave ran: this tenant stays queued.
+        if matches!(
+            self.actions.cache().rollout_state(rollout.id).await,
+            Ok(Some(RolloutState::Paused | RolloutState::Aborted))
+        ) {
+            return;
+        }
         let marker = format!("rollout #{}", rollout.id);
         match batch.revision(&tenant.tenant).await {
             Ok((now, reason))
@@ -484,6 +548,28 @@ impl<'a> Rollouts<'a> {
         progress(RolloutEvent::State { state, message: message.to_owned() });
         Ok(())
     }
+}
+
+/// What [`load`] says of a rollout whose runner went away.
+const INTERRUPTED: &str = "interrupted: the process running it ended; resume to go on where it stopped";
+
+/// Rollout `id` as it stands; one left `running` by a process that is gone (the app closed, the
+/// CLI killed, the machine restarted) is recorded as paused where it stopped.
+pub async fn load(cache: &crate::cache::Cache, id: i64) -> Result<Rollout, RolloutError> {
+    let mut rollout = cache.rollout(id).await?.ok_or(RolloutError::Unknown(id))?;
+    if rollout.state == RolloutState::Running {
+        let here = crate::actions::this_process();
+        let alive = cache
+            .rollout_owner(id)
+            .await?
+            .is_some_and(|(owner, heartbeat)| owner == here || crate::actions::owner_alive(&here, &owner, &heartbeat));
+        if !alive {
+            cache.rollout_set_state(id, RolloutState::Paused, INTERRUPTED).await?;
+            rollout.state = RolloutState::Paused;
+            INTERRUPTED.clone_into(&mut rollout.message);
+        }
+    }
+    Ok(rollout)
 }
 
 /// Each skipped tenant with the reason, as `cluster/id: reason`.
