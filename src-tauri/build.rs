@@ -28,6 +28,14 @@ fn main() {
         "since_last_looked",
         "write_bundle",
         "open_export_folder",
+        "plan_rollout",
+        "plan_roll_back_rollout",
+        "start_rollout",
+        "rollout",
+        "rollouts",
+        "pause_rollout",
+        "abort_rollout",
+        "export_rollout",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)).expect("tauri build step failed");
 }

@@ -7,6 +7,7 @@ mod bundle;
 mod clusters;
 mod commands;
 mod logs;
+mod rollouts;
 mod tenancy;
 mod timeline;
 
@@ -40,6 +41,7 @@ fn main() {
             tauri::async_runtime::spawn(timeline::remember_while_open(app.handle().clone()));
             app.manage(tauri::async_runtime::block_on(start_actions(tenancy))?);
             app.manage(logs::LogStreams::default());
+            app.manage(rollouts::RolloutTasks::default());
             tauri::async_runtime::spawn(exit_on_signal(app.handle().clone()));
             Ok(())
         })
@@ -69,7 +71,15 @@ fn main() {
             timeline::tenant_timeline,
             timeline::since_last_looked,
             bundle::write_bundle,
-            bundle::open_export_folder
+            bundle::open_export_folder,
+            rollouts::plan_rollout,
+            rollouts::plan_roll_back_rollout,
+            rollouts::start_rollout,
+            rollouts::rollout,
+            rollouts::rollouts,
+            rollouts::pause_rollout,
+            rollouts::abort_rollout,
+            rollouts::export_rollout
         ])
         .build(tauri::generate_context!());
     match app {
@@ -148,6 +158,7 @@ async fn start_actions(
         tracing::warn!(problem = %problem, "controllers of record");
         ControllersOfRecord::default()
     });
-    let settings = ActionSettings { controllers, tenancy, ..ActionSettings::default() };
+    let converge_timeout = ActionSettings::converge_timeout_from_env(ActionSettings::default().converge_timeout);
+    let settings = ActionSettings { converge_timeout, controllers, tenancy };
     Ok(Actions::new(cache, catalog, settings))
 }

@@ -47,6 +47,11 @@ struct Driver {
 
 impl Driver {
     async fn start(kubeconfig: &str, data_dir: &Path, log_dir: &Path) -> Self {
+        Self::start_with(kubeconfig, data_dir, log_dir, &[]).await
+    }
+
+    /// [`Self::start`] with more environment variables for the app.
+    async fn start_with(kubeconfig: &str, data_dir: &Path, log_dir: &Path, more: &[(&str, &Path)]) -> Self {
         assert!(
             std::env::var_os("DISPLAY").is_some(),
             "no X display: run the tests under xvfb-run (scripts/test does)"
@@ -60,11 +65,12 @@ impl Driver {
         ];
         // The driver passes its environment on to the app it starts.
         let config_dir = data_dir.join("config");
-        let envs = [
+        let mut envs = vec![
             ("KUBECONFIG", Path::new(kubeconfig)),
             ("TENANTRY_DATA_DIR", data_dir),
             ("TENANTRY_CONFIG_DIR", &config_dir),
         ];
+        envs.extend_from_slice(more);
         let process = Component::start("tauri-driver", &driver, &args, &envs, log_dir).expect("tauri-driver starts");
         let deadline = Instant::now() + Duration::from_secs(20);
         while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
@@ -192,6 +198,14 @@ async fn scenario() {
     scale_in_the_window(&client, &fleet.kubeconfig, "eu-west", "maple-shop").await;
     diagnose_in_the_window(&client, &fleet, "eu-west", "maple-shop", &actions_data).await;
     stopping_the_app_leaves_no_write_ahead_log(client, &actions_data).await;
+    drop(driver);
+
+    let rollout_data = dir.path().join("rollout-data");
+    let converge = [("TENANTRY_CONVERGE_SECONDS", Path::new("6"))];
+    let driver = Driver::start_with(&kubeconfig, &rollout_data, dir.path(), &converge).await;
+    let client = driver.open_app().await;
+    rollout_in_the_window(&client, &fleet, &rollout_data).await;
+    client.close().await.expect("session closes");
     drop(driver);
 
     existing::apply(&fleet.kubeconfig, "us-east");
@@ -501,8 +515,11 @@ async fn scale_in_the_window(client: &Client, kubeconfig: &Path, context: &str, 
 
 /// Tenants in the big cache.
 const BIG_FLEET: usize = 10_000;
+/// The start every big-cache tenant's id shares: longer than the id column, so only the end
+/// tells two rows apart.
+const BULK: &str = "bulk-bakery-and-coffee-house-";
 
-/// Fills a cache in `data_dir` with [`BIG_FLEET`] tenants `bulk-00000`, … modelled on the first
+/// Fills a cache in `data_dir` with [`BIG_FLEET`] tenants `{BULK}00000`, … modelled on the first
 /// row of the cache at `template` (the real seeded fleet), alternating between its clusters.
 async fn ten_thousand_cached_tenants(template: &Path, data_dir: &Path) {
     let source = Cache::open(template).await.expect("the seeded cache opens").cache;
@@ -520,10 +537,10 @@ async fn ten_thousand_cached_tenants(template: &Path, data_dir: &Path) {
             .step_by(clusters.len())
             .map(|i| {
                 let mut summary = model.clone();
-                summary.id = format!("bulk-{i:05}");
+                summary.id = format!("{BULK}{i:05}");
                 summary.cluster = status.context.clone();
-                summary.customer = format!("Bulk Customer {i}");
-                summary.domains = vec![format!("bulk-{i:05}.example.com")];
+                summary.customer = format!("Bulk Bakery and Coffee House Customer {i}");
+                summary.domains = vec![format!("{BULK}{i:05}.shops.example.com")];
                 SeenTenant { summary, spec: None }
             })
             .collect();
@@ -533,9 +550,28 @@ async fn ten_thousand_cached_tenants(template: &Path, data_dir: &Path) {
     big.close().await;
 }
 
-/// The numbers of the `bulk-NNNNN` rows rendered now.
+/// The numbers of the `{BULK}NNNNN` rows rendered now.
 async fn bulk_rows(client: &Client) -> Vec<usize> {
-    tenant_rows(client).await.iter().filter_map(|(_, id)| id.strip_prefix("bulk-")?.parse().ok()).collect()
+    tenant_rows(client).await.iter().filter_map(|(_, id)| id.strip_prefix(BULK)?.parse().ok()).collect()
+}
+
+/// Long ids, customers and domains that share their start: the rows in view never look the
+/// same — each shows the end that tells it apart, the full text on hover.
+async fn long_names_stay_apart(client: &Client) {
+    for (column, css) in [("tenant", ".name"), ("customer", "td:nth-child(3) span"), ("domain", "td:nth-child(4) code")]
+    {
+        let mut shown = Vec::new();
+        for cell in client.find_all(Locator::Css(&format!("tr.tenant-row {css}"))).await.expect("cells") {
+            let text = cell.text().await.unwrap_or_default();
+            let full = cell.attr("title").await.ok().flatten().unwrap_or_default();
+            assert!(text.contains('…') && full.starts_with(&text[..4]), "{column}: {text:?} is cut, {full:?} on hover");
+            shown.push(text);
+        }
+        let count = shown.len();
+        shown.sort();
+        shown.dedup();
+        assert!(count > 5 && shown.len() == count, "{column}: {count} rows, {} distinct: {shown:?}", shown.len());
+    }
 }
 
 /// Scrolls the fleet table to `fraction` of its height and waits until rows near it render.
@@ -569,13 +605,14 @@ async fn ten_thousand_rows_scroll(client: &Client) {
     assert!(first.len() < 100, "only the rows in view are rendered, not {}", first.len());
     let middle = scroll_to(client, 0.5, BIG_FLEET / 2).await;
     assert!(middle.len() < 100, "{} rows rendered in the middle", middle.len());
+    long_names_stay_apart(client).await;
     save_screenshot(client, "fleet-10000.png").await;
     let end = scroll_to(client, 1.0, BIG_FLEET - 1).await;
     assert!(end.contains(&(BIG_FLEET - 1)), "the last row renders at the end: {end:?}");
     client.find(Locator::Css("body")).await.expect("page body").send_keys("/").await.expect("press /");
-    client.active_element().await.expect("the search").send_keys("bulk-07777.example").await.expect("type");
+    client.active_element().await.expect("the search").send_keys("-07777.shops").await.expect("type");
     let rows = tenant_rows_until(client, "the search finds one of 10,000", |rows| rows.len() == 1).await;
-    assert_eq!(rows[0].1, "bulk-07777");
+    assert_eq!(rows[0].1, format!("{BULK}07777"));
 }
 
 /// The tenant rows in view: (cluster, tenant).
@@ -866,4 +903,133 @@ async fn diagnose_in_the_window(client: &Client, fleet: &Fleet, context: &str, i
     assert!(Path::new(&path).exists(), "{path} exists");
     save_screenshot(client, "bundle.png").await;
     client.find(Locator::Css("body")).await.expect("page body").send_keys(ESCAPE).await.expect("back to the fleet");
+}
+
+/// Types `text` into the field `id` until it holds it (a re-render may swallow keys).
+async fn fill(client: &Client, id: &str, text: &str) {
+    let field = client.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("field {id}: {e}"));
+    for _ in 0..3 {
+        if field.prop("value").await.ok().flatten().as_deref() == Some(text) {
+            return;
+        }
+        field.clear().await.expect("clear the field");
+        field.send_keys(text).await.expect("type");
+    }
+    assert_eq!(field.prop("value").await.ok().flatten().as_deref(), Some(text), "field {id}");
+}
+
+/// A help-desk lead's fleet change: every "books" shop chosen by the search and "choose all"
+/// (one taken out with its checkbox, Esc clearing, then all again), a new version planned (the
+/// change grouped with its field, the server's dry run of a sample), started with a reason, and
+/// followed wave by wave until it ends — the shop whose namespace quota admits no new pod failed
+/// with its reason, the others converged; the failed one opened from the rollout view; the
+/// report exported.
+async fn rollout_in_the_window(client: &Client, fleet: &Fleet, data_dir: &Path) {
+    let admin = client_for(&fleet.kubeconfig, Some("eu-west")).await.expect("admin client");
+    let quota: k8s_openapi::api::core::v1::ResourceQuota = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "no-new-pods"}, "spec": {"hard": {"pods": "0"}},
+    }))
+    .expect("a quota");
+    kube::Api::namespaced(admin, "ember-books").create(&Default::default(), &quota).await.expect("the quota");
+    tenant_rows_until(client, "the fleet is listed", |rows| rows.len() >= 9).await;
+    let search = client.find(Locator::Id("tenant-search")).await.expect("the search");
+    search.send_keys("books").await.expect("type a search");
+    tenant_rows_until(client, "the search leaves the shops", |rows| rows.len() == 9).await;
+    let chosen = |n: usize| async move {
+        text_contains(client, "#selection-count", &format!("{n} chosen"), 10).await;
+    };
+    client.find(Locator::Id("pick-all")).await.expect("choose all").click().await.expect("click");
+    chosen(9).await;
+    let one = "tr[data-tenant='cedar-books'][data-cluster='us-east'] input.pick-row";
+    client.find(Locator::Css(one)).await.expect("a row's checkbox").click().await.expect("click");
+    chosen(8).await;
+    save_screenshot(client, "fleet-selection.png").await;
+    client.find(Locator::Css("body")).await.expect("page body").send_keys(ESCAPE).await.expect("Esc");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while client.find(Locator::Id("selection-count")).await.is_ok() {
+        assert!(Instant::now() < deadline, "Esc leaves the selection");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    client.find(Locator::Id("pick-all")).await.expect("choose all").click().await.expect("click");
+    chosen(9).await;
+    client.find(Locator::Id("change-chosen")).await.expect("Change").click().await.expect("open the dialog");
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Id("rollout-dialog"))
+        .await
+        .expect("the dialog");
+    for (id, text) in [
+        ("rollout-version", "7.0.0"),
+        ("rollout-canary", "2"),
+        ("rollout-wave-size", "4"),
+        ("rollout-hold", "2"),
+        ("rollout-max-failures", "3"),
+        ("rollout-max-percent", "50"),
+    ] {
+        fill(client, id, text).await;
+    }
+    client.find(Locator::Id("rollout-plan-button")).await.expect("Plan").click().await.expect("plan");
+    let refused = text_contains(client, ".modal-body", "Say why", 10).await;
+    assert!(refused.contains("audit entry"), "a reason is required: {refused}");
+    fill(client, "rollout-reason", "TICKET-42").await;
+    client.find(Locator::Id("rollout-plan-button")).await.expect("Plan").click().await.expect("plan");
+    let plan = text_contains(client, "#rollout-plan", "tenants change", 60).await;
+    assert!(plan.contains("9 tenants change"), "{plan}");
+    assert!(plan.contains("spec.template.spec.containers[0].image"), "the field is named: {plan}");
+    assert!(plan.contains("→ registry.example.com/web:7.0.0"), "{plan}");
+    assert!(plan.contains("server dry run of") && plan.contains("accepted"), "{plan}");
+    assert!(plan.contains("Canary 2, then 2 waves (4 + 3)"), "{plan}");
+    save_screenshot(client, "rollout-plan.png").await;
+    client.find(Locator::Id("rollout-start")).await.expect("Start").click().await.expect("start");
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Id("rollout-view"))
+        .await
+        .expect("the rollout view");
+    text_contains(client, "#rollout-waves", "canary", 10).await;
+    text_contains(client, "#rollout-counts", "converged", 30).await;
+    save_screenshot(client, "rollout-running.png").await;
+    let state = text_contains(client, "#rollout-state", "finished", 120).await;
+    assert!(state.contains("finished"), "{state}");
+    let counts = text_contains(client, "#rollout-counts", "9 of 9 ended", 10).await;
+    assert!(counts.contains("8 converged · 1 failed"), "{counts}");
+    client
+        .find(Locator::Css(".state-chip[data-state='failed']"))
+        .await
+        .expect("the failed filter")
+        .click()
+        .await
+        .expect("filter");
+    let failed = text_contains(client, "#rollout-tenants tbody", "ember-books", 10).await;
+    assert!(failed.contains("eu-west") && failed.contains("quota"), "it failed with the reason: {failed}");
+    assert_eq!(client.find_all(Locator::Css("tr.rollout-tenant")).await.map(|rows| rows.len()).ok(), Some(1));
+    save_screenshot(client, "rollout-finished.png").await;
+    client
+        .find(Locator::Css("tr.rollout-tenant[data-tenant='ember-books'] button.open-tenant"))
+        .await
+        .expect("its row")
+        .click()
+        .await
+        .expect("open it");
+    let detail = text_contains(client, "main", "ember-books", 20).await;
+    assert!(detail.contains("Overview"), "the tenant's detail opens: {detail}");
+    client.find(Locator::Css("body")).await.expect("page body").send_keys(ESCAPE).await.expect("Esc goes back");
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Id("rollout-export"))
+        .await
+        .expect("back in the rollout")
+        .click()
+        .await
+        .expect("export");
+    let toast = text_contains(client, ".toast", "Report saved as", 10).await;
+    let exports = std::fs::read_dir(data_dir.join("exports")).expect("the exports folder");
+    let report =
+        exports.flatten().find(|e| e.file_name().to_string_lossy().starts_with("rollout-")).expect("the report file");
+    let csv = std::fs::read_to_string(report.path()).expect("read the report");
+    assert_eq!(csv.lines().count(), 10, "a header and a row per tenant ({toast}): {csv}");
+    assert!(csv.lines().any(|l| l.contains("ember-books") && l.contains("failed")), "{csv}");
 }

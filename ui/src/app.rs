@@ -4,7 +4,7 @@ use yew::prelude::*;
 
 use crate::components::{ToastStack, TopBar};
 use crate::ipc;
-use crate::pages::{AuditPage, ClustersPage, TenancyPage, TenantsPage};
+use crate::pages::{AuditPage, ClustersPage, RolloutsPage, TenancyPage, TenantsPage};
 use crate::state::ActionsContext;
 use crate::state::clusters::{Action, ClustersState};
 use crate::state::fleet::{FleetAction, FleetState};
@@ -21,12 +21,15 @@ pub enum View {
     Audit,
     /// Which namespaces are tenants.
     Tenancy,
+    /// Fleet changes in waves.
+    Rollouts,
 }
 
 /// The whole window. Both streams live here, so switching views never restarts them.
 #[function_component(App)]
 pub fn app() -> Html {
     let view = use_state(|| View::Tenants);
+    let rollout = use_state(|| None::<i64>);
     let clusters = use_reducer(ClustersState::default);
     let fleet = use_reducer(FleetState::default);
     let generation = use_state(|| 0_u32);
@@ -80,6 +83,13 @@ pub fn app() -> Html {
         let view = view.clone();
         Callback::from(move |next: View| view.set(next))
     };
+    let on_rollout = {
+        let (view, rollout) = (view.clone(), rollout.clone());
+        Callback::from(move |id: Option<i64>| {
+            rollout.set(id);
+            view.set(View::Rollouts);
+        })
+    };
     let files = clusters.kubeconfig.as_ref().map(|k| k.files.clone()).unwrap_or_default();
     html! {
         <ContextProvider<UseReducerHandle<Toasts>> context={toasts.clone()}>
@@ -90,10 +100,11 @@ pub fn app() -> Html {
                 <main class="content">
                     {
                         match *view {
-                            View::Tenants => html! { <TenantsPage fleet={fleet.clone()} /> },
+                            View::Tenants => html! { <TenantsPage fleet={fleet.clone()} on_rollout={on_rollout.reform(Some)} /> },
                             View::Clusters => html! { <ClustersPage state={clusters.clone()} on_changed={on_refresh.clone()} /> },
                             View::Audit => html! { <AuditPage /> },
                             View::Tenancy => html! { <TenancyPage /> },
+                            View::Rollouts => html! { <RolloutsPage fleet={fleet.clone()} opened={*rollout} on_open={on_rollout.clone()} /> },
                         }
                     }
                 </main>

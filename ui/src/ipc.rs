@@ -4,8 +4,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tenantry_model::{
     ActionAccess, ActionEvent, ActionRequest, AddedClusterReport, AuditEntry, AuditFilter, BundleReport, ClusterEvent,
-    DriftAcceptance, DriftReport, ErrorKind, FleetEvent, JournalEntry, LogEvent, LogRequest, NewCluster, Outcome,
-    Preview, SinceLastLooked, TenancyFile, TenancyMatch, TenantDetail, Timeline, UiError,
+    DriftAcceptance, DriftReport, ErrorKind, FleetChange, FleetEvent, JournalEntry, LogEvent, LogRequest, NewCluster,
+    Outcome, Preview, Rollout, RolloutPlan, RolloutSettings, SinceLastLooked, TenancyFile, TenancyMatch, TenantDetail,
+    Timeline, UiError,
 };
 use wasm_bindgen::prelude::*;
 
@@ -300,4 +301,67 @@ pub async fn check_tenancy(text: &str) -> Result<Vec<TenancyMatch>, UiError> {
 /// Saves `text` as the tenancy rules in force.
 pub async fn save_tenancy(text: &str) -> Result<Vec<TenancyMatch>, UiError> {
     call("save_tenancy", &TenancyArgs { text }).await
+}
+
+/// A rollout's id as a command argument.
+#[derive(Serialize)]
+struct RolloutId {
+    id: i64,
+}
+
+/// Plans `change` for the tenants `targets` (`(cluster, id)`), with its preview.
+pub async fn plan_rollout(
+    change: &FleetChange,
+    targets: &[(String, String)],
+    settings: &RolloutSettings,
+    reason: &str,
+) -> Result<RolloutPlan, UiError> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        change: &'a FleetChange,
+        targets: &'a [(String, String)],
+        settings: &'a RolloutSettings,
+        reason: &'a str,
+    }
+    call("plan_rollout", &Args { change, targets, settings, reason }).await
+}
+
+/// Plans the roll back of rollout `id`'s converged tenants, with its preview.
+pub async fn plan_roll_back_rollout(id: i64, reason: &str) -> Result<RolloutPlan, UiError> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        id: i64,
+        reason: &'a str,
+    }
+    call("plan_roll_back_rollout", &Args { id, reason }).await
+}
+
+/// Starts or resumes rollout `id` in the backend.
+pub async fn start_rollout(id: i64) -> Result<(), UiError> {
+    call("start_rollout", &RolloutId { id }).await
+}
+
+/// Rollout `id` with every tenant's state.
+pub async fn rollout(id: i64) -> Result<Rollout, UiError> {
+    call("rollout", &RolloutId { id }).await
+}
+
+/// The latest rollouts, newest first.
+pub async fn rollouts() -> Result<Vec<Rollout>, UiError> {
+    call("rollouts", &NoArgs {}).await
+}
+
+/// Pauses rollout `id` after the tenants in flight.
+pub async fn pause_rollout(id: i64) -> Result<(), UiError> {
+    call("pause_rollout", &RolloutId { id }).await
+}
+
+/// Aborts (or discards) rollout `id`.
+pub async fn abort_rollout(id: i64) -> Result<(), UiError> {
+    call("abort_rollout", &RolloutId { id }).await
+}
+
+/// Writes rollout `id`'s report as CSV; returns the file's path.
+pub async fn export_rollout(id: i64) -> Result<String, UiError> {
+    call("export_rollout", &RolloutId { id }).await
 }

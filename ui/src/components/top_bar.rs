@@ -49,6 +49,9 @@ pub fn top_bar(props: &TopBarProps) -> Html {
                 <button id="tab-audit" class={classes!("tab", (props.view == View::Audit).then_some("active"))}
                         aria-pressed={(props.view == View::Audit).to_string()}
                         onclick={props.on_view.reform(|_: MouseEvent| View::Audit)}>{ "Audit" }</button>
+                <button id="tab-rollouts" class={classes!("tab", (props.view == View::Rollouts).then_some("active"))}
+                        aria-pressed={(props.view == View::Rollouts).to_string()}
+                        onclick={props.on_view.reform(|_: MouseEvent| View::Rollouts)}>{ "Rollouts" }</button>
                 <button id="tab-tenancy" class={classes!("tab", (props.view == View::Tenancy).then_some("active"))}
                         aria-pressed={(props.view == View::Tenancy).to_string()}
                         onclick={props.on_view.reform(|_: MouseEvent| View::Tenancy)}>{ "Tenancy" }</button>

@@ -9,17 +9,22 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::components::{
-    ClusterNav, CreateDialog, HealthFilter, Notice, OfflineBanner, SincePanel, SortKey, TenantTable, Unfinished,
+    ClusterNav, CreateDialog, HealthFilter, Notice, OfflineBanner, RolloutDialog, SincePanel, SortKey, TenantTable,
+    Unfinished,
 };
 use crate::hooks::{use_clock, use_keydown, use_search_keys};
 use crate::pages::tenant_detail::TenantDetailPage;
+use crate::state::columns::{ALWAYS_SHOWN, COLUMNS, Layout};
 use crate::state::fleet::{FleetState, health_counts};
+use crate::state::selection::Selection;
 
 /// Properties of [`TenantsPage`].
 #[derive(Properties, PartialEq)]
 pub struct TenantsPageProps {
     /// The inventory (the reducer's handle: passing it copies nothing).
     pub fleet: UseReducerHandle<FleetState>,
+    /// Shows a rollout that was just started.
+    pub on_rollout: Callback<i64>,
 }
 
 /// The filters the table applies: search text (lower case), cluster, health, version, only
@@ -40,6 +45,10 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
     let since_dismissed = use_state(|| false);
     let sort = use_state(|| (SortKey::Tenant, true));
     let cursor = use_state(|| None::<usize>);
+    let selection = use_state(|| Rc::new(Selection::default()));
+    let layout = use_state(|| Rc::new(Layout::load()));
+    let columns_open = use_state(|| false);
+    let changing = use_state(|| false);
     let now = use_clock();
     let actions = use_context::<crate::state::ActionsContext>();
     let actions_generation = actions.as_ref().map_or(0, |a| a.generation);
@@ -67,13 +76,31 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
         let cursor = cursor.clone();
         use_effect_with(filters, move |_| cursor.set(None));
     }
-    let keys = use_mut_ref(|| (Rc::new(Vec::new()), None::<usize>, false));
-    *keys.borrow_mut() = (rows.clone(), *cursor, opened.is_some());
     {
-        let (keys, cursor, opened) = (keys.clone(), cursor.clone(), opened.clone());
+        // Tenants that left the fleet leave the selection; the others stay through live updates.
+        let (selection, fleet) = (selection.clone(), props.fleet.clone());
+        use_effect_with(fleet.tenants.len(), move |_| {
+            let mut kept = (**selection).clone();
+            kept.retain(|key| fleet.tenants.contains_key(key));
+            if kept != **selection {
+                selection.set(Rc::new(kept));
+            }
+        });
+    }
+    let keys = use_mut_ref(|| (Rc::new(Vec::new()), None::<usize>, false, false));
+    *keys.borrow_mut() = (rows.clone(), *cursor, opened.is_some() || *changing, selection.is_empty());
+    {
+        let (keys, cursor, opened, selection) = (keys.clone(), cursor.clone(), opened.clone(), selection.clone());
         use_keydown(move |event, typing| {
-            let (rows, at, detail_open) = keys.borrow().clone();
-            if detail_open || rows.is_empty() {
+            let (rows, at, detail_open, nothing_chosen) = keys.borrow().clone();
+            if detail_open {
+                return;
+            }
+            if event.key() == "Escape" && !nothing_chosen && !typing {
+                selection.set(Rc::new(Selection::default()));
+                return;
+            }
+            if rows.is_empty() {
                 return;
             }
             let last = rows.len() - 1;
@@ -138,6 +165,106 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
         let opened = opened.clone();
         Callback::from(move |key: (String, String)| opened.set(Some(key)))
     };
+    let on_pick = {
+        let (selection, rows) = (selection.clone(), rows.clone());
+        Callback::from(move |(index, range): (usize, bool)| {
+            let mut next = (**selection).clone();
+            next.pick(&rows, index, range);
+            selection.set(Rc::new(next));
+        })
+    };
+    let on_pick_all = {
+        let (selection, rows) = (selection.clone(), rows.clone());
+        Callback::from(move |all: bool| {
+            let mut next = (**selection).clone();
+            if all {
+                next.choose_all(&rows);
+            } else {
+                next.clear();
+            }
+            selection.set(Rc::new(next));
+        })
+    };
+    let on_resize = {
+        let layout = layout.clone();
+        Callback::from(move |(id, width): (&'static str, f64)| {
+            let mut next = (**layout).clone();
+            next.set_width(id, width);
+            next.save();
+            layout.set(Rc::new(next));
+        })
+    };
+    let toggle_column = |id: &'static str| {
+        let layout = layout.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut next = (**layout).clone();
+            next.toggle(id);
+            next.save();
+            layout.set(Rc::new(next));
+        })
+    };
+    let reset_columns = {
+        let layout = layout.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut next = (**layout).clone();
+            next.reset();
+            next.save();
+            layout.set(Rc::new(next));
+        })
+    };
+    let columns_menu = html! {
+        <div class="columns-menu">
+            <button id="columns-button" class="secondary" aria-expanded={columns_open.to_string()}
+                    onclick={{ let columns_open = columns_open.clone(); Callback::from(move |_: MouseEvent| columns_open.set(!*columns_open)) }}>
+                { "Columns" }
+            </button>
+            if *columns_open {
+                <div class="menu" role="menu">
+                    { for COLUMNS.iter().map(|c| html! {
+                        <label class="menu-item">
+                            <input type="checkbox" data-column={c.id} checked={layout.shown(c.id)}
+                                   disabled={c.id == ALWAYS_SHOWN} onclick={toggle_column(c.id)} />
+                            { c.label }
+                        </label>
+                    }) }
+                    <button class="link" onclick={reset_columns}>{ "Default widths and columns" }</button>
+                </div>
+            }
+        </div>
+    };
+    let chosen = selection.ordered(&rows);
+    let matching_unchosen = rows.iter().filter(|row| !selection.contains(row)).count();
+    let selection_bar = (!selection.is_empty()).then(|| {
+        let clear = { let selection = selection.clone(); Callback::from(move |_: MouseEvent| selection.set(Rc::new(Selection::default()))) };
+        let all = on_pick_all.reform(|_: MouseEvent| true);
+        let change = { let changing = changing.clone(); Callback::from(move |_: MouseEvent| changing.set(true)) };
+        html! {
+            <div class="selection-bar" role="status">
+                <strong id="selection-count">{ format!("{} chosen", selection.len()) }</strong>
+                if selection.len() > chosen.iter().filter(|k| rows.iter().any(|r| r.cluster == k.0 && r.id == k.1)).count() {
+                    <span class="muted">{ " (some hidden by the filters)" }</span>
+                }
+                if matching_unchosen > 0 {
+                    <button id="choose-all-matching" class="link" onclick={all}>
+                        { format!("Choose all {} matching", rows.len()) }</button>
+                }
+                <button class="link" id="clear-selection" onclick={clear}>{ "Clear (Esc)" }</button>
+                <button class="primary" id="change-chosen" onclick={change}>{ format!("Change {} tenants…", selection.len()) }</button>
+            </div>
+        }
+    });
+    let close_change = {
+        let changing = changing.clone();
+        Callback::from(move |()| changing.set(false))
+    };
+    let on_started = {
+        let (changing, selection, on_rollout) = (changing.clone(), selection.clone(), props.on_rollout.clone());
+        Callback::from(move |id: i64| {
+            changing.set(false);
+            selection.set(Rc::new(Selection::default()));
+            on_rollout.emit(id);
+        })
+    };
     let all_live = fleet.not_live().is_empty();
     let live_clusters: Vec<String> = fleet
         .clusters
@@ -164,6 +291,9 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
             if *creating {
                 <CreateDialog clusters={live_clusters.clone()} on_close={close_create} on_ended={on_created} />
             }
+            if *changing {
+                <RolloutDialog targets={chosen.clone()} on_close={close_change} {on_started} />
+            }
             <div class="fleet">
             <ClusterNav clusters={fleet.clusters.clone()} counts={per_cluster} selected={(*cluster).clone()} on_select={on_cluster} {now} />
             <section class="fleet-main">
@@ -182,11 +312,13 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
                     { "drifted" }<span class="chip-count">{ drifted_count }</span>
                 </button>
                 <span class="muted count-note">{ format!("{} of {} tenants", rows.len(), fleet.tenants.len()) }</span>
+                { columns_menu }
                 <button class="primary new-tenant" id="new-tenant" disabled={live_clusters.is_empty()}
                         title={if live_clusters.is_empty() { "No cluster is live." } else { "" }}
                         onclick={{ let creating = creating.clone(); Callback::from(move |_: MouseEvent| creating.set(true)) }}>{ "New tenant" }</button>
             </div>
             <HealthFilter {counts} selected={*health} on_select={on_health} />
+            { for selection_bar }
             <SincePanel {all_live} on_open={on_open.clone()} dismissed={*since_dismissed}
                 on_dismiss={{ let since_dismissed = since_dismissed.clone(); Callback::from(move |()| since_dismissed.set(true)) }} />
             if !fleet.loaded {
@@ -207,9 +339,10 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
                     <p>{ "Nothing is cached yet; tenants appear as each cluster answers." }</p>
                 </div>
             } else {
-                <TenantTable {rows} sort={*sort} {on_sort} {on_open} cursor={*cursor} {now} />
+                <TenantTable {rows} sort={*sort} {on_sort} {on_open} cursor={*cursor} {now}
+                    selection={(*selection).clone()} {on_pick} {on_pick_all} layout={(*layout).clone()} {on_resize} />
             }
-            <p class="hint muted">{ "/ search · ↑ ↓ move · Enter open · Esc back" }</p>
+            <p class="hint muted">{ "/ search · ↑ ↓ move · Enter open · ctrl-click or ☐ choose · shift-click range · Esc clear" }</p>
             </section>
             </div>
         </>

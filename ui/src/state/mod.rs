@@ -6,9 +6,13 @@ use yew::Callback;
 pub mod action;
 pub mod action_form;
 pub mod clusters;
+pub mod columns;
 pub mod editable;
 pub mod fleet;
 pub mod logs;
+pub mod rollout_form;
+pub mod rollout_view;
+pub mod selection;
 pub mod toast;
 
 /// What pages share about actions: how many have ended (to re-read what they change) and the

@@ -73,6 +73,22 @@ pub struct ActionSettings {
     pub tenancy: Arc<TenancyRules>,
 }
 
+/// The environment variable that sets how many seconds an action waits for convergence.
+pub const CONVERGE_SECONDS_VAR: &str = "TENANTRY_CONVERGE_SECONDS";
+
+impl ActionSettings {
+    /// How long an action waits for convergence: `TENANTRY_CONVERGE_SECONDS` (1 to 3,600) when
+    /// set to a whole number in range (slow clusters want more, a quick fleet-wide check less),
+    /// else `default`.
+    pub fn converge_timeout_from_env(default: Duration) -> Duration {
+        std::env::var(CONVERGE_SECONDS_VAR)
+            .ok()
+            .and_then(|text| text.trim().parse::<u64>().ok())
+            .filter(|seconds| (1..=3600).contains(seconds))
+            .map_or(default, Duration::from_secs)
+    }
+}
+
 impl Default for ActionSettings {
     fn default() -> Self {
         Self {

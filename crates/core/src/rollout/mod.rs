@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use futures::StreamExt as _;
+use futures::{FutureExt as _, StreamExt as _};
 use tenantry_model::{
     ActionRequest, ActionResult, FleetChange, Health, Rollout, RolloutEvent, RolloutSettings, RolloutState,
     TenantState, TenantSummary,
@@ -349,11 +349,15 @@ impl<'a> Rollouts<'a> {
                     }
                 };
                 let per_cluster = snapshot.settings.per_cluster.max(1);
-                futures::stream::iter(positions.iter().map(|&p| self.run_tenant(&batch, snapshot, p, events)))
-                    .buffer_unordered(per_cluster)
-                    .collect::<Vec<()>>()
-                    .await;
+                // Boxed: a spawned rollout's future must be `Send` for every lifetime it borrows.
+                futures::stream::iter(
+                    positions.iter().copied().map(|p| self.run_tenant(&batch, snapshot, p, events).boxed()),
+                )
+                .buffer_unordered(per_cluster)
+                .collect::<Vec<()>>()
+                .await;
             }
+            .boxed()
         });
         futures::future::join_all(clusters).await;
         for (position, state, message) in events.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {

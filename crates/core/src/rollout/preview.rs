@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use futures::StreamExt as _;
+use futures::{FutureExt as _, StreamExt as _};
 use tenantry_model::{ActionRequest, Change, Operation, Rollout, RolloutGroup, TenantState};
 
 use super::Rollouts;
@@ -49,15 +49,14 @@ impl Rollouts<'_> {
         }
         let mut groups: Vec<(Vec<FieldKey>, Members)> = groups.into_iter().collect();
         groups.sort_by_key(|(_, members)| std::cmp::Reverse(members.positions.len()));
-        let dry_runs: Vec<String> = futures::stream::iter(groups.iter().enumerate().map(|(index, (_, members))| {
-            let sample = members.positions[0];
-            async move {
-                if index < SAMPLED_GROUPS { self.dry_run(rollout, sample).await } else { "not sampled".to_owned() }
-            }
-        }))
-        .buffered(DRY_RUNS_AT_ONCE)
-        .collect()
-        .await;
+        let samples: Vec<usize> = groups.iter().take(SAMPLED_GROUPS).map(|(_, members)| members.positions[0]).collect();
+        // Boxed: the command's future must be `Send` for every lifetime it borrows.
+        let mut dry_runs: Vec<String> =
+            futures::stream::iter(samples.into_iter().map(|sample| self.dry_run(rollout, sample).boxed()))
+                .buffered(DRY_RUNS_AT_ONCE)
+                .collect()
+                .await;
+        dry_runs.resize(groups.len(), format!("not dry-run: only the {SAMPLED_GROUPS} largest groups are sampled"));
         groups
             .into_iter()
             .zip(dry_runs)
