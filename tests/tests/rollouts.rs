@@ -92,6 +92,35 @@ async fn a_version_rolls_out_in_waves_pauses_survives_a_cut_and_rolls_back() {
     assert_eq!(planned.waves(), 3);
     let canary: Vec<&str> = planned.tenants.iter().filter(|t| t.wave == 0).map(|t| t.context.as_str()).collect();
     assert_eq!(canary, ["ro-1", "ro-2"], "the canary spreads over both clusters");
+    // Its preview: the renders compared here group every tenant under the image change, and
+    // the server dry-runs one of them.
+    let groups = rollouts.preview(&planned).await;
+    let changes: usize = groups.iter().map(|g| g.tenants).sum();
+    assert_eq!(changes, 8, "{groups:?}");
+    assert!(
+        groups.iter().all(|g| g.changes.iter().any(|c| c.contains("image") && c.ends_with("web:7.0.0"))),
+        "{groups:?}"
+    );
+    assert!(groups[0].dry_run.contains("accepted"), "{groups:?}");
+    // A config key set by key is compared too (and planned, not run: discarded).
+    let by_key = FleetChange::Update {
+        version: None,
+        plan: None,
+        config: [("FEATURE_X".to_owned(), Some("on".to_owned()))].into(),
+        parameters: std::collections::BTreeMap::new(),
+    };
+    let keyed = rollouts.plan(&by_key, &rows, settings, "TICKET-78").await.expect("planned by key");
+    let keyed_groups = rollouts.preview(&keyed).await;
+    assert!(keyed_groups[0].changes.iter().any(|c| c.contains("data.FEATURE_X: (none) → on")), "{keyed_groups:?}");
+    actions.cache().rollout_set_state(keyed.id, RolloutState::Aborted, "discarded").await.expect("discard");
+    let secret = FleetChange::Update {
+        version: None,
+        plan: None,
+        config: [("DB_PASSWORD".to_owned(), Some("x".to_owned()))].into(),
+        parameters: std::collections::BTreeMap::new(),
+    };
+    let refused = rollouts.plan(&secret, &rows, settings, "").await.expect_err("a secret key is refused");
+    assert!(refused.to_string().contains("holds a secret"), "{refused}");
 
     // Paused by someone once the canary is through: the run stops before the next wave.
     let id = planned.id;
@@ -117,6 +146,11 @@ async fn a_version_rolls_out_in_waves_pauses_survives_a_cut_and_rolls_back() {
     assert!(cut.is_err(), "the run was still going when it was cut");
     let left = actions.cache().rollout(id).await.expect("read").expect("recorded");
     assert!(left.count(TenantState::Converged) >= 2, "{:?}", left.tenants);
+    // Once its heartbeat is stale, the next look (a restarted app) finds it paused where it stopped.
+    tokio::time::sleep(tenantry_core::actions::HEARTBEAT_STALE + Duration::from_secs(1)).await;
+    let shown = tenantry_core::rollout::load(actions.cache(), id).await.expect("load");
+    assert_eq!(shown.state, RolloutState::Paused, "{}", shown.message);
+    assert!(shown.message.starts_with("interrupted"), "{}", shown.message);
 
     // Resumed again: every tenant ends on the new version, none changed twice, none missed.
     let done = rollouts.run(id, &mut |_| {}).await.expect("resumes");

@@ -51,7 +51,7 @@ pub use backup::BackupError;
 pub use converge::ConvergeError;
 pub use objects::ObjectError;
 pub use owners::{ControllersFileError, ControllersOfRecord, DEFAULT_CONTROLLERS};
-pub use ownership::{HEARTBEAT_EVERY, owner_alive, this_process};
+pub use ownership::{HEARTBEAT_EVERY, HEARTBEAT_STALE, owner_alive, this_process};
 use ownership::{RunGuard, Running};
 pub use record::os_user;
 pub use rendered::RenderedChange;

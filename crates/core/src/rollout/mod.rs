@@ -557,8 +557,8 @@ impl<'a> Rollouts<'a> {
 /// What [`load`] says of a rollout whose runner went away.
 const INTERRUPTED: &str = "interrupted: the process running it ended; resume to go on where it stopped";
 
-/// Rollout `id` as it stands; one left `running` by a process that is gone (the app closed, the
-/// CLI killed, the machine restarted) is recorded as paused where it stopped.
+/// Rollout `id` as it stands; one left `running` by a run that is gone (the app closed, the CLI
+/// killed, the machine restarted: its heartbeat stopped) is recorded as paused where it stopped.
 pub async fn load(cache: &crate::cache::Cache, id: i64) -> Result<Rollout, RolloutError> {
     let mut rollout = cache.rollout(id).await?.ok_or(RolloutError::Unknown(id))?;
     if rollout.state == RolloutState::Running {
@@ -566,7 +566,7 @@ pub async fn load(cache: &crate::cache::Cache, id: i64) -> Result<Rollout, Rollo
         let alive = cache
             .rollout_owner(id)
             .await?
-            .is_some_and(|(owner, heartbeat)| owner == here || crate::actions::owner_alive(&here, &owner, &heartbeat));
+            .is_some_and(|(owner, heartbeat)| crate::actions::owner_alive(&here, &owner, &heartbeat));
         if !alive {
             cache.rollout_set_state(id, RolloutState::Paused, INTERRUPTED).await?;
             rollout.state = RolloutState::Paused;
