@@ -97,14 +97,7 @@ async fn every_action_runs_end_to_end_and_leaves_its_records() {
     assert_eq!(again, credentials, "credentials are generated once");
 
     // Update the version: new image, revision 2, history holds both.
-    let update = Change::Update {
-        version: Some("6.6.0".into()),
-        plan: None,
-        domains: None,
-        config: None,
-        config_keys: std::collections::BTreeMap::new(),
-        parameters: std::collections::BTreeMap::new(),
-    };
+    let update = Change::version_update(Some("6.6.0".into()));
     succeeded(&setup.run("act-1", id, update).await.0);
     let image = deployment(&client, id).await.spec.and_then(|s| s.template.spec).map(|s| s.containers[0].image.clone());
     assert_eq!(image.flatten().as_deref(), Some("registry.example.com/web:6.6.0"));

@@ -221,17 +221,7 @@ async fn drift_made_with_kubectl_is_found_with_its_writer_accepted_and_synced() 
     // Accept records the live version as a new revision; the size is left for a second accept.
     let accepted = setup.actions.accept_drift(&entry, "maple", "TICKET-9 keep the hotfix").await.expect("accept");
     let request = accepted.request.expect("the version maps back to the spec");
-    assert_eq!(
-        request.change,
-        Change::Update {
-            version: Some("6.6.0".into()),
-            plan: None,
-            domains: None,
-            config: None,
-            config_keys: std::collections::BTreeMap::new(),
-            parameters: std::collections::BTreeMap::new()
-        }
-    );
+    assert_eq!(request.change, Change::version_update(Some("6.6.0".into())));
     let (outcome, _) = setup.run_request(&request).await;
     succeeded(&outcome);
     let after = setup.actions.drift(&entry, "maple").await.expect("checked");

@@ -212,14 +212,7 @@ async fn adopted_tenants_keep_revisions_and_with_a_blueprint_take_every_action()
     assert_eq!(size(cache().await), Some(0));
     succeeded(&setup.run("old-3", "shop-elm", Change::Resume).await.0);
     assert_eq!(size(cache().await), Some(1));
-    let update = Change::Update {
-        version: Some("7.4".into()),
-        plan: None,
-        domains: None,
-        config: None,
-        config_keys: std::collections::BTreeMap::new(),
-        parameters: std::collections::BTreeMap::new(),
-    };
+    let update = Change::version_update(Some("7.4".into()));
     let (outcome, _) = setup.run("old-3", "shop-elm", update).await;
     assert!(outcome.message.contains("update needs a blueprint"), "{}", outcome.message);
     let (outcome, _) = setup.run("old-3", "shop-elm", adopt(TenantSpec::default())).await;
@@ -387,14 +380,7 @@ async fn tenants_without_a_blueprint_can_be_scaled_restarted_suspended_resumed_b
     assert!(outcome.message.contains("has no backup schedule"), "{}", outcome.message);
 
     // What needs a spec says so; delete needs the id typed again.
-    let update = Change::Update {
-        version: Some("2.5.0".into()),
-        plan: None,
-        domains: None,
-        config: None,
-        config_keys: std::collections::BTreeMap::new(),
-        parameters: std::collections::BTreeMap::new(),
-    };
+    let update = Change::version_update(Some("2.5.0".into()));
     let (outcome, _) = setup.run("old-2", "shop-alder", update).await;
     assert!(outcome.message.contains("update needs a Tenantry spec"), "{}", outcome.message);
     let (outcome, _) = setup.run("old-2", "shop-dune", Change::Delete { confirm: "dune".into() }).await;

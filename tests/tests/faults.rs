@@ -124,18 +124,7 @@ async fn two_processes_changing_one_tenant_at_once_never_lose_a_change() {
         let replicas = 1 + round % 2 + 1;
         let version = format!("7.{round}.0");
         let scaling = ActionRequest { reason: format!("TICKET-{round}"), ..request("flt-2", id, scale(replicas)) };
-        let update = request(
-            "flt-2",
-            id,
-            Change::Update {
-                version: Some(version.clone()),
-                plan: None,
-                domains: None,
-                config: None,
-                config_keys: std::collections::BTreeMap::new(),
-                parameters: std::collections::BTreeMap::new(),
-            },
-        );
+        let update = request("flt-2", id, Change::version_update(Some(version.clone())));
         let outcomes = at_once((&setup.actions, &scaling), (&colleague, &update), &setup).await;
         for (outcome, (actions, again)) in outcomes.iter().zip([(&setup.actions, &scaling), (&colleague, &update)]) {
             match outcome.result {
@@ -166,18 +155,7 @@ async fn two_processes_changing_one_tenant_at_once_never_lose_a_change() {
     // Inside one process, two actions on one tenant queue; both changes stay.
     let entry = setup.entry("flt-2");
     let smaller = request("flt-2", id, scale(1));
-    let newer = request(
-        "flt-2",
-        id,
-        Change::Update {
-            version: Some("8.0.0".into()),
-            plan: None,
-            domains: None,
-            config: None,
-            config_keys: std::collections::BTreeMap::new(),
-            parameters: std::collections::BTreeMap::new(),
-        },
-    );
+    let newer = request("flt-2", id, Change::version_update(Some("8.0.0".into())));
     let (a, b) = tokio::join!(setup.actions.run(&entry, &smaller, |_| {}), setup.actions.run(&entry, &newer, |_| {}));
     succeeded(&a.expect("recorded"));
     succeeded(&b.expect("recorded"));

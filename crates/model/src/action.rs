@@ -159,6 +159,19 @@ pub enum Change {
 }
 
 impl Change {
+    /// An update of the version alone (`None`: a sync — the render applied again, nothing
+    /// changed in the spec).
+    pub fn version_update(version: Option<String>) -> Self {
+        Self::Update {
+            version,
+            plan: None,
+            domains: None,
+            config: None,
+            config_keys: BTreeMap::new(),
+            parameters: BTreeMap::new(),
+        }
+    }
+
     /// The kind of this change.
     pub fn kind(&self) -> ActionKind {
         match self {

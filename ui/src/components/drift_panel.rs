@@ -72,14 +72,7 @@ pub fn drift_panel(props: &DriftPanelProps) -> Html {
         Some(Confirm::Sync) => Some(ActionRequest {
             context: props.context.clone(),
             tenant: props.id.clone(),
-            change: Change::Update {
-                version: None,
-                plan: None,
-                domains: None,
-                config: None,
-                config_keys: std::collections::BTreeMap::new(),
-                parameters: std::collections::BTreeMap::new(),
-            },
+            change: Change::version_update(None),
             take_over: false,
             reason: String::new(),
         }),

@@ -9,14 +9,7 @@ use tenantry_model::{Autoscaling, Change, DriftField, DriftReport, ObjectChange,
 
 /// The change "Sync" runs: the spec as it is, rendered and applied again.
 pub fn sync_change() -> Change {
-    Change::Update {
-        version: None,
-        plan: None,
-        domains: None,
-        config: None,
-        config_keys: std::collections::BTreeMap::new(),
-        parameters: std::collections::BTreeMap::new(),
-    }
+    Change::version_update(None)
 }
 
 /// The drift `preview` (of [`sync_change`]) shows, each field with the live and the rendered
@@ -128,14 +121,7 @@ pub fn accepted(report: &DriftReport, spec: Option<&TenantSpec>) -> (Option<Chan
                 refused
                     .push("the pods or autoscaling bounds: accept the version first, then again for the size".into());
             }
-            Some(Change::Update {
-                version: Some(version),
-                plan: None,
-                domains: None,
-                config: None,
-                config_keys: std::collections::BTreeMap::new(),
-                parameters: std::collections::BTreeMap::new(),
-            })
+            Some(Change::version_update(Some(version)))
         }
         (None, _, Some((min, max))) => {
             Some(Change::Scale { replicas: None, autoscaling: Some(Autoscaling { min, max }), workload: None })
@@ -223,17 +209,7 @@ mod tests {
             "now".into(),
         );
         let (change, refused) = accepted(&report, None);
-        assert_eq!(
-            change,
-            Some(Change::Update {
-                version: Some("6.6.0".into()),
-                plan: None,
-                domains: None,
-                config: None,
-                config_keys: std::collections::BTreeMap::new(),
-                parameters: std::collections::BTreeMap::new()
-            })
-        );
+        assert_eq!(change, Some(Change::version_update(Some("6.6.0".into()))));
         assert_eq!(refused.len(), 1);
         assert!(refused[0].contains("Service/app spec.ports[0].port is not a spec field"), "{refused:?}");
     }

@@ -717,14 +717,9 @@ impl Actions {
                 return Err(ActionError::ChangedSinceCreate { tenant: id.clone(), revision: now.revision });
             }
             (Change::Create { .. }, 0, _) => Change::Delete { confirm: confirm.to_owned() },
-            (Change::Restart { .. } | Change::Backup { .. } | Change::Restore { .. }, _, _) => Change::Update {
-                version: None,
-                plan: None,
-                domains: None,
-                config: None,
-                config_keys: std::collections::BTreeMap::new(),
-                parameters: std::collections::BTreeMap::new(),
-            },
+            (Change::Restart { .. } | Change::Backup { .. } | Change::Restore { .. }, _, _) => {
+                Change::version_update(None)
+            }
             (_, 0, _) => return Err(ActionError::NothingToRollBack { id: journal_id }),
             (_, revision, _) => Change::Rollback { revision },
         };

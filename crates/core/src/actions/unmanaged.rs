@@ -467,14 +467,7 @@ mod tests {
     #[test]
     fn spec_changes_need_an_adoption_and_delete_its_confirmation() {
         let fleet = fleet();
-        let update = Change::Update {
-            version: Some("2".into()),
-            plan: None,
-            domains: None,
-            config: None,
-            config_keys: BTreeMap::new(),
-            parameters: BTreeMap::new(),
-        };
+        let update = Change::version_update(Some("2".into()));
         assert!(message(steps("shop", &update, &fleet, None)).contains("update needs a Tenantry spec"));
         assert!(
             message(steps("shop", &Change::Delete { confirm: "shp".into() }, &fleet, None))

@@ -35,7 +35,7 @@ pub struct ActionFigures {
 }
 
 /// The spec every benchmark tenant gets.
-fn spec(id: &str) -> TenantSpec {
+pub fn spec(id: &str) -> TenantSpec {
     TenantSpec {
         display_name: format!("{id} site"),
         customer: format!("Customer of {id}"),

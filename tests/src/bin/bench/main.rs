@@ -3,13 +3,16 @@
 //! cached inventory at process start, the time until every cluster is live next to raw parallel
 //! LIST requests and kubectl in the same run, status propagation and the backend's peak RSS.
 //! `bench actions`: creates through the core next to kubectl, then scales, on the first
-//! cluster. `scripts/bench` and `scripts/bench-actions` set the clusters up and run them.
+//! cluster. `bench rollout`: an update and a scale of every tenant of every cluster through the
+//! rollout engine next to bare patches. `scripts/bench`, `scripts/bench-actions` and
+//! `scripts/bench-rollout` set the clusters up and run them.
 
 mod actions;
 mod ceiling;
 mod cli;
 mod lists;
 mod propagation;
+mod rollout;
 mod settle;
 mod stats;
 
@@ -37,6 +40,32 @@ enum Suite {
     Fleet(Args),
     /// Actions: creates against kubectl apply, then scales.
     Actions(ActionArgs),
+    /// Rollouts: an update and a scale of every tenant of every cluster in waves, against bare
+    /// patches of the same Deployments.
+    Rollout(RolloutArgs),
+}
+
+/// Options of `bench rollout`.
+#[derive(clap::Args)]
+struct RolloutArgs {
+    /// Folder of the local clusters (as given to `testenv`).
+    #[arg(long, env = "TENANTRY_TESTENV_DIR", default_value = "/tmp/tenantry-testenv")]
+    dir: PathBuf,
+    /// Tenants created and changed on each cluster.
+    #[arg(long, default_value_t = 1000)]
+    tenants: usize,
+    /// Tenants in the canary.
+    #[arg(long, default_value_t = 10)]
+    canary: usize,
+    /// Tenants per later wave.
+    #[arg(long, default_value_t = 100)]
+    wave_size: usize,
+    /// Tenants changed at once on one cluster.
+    #[arg(long, default_value_t = 32)]
+    per_cluster: usize,
+    /// Seconds each wave holds healthy (left out of the engine's time).
+    #[arg(long, default_value_t = 3)]
+    hold: u64,
 }
 
 /// Options of `bench actions`.
@@ -111,6 +140,7 @@ async fn main() -> ExitCode {
     let outcome = match Bench::parse().suite {
         Suite::Fleet(args) => run(args).await,
         Suite::Actions(args) => run_actions(args).await,
+        Suite::Rollout(args) => run_rollout(args).await,
     };
     match outcome {
         Ok(report) => {
@@ -176,6 +206,21 @@ async fn run_actions(args: ActionArgs) -> Result<String, BenchError> {
     let figures =
         actions::measure(entry, &kubectl, &state.kubeconfig, args.creates, args.scales, args.concurrency).await?;
     Ok(figures.report())
+}
+
+async fn run_rollout(args: RolloutArgs) -> Result<String, BenchError> {
+    let state = fleet::read_state(&args.dir)?;
+    let list = ClusterList::load(&Sources::Explicit(state.kubeconfig.clone()));
+    let entries: Vec<ContextEntry> = list.watched(None).into_iter().cloned().collect();
+    let settings = tenantry_model::RolloutSettings {
+        canary: args.canary,
+        wave_size: args.wave_size,
+        per_cluster: args.per_cluster,
+        hold_seconds: args.hold,
+        max_failures: 0,
+        max_failure_percent: 0,
+    };
+    Ok(rollout::measure(&entries, args.tenants, settings).await?.report())
 }
 
 /// Everything measured, ready to be printed.
