@@ -10,7 +10,9 @@ use tenantry_core::cluster::ClusterList;
 use tenantry_core::fleet::Fleet;
 use tenantry_core::kubeconfig::Sources;
 use tenantry_core::rollout::{HealthOf, RolloutError, Rollouts};
-use tenantry_model::{ErrorKind, FleetChange, Rollout, RolloutPlan, RolloutSettings, RolloutState, UiError};
+use tenantry_model::{
+    ErrorKind, FleetChange, Rollout, RolloutPlan, RolloutSettings, RolloutState, RolloutSummary, UiError,
+};
 
 /// Rollouts listed at most, newest first.
 const LISTED: usize = 50;
@@ -101,14 +103,15 @@ pub async fn rollout(actions: State<'_, Actions>, id: i64) -> Result<Rollout, Ui
     tenantry_core::rollout::load(actions.cache(), id).await.map_err(|e| to_ui(&e))
 }
 
-/// The latest rollouts, newest first.
+/// The latest rollouts, newest first, without their tenants.
 #[tauri::command]
-pub async fn rollouts(actions: State<'_, Actions>) -> Result<Vec<Rollout>, UiError> {
+pub async fn rollouts(actions: State<'_, Actions>) -> Result<Vec<RolloutSummary>, UiError> {
     let cache = actions.cache();
     let ids = cache.rollout_ids().await.map_err(|e| internal("The rollouts cannot be read.", &e))?;
     let mut listed = Vec::new();
     for id in ids.into_iter().take(LISTED) {
-        listed.push(tenantry_core::rollout::load(cache, id).await.map_err(|e| to_ui(&e))?);
+        let rollout = tenantry_core::rollout::load(cache, id).await.map_err(|e| to_ui(&e))?;
+        listed.push(RolloutSummary::from(&rollout));
     }
     Ok(listed)
 }

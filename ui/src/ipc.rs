@@ -5,8 +5,8 @@ use serde::de::DeserializeOwned;
 use tenantry_model::{
     ActionAccess, ActionEvent, ActionRequest, AddedClusterReport, AuditEntry, AuditFilter, BundleReport, ClusterEvent,
     DriftAcceptance, DriftReport, ErrorKind, FleetChange, FleetEvent, JournalEntry, LogEvent, LogRequest, NewCluster,
-    Outcome, Preview, Rollout, RolloutPlan, RolloutSettings, SinceLastLooked, TenancyFile, TenancyMatch, TenantDetail,
-    Timeline, UiError,
+    Outcome, Preview, Rollout, RolloutPlan, RolloutSettings, RolloutSummary, SinceLastLooked, TenancyFile,
+    TenancyMatch, TenantDetail, Timeline, UiError,
 };
 use wasm_bindgen::prelude::*;
 
@@ -346,8 +346,8 @@ pub async fn rollout(id: i64) -> Result<Rollout, UiError> {
     call("rollout", &RolloutId { id }).await
 }
 
-/// The latest rollouts, newest first.
-pub async fn rollouts() -> Result<Vec<Rollout>, UiError> {
+/// The latest rollouts, newest first, without their tenants.
+pub async fn rollouts() -> Result<Vec<RolloutSummary>, UiError> {
     call("rollouts", &NoArgs {}).await
 }
 

@@ -223,6 +223,45 @@ impl Rollout {
     }
 }
 
+/// A rollout as the list of rollouts shows it: without its tenants, with their counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RolloutSummary {
+    /// Its id.
+    pub id: i64,
+    /// What it does, in words.
+    pub title: String,
+    /// Why.
+    pub reason: String,
+    /// Who planned it.
+    pub by: String,
+    /// When it was planned (RFC 3339).
+    pub created: String,
+    /// Where it stands.
+    pub state: RolloutState,
+    /// Tenants that run (skipped ones left out).
+    pub total: usize,
+    /// Of those, converged.
+    pub converged: usize,
+    /// Of those, failed.
+    pub failed: usize,
+}
+
+impl From<&Rollout> for RolloutSummary {
+    fn from(rollout: &Rollout) -> Self {
+        Self {
+            id: rollout.id,
+            title: rollout.title.clone(),
+            reason: rollout.reason.clone(),
+            by: rollout.by.clone(),
+            created: rollout.created.clone(),
+            state: rollout.state,
+            total: rollout.tenants.len() - rollout.count(TenantState::Skipped),
+            converged: rollout.count(TenantState::Converged),
+            failed: rollout.count(TenantState::Failed),
+        }
+    }
+}
+
 /// Tenants of a planned rollout whose renders change the same fields to the same values.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RolloutGroup {

@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use tenantry_model::{Rollout, RolloutPlan, RolloutState, TenantState, UiError};
+use tenantry_model::{Rollout, RolloutPlan, RolloutState, RolloutSummary, TenantState, UiError};
 use web_sys::{HtmlElement, HtmlInputElement};
 use yew::prelude::*;
 
@@ -60,7 +60,7 @@ struct RolloutListProps {
 /// The latest rollouts, newest first.
 #[function_component(RolloutList)]
 fn rollout_list(props: &RolloutListProps) -> Html {
-    let listed = use_state(|| None::<Result<Vec<Rollout>, UiError>>);
+    let listed = use_state(|| None::<Result<Vec<RolloutSummary>, UiError>>);
     let tick = use_ticker(5_000);
     let now = use_clock();
     {
@@ -83,14 +83,13 @@ fn rollout_list(props: &RolloutListProps) -> Html {
                         <table class="clusters rollout-list">
                             <thead><tr><th>{ "#" }</th><th>{ "Change" }</th><th>{ "State" }</th><th>{ "Progress" }</th><th>{ "Reason" }</th><th>{ "By" }</th><th>{ "Planned" }</th></tr></thead>
                             <tbody>{ for rollouts.iter().map(|r| {
-                                let progress = Progress::of(r, now, parse_time);
                                 let id = r.id;
                                 html! {
                                     <tr class="rollout-row" data-rollout={id.to_string()} onclick={props.on_open.reform(move |_: MouseEvent| Some(id))}>
                                         <td>{ format!("#{id}") }</td>
                                         <td>{ &r.title }</td>
                                         <td><span class={classes!("rollout-state", state_class(r.state))}>{ state_name(r.state) }</span></td>
-                                        <td>{ format!("{} of {} · {} failed", progress.ended, progress.total, progress.count(TenantState::Failed)) }</td>
+                                        <td>{ format!("{} of {} ended · {} failed", r.converged + r.failed, r.total, r.failed) }</td>
                                         <td class="muted">{ &r.reason }</td>
                                         <td>{ &r.by }</td>
                                         <td>{ ago(&r.created, now) }</td>
