@@ -33,6 +33,7 @@ fn main() {
         "start_rollout",
         "rollout",
         "rollouts",
+        "rollout_status",
         "pause_rollout",
         "abort_rollout",
         "export_rollout",

@@ -77,6 +77,7 @@ fn main() {
             rollouts::start_rollout,
             rollouts::rollout,
             rollouts::rollouts,
+            rollouts::rollout_status,
             rollouts::pause_rollout,
             rollouts::abort_rollout,
             rollouts::export_rollout

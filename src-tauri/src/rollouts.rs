@@ -11,7 +11,7 @@ use tenantry_core::fleet::Fleet;
 use tenantry_core::kubeconfig::Sources;
 use tenantry_core::rollout::{HealthOf, RolloutError, Rollouts};
 use tenantry_model::{
-    ErrorKind, FleetChange, Rollout, RolloutPlan, RolloutSettings, RolloutState, RolloutSummary, UiError,
+    ErrorKind, FleetChange, Rollout, RolloutPlan, RolloutSettings, RolloutState, RolloutStatus, RolloutSummary, UiError,
 };
 
 /// Rollouts listed at most, newest first.
@@ -101,6 +101,12 @@ async fn run_in_background(handle: AppHandle, id: i64) {
 #[tauri::command]
 pub async fn rollout(actions: State<'_, Actions>, id: i64) -> Result<Rollout, UiError> {
     tenantry_core::rollout::load(actions.cache(), id).await.map_err(|e| to_ui(&e))
+}
+
+/// What changed in rollout `id` while it runs (its state and each tenant's).
+#[tauri::command]
+pub async fn rollout_status(actions: State<'_, Actions>, id: i64) -> Result<RolloutStatus, UiError> {
+    tenantry_core::rollout::load(actions.cache(), id).await.map(|r| r.status()).map_err(|e| to_ui(&e))
 }
 
 /// The latest rollouts, newest first, without their tenants.

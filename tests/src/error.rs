@@ -46,6 +46,9 @@ pub enum Error {
         /// The last lines of that log (the file goes away with a test's temporary folder).
         tail: String,
     },
+    /// The app window could not be started or driven.
+    #[error("{0}")]
+    Window(String),
     /// No free loopback ports were found for a cluster's components.
     #[error("cannot find {count} free loopback ports between {lowest} and {highest}")]
     NoFreePorts {

@@ -19,5 +19,6 @@ pub mod ports;
 pub mod process;
 mod random;
 pub mod seed;
+pub mod window;
 
 pub use error::{Error, Result};

@@ -9,13 +9,13 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use tenantry_core::cache::{Cache, SeenTenant, Write};
 use tenantry_tests::cluster::client_for;
 use tenantry_tests::existing;
 use tenantry_tests::fleet::Fleet;
-use tenantry_tests::process::Component;
 use tenantry_tests::seed;
+use tenantry_tests::window::{Driver, free_port};
 
 /// The app binary `scripts/test` builds before the tests run.
 fn app_binary() -> PathBuf {
@@ -33,71 +33,6 @@ fn screenshot_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../artifacts/screenshots");
     std::fs::create_dir_all(&dir).expect("screenshot folder");
     dir
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port()
-}
-
-/// tauri-driver (and through it WebKitWebDriver and the app), stopped on drop.
-struct Driver {
-    _process: Component,
-    url: String,
-}
-
-impl Driver {
-    async fn start(kubeconfig: &str, data_dir: &Path, log_dir: &Path) -> Self {
-        Self::start_with(kubeconfig, data_dir, log_dir, &[]).await
-    }
-
-    /// [`Self::start`] with more environment variables for the app.
-    async fn start_with(kubeconfig: &str, data_dir: &Path, log_dir: &Path, more: &[(&str, &Path)]) -> Self {
-        assert!(
-            std::env::var_os("DISPLAY").is_some(),
-            "no X display: run the tests under xvfb-run (scripts/test does)"
-        );
-        let (port, native_port) = (free_port(), free_port());
-        let driver = which("tauri-driver");
-        let args = [
-            format!("--port={port}"),
-            format!("--native-port={native_port}"),
-            "--native-driver=/usr/bin/WebKitWebDriver".to_owned(),
-        ];
-        // The driver passes its environment on to the app it starts.
-        let config_dir = data_dir.join("config");
-        let mut envs = vec![
-            ("KUBECONFIG", Path::new(kubeconfig)),
-            ("TENANTRY_DATA_DIR", data_dir),
-            ("TENANTRY_CONFIG_DIR", &config_dir),
-        ];
-        envs.extend_from_slice(more);
-        let process = Component::start("tauri-driver", &driver, &args, &envs, log_dir).expect("tauri-driver starts");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-            assert!(Instant::now() < deadline, "tauri-driver did not listen on {port}; see {}", log_dir.display());
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        Self { _process: process, url: format!("http://127.0.0.1:{port}") }
-    }
-
-    async fn open_app(&self) -> Client {
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert("tauri:options".into(), serde_json::json!({"application": app_binary()}));
-        ClientBuilder::native()
-            .capabilities(capabilities)
-            .connect(&self.url)
-            .await
-            .expect("a WebDriver session opens the app")
-    }
-}
-
-fn which(program: &str) -> PathBuf {
-    std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
-        .map(|dir| dir.join(program))
-        .find(|candidate| candidate.exists())
-        .unwrap_or_else(|| panic!("{program} is not on PATH: run scripts/setup"))
 }
 
 /// Waits until every cluster row has left the "probing" state; returns (context, state, text).
@@ -162,8 +97,9 @@ async fn scenario() {
         seed::seed(&admin, count, 1).await.expect("tenants seeded");
     }
 
-    let driver = Driver::start(&kubeconfig, &dir.path().join("data"), dir.path()).await;
-    let client = driver.open_app().await;
+    let driver =
+        Driver::start(&kubeconfig, &dir.path().join("data"), dir.path(), &[]).await.expect("tauri-driver starts");
+    let client = driver.open_app(&app_binary()).await.expect("a WebDriver session opens the app");
     fleet_view_filters_by_cluster_and_domain(&client).await;
     client.find(Locator::Id("tab-clusters")).await.expect("clusters tab").click().await.expect("switch view");
     let rows = settled_rows(&client, 5).await;
@@ -192,8 +128,8 @@ async fn scenario() {
     drop(driver);
 
     let actions_data = dir.path().join("actions-data");
-    let driver = Driver::start(&kubeconfig, &actions_data, dir.path()).await;
-    let client = driver.open_app().await;
+    let driver = Driver::start(&kubeconfig, &actions_data, dir.path(), &[]).await.expect("tauri-driver starts");
+    let client = driver.open_app(&app_binary()).await.expect("a WebDriver session opens the app");
     create_in_the_window(&client, "maple-shop").await;
     scale_in_the_window(&client, &fleet.kubeconfig, "eu-west", "maple-shop").await;
     diagnose_in_the_window(&client, &fleet, "eu-west", "maple-shop", &actions_data).await;
@@ -202,15 +138,17 @@ async fn scenario() {
 
     let rollout_data = dir.path().join("rollout-data");
     let converge = [("TENANTRY_CONVERGE_SECONDS", Path::new("6"))];
-    let driver = Driver::start_with(&kubeconfig, &rollout_data, dir.path(), &converge).await;
-    let client = driver.open_app().await;
+    let driver = Driver::start(&kubeconfig, &rollout_data, dir.path(), &converge).await.expect("tauri-driver starts");
+    let client = driver.open_app(&app_binary()).await.expect("a WebDriver session opens the app");
     rollout_in_the_window(&client, &fleet, &rollout_data).await;
     client.close().await.expect("session closes");
     drop(driver);
 
     existing::apply(&fleet.kubeconfig, "us-east");
-    let driver = Driver::start(&kubeconfig, &dir.path().join("existing-data"), dir.path()).await;
-    let client = driver.open_app().await;
+    let driver = Driver::start(&kubeconfig, &dir.path().join("existing-data"), dir.path(), &[])
+        .await
+        .expect("tauri-driver starts");
+    let client = driver.open_app(&app_binary()).await.expect("a WebDriver session opens the app");
     tenancy_rules_find_the_existing_fleet(&client).await;
     a_foreign_tenant_shows_its_workloads(&client).await;
     client.close().await.expect("session closes");
@@ -219,16 +157,17 @@ async fn scenario() {
     for cluster in &mut fleet.clusters {
         cluster.stop_apiserver();
     }
-    let driver = Driver::start(&kubeconfig, &dir.path().join("data"), dir.path()).await;
-    let client = driver.open_app().await;
+    let driver =
+        Driver::start(&kubeconfig, &dir.path().join("data"), dir.path(), &[]).await.expect("tauri-driver starts");
+    let client = driver.open_app(&app_binary()).await.expect("a WebDriver session opens the app");
     cached_fleet_is_shown_offline(&client).await;
     client.close().await.expect("session closes");
     drop(driver);
 
     let big_data = dir.path().join("big-data");
     ten_thousand_cached_tenants(&dir.path().join("data/cache.sqlite"), &big_data).await;
-    let driver = Driver::start(&kubeconfig, &big_data, dir.path()).await;
-    let client = driver.open_app().await;
+    let driver = Driver::start(&kubeconfig, &big_data, dir.path(), &[]).await.expect("tauri-driver starts");
+    let client = driver.open_app(&app_binary()).await.expect("a WebDriver session opens the app");
     ten_thousand_rows_scroll(&client).await;
     client.close().await.expect("session closes");
     drop(driver);
@@ -238,8 +177,10 @@ async fn scenario() {
     std::fs::write(damaged_data.join("cache.sqlite"), vec![0x5a_u8; 8192]).expect("a corrupted cache");
     let damaged = dir.path().join("damaged.yaml");
     std::fs::write(&damaged, "clusters: [unclosed").expect("write the damaged kubeconfig");
-    let driver = Driver::start(&damaged.display().to_string(), &damaged_data, dir.path()).await;
-    let client = driver.open_app().await;
+    let driver = Driver::start(&damaged.display().to_string(), &damaged_data, dir.path(), &[])
+        .await
+        .expect("tauri-driver starts");
+    let client = driver.open_app(&app_binary()).await.expect("a WebDriver session opens the app");
     client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(".notice strong")).await.expect("a notice");
     client.find(Locator::Id("tab-clusters")).await.expect("clusters tab").click().await.expect("switch view");
     let notice = client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(".notice strong")).await;

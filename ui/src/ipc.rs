@@ -5,8 +5,8 @@ use serde::de::DeserializeOwned;
 use tenantry_model::{
     ActionAccess, ActionEvent, ActionRequest, AddedClusterReport, AuditEntry, AuditFilter, BundleReport, ClusterEvent,
     DriftAcceptance, DriftReport, ErrorKind, FleetChange, FleetEvent, JournalEntry, LogEvent, LogRequest, NewCluster,
-    Outcome, Preview, Rollout, RolloutPlan, RolloutSettings, RolloutSummary, SinceLastLooked, TenancyFile,
-    TenancyMatch, TenantDetail, Timeline, UiError,
+    Outcome, Preview, Rollout, RolloutPlan, RolloutSettings, RolloutStatus, RolloutSummary, SinceLastLooked,
+    TenancyFile, TenancyMatch, TenantDetail, Timeline, UiError,
 };
 use wasm_bindgen::prelude::*;
 
@@ -344,6 +344,11 @@ pub async fn start_rollout(id: i64) -> Result<(), UiError> {
 /// Rollout `id` with every tenant's state.
 pub async fn rollout(id: i64) -> Result<Rollout, UiError> {
     call("rollout", &RolloutId { id }).await
+}
+
+/// What changed in rollout `id` while it runs.
+pub async fn rollout_status(id: i64) -> Result<RolloutStatus, UiError> {
+    call("rollout_status", &RolloutId { id }).await
 }
 
 /// The latest rollouts, newest first, without their tenants.

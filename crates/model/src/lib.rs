@@ -29,8 +29,8 @@ pub use error::{ErrorKind, UiError};
 pub use fleet::{ClusterStatus, ConnectionState, FleetEvent, TenantChanges};
 pub use logs::{LogEvent, LogLine, LogRequest, LogSource};
 pub use rollout::{
-    FleetChange, Rollout, RolloutEvent, RolloutGroup, RolloutPlan, RolloutSettings, RolloutState, RolloutSummary,
-    RolloutTenant, TenantState,
+    FleetChange, Rollout, RolloutEvent, RolloutGroup, RolloutPlan, RolloutSettings, RolloutState, RolloutStatus,
+    RolloutSummary, RolloutTenant, TenantState, TenantStatus,
 };
 pub use tenancy::{TenancyFile, TenancyMatch};
 pub use tenant::{Autoscaling, BackupPolicy, BackupResult, BackupRun, Freshness, Health, TenantSpec, TenantSummary};

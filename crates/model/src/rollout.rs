@@ -223,6 +223,68 @@ impl Rollout {
     }
 }
 
+/// What changes in a rollout while it runs: its state and each tenant's (the rest is fixed
+/// when it is planned), so a window following it reads a fraction of the whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RolloutStatus {
+    /// Where it stands.
+    pub state: RolloutState,
+    /// Why it stopped, or how it ended.
+    pub message: String,
+    /// Each tenant, in the rollout's order.
+    pub tenants: Vec<TenantStatus>,
+}
+
+/// Where one tenant of a rollout stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantStatus {
+    /// Its state.
+    pub state: TenantState,
+    /// Why, or its action's outcome.
+    pub message: String,
+    /// When its action started (RFC 3339).
+    pub started: Option<String>,
+    /// When it ended.
+    pub finished: Option<String>,
+}
+
+impl Rollout {
+    /// What changes while it runs.
+    pub fn status(&self) -> RolloutStatus {
+        RolloutStatus {
+            state: self.state,
+            message: self.message.clone(),
+            tenants: self
+                .tenants
+                .iter()
+                .map(|t| TenantStatus {
+                    state: t.state,
+                    message: t.message.clone(),
+                    started: t.started.clone(),
+                    finished: t.finished.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// This rollout with `status` applied; `None` when it does not fit (another tenant count).
+    pub fn with_status(&self, status: RolloutStatus) -> Option<Self> {
+        if status.tenants.len() != self.tenants.len() {
+            return None;
+        }
+        let mut next = self.clone();
+        next.state = status.state;
+        next.message = status.message;
+        for (tenant, now) in next.tenants.iter_mut().zip(status.tenants) {
+            tenant.state = now.state;
+            tenant.message = now.message;
+            tenant.started = now.started;
+            tenant.finished = now.finished;
+        }
+        Some(next)
+    }
+}
+
 /// A rollout as the list of rollouts shows it: without its tenants, with their counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RolloutSummary {
@@ -319,4 +381,46 @@ pub enum RolloutEvent {
         /// Why.
         message: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_status_applies_to_its_rollout_and_not_to_another_shape() {
+        let tenant = RolloutTenant {
+            context: "eu".into(),
+            tenant: "t".into(),
+            wave: 0,
+            change: Change::Restart { workload: None },
+            revision_before: 1,
+            before: "1 pods".into(),
+            after: "1 pods".into(),
+            state: TenantState::Queued,
+            message: String::new(),
+            started: None,
+            finished: None,
+        };
+        let rollout = Rollout {
+            id: 1,
+            title: "restart".into(),
+            reason: String::new(),
+            by: "me".into(),
+            created: "T".into(),
+            settings: RolloutSettings::default(),
+            state: RolloutState::Running,
+            message: String::new(),
+            tenants: vec![tenant],
+        };
+        let mut status = rollout.status();
+        status.state = RolloutState::Finished;
+        status.tenants[0].state = TenantState::Converged;
+        status.tenants[0].finished = Some("T2".into());
+        let next = rollout.with_status(status.clone()).expect("fits");
+        assert_eq!((next.state, next.tenants[0].state), (RolloutState::Finished, TenantState::Converged));
+        assert_eq!(next.status(), status);
+        status.tenants.clear();
+        assert_eq!(rollout.with_status(status), None);
+    }
 }

@@ -116,7 +116,8 @@ struct RolloutViewProps {
 #[function_component(RolloutView)]
 fn rollout_view(props: &RolloutViewProps) -> Html {
     let id = props.id;
-    let rollout = use_state(|| None::<Result<Rollout, UiError>>);
+    // Set only when what the backend says changed, so an unchanged answer renders nothing.
+    let rollout = use_state_eq(|| None::<Result<Rc<Rollout>, UiError>>);
     let tick = use_ticker(1_000);
     let now = use_clock();
     let filter = use_state(|| None::<TenantState>);
@@ -133,13 +134,33 @@ fn rollout_view(props: &RolloutViewProps) -> Html {
         let due = if running { tick } else { tick / 5 };
         use_effect_with((id, due), move |(id, _)| {
             let id = *id;
-            wasm_bindgen_futures::spawn_local(async move { rollout.set(Some(ipc::rollout(id).await)) });
+            // The whole rollout once; then only what changes, applied to it.
+            let known = match &*rollout {
+                Some(Ok(known)) if known.id == id => Some(Rc::clone(known)),
+                _ => None,
+            };
+            wasm_bindgen_futures::spawn_local(async move {
+                let next = match known {
+                    Some(known) => match ipc::rollout_status(id).await {
+                        Ok(status) if status == known.status() => return,
+                        Ok(status) => match known.with_status(status) {
+                            Some(next) => Ok(next),
+                            None => ipc::rollout(id).await,
+                        },
+                        Err(error) => Err(error),
+                    },
+                    None => ipc::rollout(id).await,
+                };
+                rollout.set(Some(next.map(Rc::new)));
+            });
         });
     }
-    let progress = match &*rollout {
+    // Recomputed when the rollout changes (or the clock ticks), not on every fleet update.
+    let progress = use_memo(((*rollout).clone(), now), |(rollout, _)| match rollout {
         Some(Ok(r)) => Some(Rc::new(Progress::of(r, js_sys::Date::now(), parse_time))),
         _ => None,
-    };
+    });
+    let progress = (*progress).clone();
     {
         let bar = bar.clone();
         let share = progress.as_ref().map_or(0.0, |p| if p.total == 0 { 1.0 } else { p.ended as f64 / p.total as f64 });
@@ -197,19 +218,6 @@ fn rollout_view(props: &RolloutViewProps) -> Html {
         matches!(state, RolloutState::Running | RolloutState::Paused | RolloutState::Stopped | RolloutState::Planned);
     let can_roll_back =
         !running && progress.count(TenantState::Converged) > 0 && !rollout.title.starts_with("roll back");
-    let needle = search.to_lowercase();
-    let matching: Vec<(usize, &tenantry_model::RolloutTenant)> = rollout
-        .tenants
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| filter.is_none_or(|s| t.state == s))
-        .filter(|(_, t)| {
-            needle.is_empty()
-                || t.tenant.contains(&needle)
-                || t.context.contains(&needle)
-                || t.message.to_lowercase().contains(&needle)
-        })
-        .collect();
     let pace = match (progress.per_minute, progress.eta_seconds) {
         (Some(rate), Some(eta)) => {
             format!("{rate:.1} tenants/min · about {} left", tenantry_model::format_age(eta as i64))
@@ -226,10 +234,6 @@ fn rollout_view(props: &RolloutViewProps) -> Html {
                 { label }
             </button>
         }
-    };
-    let open_tenant = |cluster: String, tenant: String| {
-        let opened = opened.clone();
-        Callback::from(move |_: MouseEvent| opened.set(Some((cluster.clone(), tenant.clone()))))
     };
     html! {
         <section class="rollout-view" id="rollout-view" data-rollout={id.to_string()} data-state={state_class(state)}>
@@ -274,9 +278,51 @@ fn rollout_view(props: &RolloutViewProps) -> Html {
                 <input class="search" id="rollout-search" type="search" placeholder="Find a tenant or a reason" value={(*search).clone()}
                     oninput={{ let search = search.clone(); Callback::from(move |e: InputEvent| search.set(e.target_unchecked_into::<HtmlInputElement>().value())) }} />
             </div>
+            <TenantRows rollout={rollout.clone()} filter={*filter} search={(*search).clone()} opened={opened.clone()} />
+            if let Some(step) = (*roll_back).clone() {
+                <RollBackDialog {id} {step} on_step={{ let roll_back = roll_back.clone(); Callback::from(move |s| roll_back.set(s)) }}
+                    on_started={props.on_open.reform(Some)} />
+            }
+        </section>
+    }
+}
+
+/// Properties of [`TenantRows`].
+#[derive(Properties, PartialEq)]
+struct TenantRowsProps {
+    rollout: Rc<Rollout>,
+    filter: Option<TenantState>,
+    search: String,
+    /// Set to the tenant a row opens.
+    opened: UseStateHandle<Option<(String, String)>>,
+}
+
+/// The rollout's tenants passing the filter and search (the first [`SHOWN_ROWS`]); its own
+/// component, so it renders again only when they change — not on every fleet update.
+#[function_component(TenantRows)]
+fn tenant_rows(props: &TenantRowsProps) -> Html {
+    let needle = props.search.to_lowercase();
+    let matching: Vec<&tenantry_model::RolloutTenant> = props
+        .rollout
+        .tenants
+        .iter()
+        .filter(|t| props.filter.is_none_or(|s| t.state == s))
+        .filter(|t| {
+            needle.is_empty()
+                || t.tenant.contains(&needle)
+                || t.context.contains(&needle)
+                || t.message.to_lowercase().contains(&needle)
+        })
+        .collect();
+    let open_tenant = |cluster: String, tenant: String| {
+        let opened = props.opened.clone();
+        Callback::from(move |_: MouseEvent| opened.set(Some((cluster.clone(), tenant.clone()))))
+    };
+    html! {
+        <>
             <table class="clusters rollout-tenants" id="rollout-tenants">
                 <thead><tr><th>{ "Tenant" }</th><th>{ "Wave" }</th><th>{ "Before" }</th><th>{ "After" }</th><th>{ "State" }</th><th>{ "Why / outcome" }</th></tr></thead>
-                <tbody>{ for matching.iter().take(SHOWN_ROWS).map(|(_, t)| html! {
+                <tbody>{ for matching.iter().take(SHOWN_ROWS).map(|t| html! {
                     <tr class={classes!("rollout-tenant", format!("state-{}", state_key(t.state)))} data-tenant={t.tenant.clone()} data-cluster={t.context.clone()}
                         onclick={open_tenant(t.context.clone(), t.tenant.clone())} title="Open this tenant">
                         <td><button class="link open-tenant" title={format!("Open {}", t.tenant)}><code>{ &t.tenant }</code></button>
@@ -291,11 +337,7 @@ fn rollout_view(props: &RolloutViewProps) -> Html {
             if matching.len() > SHOWN_ROWS {
                 <p class="muted">{ format!("{} more — filter by state or search to see them.", matching.len() - SHOWN_ROWS) }</p>
             }
-            if let Some(step) = (*roll_back).clone() {
-                <RollBackDialog {id} {step} on_step={{ let roll_back = roll_back.clone(); Callback::from(move |s| roll_back.set(s)) }}
-                    on_started={props.on_open.reform(Some)} />
-            }
-        </section>
+        </>
     }
 }
 

@@ -15,6 +15,7 @@ mod propagation;
 mod rollout;
 mod settle;
 mod stats;
+mod window_rollout;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,6 +44,22 @@ enum Suite {
     /// Rollouts: an update and a scale of every tenant of every cluster in waves, against bare
     /// patches of the same Deployments.
     Rollout(RolloutArgs),
+    /// The window while a rollout of every tenant runs: frame gaps and the app's memory.
+    WindowRollout(WindowArgs),
+}
+
+/// Options of `bench window-rollout`.
+#[derive(clap::Args)]
+struct WindowArgs {
+    /// Folder of the local clusters (as given to `testenv`).
+    #[arg(long, env = "TENANTRY_TESTENV_DIR", default_value = "/tmp/tenantry-testenv")]
+    dir: PathBuf,
+    /// Tenants created and changed on each cluster.
+    #[arg(long, default_value_t = 1000)]
+    tenants: usize,
+    /// The app binary; default: `tenantry-app` next to this program.
+    #[arg(long)]
+    app: Option<PathBuf>,
 }
 
 /// Options of `bench rollout`.
@@ -141,6 +158,7 @@ async fn main() -> ExitCode {
         Suite::Fleet(args) => run(args).await,
         Suite::Actions(args) => run_actions(args).await,
         Suite::Rollout(args) => run_rollout(args).await,
+        Suite::WindowRollout(args) => run_window_rollout(args).await,
     };
     match outcome {
         Ok(report) => {
@@ -221,6 +239,20 @@ async fn run_rollout(args: RolloutArgs) -> Result<String, BenchError> {
         max_failure_percent: 0,
     };
     Ok(rollout::measure(&entries, args.tenants, settings).await?.report())
+}
+
+async fn run_window_rollout(args: WindowArgs) -> Result<String, BenchError> {
+    let state = fleet::read_state(&args.dir)?;
+    let list = ClusterList::load(&Sources::Explicit(state.kubeconfig.clone()));
+    let entries: Vec<ContextEntry> = list.watched(None).into_iter().cloned().collect();
+    let app = match args.app {
+        Some(path) => path,
+        None => std::env::current_exe()
+            .map_err(|source| BenchError::Process { what: "this program".into(), source })?
+            .with_file_name("tenantry-app"),
+    };
+    let figures = window_rollout::measure(&entries, &state.kubeconfig, &app, args.tenants).await?;
+    Ok(figures.report())
 }
 
 /// Everything measured, ready to be printed.

@@ -59,35 +59,9 @@ pub async fn measure(
     settings: RolloutSettings,
 ) -> Result<RolloutFigures, BenchError> {
     let data = tempfile::tempdir().map_err(|source| BenchError::Process { what: "a temp folder".into(), source })?;
-    let cache = Cache::open(&data.path().join("cache.sqlite")).await.map_err(chain)?.cache;
-    let catalog = Catalog::load(&data.path().join("blueprints"));
-    let converge_timeout = Duration::from_secs(900);
-    let actions = Actions::new(cache, catalog, ActionSettings { converge_timeout, ..ActionSettings::default() });
-    let ids: Vec<String> = (0..per_cluster).map(|i| format!("bench-ro-{i:04}")).collect();
-
-    eprintln!("bench: creating {per_cluster} tenants on each of {} clusters (not timed)", entries.len());
-    let started = Instant::now();
-    let creates = entries.iter().map(|entry| {
-        let requests: Vec<ActionRequest> = ids
-            .iter()
-            .map(|id| ActionRequest {
-                context: entry.name.clone(),
-                tenant: id.clone(),
-                change: Change::Create { spec: crate::actions::spec(id) },
-                take_over: false,
-                reason: String::new(),
-            })
-            .collect();
-        let actions = &actions;
-        async move { actions.run_many(entry, &requests, CREATE_CONCURRENCY).await }
-    });
-    for outcomes in futures::future::join_all(creates).await {
-        let outcomes = outcomes.map_err(chain)?;
-        if let Some(failed) = outcomes.iter().find(|o| o.result != ActionResult::Succeeded) {
-            return Err(BenchError::Failed(format!("a create did not succeed: {}", failed.message)));
-        }
-    }
-    eprintln!("bench: created in {}", ms(started.elapsed()));
+    let actions = actions_in(data.path()).await?;
+    let ids = bench_ids(per_cluster);
+    create(&actions, entries, &ids).await?;
 
     let fleet = Fleet::start(entries.to_vec(), None, Settings::default()).await;
     let total = per_cluster * entries.len();
@@ -150,6 +124,47 @@ pub async fn measure(
         scale_ceiling,
         peak_rss_kib: peak.load(Ordering::Relaxed),
     })
+}
+
+/// The benchmark's tenant ids, `count` of them.
+pub fn bench_ids(count: usize) -> Vec<String> {
+    (0..count).map(|i| format!("bench-ro-{i:04}")).collect()
+}
+
+/// Creates tenants `ids` on every cluster of `entries` through the core (32 at once per cluster,
+/// the clusters side by side), each until it runs.
+pub async fn create(actions: &Actions, entries: &[ContextEntry], ids: &[String]) -> Result<(), BenchError> {
+    eprintln!("bench: creating {} tenants on each of {} clusters (not timed)", ids.len(), entries.len());
+    let started = Instant::now();
+    let creates = entries.iter().map(|entry| {
+        let requests: Vec<ActionRequest> = ids
+            .iter()
+            .map(|id| ActionRequest {
+                context: entry.name.clone(),
+                tenant: id.clone(),
+                change: Change::Create { spec: crate::actions::spec(id) },
+                take_over: false,
+                reason: String::new(),
+            })
+            .collect();
+        async move { actions.run_many(entry, &requests, CREATE_CONCURRENCY).await }
+    });
+    for outcomes in futures::future::join_all(creates).await {
+        let outcomes = outcomes.map_err(chain)?;
+        if let Some(failed) = outcomes.iter().find(|o| o.result != ActionResult::Succeeded) {
+            return Err(BenchError::Failed(format!("a create did not succeed: {}", failed.message)));
+        }
+    }
+    eprintln!("bench: created in {}", ms(started.elapsed()));
+    Ok(())
+}
+
+/// Actions over a cache in `folder` that wait up to 15 minutes for convergence.
+pub async fn actions_in(folder: &std::path::Path) -> Result<Actions, BenchError> {
+    let cache = Cache::open(&folder.join("cache.sqlite")).await.map_err(chain)?.cache;
+    let catalog = Catalog::load(&folder.join("blueprints"));
+    let converge_timeout = Duration::from_secs(900);
+    Ok(Actions::new(cache, catalog, ActionSettings { converge_timeout, ..ActionSettings::default() }))
 }
 
 /// Runs rollout `id` to its end; returns its time without the gates' holds, and the holds.
@@ -230,7 +245,8 @@ async fn sample_rss(peak: Arc<AtomicU64>) {
     }
 }
 
-fn chain(error: impl std::error::Error + 'static) -> BenchError {
+/// `error` with its causes as a failed benchmark.
+pub fn chain(error: impl std::error::Error + 'static) -> BenchError {
     BenchError::Failed(tenantry_core::error::chain(&error))
 }
 

@@ -1,0 +1,195 @@
+//! The window during a rollout: tenants created through the core on every cluster (not timed),
+//! then, in the real app window under Xvfb, all chosen, an update planned and started from the
+//! window, and followed in the rollout view until it ends — while a `requestAnimationFrame` loop
+//! in the page records the gap between frames, and the memory of every process of the app (the
+//! backend, WebKit's web and network processes) is sampled.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, Locator};
+use tenantry_core::kubeconfig::ContextEntry;
+use tenantry_tests::window::Driver;
+
+use crate::BenchError;
+use crate::rollout::{actions_in, bench_ids, chain, create};
+use crate::stats::ms;
+
+/// Process names (as `/proc/PID/comm` truncates them to 15 characters) of the app's processes.
+const PROCESSES: [(&str, &str); 3] =
+    [("tenantry-app", "backend"), ("WebKitWebProces", "web process"), ("WebKitNetworkPr", "network process")];
+/// Records every frame's gap (ms) in `window.__frameGaps`.
+const FRAME_LOOP: &str = "window.__frameGaps = []; let last = performance.now(); \
+    const tick = (now) => { window.__frameGaps.push(now - last); last = now; requestAnimationFrame(tick); }; \
+    requestAnimationFrame(tick);";
+
+/// What the window benchmark measured.
+pub struct WindowFigures {
+    /// Tenants in the rollout.
+    pub tenants: usize,
+    /// From Start to the rollout view saying "finished".
+    pub rollout: Duration,
+    /// Every gap between animation frames while it ran, in ms.
+    pub gaps: Vec<f64>,
+    /// Peak resident memory of each of the app's processes (KiB), and of all together.
+    pub peaks: Vec<(&'static str, u64)>,
+    /// Peak of all together (KiB).
+    pub peak_total: u64,
+}
+
+/// Runs the measure over `entries` with `per_cluster` tenants on each, the app binary `app`.
+pub async fn measure(
+    entries: &[ContextEntry],
+    kubeconfig: &Path,
+    app: &Path,
+    per_cluster: usize,
+) -> Result<WindowFigures, BenchError> {
+    let data = tempfile::tempdir().map_err(|source| BenchError::Process { what: "a temp folder".into(), source })?;
+    let actions = actions_in(&data.path().join("setup")).await?;
+    let ids = bench_ids(per_cluster);
+    create(&actions, entries, &ids).await?;
+    actions.close().await;
+    let tenants = per_cluster * entries.len();
+
+    let app_data = data.path().join("app");
+    let driver = Driver::start(&kubeconfig.display().to_string(), &app_data, data.path(), &[]).await?;
+    let client = driver.open_app(app).await?;
+    let figures = drive(&client, tenants).await;
+    let _ = client.close().await;
+    figures
+}
+
+async fn drive(client: &Client, tenants: usize) -> Result<WindowFigures, BenchError> {
+    let search = wait_for(client, "#tenant-search", 60).await?;
+    search.send_keys("bench-ro-").await.map_err(webdriver)?;
+    text_until(client, ".count-note", &format!("{tenants} of"), 120).await?;
+    click(client, "#pick-all").await?;
+    text_until(client, "#selection-count", &format!("{tenants} chosen"), 30).await?;
+    click(client, "#change-chosen").await?;
+    for (id, text) in [
+        ("rollout-version", "7.0.0"),
+        ("rollout-canary", "10"),
+        ("rollout-wave-size", "100"),
+        ("rollout-per-cluster", "32"),
+        ("rollout-hold", "1"),
+        ("rollout-reason", "bench"),
+    ] {
+        let field = wait_for(client, &format!("#{id}"), 10).await?;
+        field.clear().await.map_err(webdriver)?;
+        field.send_keys(text).await.map_err(webdriver)?;
+    }
+    click(client, "#rollout-plan-button").await?;
+    text_until(client, "#rollout-plan", "tenants change", 120).await?;
+    client.execute(FRAME_LOOP, Vec::new()).await.map_err(webdriver)?;
+    let started = Instant::now();
+    click(client, "#rollout-start").await?;
+    let mut gaps = Vec::new();
+    let mut peaks: Vec<(&'static str, u64)> = PROCESSES.iter().map(|(_, label)| (*label, 0)).collect();
+    let mut peak_total = 0;
+    let deadline = started + Duration::from_secs(3600);
+    loop {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let taken = client.execute("return window.__frameGaps.splice(0);", Vec::new()).await.map_err(webdriver)?;
+        gaps.extend(taken.as_array().into_iter().flatten().filter_map(serde_json::Value::as_f64));
+        let now = rss_by_process();
+        for (peak, (_, kib)) in peaks.iter_mut().zip(&now) {
+            peak.1 = peak.1.max(*kib);
+        }
+        peak_total = peak_total.max(now.iter().map(|(_, kib)| kib).sum());
+        let state = client.find(Locator::Id("rollout-state")).await;
+        let state = match state {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if state.contains("finished") {
+            break;
+        }
+        if state.contains("stopped") || state.contains("paused") || Instant::now() > deadline {
+            return Err(BenchError::Failed(format!("the rollout did not finish: {state}")));
+        }
+    }
+    Ok(WindowFigures { tenants, rollout: started.elapsed(), gaps, peaks, peak_total })
+}
+
+/// Resident memory (KiB) of each of the app's processes now, summed per kind.
+fn rss_by_process() -> Vec<(&'static str, u64)> {
+    let mut sums: Vec<(&'static str, u64)> = PROCESSES.iter().map(|(_, label)| (*label, 0)).collect();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let path = entry.path();
+        let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+        let Some(index) = PROCESSES.iter().position(|(name, _)| comm.trim() == *name) else { continue };
+        let kib = std::fs::read_to_string(path.join("status")).ok().and_then(|status| {
+            status.lines().find_map(|l| l.strip_prefix("VmRSS:")?.split_whitespace().next()?.parse::<u64>().ok())
+        });
+        sums[index].1 += kib.unwrap_or(0);
+    }
+    sums
+}
+
+async fn wait_for(client: &Client, css: &str, seconds: u64) -> Result<fantoccini::elements::Element, BenchError> {
+    client
+        .wait()
+        .at_most(Duration::from_secs(seconds))
+        .for_element(Locator::Css(css))
+        .await
+        .map_err(|e| BenchError::Failed(format!("{css} did not appear within {seconds} s: {e}")))
+}
+
+async fn click(client: &Client, css: &str) -> Result<(), BenchError> {
+    wait_for(client, css, 30).await?.click().await.map_err(webdriver)
+}
+
+/// Waits until the text at `css` contains `part`.
+async fn text_until(client: &Client, css: &str, part: &str, seconds: u64) -> Result<(), BenchError> {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    loop {
+        let text = match client.find(Locator::Css(css)).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if text.contains(part) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(BenchError::Failed(format!("{css} did not show {part:?} within {seconds} s: {text}")));
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+fn webdriver(error: fantoccini::error::CmdError) -> BenchError {
+    chain(error)
+}
+
+impl WindowFigures {
+    /// The Markdown section.
+    pub fn report(&self) -> String {
+        let mut sorted = self.gaps.clone();
+        sorted.sort_by(f64::total_cmp);
+        let at = |p: f64| sorted.get(((sorted.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0);
+        let over = |limit: f64| sorted.iter().filter(|&&gap| gap > limit).count();
+        let mib = |kib: u64| kib as f64 / 1024.0;
+        let peaks: Vec<String> =
+            self.peaks.iter().map(|(label, kib)| format!("{label} {:.0} MiB", mib(*kib))).collect();
+        format!(
+            "{} tenants rolled out from the window (canary 10, waves of 100, 32 at once per cluster, holds of 1 s)\n\n\
+             | Measure | Result |\n|---|---|\n\
+             | Start to \"finished\" in the rollout view | {} |\n\
+             | Animation frames while it ran | {} |\n\
+             | Gap between frames: median / p99 / max | {:.0} / {:.0} / {:.0} ms |\n\
+             | Gaps over 100 ms | {} (over 50 ms: {}) |\n\
+             | Peak memory, each of the app's processes | {} |\n\
+             | Peak memory, all together | {:.0} MiB |\n",
+            self.tenants,
+            ms(self.rollout),
+            sorted.len(),
+            at(0.5),
+            at(0.99),
+            sorted.last().copied().unwrap_or(0.0),
+            over(100.0),
+            over(50.0),
+            peaks.join(", "),
+            mib(self.peak_total),
+        )
+    }
+}
