@@ -70,6 +70,10 @@ pub async fn plan_roll_back_rollout(
 /// [`rollout`]. A rollout this process already runs is left running.
 #[tauri::command]
 pub async fn start_rollout(handle: AppHandle, tasks: State<'_, RolloutTasks>, id: i64) -> Result<(), UiError> {
+    let actions = handle.state::<Actions>();
+    if let Some(owner) = tenantry_core::rollout::running_elsewhere(actions.cache(), id).await.map_err(|e| to_ui(&e))? {
+        return Err(to_ui(&RolloutError::RunningElsewhere { id, owner }));
+    }
     if !tasks.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(id) {
         return Ok(());
     }
@@ -86,9 +90,16 @@ async fn run_in_background(handle: AppHandle, id: i64) {
         let rollouts = Rollouts::new(&actions, entries(), health);
         let mut ignore = |_: tenantry_model::RolloutEvent| {};
         let ran = rollouts.run(id, &mut ignore).await;
-        if let Err(error) = &ran {
-            tracing::warn!(rollout = id, error = %tenantry_core::error::chain(error), "the rollout did not run");
-            let _ = actions.cache().rollout_set_state(id, RolloutState::Paused, &to_ui(error).message).await;
+        match &ran {
+            // Another process took it over meanwhile, or it had ended: its state is theirs to say.
+            Err(error @ (RolloutError::RunningElsewhere { .. } | RolloutError::Ended { .. })) => {
+                tracing::warn!(rollout = id, error = %tenantry_core::error::chain(error), "the rollout did not run");
+            }
+            Err(error) => {
+                tracing::warn!(rollout = id, error = %tenantry_core::error::chain(error), "the rollout did not run");
+                let _ = actions.cache().rollout_set_state(id, RolloutState::Paused, &to_ui(error).message).await;
+            }
+            Ok(_) => {}
         }
         for cluster in ran.iter().flat_map(|r| r.tenants.iter().map(|t| t.context.as_str())).collect::<BTreeSet<_>>() {
             fleet.recheck_drift(cluster);

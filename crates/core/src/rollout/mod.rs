@@ -204,18 +204,10 @@ impl<'a> Rollouts<'a> {
     /// refused.
     pub async fn run(&self, id: i64, progress: &mut (dyn FnMut(RolloutEvent) + Send)) -> Result<Rollout, RolloutError> {
         let cache = self.actions.cache();
-        let here = crate::actions::this_process();
-        if let Some((owner, heartbeat)) = cache.rollout_owner(id).await?
-            && cache.rollout_state(id).await? == Some(RolloutState::Running)
-            && owner != here
-            && crate::actions::owner_alive(&here, &owner, &heartbeat)
-        {
-            return Err(RolloutError::RunningElsewhere {
-                id,
-                owner: format!("process {} on {}", owner.pid, owner.host),
-            });
+        if let Some(owner) = running_elsewhere(cache, id).await? {
+            return Err(RolloutError::RunningElsewhere { id, owner });
         }
-        cache.rollout_claim(id, &here, &now()).await?;
+        cache.rollout_claim(id, &crate::actions::this_process(), &now()).await?;
         let beat = async {
             loop {
                 tokio::time::sleep(crate::actions::HEARTBEAT_EVERY).await;
@@ -552,6 +544,15 @@ impl<'a> Rollouts<'a> {
         progress(RolloutEvent::State { state, message: message.to_owned() });
         Ok(())
     }
+}
+
+/// Where rollout `id` runs now when another live process runs it (`"process 123 on host"`).
+pub async fn running_elsewhere(cache: &crate::cache::Cache, id: i64) -> Result<Option<String>, RolloutError> {
+    let here = crate::actions::this_process();
+    let Some((owner, heartbeat)) = cache.rollout_owner(id).await? else { return Ok(None) };
+    let running = cache.rollout_state(id).await? == Some(RolloutState::Running);
+    let elsewhere = running && owner != here && crate::actions::owner_alive(&here, &owner, &heartbeat);
+    Ok(elsewhere.then(|| format!("process {} on {}", owner.pid, owner.host)))
 }
 
 /// What [`load`] says of a rollout whose runner went away.
