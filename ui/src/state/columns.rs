@@ -61,7 +61,7 @@ pub const COLUMNS: [Column; 9] = [
     Column { id: "health", label: "Health", width: 165, font: Font::Text },
     Column { id: "ready", label: "Ready", width: 62, font: Font::Text },
     Column { id: "backup", label: "Backup", width: 76, font: Font::Text },
-    Column { id: "seen", label: "Seen", width: 80, font: Font::Text },
+    Column { id: "seen", label: "Seen", width: 76, font: Font::Text },
 ];
 
 /// The column that is always shown.
