@@ -29,6 +29,7 @@ pub async fn plan_rollout(
     fleet: State<'_, Fleet>,
     change: FleetChange,
     targets: Vec<(String, String)>,
+    canary: Vec<(String, String)>,
     settings: RolloutSettings,
     reason: String,
 ) -> Result<RolloutPlan, UiError> {
@@ -46,7 +47,7 @@ pub async fn plan_rollout(
     rows.sort_by_key(position);
     let health = |cluster: &str, id: &str| fleet.live_health(cluster, id);
     let rollouts = Rollouts::new(&actions, entries(), &health);
-    let rollout = rollouts.plan(&change, &rows, settings, reason.trim()).await.map_err(|e| to_ui(&e))?;
+    let rollout = rollouts.plan(&change, &rows, settings, &canary, reason.trim()).await.map_err(|e| to_ui(&e))?;
     let groups = rollouts.preview(&rollout).await;
     Ok(RolloutPlan { rollout, groups })
 }

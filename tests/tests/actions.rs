@@ -137,7 +137,7 @@ async fn every_action_runs_end_to_end_and_leaves_its_records() {
         .iter()
         .map(|p| p.name_any())
         .collect();
-    succeeded(&setup.run("act-1", id, Change::Restart { workload: None }).await.0);
+    succeeded(&setup.run("act-1", id, Change::Restart { workload: None, stamp: None }).await.0);
     let after = Api::<Pod>::namespaced(client.clone(), id).list(&ListParams::default()).await.expect("pods");
     let after: Vec<String> =
         after.items.iter().filter(|p| p.metadata.deletion_timestamp.is_none()).map(|p| p.name_any()).collect();

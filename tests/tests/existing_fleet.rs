@@ -4,8 +4,9 @@
 //! excluded and other namespaces are absent; Capsule's `Tenant` (its CRD installed from the
 //! published Go module) names the customer of its namespace. Every action that needs no blueprint works on
 //! them end to end, with the objects checked in the cluster; a field Helm owns is a conflict.
-//! Adopting records a spec (then scale and roll back work by revision); adopting with a
-//! blueprint maps its objects onto those that exist, or is refused when they do not fit.
+//! Adopting records a spec (then scale and roll back work by revision), many at once as a
+//! rollout with a named canary; adopting with a blueprint maps its objects onto those that
+//! exist, or is refused when they do not fit.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -19,9 +20,14 @@ use kube::api::Api;
 use tenantry_core::actions::{ActionSettings, Actions};
 use tenantry_core::blueprint::Catalog;
 use tenantry_core::cache::Cache;
+use tenantry_core::fleet::{Fleet as Watched, Settings};
 use tenantry_core::inventory::ClusterInventory;
+use tenantry_core::rollout::Rollouts;
 use tenantry_core::tenancy::TenancyRules;
-use tenantry_model::{ActionRequest, ActionResult, Change, Health, TenantSpec, TenantSummary};
+use tenantry_model::{
+    ActionRequest, ActionResult, Change, FleetChange, Health, RolloutSettings, RolloutState, TenantSpec, TenantState,
+    TenantSummary,
+};
 use tenantry_tests::actions::{Setup, planned, succeeded};
 use tenantry_tests::existing;
 
@@ -218,11 +224,37 @@ async fn adopted_tenants_keep_revisions_and_with_a_blueprint_take_every_action()
     let (outcome, _) = setup.run("old-3", "shop-elm", adopt(TenantSpec::default())).await;
     assert!(outcome.message.contains("is a Tenantry tenant already"), "{}", outcome.message);
 
-    // Adopting takes a list: each tenant gets its own recorded spec.
-    let ids = ["shop-cedar".to_owned(), "acme-prod".to_owned()];
-    let outcomes =
-        setup.actions.adopt(&setup.entry("old-3"), &ids, &TenantSpec::default(), "TICKET-7", 2).await.expect("runs");
-    outcomes.iter().for_each(succeeded);
+    // Adopting many is a rollout: the named canary first, each tenant with its own recorded
+    // spec, the GitOps-managed one skipped with the reason.
+    let rules = TenancyRules::parse(Path::new("tenancy.yaml"), &existing::rules_text()).expect("rules");
+    let fleet_settings = Settings { tenancy: Arc::new(rules), ..Settings::default() };
+    let fleet = Watched::start(vec![setup.entry("old-3")], None, fleet_settings).await;
+    fleet.settled(Duration::from_secs(30)).await;
+    let ids = ["acme-prod", "shop-cedar", "shop-elm"];
+    let rows: Vec<TenantSummary> = fleet.tenants().into_iter().filter(|r| ids.contains(&r.id.as_str())).collect();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    let health = |cluster: &str, id: &str| fleet.live_health(cluster, id);
+    let rollouts = Rollouts::new(&setup.actions, vec![setup.entry("old-3")], &health);
+    let adopt_all = FleetChange::Adopt { blueprint: String::new(), plan: String::new(), version: None };
+    let waves = RolloutSettings { hold_seconds: 0, ..RolloutSettings::default() };
+    let not_chosen = [("old-3".to_owned(), "shop-birch".to_owned())];
+    let refused = rollouts.plan(&adopt_all, &rows, waves, &not_chosen, "TICKET-7").await.expect_err("not chosen");
+    assert!(refused.to_string().contains("canary tenant old-3/shop-birch is not among"), "{refused}");
+    let canary = [("old-3".to_owned(), "shop-cedar".to_owned())];
+    let plan = rollouts.plan(&adopt_all, &rows, waves, &canary, "TICKET-7").await.expect("planned");
+    let waves_of: Vec<(&str, usize, TenantState)> =
+        plan.tenants.iter().map(|t| (t.tenant.as_str(), t.wave, t.state)).collect();
+    assert_eq!(
+        waves_of,
+        [
+            ("acme-prod", 1, TenantState::Queued),
+            ("shop-cedar", 0, TenantState::Queued),
+            ("shop-elm", 0, TenantState::Skipped)
+        ]
+    );
+    let adopted = rollouts.run(plan.id, &mut |_| {}).await.expect("runs");
+    assert_eq!(adopted.state, RolloutState::Finished, "{}: {:?}", adopted.message, adopted.tenants);
+    fleet.shutdown().await;
     let (_, cedar) = stored(&client, "shop-cedar").await;
     let sizes: Vec<(String, i32)> = cedar.workloads.into_iter().collect();
     assert_eq!(sizes, [("Deployment/web".to_owned(), 0), ("StatefulSet/db".to_owned(), 0)]);
@@ -262,7 +294,7 @@ async fn adopted_tenants_keep_revisions_and_with_a_blueprint_take_every_action()
     assert_eq!(app().await.labels().get("app.kubernetes.io/managed-by").map(String::as_str), Some("tenantry"));
     succeeded(&setup.run("old-3", "shop-grove", scale(3, None)).await.0);
     assert_eq!(app().await.spec.and_then(|s| s.replicas), Some(3));
-    succeeded(&setup.run("old-3", "shop-grove", Change::Restart { workload: None }).await.0);
+    succeeded(&setup.run("old-3", "shop-grove", Change::Restart { workload: None, stamp: None }).await.0);
     succeeded(&setup.run("old-3", "shop-grove", Change::Rollback { revision: 1 }).await.0);
     assert_eq!(app().await.spec.and_then(|s| s.replicas), Some(2));
 }
@@ -344,8 +376,9 @@ async fn tenants_without_a_blueprint_can_be_scaled_restarted_suspended_resumed_b
     assert_eq!(replicas(deployments("shop-birch").get("wordpress").await.expect("wordpress")), Some(2));
 
     // Restart one workload: its pods are replaced, the other's are not.
-    let (outcome, _) =
-        setup.run("old-2", "shop-birch", Change::Restart { workload: Some("StatefulSet/mariadb".into()) }).await;
+    let (outcome, _) = setup
+        .run("old-2", "shop-birch", Change::Restart { workload: Some("StatefulSet/mariadb".into()), stamp: None })
+        .await;
     succeeded(&outcome);
     let stamped = |template_annotations: Option<std::collections::BTreeMap<String, String>>| {
         template_annotations.is_some_and(|a| a.contains_key("tenantry.io/restarted-at"))

@@ -4,14 +4,17 @@
 //! missed), ends with every tenant on the new version and a report; its roll back returns each
 //! to its old version. A canary that cannot converge (its cluster's nodes cordoned) stops the
 //! rollout at the gate with the reason, the later waves untouched, and continued once the nodes
-//! take pods again runs the failed canary again; an abort lets the tenants in
-//! flight finish and starts no more; a cluster lost mid-rollout has its tenants wait while the
+//! take pods again runs the failed canary again; an abort after a canary chosen by name lets
+//! the tenants in flight finish and starts no more, and a restart run again with its frozen
+//! stamp replaces no pod; a cluster lost mid-rollout has its tenants wait while the
 //! other's go on, and they run once it is back. Tenants the identity may not change are skipped
 //! with the missing permission.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use k8s_openapi::api::apps::v1::Deployment;
+use kube::api::Api;
 use tenantry_core::actions::{ActionSettings, Actions};
 use tenantry_core::blueprint::Catalog;
 use tenantry_core::cache::Cache;
@@ -19,7 +22,10 @@ use tenantry_core::cluster::ClusterList;
 use tenantry_core::fleet::{Fleet as Watched, Settings};
 use tenantry_core::kubeconfig::{ContextEntry, Sources};
 use tenantry_core::rollout::Rollouts;
-use tenantry_model::{FleetChange, Health, RolloutEvent, RolloutSettings, RolloutState, TenantState, TenantSummary};
+use tenantry_model::{
+    ActionRequest, ActionResult, FleetChange, Health, RolloutEvent, RolloutSettings, RolloutState, TenantState,
+    TenantSummary,
+};
 use tenantry_tests::fleet::Fleet;
 use tenantry_tests::seed;
 
@@ -87,7 +93,7 @@ async fn a_version_rolls_out_in_waves_pauses_survives_a_cut_and_rolls_back() {
     let settings =
         RolloutSettings { canary: 2, wave_size: 3, per_cluster: 2, hold_seconds: 2, ..RolloutSettings::default() };
     let update = FleetChange::version("7.0.0");
-    let planned = rollouts.plan(&update, &rows, settings, "TICKET-77").await.expect("planned");
+    let planned = rollouts.plan(&update, &rows, settings, &[], "TICKET-77").await.expect("planned");
     assert_eq!(planned.count(TenantState::Queued), 8);
     assert_eq!(planned.waves(), 3);
     let canary: Vec<&str> = planned.tenants.iter().filter(|t| t.wave == 0).map(|t| t.context.as_str()).collect();
@@ -109,7 +115,7 @@ async fn a_version_rolls_out_in_waves_pauses_survives_a_cut_and_rolls_back() {
         config: [("FEATURE_X".to_owned(), Some("on".to_owned()))].into(),
         parameters: std::collections::BTreeMap::new(),
     };
-    let keyed = rollouts.plan(&by_key, &rows, settings, "TICKET-78").await.expect("planned by key");
+    let keyed = rollouts.plan(&by_key, &rows, settings, &[], "TICKET-78").await.expect("planned by key");
     let keyed_groups = rollouts.preview(&keyed).await;
     assert!(keyed_groups[0].changes.iter().any(|c| c.contains("data.FEATURE_X: (none) → on")), "{keyed_groups:?}");
     actions.cache().rollout_set_state(keyed.id, RolloutState::Aborted, "discarded").await.expect("discard");
@@ -119,7 +125,7 @@ async fn a_version_rolls_out_in_waves_pauses_survives_a_cut_and_rolls_back() {
         config: [("DB_PASSWORD".to_owned(), Some("x".to_owned()))].into(),
         parameters: std::collections::BTreeMap::new(),
     };
-    let refused = rollouts.plan(&secret, &rows, settings, "").await.expect_err("a secret key is refused");
+    let refused = rollouts.plan(&secret, &rows, settings, &[], "").await.expect_err("a secret key is refused");
     assert!(refused.to_string().contains("holds a secret"), "{refused}");
 
     // Paused by someone once the canary is through: the run stops before the next wave.
@@ -187,7 +193,7 @@ async fn a_version_rolls_out_in_waves_pauses_survives_a_cut_and_rolls_back() {
     tenantry_tests::cluster::cordon(&ro_2, true).await.expect("cordon");
     let rows = healthy_rows(&fleet).await;
     let update = FleetChange::version("7.1.0");
-    let planned = gated.plan(&update, &rows, settings, "TICKET-78").await.expect("planned");
+    let planned = gated.plan(&update, &rows, settings, &[], "TICKET-78").await.expect("planned");
     let stopped = gated.run(planned.id, &mut |_| {}).await.expect("runs");
     tenantry_tests::cluster::cordon(&ro_2, false).await.expect("uncordon");
     assert_eq!(stopped.state, RolloutState::Stopped, "{}", stopped.message);
@@ -204,10 +210,15 @@ async fn a_version_rolls_out_in_waves_pauses_survives_a_cut_and_rolls_back() {
     assert_eq!(continued.count(TenantState::Converged), 8);
     assert!(actions.unfinished().await.expect("journal").is_empty(), "no action is left unfinished");
 
-    // Aborted from elsewhere after the canary: the tenants in flight finish, no more start.
+    // Aborted from elsewhere after a canary chosen by name: the tenants in flight finish, no
+    // more start.
     let rows = healthy_rows(&fleet).await;
     let restart = FleetChange::Restart;
-    let planned = rollouts.plan(&restart, &rows, settings, "").await.expect("planned");
+    let named: Vec<(String, String)> = CLUSTERS
+        .iter()
+        .filter_map(|c| rows.iter().rfind(|r| r.cluster == *c).map(|r| (r.cluster.clone(), r.id.clone())))
+        .collect();
+    let planned = rollouts.plan(&restart, &rows, settings, &named, "").await.expect("planned");
     let records = actions.cache().clone();
     let abort_id = planned.id;
     let mut abort_after_canary = |event: RolloutEvent| {
@@ -220,12 +231,37 @@ async fn a_version_rolls_out_in_waves_pauses_survives_a_cut_and_rolls_back() {
     assert_eq!(aborted.state, RolloutState::Aborted, "{}", aborted.message);
     assert_eq!((aborted.count(TenantState::Converged), aborted.count(TenantState::Queued)), (2, 6));
     assert!(rollouts.run(abort_id, &mut |_| {}).await.is_err(), "an aborted rollout does not run again");
+    let converged: Vec<(String, String)> = aborted
+        .tenants
+        .iter()
+        .filter(|t| t.state == TenantState::Converged)
+        .map(|t| (t.context.clone(), t.tenant.clone()))
+        .collect();
+    assert_eq!(converged, named, "the named canary ran first");
+
+    // A restart cut after stamping and run again writes the stamp its plan froze: no pod is
+    // replaced twice.
+    let restarted = aborted.tenants.iter().find(|t| t.state == TenantState::Converged).expect("a restarted tenant");
+    let cluster = clusters.clusters.iter().find(|c| c.name == restarted.context).expect("its cluster");
+    let app = Api::<Deployment>::namespaced(cluster.admin_client().await.expect("client"), &restarted.tenant);
+    let before = app.get("app").await.expect("app").metadata.generation;
+    let again = ActionRequest {
+        context: restarted.context.clone(),
+        tenant: restarted.tenant.clone(),
+        change: restarted.change.clone(),
+        take_over: false,
+        reason: format!("rollout #{abort_id}"),
+    };
+    let entry = entries.iter().find(|e| e.name == restarted.context).expect("its entry");
+    let outcome = actions.run(entry, &again, |_| {}).await.expect("runs");
+    assert_eq!(outcome.result, ActionResult::Succeeded, "{}", outcome.message);
+    assert_eq!(app.get("app").await.expect("app").metadata.generation, before, "the same stamp replaces no pod");
 
     // A cluster lost before its turn: its tenants wait, the other cluster's waves go on, and the
     // rollout continues once the cluster is back.
     let rows = healthy_rows(&fleet).await;
     let scale = FleetChange::ScaleTo { replicas: 2 };
-    let planned = rollouts.plan(&scale, &rows, settings, "").await.expect("planned");
+    let planned = rollouts.plan(&scale, &rows, settings, &[], "").await.expect("planned");
     let mut clusters = clusters;
     clusters.clusters[1].stop_apiserver();
     let waiting = rollouts.run(planned.id, &mut |_| {}).await.expect("runs");
@@ -272,7 +308,8 @@ async fn tenants_the_identity_may_not_change_are_skipped_with_the_missing_permis
     let health = |_: &str, _: &str| None;
     let rollouts = Rollouts::new(&actions, entries, &health);
     let update = FleetChange::version("9.0.0");
-    let refused = rollouts.plan(&update, &rows, RolloutSettings::default(), "").await.expect_err("nothing may change");
+    let refused =
+        rollouts.plan(&update, &rows, RolloutSettings::default(), &[], "").await.expect_err("nothing may change");
     let text = refused.to_string();
     assert!(
         text.contains("viewer/alder-books: refused: this identity lacks ") && text.contains("patch namespaces"),

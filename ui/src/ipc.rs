@@ -313,6 +313,7 @@ struct RolloutId {
 pub async fn plan_rollout(
     change: &FleetChange,
     targets: &[(String, String)],
+    canary: &[(String, String)],
     settings: &RolloutSettings,
     reason: &str,
 ) -> Result<RolloutPlan, UiError> {
@@ -320,10 +321,11 @@ pub async fn plan_rollout(
     struct Args<'a> {
         change: &'a FleetChange,
         targets: &'a [(String, String)],
+        canary: &'a [(String, String)],
         settings: &'a RolloutSettings,
         reason: &'a str,
     }
-    call("plan_rollout", &Args { change, targets, settings, reason }).await
+    call("plan_rollout", &Args { change, targets, canary, settings, reason }).await
 }
 
 /// Plans the roll back of rollout `id`'s converged tenants, with its preview.

@@ -281,7 +281,7 @@ pub async fn scale(args: ScaleArgs) -> ExitCode {
 
 /// `tenantry restart`.
 pub async fn restart(args: RestartArgs) -> ExitCode {
-    run(args.common, |_| Change::Restart { workload: args.workload }).await
+    run(args.common, |_| Change::Restart { workload: args.workload, stamp: None }).await
 }
 
 /// `tenantry rollback`.

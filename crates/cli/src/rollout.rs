@@ -72,6 +72,22 @@ enum Command {
     Resume(PlanOptions),
     /// Back the chosen tenants up now (backup id `rollout-<time>`).
     Backup(PlanOptions),
+    /// Make the chosen tenants Tenantry did not create Tenantry tenants (each keeps its own
+    /// names, domains and sizes; Tenantry's own tenants are skipped).
+    Adopt {
+        /// The blueprint that renders them from now on; without one, each spec records its
+        /// workloads' sizes.
+        #[arg(long, default_value = "")]
+        blueprint: String,
+        /// The plan (with a blueprint).
+        #[arg(long, default_value = "small", requires = "blueprint")]
+        plan: String,
+        /// The version (with a blueprint; default: read from each tenant's main workload).
+        #[arg(long, requires = "blueprint")]
+        version: Option<String>,
+        #[command(flatten)]
+        plan_options: PlanOptions,
+    },
     /// List the rollouts, newest first.
     List,
     /// Show one rollout with every tenant (`--csv`: its report).
@@ -134,6 +150,10 @@ struct PlanOptions {
     /// Tenants in the canary wave (spread over the clusters).
     #[arg(long, default_value_t = RolloutSettings::default().canary)]
     canary: usize,
+    /// Exactly these tenants are the canary (`CLUSTER/ID`, each among the chosen; repeat or
+    /// comma-separate); instead of --canary.
+    #[arg(long, value_delimiter = ',', conflicts_with = "canary")]
+    canary_tenant: Vec<String>,
     /// Tenants in each later wave.
     #[arg(long, default_value_t = RolloutSettings::default().wave_size)]
     wave_size: usize,
@@ -163,13 +183,24 @@ struct PlanOptions {
 impl PlanOptions {
     fn settings(&self) -> RolloutSettings {
         RolloutSettings {
-            canary: self.canary,
+            canary: if self.canary_tenant.is_empty() { self.canary } else { self.canary_tenant.len() },
             wave_size: self.wave_size,
             per_cluster: self.per_cluster,
             hold_seconds: self.hold,
             max_failures: self.max_failures,
             max_failure_percent: self.max_failure_percent,
         }
+    }
+
+    /// The chosen canary as (cluster, tenant), or which of it is not `CLUSTER/ID`.
+    fn canary_tenants(&self) -> Result<Vec<(String, String)>, String> {
+        self.canary_tenant
+            .iter()
+            .map(|named| match named.split_once('/') {
+                Some((cluster, id)) if !cluster.is_empty() && !id.is_empty() => Ok((cluster.to_owned(), id.to_owned())),
+                _ => Err(format!("--canary-tenant {named:?}: say CLUSTER/ID")),
+            })
+            .collect()
     }
 
     /// Whether `row` is chosen.
@@ -237,8 +268,16 @@ async fn with_fleet(args: &Args, command: &Command, actions: &Actions) -> ExitCo
                     return ExitCode::from(2);
                 }
             };
+            let canary = match options.canary_tenants() {
+                Ok(canary) => canary,
+                Err(why) => {
+                    eprintln!("error: {why}");
+                    fleet.shutdown().await;
+                    return ExitCode::from(2);
+                }
+            };
             let rows: Vec<TenantSummary> = fleet.tenants().into_iter().filter(|r| options.chooses(r, health)).collect();
-            match rollouts.plan(&change, &rows, options.settings(), &options.reason).await {
+            match rollouts.plan(&change, &rows, options.settings(), &canary, &options.reason).await {
                 Ok(rollout) => {
                     print_plan(&rollout, &rollouts.preview(&rollout).await);
                     if options.dry_run {
@@ -301,6 +340,11 @@ fn fleet_change(command: &Command) -> Result<(FleetChange, &PlanOptions), ExitCo
         Command::Backup(options) => {
             let id = format!("rollout-{}", jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S"));
             (FleetChange::Backup { backup: id }, options)
+        }
+        Command::Adopt { blueprint, plan, version, plan_options } => {
+            let change =
+                FleetChange::Adopt { blueprint: blueprint.clone(), plan: plan.clone(), version: version.clone() };
+            (change, plan_options)
         }
         _ => return Err(bad("not a change")),
     })

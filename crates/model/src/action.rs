@@ -115,6 +115,11 @@ pub enum Change {
         /// blueprint; every workload's when `None`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         workload: Option<String>,
+        /// The stamp written on the pod template (set when the action starts, or frozen by a
+        /// rollout's plan, and kept in the journal): writing the same stamp again replaces no
+        /// pod, so a restart resumed after a cut never replaces the pods twice.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stamp: Option<String>,
     },
     /// Scale to zero, remembering the size.
     Suspend,

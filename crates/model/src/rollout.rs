@@ -46,6 +46,19 @@ pub enum FleetChange {
         /// The backup's id.
         backup: String,
     },
+    /// Make tenants Tenantry did not create Tenantry tenants (each keeps its own name,
+    /// customer, domains and sizes, read from what runs).
+    Adopt {
+        /// The blueprint that renders them from now on (empty: none, the spec records each
+        /// workload's size).
+        blueprint: String,
+        /// The plan, with a blueprint.
+        #[serde(default)]
+        plan: String,
+        /// The version (`None`: read from each tenant's main workload).
+        #[serde(default)]
+        version: Option<String>,
+    },
 }
 
 impl FleetChange {
@@ -79,6 +92,17 @@ impl FleetChange {
             Self::Suspend => "suspend".to_owned(),
             Self::Resume => "resume".to_owned(),
             Self::Backup { backup } => format!("back up as {backup}"),
+            Self::Adopt { blueprint, .. } if blueprint.is_empty() => "adopt, recording the workloads' sizes".to_owned(),
+            Self::Adopt { blueprint, plan, version } => {
+                let mut title = format!("adopt with blueprint {blueprint}");
+                if !plan.is_empty() {
+                    title.push_str(&format!(", plan {plan}"));
+                }
+                if let Some(version) = version {
+                    title.push_str(&format!(", version {version}"));
+                }
+                title
+            }
         }
     }
 
@@ -393,7 +417,7 @@ mod tests {
             context: "eu".into(),
             tenant: "t".into(),
             wave: 0,
-            change: Change::Restart { workload: None },
+            change: Change::Restart { workload: None, stamp: None },
             revision_before: 1,
             before: "1 pods".into(),
             after: "1 pods".into(),

@@ -93,8 +93,15 @@ pub fn rollout_dialog(props: &RolloutDialogProps) -> Html {
         let (form, step, problem, error, targets) =
             (form.clone(), step.clone(), problem.clone(), error.clone(), props.targets.clone());
         Callback::from(move |_: MouseEvent| {
-            let asked = form.change().and_then(|change| Ok((change, form.settings()?, form.reason()?)));
-            let (change, settings, reason) = match asked {
+            let asked = form.change().and_then(|change| {
+                let canary = form.canary_tenants(&targets)?;
+                let mut settings = form.settings()?;
+                if !canary.is_empty() {
+                    settings.canary = canary.len();
+                }
+                Ok((change, canary, settings, form.reason()?))
+            });
+            let (change, canary, settings, reason) = match asked {
                 Ok(asked) => asked,
                 Err(why) => return problem.set(Some(why)),
             };
@@ -103,7 +110,7 @@ pub fn rollout_dialog(props: &RolloutDialogProps) -> Html {
             step.set(Step::Planning);
             let (step, error, targets) = (step.clone(), error.clone(), targets.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                match ipc::plan_rollout(&change, &targets, &settings, &reason).await {
+                match ipc::plan_rollout(&change, &targets, &canary, &settings, &reason).await {
                     Ok(plan) => step.set(Step::Planned(Rc::new(plan))),
                     Err(failed) => {
                         error.set(Some(failed));
@@ -175,6 +182,22 @@ pub fn rollout_dialog(props: &RolloutDialogProps) -> Html {
             </>
         },
         BulkAction::Backup => text("rollout-backup", "Backup id", &form.backup, "", |f, v| f.backup = v),
+        BulkAction::Adopt => html! {
+            <>
+                <label title="Tenants Tenantry already manages are skipped">{ "Blueprint" }<select id="rollout-blueprint" onchange={edit(|f, v| f.blueprint = v)}>
+                    <option value="" selected={form.blueprint.is_empty()}>{ "None: record what runs" }</option>
+                    <option value="web" selected={form.blueprint == "web"}>{ "web" }</option>
+                </select></label>
+                if !form.blueprint.is_empty() {
+                    { text("rollout-version", "Version", &form.version, "read from each tenant", |f, v| f.version = v) }
+                    <label>{ "Plan" }<select id="rollout-plan-name" onchange={edit(|f, v| f.plan = v)}>
+                        { for ["", "small", "medium", "large"].iter().map(|p| html! {
+                            <option value={*p} selected={form.plan == *p}>{ if p.is_empty() { "choose…" } else { p } }</option> }) }
+                    </select></label>
+                }
+                <p class="muted wide">{ "Each tenant keeps its own name, customer, domains and sizes, read from what runs; its spec is recorded, with revisions and roll back from now on." }</p>
+            </>
+        },
         _ => html! {},
     };
     html! {
@@ -203,6 +226,9 @@ pub fn rollout_dialog(props: &RolloutDialogProps) -> Html {
                                 { number("rollout-hold", "Hold (s)", &form.hold, "Seconds every tenant of a wave must stay healthy before the next wave", |f, v| f.hold = v) }
                                 { number("rollout-max-failures", "Failures allowed", &form.max_failures, "Stop when more tenants than this have failed", |f, v| f.max_failures = v) }
                                 { number("rollout-max-percent", "or %", &form.max_percent, "Stop when more than this share of the tenants tried so far failed", |f, v| f.max_percent = v) }
+                                <label class="wide" title="These tenants, and only these, run first; the Canary number is then their count">{ "Canary tenants (optional)" }
+                                    <textarea id="rollout-canary-tenants" rows="1" placeholder="CLUSTER/ID, one per line — empty: the first ones, spread over the clusters"
+                                        value={form.canary_tenants.clone()} oninput={edit(|f, v| f.canary_tenants = v).reform(Event::from)} /></label>
                             </div>
                             <label class="reason-field">{ "Reason" }<input id="rollout-reason" value={form.reason.clone()} placeholder="e.g. TICKET-1234 — recorded on every tenant's audit entry"
                                 oninput={edit(|f, v| f.reason = v).reform(Event::from)} /></label>

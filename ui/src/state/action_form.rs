@@ -96,7 +96,7 @@ impl FormInput {
             ActionKind::Backup => Change::Backup { backup: self.backup.trim().to_owned() },
             ActionKind::Restore if self.backup.is_empty() => return Err("There is no backup to restore yet".into()),
             ActionKind::Restore => Change::Restore { backup: self.backup.clone(), attempt: None },
-            ActionKind::Restart => Change::Restart { workload },
+            ActionKind::Restart => Change::Restart { workload, stamp: None },
             ActionKind::Suspend => Change::Suspend,
             ActionKind::Resume => Change::Resume,
             ActionKind::Adopt => Change::Adopt {
@@ -218,7 +218,10 @@ mod tests {
         assert_eq!(FormInput::default().change(ActionKind::Scale), Err("Pods must be a whole number".into()));
         let form = FormInput { confirm: "alder ".into(), ..FormInput::default() };
         assert_eq!(form.change(ActionKind::Delete), Ok(Change::Delete { confirm: "alder".into() }));
-        assert_eq!(FormInput::default().change(ActionKind::Restart), Ok(Change::Restart { workload: None }));
+        assert_eq!(
+            FormInput::default().change(ActionKind::Restart),
+            Ok(Change::Restart { workload: None, stamp: None })
+        );
     }
 
     #[test]

@@ -20,11 +20,14 @@ pub enum BulkAction {
     Resume,
     /// A backup now.
     Backup,
+    /// Make tenants Tenantry did not create Tenantry tenants.
+    Adopt,
 }
 
 impl BulkAction {
     /// Every bulk action, in menu order.
-    pub const ALL: [Self; 6] = [Self::Update, Self::Scale, Self::Restart, Self::Suspend, Self::Resume, Self::Backup];
+    pub const ALL: [Self; 7] =
+        [Self::Update, Self::Scale, Self::Restart, Self::Suspend, Self::Resume, Self::Backup, Self::Adopt];
 
     /// The menu label (also the option value).
     pub fn label(self) -> &'static str {
@@ -35,6 +38,7 @@ impl BulkAction {
             Self::Suspend => "Suspend",
             Self::Resume => "Resume",
             Self::Backup => "Back up now",
+            Self::Adopt => "Adopt",
         }
     }
 }
@@ -58,8 +62,13 @@ pub struct RolloutForm {
     pub replicas: String,
     /// Backup id.
     pub backup: String,
+    /// Adopt: the blueprint (empty: none, record what runs).
+    pub blueprint: String,
     /// Canary tenants.
     pub canary: String,
+    /// The canary chosen by name: `CLUSTER/ID`, one per line or comma-separated (empty: the
+    /// first ones, spread over the clusters).
+    pub canary_tenants: String,
     /// Tenants per later wave.
     pub wave_size: String,
     /// Tenants at once per cluster.
@@ -88,7 +97,9 @@ impl RolloutForm {
             relative: false,
             replicas: String::new(),
             backup: format!("rollout-{stamp}"),
+            blueprint: String::new(),
             canary: (tenants / 100).clamp(1, 10).to_string(),
+            canary_tenants: String::new(),
             wave_size: (tenants / 10).clamp(5, 100).to_string(),
             per_cluster: defaults.per_cluster.to_string(),
             hold: defaults.hold_seconds.to_string(),
@@ -139,7 +150,33 @@ impl RolloutForm {
             BulkAction::Backup => {
                 FleetChange::Backup { backup: text(&self.backup).ok_or("Name the backup")?.to_owned() }
             }
+            BulkAction::Adopt if self.blueprint.trim().is_empty() => {
+                FleetChange::Adopt { blueprint: String::new(), plan: String::new(), version: None }
+            }
+            BulkAction::Adopt => FleetChange::Adopt {
+                blueprint: self.blueprint.trim().to_owned(),
+                plan: text(&self.plan).ok_or("Adopting with a blueprint needs a plan")?,
+                version: text(&self.version),
+            },
         })
+    }
+
+    /// The canary chosen by name, each among `targets`, or what is wrong with it.
+    pub fn canary_tenants(&self, targets: &[(String, String)]) -> Result<Vec<(String, String)>, String> {
+        let mut chosen: Vec<(String, String)> = Vec::new();
+        for named in self.canary_tenants.split([',', '\n']).map(str::trim).filter(|n| !n.is_empty()) {
+            let Some((cluster, id)) = named.split_once('/') else {
+                return Err(format!("Canary tenant {named:?}: write CLUSTER/ID"));
+            };
+            let key = (cluster.trim().to_owned(), id.trim().to_owned());
+            if !targets.contains(&key) {
+                return Err(format!("Canary tenant {named} is not among the chosen tenants"));
+            }
+            if !chosen.contains(&key) {
+                chosen.push(key);
+            }
+        }
+        Ok(chosen)
     }
 
     /// How to roll it out, or what is wrong with it.
@@ -222,5 +259,30 @@ mod tests {
         form.wave_size = "0".into();
         assert!(form.settings().expect_err("a wave of 0").starts_with("Wave size"));
         assert!(form.reason().is_err());
+    }
+
+    #[test]
+    fn a_named_canary_must_be_among_the_chosen_tenants() {
+        let targets = [("eu".to_owned(), "a".to_owned()), ("us".to_owned(), "b".to_owned())];
+        let mut form = RolloutForm { canary_tenants: " us/b ,\neu/a\nus/b".into(), ..RolloutForm::new(2, "x") };
+        assert_eq!(form.canary_tenants(&targets), Ok(vec![targets[1].clone(), targets[0].clone()]));
+        form.canary_tenants = "us/zz".into();
+        assert!(form.canary_tenants(&targets).expect_err("not chosen").contains("not among"));
+        form.canary_tenants = "just-a-name".into();
+        assert!(form.canary_tenants(&targets).expect_err("no cluster").contains("CLUSTER/ID"));
+    }
+
+    #[test]
+    fn adopting_with_a_blueprint_needs_a_plan_and_without_one_records_what_runs() {
+        let mut form = RolloutForm { action: BulkAction::Adopt, ..RolloutForm::new(2, "x") };
+        assert_eq!(
+            form.change(),
+            Ok(FleetChange::Adopt { blueprint: String::new(), plan: String::new(), version: None })
+        );
+        form.blueprint = "web".into();
+        assert!(form.change().expect_err("no plan").contains("plan"));
+        form.plan = "medium".into();
+        let adopt = FleetChange::Adopt { blueprint: "web".into(), plan: "medium".into(), version: None };
+        assert_eq!(form.change(), Ok(adopt));
     }
 }

@@ -96,7 +96,7 @@ mod tests {
             context: "eu".into(),
             tenant: "t".into(),
             wave,
-            change: Change::Restart { workload: None },
+            change: Change::Restart { workload: None, stamp: None },
             revision_before: 1,
             before: String::new(),
             after: String::new(),

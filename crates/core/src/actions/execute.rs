@@ -64,7 +64,9 @@ impl Actions {
                     resources.remove(removal).await?;
                 }
             }
-            Work::Restart { deployments } => restart::restart(client, id, deployments, &mut expected).await?,
+            Work::Restart { deployments } => {
+                restart::restart(client, id, deployments, &restart::stamp_of(&request.change), &mut expected).await?;
+            }
             Work::Workloads { objects, restart } => {
                 for planned in objects {
                     let written = resources.apply(planned).await?;
@@ -73,7 +75,8 @@ impl Actions {
                     }
                 }
                 for workload in restart {
-                    let generation = restart::stamp(client, id, workload.kind, &workload.name).await?;
+                    let stamp = restart::stamp_of(&request.change);
+                    let generation = restart::stamp(client, id, workload.kind, &workload.name, &stamp).await?;
                     awaited.push(Awaited { kind: workload.kind.to_owned(), name: workload.name.clone(), generation });
                 }
             }

@@ -308,17 +308,21 @@ struct Trail {
     secret_values: std::collections::BTreeMap<String, String>,
 }
 
-/// `request` with a new attempt id when it is a restore without one, so that its journal entry
-/// (and a resume of it) names the attempt; a resume keeps the journaled one.
+/// `request` with a new attempt id when it is a restore without one, or a stamp when it is a
+/// restart without one, so that its journal entry (and a resume of it) names them; a resume
+/// keeps the journaled ones.
 fn with_attempt(request: &ActionRequest) -> Cow<'_, ActionRequest> {
-    match &request.change {
+    let change = match &request.change {
         Change::Restore { backup, attempt: None } => {
             let attempt = format!("{}-{}", jiff::Timestamp::now().as_millisecond(), std::process::id());
-            let change = Change::Restore { backup: backup.clone(), attempt: Some(attempt) };
-            Cow::Owned(ActionRequest { change, ..request.clone() })
+            Change::Restore { backup: backup.clone(), attempt: Some(attempt) }
         }
-        _ => Cow::Borrowed(request),
-    }
+        Change::Restart { workload, stamp: None } => {
+            Change::Restart { workload: workload.clone(), stamp: Some(crate::labels::now()) }
+        }
+        _ => return Cow::Borrowed(request),
+    };
+    Cow::Owned(ActionRequest { change, ..request.clone() })
 }
 
 /// How long recording an action's end may wait for the cluster (its identity, the Event).
@@ -500,30 +504,6 @@ impl Actions {
         let session = Session::open_batch(entry).await?;
         let runs = requests.iter().map(|request| self.run_in(&session, request, |_| {}));
         futures::stream::iter(runs).buffered(concurrency.max(1)).try_collect().await
-    }
-
-    /// Adopts each of `ids` on `entry`'s cluster with `spec` (its empty fields read from what
-    /// each runs), as a batch; the outcomes in the order of `ids`. `reason` goes to each audit
-    /// entry.
-    pub async fn adopt(
-        &self,
-        entry: &ContextEntry,
-        ids: &[String],
-        spec: &TenantSpec,
-        reason: &str,
-        concurrency: usize,
-    ) -> Result<Vec<Outcome>, ActionError> {
-        let requests: Vec<ActionRequest> = ids
-            .iter()
-            .map(|id| ActionRequest {
-                context: entry.name.clone(),
-                tenant: id.clone(),
-                change: Change::Adopt { spec: spec.clone() },
-                take_over: false,
-                reason: reason.to_owned(),
-            })
-            .collect();
-        self.run_many(entry, &requests, concurrency).await
     }
 
     async fn run_in(

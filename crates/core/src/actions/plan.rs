@@ -151,8 +151,8 @@ impl Actions {
                 }
                 _ => {
                     stored.check(id, &request.change)?;
-                    if let Change::Scale { workload: Some(workload), .. } | Change::Restart { workload: Some(workload) } =
-                        &request.change
+                    if let Change::Scale { workload: Some(workload), .. }
+                    | Change::Restart { workload: Some(workload), .. } = &request.change
                         && !recorded
                         && !["app", "Deployment/app"].contains(&workload.as_str())
                     {

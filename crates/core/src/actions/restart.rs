@@ -25,38 +25,47 @@ pub async fn managed_deployments(client: &kube::Client, id: &str) -> Result<Vec<
     Ok(list.items.iter().map(|d| d.name_any()).collect())
 }
 
-/// Stamps every Deployment of `names` in `id` with the time now, noting each in `expected`.
+/// Stamps every Deployment of `names` in `id` with `stamp`, noting each in `expected`.
 pub async fn restart(
     client: &kube::Client,
     id: &str,
     names: &[String],
+    stamp: &str,
     expected: &mut Expected,
 ) -> Result<(), ActionError> {
     let api = Api::<Deployment>::namespaced(client.clone(), id);
     for name in names {
         let restarted =
-            api.patch(name, &params(), &Patch::Strategic(&stamp_now())).await.map_err(failed("Deployment", name))?;
+            api.patch(name, &params(), &Patch::Strategic(&stamped(stamp))).await.map_err(failed("Deployment", name))?;
         expected.written("Deployment", &restarted.metadata);
     }
     Ok(())
 }
 
-/// Stamps workload `kind` (`Deployment` or `StatefulSet`) `name` of `id` with the time now;
-/// returns the generation written.
-pub async fn stamp(client: &kube::Client, id: &str, kind: &str, name: &str) -> Result<i64, ActionError> {
+/// Stamps workload `kind` (`Deployment` or `StatefulSet`) `name` of `id` with `stamp`; returns
+/// the generation written (unchanged when it already carried that stamp).
+pub async fn stamp(client: &kube::Client, id: &str, kind: &str, name: &str, stamp: &str) -> Result<i64, ActionError> {
     let written = if kind == "StatefulSet" {
         let api = Api::<StatefulSet>::namespaced(client.clone(), id);
-        api.patch(name, &params(), &Patch::Strategic(&stamp_now())).await.map_err(failed(kind, name))?.metadata
+        api.patch(name, &params(), &Patch::Strategic(&stamped(stamp))).await.map_err(failed(kind, name))?.metadata
     } else {
         let api = Api::<Deployment>::namespaced(client.clone(), id);
-        api.patch(name, &params(), &Patch::Strategic(&stamp_now())).await.map_err(failed(kind, name))?.metadata
+        api.patch(name, &params(), &Patch::Strategic(&stamped(stamp))).await.map_err(failed(kind, name))?.metadata
     };
     Ok(written.generation.unwrap_or(0))
 }
 
-/// The pod template annotation of a restart now.
-fn stamp_now() -> serde_json::Value {
-    json!({"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: now()}}}}})
+/// The pod template annotation of a restart stamped `stamp`.
+fn stamped(stamp: &str) -> serde_json::Value {
+    json!({"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: stamp}}}}})
+}
+
+/// The stamp of `change` when it is a restart that carries one, else the time now.
+pub fn stamp_of(change: &tenantry_model::Change) -> String {
+    match change {
+        tenantry_model::Change::Restart { stamp: Some(stamp), .. } => stamp.clone(),
+        _ => now(),
+    }
 }
 
 fn params() -> PatchParams {

@@ -229,7 +229,7 @@ mod tests {
             parameters: BTreeMap::new(),
         });
         assert_eq!((updated.version.as_str(), updated.plan.as_str()), ("1.1", "medium"));
-        assert_eq!(next(Change::Restart { workload: None }), now);
+        assert_eq!(next(Change::Restart { workload: None, stamp: None }), now);
         assert_eq!(next_spec("alder", Some(&now), &none(), &Change::Delete { confirm: "alder".into() }), Ok(None));
     }
 

@@ -283,7 +283,7 @@ pub fn steps(
             Ok(Steps::Resize { sizes: vec![(target.clone(), *replicas)], remember: None })
         }
         Change::Scale { .. } => Err(UnmanagedError::BadSize { max: MAX_PODS, got: 0 }.into()),
-        Change::Restart { workload } => {
+        Change::Restart { workload, .. } => {
             let chosen: Vec<Workload> = match workload {
                 Some(wanted) => vec![choose(id, workloads, wanted)?.clone()],
                 None => workloads.iter().filter(|w| w.replicas > 0).cloned().collect(),
@@ -474,7 +474,8 @@ mod tests {
                 .contains("type the tenant id")
         );
         assert_eq!(steps("shop", &Change::Delete { confirm: "shop".into() }, &fleet, None).ok(), Some(Steps::Delete));
-        let Ok(Steps::Restart(all)) = steps("shop", &Change::Restart { workload: None }, &fleet, None) else {
+        let Ok(Steps::Restart(all)) = steps("shop", &Change::Restart { workload: None, stamp: None }, &fleet, None)
+        else {
             panic!("a restart")
         };
         assert_eq!(known(&all), "Deployment/web, StatefulSet/db", "those that run");

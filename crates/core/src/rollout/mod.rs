@@ -29,7 +29,10 @@ use crate::labels::now;
 /// The message of a failed tenant queued again when a stopped rollout continues.
 const RETRIED: &str = "failed before the rollout stopped; runs again";
 /// How often the gate looks at the wave's health.
-const GATE_POLL: Duration = Duration::from_secs(1);
+const GATE_POLL: Duration = Duration::from_millis(500);
+/// How long the gate waits for the fleet's live view to see a converged tenant healthy before
+/// its hold starts: the fleet's watches trail the action's own reads by a moment.
+const CATCH_UP: Duration = Duration::from_secs(10);
 
 /// A tenant's health and reason as the fleet sees it live now (`None`: not known live).
 pub type HealthOf<'a> = dyn Fn(&str, &str) -> Option<(Health, String)> + Send + Sync + 'a;
@@ -65,6 +68,12 @@ pub enum RolloutError {
     /// Nothing in the selection would change.
     #[error("none of the {} chosen tenants would change: {}", .0.len(), .0.join("; "))]
     Nothing(Vec<String>),
+    /// A canary tenant is not among the tenants the rollout changes.
+    #[error("canary tenant {0} is not among the chosen tenants")]
+    CanaryNotChosen(String),
+    /// None of the chosen canary tenants would change.
+    #[error("none of the canary tenants would change: {}", .0.join("; "))]
+    CanaryUnchanged(Vec<String>),
 }
 
 /// Plans and runs rollouts with `actions` over the clusters of `entries`, judging health with
@@ -82,14 +91,19 @@ impl<'a> Rollouts<'a> {
     }
 
     /// Freezes `change` over `rows` into a recorded rollout (state planned): the skipped tenants
-    /// with the reason, including those whose identity lacks a permission the change needs.
+    /// with the reason, including those whose identity lacks a permission the change needs. The
+    /// canary is `canary` (context and tenant, each among `rows`) when it names any.
     pub async fn plan(
         &self,
         change: &FleetChange,
         rows: &[TenantSummary],
         settings: RolloutSettings,
+        canary: &[(String, String)],
         reason: &str,
     ) -> Result<Rollout, RolloutError> {
+        if let Some((cluster, id)) = canary.iter().find(|(c, t)| !rows.iter().any(|r| r.cluster == *c && r.id == *t)) {
+            return Err(RolloutError::CanaryNotChosen(format!("{cluster}/{id}")));
+        }
         if let FleetChange::Update { config, .. } = change
             && let Some(key) = config.keys().find(|key| crate::actions::is_secret(key))
         {
@@ -103,7 +117,7 @@ impl<'a> Rollouts<'a> {
             .into_iter()
             .map(|e| (e.request.context, e.request.tenant))
             .collect();
-        let mut tenants = plan::tenants(change, rows, &unfinished, &settings);
+        let mut tenants = plan::tenants(change, rows, &unfinished, &settings, canary);
         let clusters: HashSet<String> = tenants.iter().map(|t| t.context.clone()).collect();
         for cluster in clusters {
             let batch = match self.entries.get(&cluster) {
@@ -126,6 +140,12 @@ impl<'a> Rollouts<'a> {
         }
         if !tenants.iter().any(|t| matches!(t.state, TenantState::Queued | TenantState::Waiting)) {
             return Err(RolloutError::Nothing(skipped(&tenants)));
+        }
+        let is_canary =
+            |t: &&tenantry_model::RolloutTenant| canary.iter().any(|(c, id)| *c == t.context && *id == t.tenant);
+        if !canary.is_empty() && !tenants.iter().filter(is_canary).any(|t| t.state == TenantState::Queued) {
+            let chosen: Vec<tenantry_model::RolloutTenant> = tenants.iter().filter(is_canary).cloned().collect();
+            return Err(RolloutError::CanaryUnchanged(skipped(&chosen)));
         }
         let mut rollout = Rollout {
             id: 0,
@@ -467,8 +487,10 @@ impl<'a> Rollouts<'a> {
         }
     }
 
-    /// Holds wave `wave`: its converged tenants must stay healthy for the hold time; one that
-    /// does not (or is not seen live) fails with the reason.
+    /// Holds wave `wave`: once the fleet sees each converged tenant as its change leaves it —
+    /// healthy, or suspended when no pod is wanted — (within [`CATCH_UP`]), it must stay so for
+    /// the hold time; one that is not seen so, or leaves that state or sight during the hold,
+    /// fails with the reason.
     async fn gate(
         &self,
         rollout: &mut Rollout,
@@ -483,27 +505,33 @@ impl<'a> Rollouts<'a> {
         }
         let hold = Duration::from_secs(rollout.settings.hold_seconds);
         progress(RolloutEvent::Holding { wave, seconds: hold.as_secs() });
-        let started = Instant::now();
-        let mut failing: BTreeMap<usize, String> = BTreeMap::new();
-        loop {
+        let unhealthy = |p: usize| -> Option<String> {
+            let t = &rollout.tenants[p];
+            match (self.health)(&t.context, &t.tenant) {
+                Some((health, _)) if as_left(&t.change, health) => None,
+                Some((health, reason)) => Some(format!("{} after the change: {reason}", health.name())),
+                None => Some("not seen live after the change".to_owned()),
+            }
+        };
+        let catching_up = Instant::now();
+        let mut failing: BTreeMap<usize, String> = loop {
+            let failing: BTreeMap<usize, String> =
+                ran.iter().filter_map(|&p| unhealthy(p).map(|why| (p, why))).collect();
+            if failing.is_empty() || catching_up.elapsed() >= CATCH_UP {
+                break failing;
+            }
+            tokio::time::sleep(GATE_POLL).await;
+        };
+        let holding = Instant::now();
+        while holding.elapsed() < hold {
+            tokio::time::sleep(GATE_POLL.min(hold - holding.elapsed())).await;
             for &p in &ran {
-                let t = &rollout.tenants[p];
-                match (self.health)(&t.context, &t.tenant) {
-                    Some((Health::Healthy, _)) => {
-                        failing.remove(&p);
-                    }
-                    Some((health, reason)) => {
-                        failing.insert(p, format!("{} after the change: {reason}", health.name()));
-                    }
-                    None => {
-                        failing.insert(p, "not seen live after the change".to_owned());
-                    }
+                if !failing.contains_key(&p)
+                    && let Some(why) = unhealthy(p)
+                {
+                    failing.insert(p, why);
                 }
             }
-            if started.elapsed() >= hold {
-                break;
-            }
-            tokio::time::sleep(GATE_POLL.min(hold)).await;
         }
         for (position, why) in failing {
             let events = Mutex::new(Vec::new());
@@ -578,6 +606,14 @@ pub async fn load(cache: &crate::cache::Cache, id: i64) -> Result<Rollout, Rollo
 }
 
 /// Each skipped tenant with the reason, as `cluster/id: reason`.
+/// Whether `health` is what `change` leaves a tenant in: healthy, or suspended (no pod wanted)
+/// unless the change asked for pods to run.
+fn as_left(change: &tenantry_model::Change, health: Health) -> bool {
+    use tenantry_model::Change;
+    let wants_pods = matches!(change, Change::Resume | Change::Scale { replicas: Some(1..), .. });
+    health == Health::Healthy || (health == Health::Suspended && !wants_pods)
+}
+
 fn skipped(tenants: &[tenantry_model::RolloutTenant]) -> Vec<String> {
     tenants.iter().map(|t| format!("{}/{}: {}", t.context, t.tenant, t.message)).collect()
 }
@@ -650,7 +686,7 @@ mod tests {
             context: "eu".into(),
             tenant: "t".into(),
             wave: 0,
-            change: Change::Restart { workload: None },
+            change: Change::Restart { workload: None, stamp: None },
             revision_before: 1,
             before: "1 pods".into(),
             after: "=cmd|x".into(),
@@ -696,5 +732,17 @@ mod tests {
         let lines: Vec<&str> = report.lines().collect();
         assert_eq!(lines[0], "cluster,tenant,wave,before,after,result,started,finished,message");
         assert!(lines[1].starts_with("eu,t,0,1 pods,'=cmd|x,converged"), "{}", lines[1]);
+    }
+
+    #[test]
+    fn the_gate_takes_a_suspended_tenant_only_where_no_pod_is_wanted() {
+        let scale = |n| Change::Scale { replicas: Some(n), autoscaling: None, workload: None };
+        assert!(as_left(&Change::Suspend, Health::Suspended));
+        assert!(as_left(&scale(0), Health::Suspended));
+        assert!(as_left(&Change::version_update(Some("2".into())), Health::Suspended));
+        assert!(!as_left(&Change::Resume, Health::Suspended));
+        assert!(!as_left(&scale(2), Health::Suspended));
+        assert!(!as_left(&Change::Suspend, Health::Degraded));
+        assert!(as_left(&Change::Resume, Health::Healthy));
     }
 }

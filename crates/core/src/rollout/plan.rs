@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use tenantry_model::{Change, FleetChange, RolloutSettings, RolloutTenant, TenantState, TenantSummary};
+use tenantry_model::{Change, FleetChange, RolloutSettings, RolloutTenant, TenantSpec, TenantState, TenantSummary};
 
 /// The change for `row`, what it shows before and after, or why `row` is left out.
 fn for_row(change: &FleetChange, row: &TenantSummary) -> Result<(Change, String, String), String> {
@@ -39,7 +39,12 @@ fn for_row(change: &FleetChange, row: &TenantSummary) -> Result<(Change, String,
             let change = Change::Scale { replicas: Some(to), autoscaling: None, workload: None };
             Ok((change, pods(row.desired), pods(to)))
         }
-        FleetChange::Restart => Ok((Change::Restart { workload: None }, pods(row.desired), pods(row.desired))),
+        // Frozen now, so a run cut after stamping and resumed writes the same stamp: no pod is
+        // replaced twice.
+        FleetChange::Restart => {
+            let change = Change::Restart { workload: None, stamp: Some(crate::labels::now()) };
+            Ok((change, pods(row.desired), pods(row.desired)))
+        }
         FleetChange::Suspend if row.health == tenantry_model::Health::Suspended => Err("already suspended".to_owned()),
         FleetChange::Suspend => Ok((Change::Suspend, pods(row.desired), pods(0))),
         FleetChange::Resume if row.health != tenantry_model::Health::Suspended => Err("not suspended".to_owned()),
@@ -47,18 +52,37 @@ fn for_row(change: &FleetChange, row: &TenantSummary) -> Result<(Change, String,
         FleetChange::Backup { backup } => {
             Ok((Change::Backup { backup: backup.clone() }, String::new(), format!("backup {backup}")))
         }
+        FleetChange::Adopt { .. } if row.revision > 0 => Err("already a Tenantry tenant".to_owned()),
+        FleetChange::Adopt { blueprint, plan, version } => {
+            let spec = TenantSpec {
+                display_name: row.display_name.clone(),
+                customer: row.customer.clone(),
+                blueprint: blueprint.clone(),
+                version: version.clone().unwrap_or_default(),
+                plan: if blueprint.is_empty() { String::new() } else { plan.clone() },
+                ..TenantSpec::default()
+            };
+            let after = if blueprint.is_empty() {
+                "Tenantry tenant (its workloads' sizes)".to_owned()
+            } else {
+                format!("Tenantry tenant (blueprint {blueprint})")
+            };
+            Ok((Change::Adopt { spec }, "not a Tenantry tenant".to_owned(), after))
+        }
     }
 }
 
 /// The tenants of a rollout of `change` over `rows` (in the order given): each queued with its
 /// frozen change and wave, or skipped with the reason — not live, managed by a GitOps controller
 /// (it would revert the change), an unfinished action (`unfinished`: context and tenant), or
-/// already there.
+/// already there. The canary is `canary` (context and tenant) when it names any, else the
+/// first of the selection spread over its clusters.
 pub fn tenants(
     change: &FleetChange,
     rows: &[TenantSummary],
     unfinished: &HashSet<(String, String)>,
     settings: &RolloutSettings,
+    canary: &[(String, String)],
 ) -> Vec<RolloutTenant> {
     let mut tenants: Vec<RolloutTenant> = rows
         .iter()
@@ -67,7 +91,7 @@ pub fn tenants(
                 context: row.cluster.clone(),
                 tenant: row.id.clone(),
                 wave: 0,
-                change: Change::Restart { workload: None },
+                change: Change::Restart { workload: None, stamp: None },
                 revision_before: row.revision,
                 before: String::new(),
                 after: String::new(),
@@ -98,31 +122,21 @@ pub fn tenants(
             }
         })
         .collect();
-    assign_waves(&mut tenants, settings);
+    assign_waves(&mut tenants, settings, canary);
     tenants
 }
 
-/// Puts the queued tenants into waves: the canary takes `settings.canary` of them, one cluster
-/// after the other; the rest follow in waves of `settings.wave_size`, in order. Skipped tenants
-/// stay in wave 0.
-fn assign_waves(tenants: &mut [RolloutTenant], settings: &RolloutSettings) {
-    let mut by_cluster: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (index, tenant) in tenants.iter().enumerate().filter(|(_, t)| t.state == TenantState::Queued) {
-        by_cluster.entry(tenant.context.as_str()).or_default().push(index);
-    }
-    let mut canary = Vec::new();
-    let mut round = 0;
-    while canary.len() < settings.canary && by_cluster.values().any(|c| c.len() > round) {
-        for indexes in by_cluster.values() {
-            if let Some(index) = indexes.get(round)
-                && canary.len() < settings.canary
-            {
-                canary.push(*index);
-            }
-        }
-        round += 1;
-    }
-    let canary: HashSet<usize> = canary.into_iter().collect();
+/// Puts the queued tenants into waves: the canary is the queued ones of `chosen` when it names
+/// any, else `settings.canary` of them taken one cluster after the other; the rest follow in
+/// waves of `settings.wave_size`, in order. Skipped tenants stay in wave 0.
+fn assign_waves(tenants: &mut [RolloutTenant], settings: &RolloutSettings, chosen: &[(String, String)]) {
+    let canary: HashSet<usize> = if chosen.is_empty() {
+        spread_canary(tenants, settings.canary)
+    } else {
+        let chosen: HashSet<(&str, &str)> = chosen.iter().map(|(c, t)| (c.as_str(), t.as_str())).collect();
+        let is_chosen = |t: &RolloutTenant| chosen.contains(&(t.context.as_str(), t.tenant.as_str()));
+        (0..tenants.len()).filter(|&i| tenants[i].state == TenantState::Queued && is_chosen(&tenants[i])).collect()
+    };
     let wave_size = settings.wave_size.max(1);
     let mut placed = 0;
     let first = usize::from(!canary.is_empty());
@@ -137,6 +151,27 @@ fn assign_waves(tenants: &mut [RolloutTenant], settings: &RolloutSettings) {
             placed += 1;
         }
     }
+}
+
+/// The first `size` queued tenants taken one cluster after the other, by index.
+fn spread_canary(tenants: &[RolloutTenant], size: usize) -> HashSet<usize> {
+    let mut by_cluster: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (index, tenant) in tenants.iter().enumerate().filter(|(_, t)| t.state == TenantState::Queued) {
+        by_cluster.entry(tenant.context.as_str()).or_default().push(index);
+    }
+    let mut canary = HashSet::new();
+    let mut round = 0;
+    while canary.len() < size && by_cluster.values().any(|c| c.len() > round) {
+        for indexes in by_cluster.values() {
+            if let Some(index) = indexes.get(round)
+                && canary.len() < size
+            {
+                canary.insert(*index);
+            }
+        }
+        round += 1;
+    }
+    canary
 }
 
 #[cfg(test)]
@@ -164,7 +199,7 @@ mod tests {
             (0..7).map(|i| row(if i < 4 { "eu" } else { "us" }, &format!("t{i}"), "2.3", 1)).collect();
         let settings = RolloutSettings { canary: 2, wave_size: 3, ..RolloutSettings::default() };
         let update = FleetChange::version("2.4");
-        let planned = tenants(&update, &rows, &HashSet::new(), &settings);
+        let planned = tenants(&update, &rows, &HashSet::new(), &settings, &[]);
         let waves: Vec<(&str, usize)> = planned.iter().map(|t| (t.tenant.as_str(), t.wave)).collect();
         assert_eq!(waves, [("t0", 0), ("t1", 1), ("t2", 1), ("t3", 1), ("t4", 0), ("t5", 2), ("t6", 2)]);
         assert_eq!((planned[0].before.as_str(), planned[0].after.as_str()), ("2.3 / small", "2.4 / small"));
@@ -179,7 +214,7 @@ mod tests {
         let rows = [row("eu", "done", "2.4", 1), stale, argo, row("eu", "busy", "2.3", 1), row("eu", "go", "2.3", 1)];
         let unfinished: HashSet<(String, String)> = [("eu".to_owned(), "busy".to_owned())].into();
         let update = FleetChange::version("2.4");
-        let planned = tenants(&update, &rows, &unfinished, &RolloutSettings::default());
+        let planned = tenants(&update, &rows, &unfinished, &RolloutSettings::default(), &[]);
         let states: Vec<(&str, TenantState, &str)> =
             planned.iter().map(|t| (t.tenant.as_str(), t.state, t.message.as_str())).collect();
         assert_eq!(states[0], ("done", TenantState::Skipped, "already there"));
@@ -192,7 +227,8 @@ mod tests {
     #[test]
     fn a_relative_scale_is_frozen_into_each_tenants_own_size() {
         let rows = [row("eu", "a", "1", 2), row("eu", "b", "1", 5), row("eu", "c", "1", 0)];
-        let planned = tenants(&FleetChange::ScaleBy { delta: -2 }, &rows, &HashSet::new(), &RolloutSettings::default());
+        let planned =
+            tenants(&FleetChange::ScaleBy { delta: -2 }, &rows, &HashSet::new(), &RolloutSettings::default(), &[]);
         let sizes: Vec<Option<i32>> = planned
             .iter()
             .map(|t| match &t.change {
@@ -202,5 +238,61 @@ mod tests {
             .collect();
         assert_eq!(sizes, [Some(0), Some(3), None]);
         assert_eq!(planned[2].message, "already there");
+    }
+
+    #[test]
+    fn a_chosen_canary_is_exactly_the_named_tenants_that_change() {
+        let rows: Vec<TenantSummary> = (0..5).map(|i| row("eu", &format!("t{i}"), "2.3", 1)).collect();
+        let mut rows = rows;
+        rows[4].version = "2.4".into();
+        let chosen = [("eu".to_owned(), "t3".to_owned()), ("eu".to_owned(), "t4".to_owned())];
+        let settings = RolloutSettings { canary: 1, wave_size: 2, ..RolloutSettings::default() };
+        let planned = tenants(&FleetChange::version("2.4"), &rows, &HashSet::new(), &settings, &chosen);
+        let waves: Vec<(&str, usize, TenantState)> =
+            planned.iter().map(|t| (t.tenant.as_str(), t.wave, t.state)).collect();
+        assert_eq!(
+            waves,
+            [
+                ("t0", 1, TenantState::Queued),
+                ("t1", 1, TenantState::Queued),
+                ("t2", 2, TenantState::Queued),
+                ("t3", 0, TenantState::Queued),
+                ("t4", 0, TenantState::Skipped),
+            ]
+        );
+    }
+
+    #[test]
+    fn adopting_takes_only_foreign_tenants_with_their_own_names() {
+        let mut foreign = row("eu", "shop-a", "", 2);
+        foreign.customer = "Alder Ltd".into();
+        foreign.display_name = "Alder shop".into();
+        let mut ours = row("eu", "ours", "2.3", 1);
+        ours.revision = 4;
+        let adopt = FleetChange::Adopt { blueprint: "web".into(), plan: "small".into(), version: None };
+        let planned = tenants(&adopt, &[foreign, ours], &HashSet::new(), &RolloutSettings::default(), &[]);
+        let Change::Adopt { spec } = &planned[0].change else { panic!("an adopt: {:?}", planned[0].change) };
+        assert_eq!((spec.customer.as_str(), spec.display_name.as_str()), ("Alder Ltd", "Alder shop"));
+        assert_eq!((spec.blueprint.as_str(), spec.plan.as_str(), spec.version.as_str()), ("web", "small", ""));
+        assert_eq!(
+            (planned[1].state, planned[1].message.as_str()),
+            (TenantState::Skipped, "already a Tenantry tenant")
+        );
+        let sizes = FleetChange::Adopt { blueprint: String::new(), plan: "small".into(), version: None };
+        let planned = tenants(&sizes, &[row("eu", "x", "", 1)], &HashSet::new(), &RolloutSettings::default(), &[]);
+        let Change::Adopt { spec } = &planned[0].change else { panic!("an adopt") };
+        assert_eq!(spec.plan, "", "a plan means nothing without a blueprint");
+    }
+
+    #[test]
+    fn each_restart_is_frozen_with_its_stamp() {
+        let planned = tenants(
+            &FleetChange::Restart,
+            &[row("eu", "a", "1", 1)],
+            &HashSet::new(),
+            &RolloutSettings::default(),
+            &[],
+        );
+        assert!(matches!(&planned[0].change, Change::Restart { stamp: Some(stamp), .. } if !stamp.is_empty()));
     }
 }

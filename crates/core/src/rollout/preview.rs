@@ -177,6 +177,15 @@ fn no_render(change: &Change) -> String {
         Change::Restart { .. } => "every pod replaced, one at a time".to_owned(),
         Change::Backup { backup } => format!("a backup job {backup} runs"),
         Change::Rollback { revision } => format!("the spec goes back to revision {revision}"),
+        Change::Adopt { spec } if spec.blueprint.is_empty() => {
+            "adopted: its spec records each workload's size; nothing it runs changes".to_owned()
+        }
+        Change::Adopt { spec } => {
+            format!(
+                "adopted: blueprint {} renders it from now on, its objects mapped onto those that exist",
+                spec.blueprint
+            )
+        }
         other => other.kind().name().to_owned(),
     }
 }

@@ -74,7 +74,7 @@ pub async fn measure(
 
     eprintln!("bench: planning the update of {total} tenants");
     let started = Instant::now();
-    let planned = rollouts.plan(&FleetChange::version("7.0.0"), &rows, settings, "bench").await.map_err(chain)?;
+    let planned = rollouts.plan(&FleetChange::version("7.0.0"), &rows, settings, &[], "bench").await.map_err(chain)?;
     let plan = started.elapsed();
     let started = Instant::now();
     let groups = rollouts.preview(&planned).await;
@@ -100,7 +100,7 @@ pub async fn measure(
     eprintln!("bench: scaling {total} tenants from 1 to 2 pods through the engine");
     let rows = settled_rows(&fleet, total).await?;
     let planned =
-        rollouts.plan(&FleetChange::ScaleTo { replicas: 2 }, &rows, settings, "bench").await.map_err(chain)?;
+        rollouts.plan(&FleetChange::ScaleTo { replicas: 2 }, &rows, settings, &[], "bench").await.map_err(chain)?;
     let (scale, scale_holds) = run_timed(&rollouts, planned.id).await?;
     eprintln!("bench: the same Deployments from 2 to 3 pods by bare scale patches");
     let scale_ceiling = in_parallel(&clients, |client| {
