@@ -18,6 +18,7 @@ mod objects;
 mod owners;
 mod ownership;
 mod plan;
+mod predicted;
 mod record;
 mod rendered;
 mod restart;
@@ -380,16 +381,19 @@ impl Batch<'_> {
         self.actions.run_in(&self.session, request, |_| {}).await
     }
 
-    /// Tenant `id`'s spec revision now and the reason its history gives for it (`(0, "")`
-    /// without a spec).
-    pub async fn revision(&self, id: &str) -> Result<(u64, String), ActionError> {
+    /// Tenant `id`'s spec revision now (0 without a spec): one read of its Namespace.
+    pub async fn revision(&self, id: &str) -> Result<u64, ActionError> {
+        stored::revision(&self.session.client, id)
+            .await
+            .map_err(|source| ActionError::Cluster { what: format!("cannot read tenant {id}"), source })
+    }
+
+    /// The reason tenant `id`'s history gives for its current revision (empty without one).
+    pub async fn revision_reason(&self, id: &str) -> Result<String, ActionError> {
         let stored = stored::read(&self.session.client, id)
             .await
             .map_err(|source| ActionError::Cluster { what: format!("cannot read tenant {id}"), source })?;
-        Ok(stored.map_or((0, String::new()), |s| {
-            let reason = s.history.get(&s.revision).map(|r| r.reason.clone()).unwrap_or_default();
-            (s.revision, reason)
-        }))
+        Ok(stored.and_then(|s| s.history.get(&s.revision).map(|r| r.reason.clone())).unwrap_or_default())
     }
 
     /// The permissions the identity lacks for `kind` on tenant `id`.

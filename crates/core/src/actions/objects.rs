@@ -3,7 +3,8 @@
 //! field manager `tenantry` (forced only over drift the preview showed, or when the user takes
 //! over a controller's fields; see [`super::owners`]), and removal of objects the blueprint no
 //! longer renders. Every object is planned from what is live: nothing remembered decides that an
-//! object needs no write.
+//! object needs no write; the dry run is spared only where the live object itself proves what
+//! the apply will do (see [`super::predicted`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -15,8 +16,8 @@ use kube::discovery::Scope;
 use serde_json::Value;
 use tenantry_model::{Drift, FieldChange, Operation};
 
-use super::diff;
 use super::owners::{self, ControllersOfRecord};
+use super::{diff, predicted};
 use crate::labels::FIELD_MANAGER;
 
 /// Kinds never removed when a blueprint stops rendering them: they hold the tenant's data.
@@ -120,7 +121,8 @@ pub struct PlanAs {
 pub struct Resources {
     client: kube::Client,
     found: Discovered,
-    fetched: HashMap<(String, String), Value>,
+    /// Objects read by this action before planning them, by kind and name (`None`: absent).
+    fetched: HashMap<(String, String), Option<Value>>,
     controllers: ControllersOfRecord,
     take_over: bool,
 }
@@ -139,7 +141,34 @@ impl Resources {
             object["kind"].as_str().unwrap_or_default().to_owned(),
             object["metadata"]["name"].as_str().unwrap_or_default().to_owned(),
         );
-        self.fetched.insert(key, object);
+        self.fetched.insert(key, Some(object));
+    }
+
+    /// Reads the live state of the namespaced `objects` (their namespace exists) all at once,
+    /// so planning them one after the other does not wait for one read after another; a read
+    /// that fails is left for planning to do again and report.
+    pub async fn prefetch(&mut self, objects: &[Value]) {
+        let mut reads = Vec::new();
+        for object in objects {
+            let kind = object["kind"].as_str().unwrap_or_default().to_owned();
+            let name = object["metadata"]["name"].as_str().unwrap_or_default().to_owned();
+            let key = (kind, name);
+            let namespace = object["metadata"]["namespace"].as_str();
+            if self.fetched.contains_key(&key) || namespace.is_none() {
+                continue;
+            }
+            let Ok((resource, true)) = self.resolve(object["apiVersion"].as_str().unwrap_or_default(), &key.0).await
+            else {
+                continue;
+            };
+            let api = self.api(&resource, namespace);
+            reads.push(async move { (key.clone(), api.get_opt(&key.1).await) });
+        }
+        for (key, read) in futures::future::join_all(reads).await {
+            if let Ok(found) = read {
+                self.fetched.insert(key, found.as_ref().map(to_json));
+            }
+        }
     }
 
     fn apply_params(&self, force: bool) -> PatchParams {
@@ -214,7 +243,7 @@ impl Resources {
         }
         let api = self.api(&resource, namespace.as_deref());
         let current = match self.fetched.remove(&(kind.clone(), name.clone())) {
-            Some(object) => Ok(Some(object)),
+            Some(read) => Ok(read),
             None => api.get_opt(&name).await.map(|found| found.as_ref().map(to_json)),
         };
         let current = match current {
@@ -227,6 +256,12 @@ impl Resources {
         };
         if create_only && current.is_some() {
             return Ok(planned(Operation::Kept, Vec::new(), Vec::new()));
+        }
+        if !self.take_over
+            && let Some(fields) = current.as_ref().and_then(|live| predicted::predicted(&object, live))
+        {
+            let operation = if fields.is_empty() { Operation::Unchanged } else { Operation::Update };
+            return Ok(planned(operation, fields, Vec::new()));
         }
         let dry_run = |force| self.apply_params(force).dry_run();
         let (after, drift) = match api.patch(&name, &dry_run(false), &Patch::Apply(&object)).await {

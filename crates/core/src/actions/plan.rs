@@ -360,6 +360,9 @@ impl Actions {
                     preview.objects.push(shown_history);
                     objects.push(history);
                 }
+                if stored.is_some() {
+                    resources.prefetch(&objects_next).await;
+                }
                 for (manifest, object) in manifests_next.iter().zip(objects_next.iter().cloned()) {
                     let how = PlanAs {
                         create_only: manifest.create_only(),

@@ -202,9 +202,20 @@ pub struct Changed {
     pub at: String,
 }
 
+/// Tenant `id`'s spec revision now, from its Namespace alone (0 without a namespace or a
+/// readable revision).
+pub async fn revision(client: &kube::Client, id: &str) -> Result<u64, kube::Error> {
+    let namespace = Api::<Namespace>::all(client.clone()).get_opt(id).await?;
+    let revision = namespace.as_ref().and_then(|ns| ns.annotations().get(REVISION_ANNOTATION).cloned());
+    Ok(revision.and_then(|text| parse_revision(&text).ok()).unwrap_or(0))
+}
+
 /// The tenant `id` as its cluster stores it, `None` when its namespace does not exist.
 pub async fn read(client: &kube::Client, id: &str) -> Result<Option<Stored>, kube::Error> {
-    let Some(namespace) = Api::<Namespace>::all(client.clone()).get_opt(id).await? else {
+    // Both at once: an absent namespace has no history either.
+    let (namespaces, maps) = (Api::<Namespace>::all(client.clone()), Api::<ConfigMap>::namespaced(client.clone(), id));
+    let (namespace, history_map) = futures::try_join!(namespaces.get_opt(id), maps.get_opt(HISTORY))?;
+    let Some(namespace) = namespace else {
         return Ok(None);
     };
     let annotations = namespace.annotations();
@@ -218,7 +229,6 @@ pub async fn read(client: &kube::Client, id: &str) -> Result<Option<Stored>, kub
     let changed = Changed { by: annotation(CHANGED_BY_ANNOTATION), at: annotation(CHANGED_AT_ANNOTATION) };
     let blueprint = annotations.get(BLUEPRINT_ANNOTATION).cloned();
     let resource_version = namespace.resource_version();
-    let history_map = Api::<ConfigMap>::namespaced(client.clone(), id).get_opt(HISTORY).await?;
     let read = std::iter::once(serde_json::to_value(&namespace).ok())
         .chain(history_map.as_ref().map(|map| serde_json::to_value(map).ok()))
         .flatten()

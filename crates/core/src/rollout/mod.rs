@@ -399,9 +399,7 @@ impl<'a> Rollouts<'a> {
         }
         let marker = format!("rollout #{}", rollout.id);
         match batch.revision(&tenant.tenant).await {
-            Ok((now, reason))
-                if now != tenant.revision_before && !self.moved_by_this(tenant, now, &reason, &marker).await =>
-            {
+            Ok(now) if now != tenant.revision_before && !self.moved_by_this(batch, tenant, now, &marker).await => {
                 let why = format!(
                     "its spec changed since the rollout was planned (revision {} → {now})",
                     tenant.revision_before
@@ -450,15 +448,15 @@ impl<'a> Rollouts<'a> {
     /// history) this rollout's journal entry for the tenant started from the planned revision.
     async fn moved_by_this(
         &self,
+        batch: &Batch<'_>,
         tenant: &tenantry_model::RolloutTenant,
         now: u64,
-        reason: &str,
         marker: &str,
     ) -> bool {
         if now <= tenant.revision_before {
             return false;
         }
-        if reason.contains(marker) {
+        if batch.revision_reason(&tenant.tenant).await.is_ok_and(|reason| reason.contains(marker)) {
             return true;
         }
         self.actions.unfinished().await.unwrap_or_default().iter().any(|entry| {

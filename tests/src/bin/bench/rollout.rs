@@ -171,13 +171,21 @@ pub async fn actions_in(folder: &std::path::Path) -> Result<Actions, BenchError>
 async fn run_timed(rollouts: &Rollouts<'_>, id: i64) -> Result<(Duration, Duration), BenchError> {
     let mut holds = Duration::ZERO;
     let mut holding: Option<Instant> = None;
+    let mut wave_started: Option<(Instant, usize)> = None;
     let mut track = |event: RolloutEvent| {
         if let Some(since) = holding.take() {
             holds += since.elapsed();
         }
         match event {
-            RolloutEvent::Holding { .. } => holding = Some(Instant::now()),
-            RolloutEvent::WaveStarted { wave, tenants } => eprintln!("bench:   wave {wave}: {tenants} tenants"),
+            RolloutEvent::Holding { wave, .. } => {
+                holding = Some(Instant::now());
+                if let Some((started, tenants)) = wave_started.take() {
+                    let took = started.elapsed();
+                    let pace = tenants as f64 / took.as_secs_f64().max(0.001);
+                    eprintln!("bench:   wave {wave}: {tenants} tenants changed in {} ({pace:.1} tenants/s)", ms(took));
+                }
+            }
+            RolloutEvent::WaveStarted { tenants, .. } => wave_started = Some((Instant::now(), tenants)),
             _ => {}
         }
     };
