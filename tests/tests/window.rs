@@ -860,8 +860,9 @@ async fn fill(client: &Client, id: &str, text: &str) {
 }
 
 /// A help-desk lead's fleet change: every "books" shop chosen by the search and "choose all"
-/// (one taken out with its checkbox, Esc clearing, then all again), a new version planned (the
-/// change grouped with its field, the server's dry run of a sample), started with a reason, and
+/// (one taken out with its checkbox, Esc clearing, then all again), a new version planned with a
+/// named canary (one outside the selection refused; the change grouped with its field, the
+/// server's dry run of a sample), started with a reason, and
 /// followed wave by wave until it ends — the shop whose namespace quota admits no new pod failed
 /// with its reason, the others converged; the failed one opened from the rollout view; the
 /// report exported.
@@ -914,13 +915,18 @@ async fn rollout_in_the_window(client: &Client, fleet: &Fleet, data_dir: &Path) 
     let refused = text_contains(client, ".modal-body", "Say why", 10).await;
     assert!(refused.contains("audit entry"), "a reason is required: {refused}");
     fill(client, "rollout-reason", "TICKET-42").await;
+    fill(client, "rollout-canary-tenants", "us-east/nowhere-books").await;
+    client.find(Locator::Id("rollout-plan-button")).await.expect("Plan").click().await.expect("plan");
+    let refused = text_contains(client, ".modal-body", "not among the chosen tenants", 10).await;
+    assert!(refused.contains("us-east/nowhere-books"), "a canary outside the selection is named: {refused}");
+    fill(client, "rollout-canary-tenants", "us-east/cedar-books").await;
     client.find(Locator::Id("rollout-plan-button")).await.expect("Plan").click().await.expect("plan");
     let plan = text_contains(client, "#rollout-plan", "tenants change", 60).await;
     assert!(plan.contains("9 tenants change"), "{plan}");
     assert!(plan.contains("spec.template.spec.containers[0].image"), "the field is named: {plan}");
     assert!(plan.contains("→ registry.example.com/web:7.0.0"), "{plan}");
     assert!(plan.contains("server dry run of") && plan.contains("accepted"), "{plan}");
-    assert!(plan.contains("Canary 2, then 2 waves (4 + 3)"), "{plan}");
+    assert!(plan.contains("Canary 1 (us-east/cedar-books), then 2 waves (4 + 4)"), "the named canary: {plan}");
     save_screenshot(client, "rollout-plan.png").await;
     client.find(Locator::Id("rollout-start")).await.expect("Start").click().await.expect("start");
     client
@@ -930,6 +936,7 @@ async fn rollout_in_the_window(client: &Client, fleet: &Fleet, data_dir: &Path) 
         .await
         .expect("the rollout view");
     text_contains(client, "#rollout-waves", "canary", 10).await;
+    text_contains(client, "tr.rollout-tenant[data-tenant='cedar-books'][data-cluster='us-east']", "canary", 10).await;
     text_contains(client, "#rollout-counts", "converged", 30).await;
     save_screenshot(client, "rollout-running.png").await;
     let state = text_contains(client, "#rollout-state", "finished", 120).await;

@@ -291,6 +291,19 @@ impl Rollout {
         }
     }
 
+    /// Whether `status` is what this rollout already says (compared in place, nothing copied).
+    pub fn shows(&self, status: &RolloutStatus) -> bool {
+        self.state == status.state
+            && self.message == status.message
+            && self.tenants.len() == status.tenants.len()
+            && self.tenants.iter().zip(&status.tenants).all(|(t, now)| {
+                t.state == now.state
+                    && t.message == now.message
+                    && t.started == now.started
+                    && t.finished == now.finished
+            })
+    }
+
     /// This rollout with `status` applied; `None` when it does not fit (another tenant count).
     pub fn with_status(&self, status: RolloutStatus) -> Option<Self> {
         if status.tenants.len() != self.tenants.len() {
@@ -441,7 +454,9 @@ mod tests {
         status.state = RolloutState::Finished;
         status.tenants[0].state = TenantState::Converged;
         status.tenants[0].finished = Some("T2".into());
+        assert!(!rollout.shows(&status));
         let next = rollout.with_status(status.clone()).expect("fits");
+        assert!(next.shows(&status));
         assert_eq!((next.state, next.tenants[0].state), (RolloutState::Finished, TenantState::Converged));
         assert_eq!(next.status(), status);
         status.tenants.clear();

@@ -30,7 +30,17 @@ pub fn plan_summary(props: &PlanSummaryProps) -> Html {
     let later: Vec<usize> = (1..waves)
         .map(|w| rollout.tenants.iter().filter(|t| t.wave == w && t.state == TenantState::Queued).count())
         .collect();
-    let canary = rollout.tenants.iter().filter(|t| t.wave == 0 && t.state == TenantState::Queued).count();
+    let canary: Vec<String> = rollout
+        .tenants
+        .iter()
+        .filter(|t| t.wave == 0 && t.state == TenantState::Queued)
+        .map(|t| format!("{}/{}", t.context, t.tenant))
+        .collect();
+    let canary = if canary.len() <= NAMED {
+        format!("{} ({})", canary.len(), canary.join(", "))
+    } else {
+        format!("{} ({} and {} more)", canary.len(), canary[..NAMED].join(", "), canary.len() - NAMED)
+    };
     let settings = &rollout.settings;
     html! {
         <div class="rollout-plan" id="rollout-plan">

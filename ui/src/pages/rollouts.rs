@@ -142,7 +142,7 @@ fn rollout_view(props: &RolloutViewProps) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 let next = match known {
                     Some(known) => match ipc::rollout_status(id).await {
-                        Ok(status) if status == known.status() => return,
+                        Ok(status) if known.shows(&status) => return,
                         Ok(status) => match known.with_status(status) {
                             Some(next) => Ok(next),
                             None => ipc::rollout(id).await,
@@ -314,30 +314,47 @@ fn tenant_rows(props: &TenantRowsProps) -> Html {
                 || t.message.to_lowercase().contains(&needle)
         })
         .collect();
-    let open_tenant = |cluster: String, tenant: String| {
-        let opened = props.opened.clone();
-        Callback::from(move |_: MouseEvent| opened.set(Some((cluster.clone(), tenant.clone()))))
-    };
     html! {
         <>
             <table class="clusters rollout-tenants" id="rollout-tenants">
                 <thead><tr><th>{ "Tenant" }</th><th>{ "Wave" }</th><th>{ "Before" }</th><th>{ "After" }</th><th>{ "State" }</th><th>{ "Why / outcome" }</th></tr></thead>
                 <tbody>{ for matching.iter().take(SHOWN_ROWS).map(|t| html! {
-                    <tr class={classes!("rollout-tenant", format!("state-{}", state_key(t.state)))} data-tenant={t.tenant.clone()} data-cluster={t.context.clone()}
-                        onclick={open_tenant(t.context.clone(), t.tenant.clone())} title="Open this tenant">
-                        <td><button class="link open-tenant" title={format!("Open {}", t.tenant)}><code>{ &t.tenant }</code></button>
-                            <div class="muted">{ &t.context }</div></td>
-                        <td>{ if t.wave == 0 { "canary".to_owned() } else { t.wave.to_string() } }</td>
-                        <td>{ &t.before }</td><td>{ &t.after }</td>
-                        <td><span class={classes!("tenant-state", format!("state-{}", state_key(t.state)))}>{ t.state.name() }</span></td>
-                        <td class="message">{ &t.message }</td>
-                    </tr>
+                    <TenantRow key={format!("{}/{}", t.context, t.tenant)} tenant={(*t).clone()} opened={props.opened.clone()} />
                 }) }</tbody>
             </table>
             if matching.len() > SHOWN_ROWS {
                 <p class="muted">{ format!("{} more — filter by state or search to see them.", matching.len() - SHOWN_ROWS) }</p>
             }
         </>
+    }
+}
+
+/// Properties of [`TenantRow`].
+#[derive(Properties, PartialEq)]
+struct TenantRowProps {
+    tenant: tenantry_model::RolloutTenant,
+    /// Set to the tenant when the row is opened.
+    opened: UseStateHandle<Option<(String, String)>>,
+}
+
+/// One tenant of a rollout; rendered again only when that tenant changed.
+#[function_component(TenantRow)]
+fn tenant_row(props: &TenantRowProps) -> Html {
+    let t = &props.tenant;
+    let onclick = {
+        let (opened, key) = (props.opened.clone(), (t.context.clone(), t.tenant.clone()));
+        Callback::from(move |_: MouseEvent| opened.set(Some(key.clone())))
+    };
+    html! {
+        <tr class={classes!("rollout-tenant", format!("state-{}", state_key(t.state)))} data-tenant={t.tenant.clone()} data-cluster={t.context.clone()}
+            {onclick} title="Open this tenant">
+            <td><button class="link open-tenant" title={format!("Open {}", t.tenant)}><code>{ &t.tenant }</code></button>
+                <div class="muted">{ &t.context }</div></td>
+            <td>{ if t.wave == 0 { "canary".to_owned() } else { t.wave.to_string() } }</td>
+            <td>{ &t.before }</td><td>{ &t.after }</td>
+            <td><span class={classes!("tenant-state", format!("state-{}", state_key(t.state)))}>{ t.state.name() }</span></td>
+            <td class="message">{ &t.message }</td>
+        </tr>
     }
 }
 

@@ -6,11 +6,13 @@ use std::rc::Rc;
 use tenantry_model::{ClusterStatus, ConnectionState, FleetEvent, Health, TenantSummary, UiError};
 use yew::Reducible;
 
-/// Every tenant the backend has reported, and how each watched cluster is doing.
+/// Every tenant the backend has reported, and how each watched cluster is doing. Cloning it
+/// (every update does) shares the tenants rather than copying them.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FleetState {
-    /// Tenants keyed by `(cluster, id)`.
-    pub tenants: BTreeMap<(String, String), TenantSummary>,
+    /// Tenants keyed by `(cluster, id)`: a persistent map, so an update copies only the part of
+    /// it that changed, not thousands of rows.
+    pub tenants: imbl::OrdMap<(String, String), TenantSummary>,
     /// Watched (and cached) clusters by context.
     pub clusters: BTreeMap<String, ClusterStatus>,
     /// What the backend wants the user to know about the cache.
@@ -158,7 +160,7 @@ mod tests {
         let unreachable = ClusterStatus { last_error: Some(error), ..status("us", ConnectionState::Unreachable) };
         let state = apply(
             FleetState {
-                tenants: [(("old".into(), "x".into()), tenant("old", "x", Health::Down))].into(),
+                tenants: std::iter::once((("old".into(), "x".into()), tenant("old", "x", Health::Down))).collect(),
                 ..Default::default()
             },
             vec![FleetAction::Event(snapshot), FleetAction::Event(FleetEvent::Cluster(unreachable.clone()))],
