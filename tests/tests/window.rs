@@ -861,7 +861,8 @@ async fn fill(client: &Client, id: &str, text: &str) {
 
 /// A help-desk lead's fleet change: every "books" shop chosen by the search and "choose all"
 /// (one taken out with its checkbox, Esc clearing, then all again), a new version planned with a
-/// named canary (one outside the selection refused; the change grouped with its field, the
+/// named canary (adopting them refused as they are Tenantry's already, a canary outside the
+/// selection refused; the change grouped with its field, the
 /// server's dry run of a sample), started with a reason, and
 /// followed wave by wave until it ends — the shop whose namespace quota admits no new pod failed
 /// with its reason, the others converged; the failed one opened from the rollout view; the
@@ -915,6 +916,20 @@ async fn rollout_in_the_window(client: &Client, fleet: &Fleet, data_dir: &Path) 
     let refused = text_contains(client, ".modal-body", "Say why", 10).await;
     assert!(refused.contains("audit entry"), "a reason is required: {refused}");
     fill(client, "rollout-reason", "TICKET-42").await;
+    // Adopting shops Tenantry already manages changes none of them, and says so.
+    let action = client.find(Locator::Id("rollout-action")).await.expect("the action");
+    action.select_by_value("Adopt").await.expect("choose Adopt");
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Id("rollout-blueprint"))
+        .await
+        .expect("Adopt's fields");
+    save_screenshot(client, "rollout-adopt.png").await;
+    client.find(Locator::Id("rollout-plan-button")).await.expect("Plan").click().await.expect("plan");
+    let refused = text_contains(client, ".modal-body", "already a Tenantry tenant", 30).await;
+    assert!(refused.contains("none of the 9 chosen tenants would change"), "{refused}");
+    action.select_by_value("Update").await.expect("back to Update");
     fill(client, "rollout-canary-tenants", "us-east/nowhere-books").await;
     client.find(Locator::Id("rollout-plan-button")).await.expect("Plan").click().await.expect("plan");
     let refused = text_contains(client, ".modal-body", "not among the chosen tenants", 10).await;

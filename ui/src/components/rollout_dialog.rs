@@ -52,8 +52,9 @@ pub fn rollout_dialog(props: &RolloutDialogProps) -> Html {
     let step = use_state(|| Step::Editing);
     let problem = use_state(|| None::<String>);
     let error = use_state(|| None::<UiError>);
+    // Editing clears the mistake named last: the next Plan checks again.
     let edit = |update: fn(&mut RolloutForm, String)| {
-        let form = form.clone();
+        let (form, problem) = (form.clone(), problem.clone());
         Callback::from(move |event: Event| {
             let target = event.target();
             let value = target
@@ -73,6 +74,7 @@ pub fn rollout_dialog(props: &RolloutDialogProps) -> Html {
             let mut next = (*form).clone();
             update(&mut next, value);
             form.set(next);
+            problem.set(None);
         })
     };
     let text = |id: &str, label: &str, value: &str, placeholder: &str, update: fn(&mut RolloutForm, String)| {
