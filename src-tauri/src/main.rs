@@ -26,10 +26,37 @@ fn main() {
             None
         }
     };
+    let data_dir = tenantry_core::paths::data_dir();
+    // Held until the process ends: the lock is what keeps a second window from this folder.
+    let (_instance_lock, listener) = match tenantry_core::instance::claim(&data_dir) {
+        Some(tenantry_core::instance::Instance::First { lock, listener }) => (Some(lock), listener),
+        Some(tenantry_core::instance::Instance::Shown) => {
+            eprintln!(
+                "Tenantry already runs with the data folder {}; its window was brought to the front.",
+                data_dir.display()
+            );
+            return;
+        }
+        Some(tenantry_core::instance::Instance::Unreachable(why)) => {
+            eprintln!(
+                "Tenantry already runs with the data folder {}, but it did not answer ({why}); close it or wait for it, then start again.",
+                data_dir.display()
+            );
+            std::process::exit(1);
+        }
+        None => (None, None),
+    };
+    // Set once the app ends, so a launch meanwhile waits to take the folder over.
+    let closing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let closing_flag = std::sync::Arc::clone(&closing);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "Tenantry starting");
     let app = tauri::Builder::default()
-        .setup(|app| {
+        .setup(move |app| {
             use tauri::Manager as _;
+            if let Some(listener) = listener {
+                let handle = app.handle().clone();
+                tenantry_core::instance::serve(listener, std::sync::Arc::clone(&closing_flag), move || show_window(&handle));
+            }
             let (settings, problem) = Settings::configured();
             if let Some(problem) = problem {
                 tracing::warn!(problem = %tenantry_core::error::chain(&problem), "tenancy rules: the last that loaded are in force");
@@ -86,6 +113,7 @@ fn main() {
     match app {
         Ok(app) => app.run(move |handle, event| {
             if let tauri::RunEvent::Exit = event {
+                closing.store(true, std::sync::atomic::Ordering::SeqCst);
                 tauri::async_runtime::block_on(close(handle));
                 // The event loop ends the process without returning: the log is flushed here.
                 drop(log_guard.take());
@@ -95,6 +123,22 @@ fn main() {
             tracing::error!(error = %tenantry_core::error::chain(&err), "the window could not be opened");
             std::process::exit(1);
         }
+    }
+}
+
+/// Brings the main window to the front (a second launch asked for it).
+fn show_window(handle: &tauri::AppHandle) {
+    use tauri::Manager as _;
+    let on_main = handle.clone();
+    let shown = handle.run_on_main_thread(move || {
+        if let Some(window) = on_main.get_webview_window("main") {
+            let _ = window.unminimize();
+            let _ = window.show();
+            let _ = window.set_focus();
+        }
+    });
+    if let Err(error) = shown {
+        tracing::warn!(error = %tenantry_core::error::chain(&error), "the window could not be brought to the front");
     }
 }
 

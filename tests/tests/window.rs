@@ -141,6 +141,7 @@ async fn scenario() {
     let driver = Driver::start(&kubeconfig, &rollout_data, dir.path(), &converge).await.expect("tauri-driver starts");
     let client = driver.open_app(&app_binary()).await.expect("a WebDriver session opens the app");
     rollout_in_the_window(&client, &fleet, &rollout_data).await;
+    a_second_launch_shows_the_first_window(&kubeconfig, &rollout_data, &dir.path().join("second-data")).await;
     client.close().await.expect("session closes");
     drop(driver);
 
@@ -857,6 +858,49 @@ async fn fill(client: &Client, id: &str, text: &str) {
         field.send_keys(text).await.expect("type");
     }
     assert_eq!(field.prop("value").await.ok().flatten().as_deref(), Some(text), "field {id}");
+}
+
+/// A second launch with the running app's data folder brings that window to the front and ends,
+/// saying so; a launch with another data folder is an app of its own.
+async fn a_second_launch_shows_the_first_window(kubeconfig: &str, data_dir: &Path, other_dir: &Path) {
+    let launch = |dir: &Path| {
+        std::process::Command::new(app_binary())
+            .env("KUBECONFIG", kubeconfig)
+            .env("TENANTRY_DATA_DIR", dir)
+            .env("TENANTRY_CONFIG_DIR", dir.join("config"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the app starts")
+    };
+    let mut second = launch(data_dir);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = second.try_wait().expect("the second launch") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "a second launch with the same data folder ends");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let mut said = String::new();
+    std::io::Read::read_to_string(&mut second.stderr.take().expect("its stderr"), &mut said).expect("read");
+    assert!(status.success(), "{status}: {said}");
+    assert!(said.contains("already runs with the data folder") && said.contains("brought to the front"), "{said}");
+    let asked = || {
+        std::fs::read_dir(data_dir.join("logs")).into_iter().flatten().flatten().any(|file| {
+            std::fs::read_to_string(file.path()).is_ok_and(|log| log.contains("a second launch asked for the window"))
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !asked() {
+        assert!(Instant::now() < deadline, "the running app logs the second launch's request");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mut other = launch(other_dir);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(other.try_wait().expect("the other launch").is_none(), "another data folder is an app of its own");
+    tenantry_tests::process::terminate(other.id());
+    let _ = other.wait();
 }
 
 /// A help-desk lead's fleet change: every "books" shop chosen by the search and "choose all"

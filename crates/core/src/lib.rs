@@ -17,6 +17,7 @@ pub mod error;
 pub mod fleet;
 pub mod gitops;
 pub mod heartbeat;
+pub mod instance;
 pub mod inventory;
 pub mod kubeconfig;
 pub mod labels;
