@@ -608,7 +608,11 @@ pub async fn load(cache: &crate::cache::Cache, id: i64) -> Result<Rollout, Rollo
 /// unless the change asked for pods to run.
 fn as_left(change: &tenantry_model::Change, health: Health) -> bool {
     use tenantry_model::Change;
-    let wants_pods = matches!(change, Change::Resume | Change::Scale { replicas: Some(1..), .. });
+    let wants_pods = match change {
+        Change::Resume | Change::Scale { replicas: Some(1..), .. } => true,
+        Change::Scale { autoscaling: Some(bounds), .. } => bounds.min > 0,
+        _ => false,
+    };
     health == Health::Healthy || (health == Health::Suspended && !wants_pods)
 }
 
@@ -740,6 +744,12 @@ mod tests {
         assert!(as_left(&Change::version_update(Some("2".into())), Health::Suspended));
         assert!(!as_left(&Change::Resume, Health::Suspended));
         assert!(!as_left(&scale(2), Health::Suspended));
+        let autoscaled = Change::Scale {
+            replicas: None,
+            autoscaling: Some(tenantry_model::Autoscaling { min: 2, max: 5 }),
+            workload: None,
+        };
+        assert!(!as_left(&autoscaled, Health::Suspended));
         assert!(!as_left(&Change::Suspend, Health::Degraded));
         assert!(as_left(&Change::Resume, Health::Healthy));
     }
