@@ -28,6 +28,8 @@ fn main() {
         "since_last_looked",
         "write_bundle",
         "open_export_folder",
+        "last_view",
+        "remember_view",
         "plan_rollout",
         "plan_roll_back_rollout",
         "start_rollout",

@@ -10,6 +10,7 @@ mod logs;
 mod rollouts;
 mod tenancy;
 mod timeline;
+mod window;
 
 use tenantry_core::actions::{ActionSettings, Actions, ControllersOfRecord};
 use tenantry_core::blueprint::Catalog;
@@ -70,8 +71,10 @@ fn main() {
             app.manage(logs::LogStreams::default());
             app.manage(rollouts::RolloutTasks::default());
             tauri::async_runtime::spawn(exit_on_signal(app.handle().clone()));
+            window::restore(app);
             Ok(())
         })
+        .on_window_event(window::follow)
         .invoke_handler(tauri::generate_handler![
             commands::watch_clusters,
             clusters::add_cluster,
@@ -107,7 +110,9 @@ fn main() {
             rollouts::rollout_status,
             rollouts::pause_rollout,
             rollouts::abort_rollout,
-            rollouts::export_rollout
+            rollouts::export_rollout,
+            window::last_view,
+            window::remember_view
         ])
         .build(tauri::generate_context!());
     match app {
@@ -163,6 +168,9 @@ async fn exit_on_signal(handle: tauri::AppHandle) {
 /// write-ahead log when the app ends.
 async fn close(handle: &tauri::AppHandle) {
     use tauri::Manager as _;
+    if let Some(followed) = handle.try_state::<window::Followed>() {
+        window::save(&followed);
+    }
     if let Some(fleet) = handle.try_state::<Fleet>() {
         fleet.remember_looked().await;
         fleet.close().await;

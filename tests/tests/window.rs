@@ -124,6 +124,14 @@ async fn scenario() {
     assert!(problem.text().await.unwrap_or_default().contains("cannot be reached"));
     save_screenshot(&client, "clusters.png").await;
     add_and_remove_a_cluster_by_token(&client, &fleet, &dir.path().join("data")).await;
+    // Left on the Clusters view, moved and resized: the next start opens it the same way.
+    client.set_window_rect(60, 40, 1180, 740).await.expect("move and resize the window");
+    let remembered = dir.path().join("data/config/window.json");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(&remembered).is_ok_and(|s| s.contains("1180") && s.contains("\"clusters\"")) {
+        assert!(Instant::now() < deadline, "the window's size and view are remembered as they change");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     client.close().await.expect("session closes");
     drop(driver);
 
@@ -161,6 +169,7 @@ async fn scenario() {
     let driver =
         Driver::start(&kubeconfig, &dir.path().join("data"), dir.path(), &[]).await.expect("tauri-driver starts");
     let client = driver.open_app(&app_binary()).await.expect("a WebDriver session opens the app");
+    the_window_opens_as_it_was_left(&client).await;
     cached_fleet_is_shown_offline(&client).await;
     client.close().await.expect("session closes");
     drop(driver);
@@ -242,6 +251,24 @@ const ARROW_DOWN: &str = "\u{E015}";
 
 /// Every cluster's API server is down: the restarted app shows the whole cached fleet, each row
 /// marked cached, under the offline banner, and what changed since the window was last open.
+/// The window opens with the size, place and view it was closed with; then back to Tenants.
+async fn the_window_opens_as_it_was_left(client: &Client) {
+    let clusters_tab = client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#tab-clusters.active"))
+        .await
+        .expect("the window opens on the Clusters view it was closed on");
+    assert_eq!(clusters_tab.attr("aria-pressed").await.ok().flatten().as_deref(), Some("true"));
+    let (x, y, width, height) = client.get_window_rect().await.expect("the window's place and size");
+    let near = |got: u64, want: u64| got.abs_diff(want) <= 2;
+    assert!(
+        near(x, 60) && near(y, 40) && near(width, 1180) && near(height, 740),
+        "the window's place and size as left: {x},{y} {width}×{height}"
+    );
+    client.find(Locator::Id("tab-tenants")).await.expect("tenants tab").click().await.expect("switch view");
+}
+
 async fn cached_fleet_is_shown_offline(client: &Client) {
     let rows = tenant_rows_until(client, "the nine cached tenants", |rows| rows.len() == 9).await;
     assert_eq!(rows.len(), 9);

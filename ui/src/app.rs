@@ -10,25 +10,13 @@ use crate::state::clusters::{Action, ClustersState};
 use crate::state::fleet::{FleetAction, FleetState};
 use crate::state::toast::Toasts;
 
-/// The views of the window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
-    /// The fleet: every tenant of every cluster.
-    Tenants,
-    /// The clusters of the kubeconfig and their reachability.
-    Clusters,
-    /// Who did what to which tenant.
-    Audit,
-    /// Which namespaces are tenants.
-    Tenancy,
-    /// Fleet changes in waves.
-    Rollouts,
-}
+/// The views of the window (remembered by the backend with the window's size and place).
+pub use tenantry_model::View;
 
 /// The whole window. Both streams live here, so switching views never restarts them.
 #[function_component(App)]
 pub fn app() -> Html {
-    let view = use_state(|| View::Tenants);
+    let view = use_state(View::default);
     let rollout = use_state(|| None::<i64>);
     let clusters = use_reducer(ClustersState::default);
     let fleet = use_reducer(FleetState::default);
@@ -75,6 +63,28 @@ pub fn app() -> Html {
             });
         });
     }
+    // The window opens on the view it was closed on; each change after that is noted for the
+    // next start (not the default shown while the last one is asked for).
+    let restored = use_state(|| false);
+    {
+        let (view, restored) = (view.clone(), restored.clone());
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(last) = ipc::last_view().await {
+                    view.set(last);
+                }
+                restored.set(true);
+            });
+        });
+    }
+    use_effect_with((*view, *restored), |(view, restored)| {
+        if *restored {
+            let view = *view;
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = ipc::remember_view(view).await;
+            });
+        }
+    });
     let on_refresh = {
         let generation = generation.clone();
         Callback::from(move |_| generation.set(*generation + 1))

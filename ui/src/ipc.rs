@@ -6,7 +6,7 @@ use tenantry_model::{
     ActionAccess, ActionEvent, ActionRequest, AddedClusterReport, AuditEntry, AuditFilter, BundleReport, ClusterEvent,
     DriftAcceptance, DriftReport, ErrorKind, FleetChange, FleetEvent, JournalEntry, LogEvent, LogRequest, NewCluster,
     Outcome, Preview, Rollout, RolloutPlan, RolloutSettings, RolloutStatus, RolloutSummary, SinceLastLooked,
-    TenancyFile, TenancyMatch, TenantDetail, Timeline, UiError,
+    TenancyFile, TenancyMatch, TenantDetail, Timeline, UiError, View,
 };
 use wasm_bindgen::prelude::*;
 
@@ -307,6 +307,20 @@ pub async fn save_tenancy(text: &str) -> Result<Vec<TenancyMatch>, UiError> {
 #[derive(Serialize)]
 struct RolloutId {
     id: i64,
+}
+
+/// The view the window was closed on.
+pub async fn last_view() -> Result<View, UiError> {
+    call("last_view", &NoArgs {}).await
+}
+
+/// Notes the view the window shows now, for the next start.
+pub async fn remember_view(view: View) -> Result<(), UiError> {
+    #[derive(Serialize)]
+    struct Args {
+        view: View,
+    }
+    call("remember_view", &Args { view }).await
 }
 
 /// Plans `change` for the tenants `targets` (`(cluster, id)`), with its preview.

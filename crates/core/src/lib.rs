@@ -31,3 +31,4 @@ pub mod secrets;
 pub mod status;
 pub mod tenancy;
 pub mod timeline;
+pub mod window_state;

@@ -41,6 +41,8 @@ pub const ADDED_CLUSTERS_FILE_NAME: &str = "clusters.yaml";
 pub const CONTROLLERS_FILE_NAME: &str = "controllers-of-record.yaml";
 /// The file name of the tenancy rules, in the config folder.
 pub const TENANCY_FILE_NAME: &str = "tenancy.yaml";
+/// The file name of the window's remembered size, place and view, in the config folder.
+pub const WINDOW_FILE_NAME: &str = "window.json";
 /// The file name of the last tenancy rules that loaded, in the data folder.
 pub const TENANCY_LAST_GOOD_FILE_NAME: &str = "tenancy.last-good.yaml";
 /// The cache's file name in the data folder.
@@ -68,6 +70,11 @@ pub fn log_dir() -> PathBuf {
 /// The cache file.
 pub fn cache_file() -> PathBuf {
     data_dir().join(CACHE_FILE_NAME)
+}
+
+/// The window as the user left it (size, place, view).
+pub fn window_file() -> PathBuf {
+    config_dir().join(WINDOW_FILE_NAME)
 }
 
 /// The tenancy rules: which namespaces are tenants.

@@ -15,6 +15,7 @@ mod rollout;
 mod tenancy;
 mod tenant;
 mod timeline;
+mod window;
 
 pub use action::{
     ActionAccess, ActionEvent, ActionKind, ActionRequest, ActionResult, AuditEntry, AuditFilter, Change, Drift,
@@ -35,3 +36,4 @@ pub use rollout::{
 pub use tenancy::{TenancyFile, TenancyMatch};
 pub use tenant::{Autoscaling, BackupPolicy, BackupResult, BackupRun, Freshness, Health, TenantSpec, TenantSummary};
 pub use timeline::{ChangeGroup, SinceLastLooked, TenantChange, Timeline, TimelineEntry, TimelineKind};
+pub use window::{View, WindowState};
