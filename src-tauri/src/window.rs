@@ -36,15 +36,19 @@ pub fn follow(window: &tauri::Window, event: &WindowEvent) {
     let Some(webview) = window.get_webview_window(window.label()) else { return };
     match event {
         WindowEvent::Moved(_) | WindowEvent::Resized(_) => {
-            {
+            let changed = {
                 let mut state = followed.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                if let Some(state) = state.as_mut() {
+                state.as_mut().is_some_and(|state| {
                     let now = measured(&webview, state.view);
                     // Maximized, it keeps the size and place it returns to.
-                    *state = if now.maximized { WindowState { maximized: true, ..*state } } else { now };
-                }
+                    let next = if now.maximized { WindowState { maximized: true, ..*state } } else { now };
+                    std::mem::replace(state, next) != next
+                })
+            };
+            // Written only when it changed: a window's events repeat what it already said.
+            if changed {
+                save(&followed);
             }
-            save(&followed);
         }
         WindowEvent::CloseRequested { .. } | WindowEvent::Destroyed => save(&followed),
         _ => {}
@@ -70,10 +74,15 @@ pub fn last_view(followed: State<'_, Followed>) -> View {
 /// Notes the view the window shows now.
 #[tauri::command]
 pub fn remember_view(followed: State<'_, Followed>, view: View) {
-    if let Some(state) = followed.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_mut() {
-        state.view = view;
+    let changed = followed
+        .0
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .as_mut()
+        .is_some_and(|state| std::mem::replace(&mut state.view, view) != view);
+    if changed {
+        save(&followed);
     }
-    save(&followed);
 }
 
 /// The window's size, place and maximized state now, showing `view`.
