@@ -423,8 +423,7 @@ pub async fn client_for(path: &Path, context: Option<&str>) -> Result<kube::Clie
         .into_iter()
         .find(|c| context.map_or(c.current, |name| c.name == name))
         .ok_or_else(|| Error::NoContext(context.map(str::to_owned)))?;
-    let config = entry.client_config().await.map_err(Error::Kubeconfig)?;
-    kube::Client::try_from(config).map_err(crate::error::kube("cannot build a client"))
+    entry.client().await.map_err(Error::Kubeconfig)
 }
 
 fn admin_kubeconfig_yaml(cluster: &LocalCluster, ca_file: &Path) -> String {

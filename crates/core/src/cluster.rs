@@ -31,9 +31,6 @@ pub enum ProbeError {
     /// The context itself is broken; fix the kubeconfig.
     #[error(transparent)]
     Context(#[from] ContextError),
-    /// The client could not be built from a valid-looking context (TLS material, auth plugin).
-    #[error("cannot build a client for this context")]
-    Client(#[source] kube::Error),
     /// The cluster did not answer in time: it is down, or the network path is blocked.
     #[error("no answer within {} s", .0.as_secs())]
     Timeout(Duration),
@@ -150,10 +147,9 @@ pub async fn probe(entry: &ContextEntry, timeout: Duration) -> Result<ProbeRepor
 }
 
 async fn probe_in_span(entry: &ContextEntry, timeout: Duration) -> Result<ProbeReport, ProbeError> {
-    let config = entry.client_config().await?;
-    let client = kube::Client::try_from(config).map_err(ProbeError::Client)?;
-    let started = Instant::now();
     let request = async {
+        let client = entry.client().await?;
+        let started = Instant::now();
         let version = client.apiserver_version().await.map_err(ProbeError::Request)?;
         let latency = started.elapsed();
         let identity = identity(&client).await.map_err(ProbeError::Request)?;
@@ -199,11 +195,6 @@ impl ProbeError {
         let err = self;
         match err {
             ProbeError::Context(context) => context.to_ui(),
-            ProbeError::Client(_) => crate::error::ui(
-                tenantry_model::ErrorKind::BadKubeconfig,
-                "The connection settings of this context cannot be used (certificate, key or auth plugin).",
-                err,
-            ),
             ProbeError::Timeout(timeout) => crate::error::ui(
                 tenantry_model::ErrorKind::Unreachable,
                 format!("The cluster did not answer within {} seconds.", timeout.as_secs()),

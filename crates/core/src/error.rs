@@ -15,45 +15,16 @@ pub fn chain(err: &(dyn StdError + 'static)) -> String {
     let mut text = String::new();
     let mut next = Some(err);
     while let Some(cause) = next {
-        let (cause_text, ends) = describe(cause);
+        let cause_text = cause.to_string();
         if !text.contains(&cause_text) {
             if !text.is_empty() {
                 text.push_str(": ");
             }
             text.push_str(&cause_text);
         }
-        next = if ends { None } else { cause.source() };
+        next = cause.source();
     }
     redact::text(&text).into_owned()
-}
-
-/// One error's own text, and whether the chain ends with it. A credential plugin's failure is
-/// told without what the plugin printed, and without its sources, which quote it (kube's text
-/// holds the plugin's whole output, the credential included).
-fn describe(err: &(dyn StdError + 'static)) -> (String, bool) {
-    let auth = err.downcast_ref::<kube::client::AuthError>().or_else(|| match err.downcast_ref::<kube::Error>() {
-        Some(kube::Error::Auth(auth)) => Some(auth),
-        _ => None,
-    });
-    match auth {
-        Some(kube::client::AuthError::AuthExecRun { cmd, out }) => {
-            // The program and its subcommands only: its options may hold a credential
-            // (`--oidc-client-secret=…`).
-            let program: Vec<&str> =
-                cmd.split_whitespace().take_while(|word| !word.starts_with('-') && !word.contains('=')).take(3).collect();
-            let program = program.join(" ");
-            let text = format!(
-                "the credential plugin {program} failed ({}); what it printed is not shown, as it may hold a credential",
-                out.status
-            );
-            (redact::text(&text).into_owned(), true)
-        }
-        Some(kube::client::AuthError::AuthExecParse(_)) => (
-            "the credential plugin printed something that is not an ExecCredential; it is not shown, as it may hold a credential".into(),
-            true,
-        ),
-        _ => (redact::text(&err.to_string()).into_owned(), false),
-    }
 }
 
 /// `err` shown as `message` of `kind`, with its chain as the detail.
@@ -80,34 +51,18 @@ pub(crate) fn request_error_for_ui(request: &kube::Error, err: &(dyn StdError + 
     if matches!(request, kube::Error::Auth(_)) {
         return ui(ErrorKind::Unauthorized, "The credentials of this context could not be obtained.", err);
     }
+    if let kube::Error::Service(service) = request
+        && service.downcast_ref::<crate::credentials::CredentialError>().is_some()
+    {
+        return ui(
+            ErrorKind::Unauthorized,
+            "This cluster's credential plugin gave no usable credential; sign in from the Clusters view.",
+            err,
+        );
+    }
     let detail = chain(err).to_lowercase();
     if ["certificate", "tls", "handshake"].iter().any(|word| detail.contains(word)) {
         return ui(ErrorKind::Tls, "The cluster's TLS certificate is not trusted by this context.", err);
     }
     ui(ErrorKind::Unreachable, "The cluster cannot be reached; it may be down or the address may be wrong.", err)
-}
-
-#[cfg(test)]
-mod tests {
-    use std::os::unix::process::ExitStatusExt as _;
-
-    use super::*;
-
-    #[test]
-    fn a_failed_credential_plugin_is_told_without_its_arguments_or_output() {
-        let out = std::process::Output {
-            status: std::process::ExitStatus::from_raw(256),
-            stdout: br#"{"status":{"token":"printed-token-123456"}}"#.to_vec(),
-            stderr: b"open https://login and type CODE-7788".to_vec(),
-        };
-        let failed = kube::Error::Auth(kube::client::AuthError::AuthExecRun {
-            cmd: "kubectl oidc-login get-token --oidc-client-secret=client-secret-998877".into(),
-            out: Box::new(out),
-        });
-        let text = chain(&failed);
-        assert_eq!(
-            text,
-            "the credential plugin kubectl oidc-login get-token failed (exit status: 1); what it printed is not shown, as it may hold a credential"
-        );
-    }
 }

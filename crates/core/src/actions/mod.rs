@@ -124,9 +124,6 @@ pub enum ActionError {
     /// The context is broken; fix the kubeconfig.
     #[error(transparent)]
     Context(#[from] ContextError),
-    /// No client could be built for the context.
-    #[error("cannot build a client for this context")]
-    Client(#[source] kube::Error),
     /// A request to the cluster failed.
     #[error("{what}")]
     Cluster {
@@ -271,7 +268,7 @@ impl ActionError {
                 return ui;
             }
             Self::Backup(_) => (ErrorKind::Invalid, self.to_string()),
-            Self::Object(ObjectError::Request { source, .. }) | Self::Cluster { source, .. } | Self::Client(source) => {
+            Self::Object(ObjectError::Request { source, .. }) | Self::Cluster { source, .. } => {
                 let mut ui = crate::error::request_error_for_ui(source, self);
                 ui.detail = crate::error::chain(self);
                 return ui;

@@ -35,10 +35,12 @@ pub struct Session {
 impl Session {
     /// A session for one action over `entry`'s cluster.
     pub async fn open(entry: &ContextEntry) -> Result<Self, ActionError> {
-        let mut config = entry.client_config().await?;
-        config.read_timeout = Some(REQUEST_DEADLINE);
-        config.reset_reader_on_write = true;
-        let client = kube::Client::try_from(config).map_err(ActionError::Client)?;
+        let client = entry
+            .client_tuned(|config| {
+                config.read_timeout = Some(REQUEST_DEADLINE);
+                config.reset_reader_on_write = true;
+            })
+            .await?;
         Ok(Self {
             reviews: Arc::new(Reviews::new(client.clone())),
             client,

@@ -47,15 +47,6 @@ pub enum InventoryError {
     /// The context is broken; fix the kubeconfig.
     #[error(transparent)]
     Context(#[from] ContextError),
-    /// No client could be built from the context (TLS material, auth plugin).
-    #[error("cannot build a client for context {context}")]
-    Client {
-        /// The context.
-        context: String,
-        /// The cause.
-        #[source]
-        source: kube::Error,
-    },
     /// A listing was refused or failed.
     #[error("cannot list the namespaces of context {context}")]
     Listing {
@@ -82,11 +73,6 @@ impl InventoryError {
         let err = self;
         match err {
             InventoryError::Context(context) => context.to_ui(),
-            InventoryError::Client { .. } => crate::error::ui(
-                tenantry_model::ErrorKind::BadKubeconfig,
-                "The connection settings of this context cannot be used (certificate, key or auth plugin).",
-                err,
-            ),
             InventoryError::Listing { source, .. } => crate::error::request_error_for_ui(source, err),
             InventoryError::NotSynced { .. } => crate::error::ui(
                 tenantry_model::ErrorKind::Unreachable,
@@ -161,9 +147,7 @@ impl ClusterInventory {
     /// Starts the watches of `entry`'s cluster, its tenants being the namespaces `rules` make
     /// tenants; they reconnect with backoff on their own.
     pub async fn start_with(entry: &ContextEntry, rules: Arc<TenancyRules>) -> Result<Self, InventoryError> {
-        let config = entry.client_config().await?;
-        let client = kube::Client::try_from(config)
-            .map_err(|source| InventoryError::Client { context: entry.name.clone(), source })?;
+        let client = entry.client().await?;
         let reporting =
             Reporting { connection: Arc::new(Connection::new(&entry.name)), changed: Arc::new(Notify::new()) };
         let tenants = || watcher::Config::default().labels(TENANT_LABEL);
@@ -446,9 +430,7 @@ pub type NamespaceLabels = (String, std::collections::BTreeMap<String, String>);
 /// The names and labels of every namespace of `entry`'s cluster (one metadata listing, within
 /// `timeout`) over a client of its own, for a cluster whose inventory did not start.
 pub async fn namespaces(entry: &ContextEntry, timeout: Duration) -> Result<Vec<NamespaceLabels>, InventoryError> {
-    let config = entry.client_config().await?;
-    let client = kube::Client::try_from(config)
-        .map_err(|source| InventoryError::Client { context: entry.name.clone(), source })?;
+    let client = entry.client().await?;
     list_namespaces(client, &entry.name, timeout).await
 }
 

@@ -10,6 +10,7 @@ use secrecy::SecretString;
 
 use super::file::ContextRef;
 use super::{AuthKind, AuthMethod, ContextError};
+use crate::credentials;
 
 /// One context: what it points to, how it authenticates, and whether it can be used.
 #[derive(Debug, Clone)]
@@ -106,7 +107,39 @@ impl ContextEntry {
         self.held_token.is_some()
     }
 
-    /// The client configuration for this context, or why there is none.
+    /// The slot of the credential plugin this context's user runs, if it runs one.
+    pub fn credential_slot(&self) -> Option<Arc<credentials::Slot>> {
+        let (cluster, user) = self.resolved.as_ref()?;
+        let plugin = user.exec.as_ref()?;
+        let info = serde_json::json!({
+            "server": cluster.server,
+            "certificate-authority-data": cluster.certificate_authority_data,
+            "insecure-skip-tls-verify": cluster.insecure_skip_tls_verify.unwrap_or_default(),
+            "tls-server-name": cluster.tls_server_name,
+            "proxy-url": cluster.proxy_url,
+        });
+        Some(credentials::slot(plugin, Some(info)))
+    }
+
+    /// A client for this context; a credential plugin's requests carry what Tenantry's
+    /// provider holds for it (see [`credentials`]).
+    pub async fn client(&self) -> Result<kube::Client, ContextError> {
+        self.client_tuned(|_| {}).await
+    }
+
+    /// A client for this context, its configuration changed by `tune` first (timeouts).
+    pub async fn client_tuned(&self, tune: impl FnOnce(&mut kube::Config)) -> Result<kube::Client, ContextError> {
+        let mut config = self.client_config().await?;
+        tune(&mut config);
+        let built = match self.credential_slot() {
+            Some(slot) => credentials::authorized(config, slot).await,
+            None => kube::Client::try_from(config).map_err(|source| credentials::ClientError::Client(Arc::new(source))),
+        };
+        built.map_err(|source| ContextError::Credential { context: self.name.clone(), source })
+    }
+
+    /// The client configuration for this context, or why there is none. A credential plugin is
+    /// left out (it never runs inside kube): [`Self::client`] adds what it issues.
     pub async fn client_config(&self) -> Result<kube::Config, ContextError> {
         let Some((cluster, user)) = &self.resolved else {
             return Err(self.problem.clone().unwrap_or_else(|| ContextError::MissingCluster {
@@ -144,9 +177,10 @@ impl ContextEntry {
             ..Default::default()
         };
         let options = KubeConfigOptions { context: Some(self.name.clone()), ..Default::default() };
-        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+        let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
             .await
             .map_err(|source| ContextError::Client { context: self.name.clone(), source: Arc::new(source) })?;
+        config.auth_info.exec = None;
         if config.cluster_url.scheme_str() == Some("https") {
             let has_ca = cluster.certificate_authority.as_deref().is_some_and(|c| !c.is_empty())
                 || cluster.certificate_authority_data.as_deref().is_some_and(|c| !c.is_empty());

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use tenantry_model::{ErrorKind, UiError};
 
+use crate::credentials::{ClientError, CredentialError};
 use crate::error::ui;
 
 /// The kubeconfig cannot be loaded at all; no cluster can be listed.
@@ -181,6 +182,15 @@ pub enum ContextError {
         #[source]
         source: std::sync::Arc<kube::config::KubeconfigError>,
     },
+    /// The context's credential plugin issued nothing, or no client could be built over it.
+    #[error("context \"{context}\" has no credential")]
+    Credential {
+        /// The context.
+        context: String,
+        /// Why.
+        #[source]
+        source: crate::credentials::ClientError,
+    },
 }
 
 impl LoadError {
@@ -210,12 +220,27 @@ impl ContextError {
                 err,
             );
         }
+        if let ContextError::Credential { source: ClientError::Credential(source), .. } = err {
+            let message = match source {
+                CredentialError::PluginNotFound { .. } => {
+                    "This cluster's credential plugin is not installed, or not on the PATH searched."
+                }
+                CredentialError::NeedsSignIn { .. } | CredentialError::Failed { .. } => {
+                    "This cluster needs you to sign in: use Sign in on the Clusters view."
+                }
+                _ => "This cluster's credential plugin gave no usable credential.",
+            };
+            return ui(ErrorKind::Unauthorized, message, err);
+        }
         let message = match err {
             ContextError::MissingCluster { .. } | ContextError::NoServer { .. } => {
                 "This context has no cluster address; fix its cluster entry in the kubeconfig."
             }
             ContextError::MissingUser { .. } => "This context's user is missing from the kubeconfig.",
             ContextError::UnreadableFile { .. } => "A certificate, key or token file of this context cannot be read.",
+            ContextError::Credential { .. } => {
+                "The connection settings of this context cannot be used (certificate, key or auth plugin)."
+            }
             _ => "This context's settings cannot be used; fix it in the kubeconfig.",
         };
         ui(ErrorKind::BadKubeconfig, message, err)
