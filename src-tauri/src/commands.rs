@@ -18,7 +18,7 @@ pub async fn watch_clusters(on_event: Channel<ClusterEvent>) -> Result<(), UiErr
     let list = ClusterList::load_with_added(&Sources::from_env());
     tracing::info!(contexts = list.entries.len(), files = ?list.summary.files, "kubeconfig loaded");
     send(&on_event, ClusterEvent::Listed { kubeconfig: list.summary.clone(), clusters: list.rows() })?;
-    let mut batches = list.probe_all(DEFAULT_PROBE_TIMEOUT).ready_chunks(BATCH);
+    let mut batches = list.probe_chosen(DEFAULT_PROBE_TIMEOUT).ready_chunks(BATCH);
     while let Some(results) = batches.next().await {
         send(&on_event, ClusterEvent::Probed { results })?;
     }

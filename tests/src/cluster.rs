@@ -35,6 +35,9 @@ pub struct LocalCluster {
     pub ca_pem: Vec<u8>,
     /// Bearer token of the admin identity (group `system:masters`).
     pub admin_token: String,
+    /// Bearer token of the audited identity (user `audited`, group `system:masters`): the API
+    /// server logs each of its requests, and only its, to `logs/audit.log`.
+    pub audited_token: String,
     components: Vec<Component>,
     /// How the API server was started (program and arguments), to start it again.
     apiserver: (PathBuf, Vec<String>),
@@ -52,7 +55,14 @@ impl LocalCluster {
         let (etcd_port, peer_port, api_port, kcm_port, sched_port, node_port) =
             (ports[0], ports[1], ports[2], ports[3], ports[4], ports[5]);
         let admin_token = random_token()?;
-        write(dir.join("tokens.csv"), format!("{admin_token},admin,admin,system:masters\n"))?;
+        let audited_token = random_token()?;
+        write(
+            dir.join("tokens.csv"),
+            format!(
+                "{admin_token},admin,admin,system:masters\n{audited_token},{AUDITED_USER},audited,system:masters\n"
+            ),
+        )?;
+        write(dir.join("audit-policy.yaml"), audit_policy())?;
         let key = rcgen::KeyPair::generate().map_err(Error::Key)?;
         write(dir.join("pki/sa.key"), key.serialize_pem())?;
         write(dir.join("pki/sa.pub"), key.public_key_pem())?;
@@ -67,6 +77,7 @@ impl LocalCluster {
             server: format!("https://127.0.0.1:{api_port}"),
             ca_pem: Vec::new(),
             admin_token,
+            audited_token,
             components: Vec::new(),
             apiserver: (binaries.path("kube-apiserver"), Vec::new()),
         };
@@ -97,6 +108,8 @@ impl LocalCluster {
             format!("--cert-dir={}", path("pki")),
             "--authorization-mode=RBAC".into(),
             format!("--token-auth-file={}", path("tokens.csv")),
+            format!("--audit-policy-file={}", path("audit-policy.yaml")),
+            format!("--audit-log-path={}", path("logs/audit.log")),
             "--service-account-issuer=https://kubernetes.default.svc".into(),
             format!("--service-account-key-file={}", path("pki/sa.pub")),
             format!("--service-account-signing-key-file={}", path("pki/sa.key")),
@@ -177,6 +190,11 @@ impl LocalCluster {
         cluster.wait_default_service_account(&client).await?;
         tracing::info!(cluster = name, server = %cluster.server, seconds = started.elapsed().as_secs_f32(), "cluster ready");
         Ok(cluster)
+    }
+
+    /// How many requests of the audited identity the API server has logged.
+    pub fn audited_requests(&self) -> usize {
+        std::fs::read_to_string(self.dir.join("logs/audit.log")).map(|log| log.lines().count()).unwrap_or(0)
     }
 
     /// A client with the admin identity, through Tenantry's own kubeconfig loader.
@@ -476,6 +494,17 @@ fn log_tail(log: &Path) -> String {
 }
 
 /// 32 hex characters from the kernel's random source.
+/// The user name of the audited identity.
+const AUDITED_USER: &str = "audited";
+
+/// Logs the audited identity's requests (once each, when answered) and nobody else's.
+fn audit_policy() -> String {
+    format!(
+        "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived, ResponseStarted]\n\
+         rules:\n- level: Metadata\n  users: [{AUDITED_USER}]\n- level: None\n"
+    )
+}
+
 fn random_token() -> Result<String> {
     Ok(crate::random::bytes(16)?.iter().map(|b| format!("{b:02x}")).collect())
 }

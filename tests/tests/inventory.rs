@@ -144,7 +144,7 @@ async fn the_fleet_follows_three_clusters_through_outages_and_restarts() {
         seeded.push(expected(&seed::seed(&client, count, 2).await.expect("seeded")));
     }
     let list = ClusterList::load(&Sources::Explicit(fleet.kubeconfig.clone()));
-    let chosen: Vec<&str> = list.one_context_per_server().iter().map(|e| e.name.as_str()).collect();
+    let chosen: Vec<&str> = list.fleet().iter().map(|e| e.name.as_str()).collect();
     assert_eq!(chosen, NAMES, "one context per API server, help-desk duplicates left out");
 
     // The inventory equals the seed, for the admin and for the help-desk identity.

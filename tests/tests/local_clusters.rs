@@ -61,7 +61,8 @@ async fn local_clusters_behave_like_real_ones() {
 
 async fn admin_and_helpdesk_authenticate(fleet: &Fleet) {
     let list = ClusterList::load(&Sources::Explicit(fleet.kubeconfig.clone()));
-    let mut probes: Vec<(String, Probe)> = list.probe_all(Duration::from_secs(10)).collect().await;
+    let mut probes: Vec<(String, Probe)> =
+        list.probe_chosen(Duration::from_secs(10)).map(|result| (result.context, result.probe)).collect().await;
     probes.sort_by(|a, b| a.0.cmp(&b.0));
     let identities: Vec<(&str, Option<&str>)> = probes
         .iter()
@@ -164,7 +165,8 @@ async fn probe_failures_are_classified(fleet: &Fleet, dir: &std::path::Path) {
         Probe::Failed { error } => assert_eq!(error.kind, ErrorKind::BadKubeconfig),
         other => panic!("a context without cluster is broken before any probe, got {other:?}"),
     }
-    let probes: Vec<(String, Probe)> = list.probe_all(Duration::from_secs(3)).collect().await;
+    let probes: Vec<(String, Probe)> =
+        list.probe_chosen(Duration::from_secs(3)).map(|result| (result.context, result.probe)).collect().await;
     let kind_of = |context: &str| match probes.iter().find(|(c, _)| c == context).map(|(_, p)| p) {
         Some(Probe::Failed { error }) => {
             assert!(!error.message.is_empty() && !error.detail.is_empty(), "{context}: {error:?}");

@@ -91,7 +91,8 @@ async fn scenario() {
         free_port()
     ))
     .expect("write the unreachable cluster's kubeconfig");
-    let kubeconfig = format!("{}:{}", fleet.kubeconfig.display(), down.display());
+    let sso = sso_kubeconfig(dir.path(), &fleet);
+    let kubeconfig = format!("{}:{}:{}", fleet.kubeconfig.display(), down.display(), sso.display());
     for (cluster, count) in [("eu-west", 6), ("us-east", 3)] {
         let admin = client_for(&fleet.kubeconfig, Some(cluster)).await.expect("admin client");
         seed::seed(&admin, count, 1).await.expect("tenants seeded");
@@ -102,7 +103,7 @@ async fn scenario() {
     let client = driver.open_app(&app_binary()).await.expect("a WebDriver session opens the app");
     fleet_view_filters_by_cluster_and_domain(&client).await;
     client.find(Locator::Id("tab-clusters")).await.expect("clusters tab").click().await.expect("switch view");
-    let rows = settled_rows(&client, 5).await;
+    let rows = settled_rows(&client, 6).await;
     let states: Vec<(&str, &str)> = rows.iter().map(|(c, s, _)| (c.as_str(), s.as_str())).collect();
     assert_eq!(
         states,
@@ -110,6 +111,7 @@ async fn scenario() {
             ("ap-south", "unreachable"),
             ("eu-west", "reachable"),
             ("eu-west-helpdesk", "reachable"),
+            ("sso", "unauthorized"),
             ("us-east", "reachable"),
             ("us-east-helpdesk", "reachable"),
         ]
@@ -123,6 +125,7 @@ async fn scenario() {
         client.find(Locator::Css("tr.problem-row .problem")).await.expect("the unreachable row explains itself");
     assert!(problem.text().await.unwrap_or_default().contains("cannot be reached"));
     save_screenshot(&client, "clusters.png").await;
+    sign_in_and_choose_on_the_credentials_board(&client, &dir.path().join("data")).await;
     add_and_remove_a_cluster_by_token(&client, &fleet, &dir.path().join("data")).await;
     // Left on the Clusters view, moved and resized: the next start opens it the same way.
     client.set_window_rect(60, 40, 1180, 740).await.expect("move and resize the window");
@@ -337,6 +340,95 @@ const ADDED: &str = "partner-us";
 /// Adds us-east's API server once more, as a cluster reached by the help-desk token: a wrong
 /// token is refused in the dialog, the right one adds a reachable row tagged "added" with the
 /// token in the keyring (not in the list file); removing it takes the token out of the keyring.
+/// A kubeconfig with context `sso` on the first cluster's server, whose credential plugin needs a
+/// person (`interactiveMode: Always`): it writes a device code for them, then issues the token.
+fn sso_kubeconfig(dir: &Path, fleet: &Fleet) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let plugin = dir.join("sso-login");
+    let token = &fleet.clusters[0].admin_token;
+    std::fs::write(
+        &plugin,
+        format!(
+            "#!/bin/sh
+echo 'Open https://sso.example.com/device and enter the code QX7-PL2' >&2
+sleep 1
+             echo '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{token}\"}}}}'
+"
+        ),
+    )
+    .expect("write the plugin");
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).expect("make it executable");
+    let path = dir.join("sso.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: sso-cluster\n  cluster:\n    server: {server}\n    certificate-authority-data: {ca}\n\
+             users:\n- name: sso-user\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {plugin}\n      interactiveMode: Always\n\
+             contexts:\n- name: sso\n  context:\n    cluster: sso-cluster\n    user: sso-user\n",
+            server = fleet.clusters[0].server,
+            ca = base64_of(&fleet.clusters[0].ca_pem),
+            plugin = plugin.display(),
+        ),
+    )
+    .expect("write the sso kubeconfig");
+    path
+}
+
+/// The Clusters view as a credentials board: the `sso` context waits for a person; Sign in runs
+/// its plugin, shows the device code it writes, and the cluster answers afterwards. A cluster
+/// turned off is remembered in the config folder and turned on again; the search narrows the rows.
+async fn sign_in_and_choose_on_the_credentials_board(client: &Client, data_dir: &Path) {
+    let credential =
+        text_contains(client, "tr.cluster-row[data-context='sso'] .credential", "sign in needed", 10).await;
+    assert!(credential.contains("exec plugin"), "{credential}");
+    let through = text_contains(client, "tr.cluster-row[data-context='sso'] .context", "eu-west", 5).await;
+    assert!(through.contains("server watched through eu-west"), "{through}");
+    client
+        .find(Locator::Css("tr.cluster-row[data-context='sso'] .sign-in"))
+        .await
+        .expect("Sign in…")
+        .click()
+        .await
+        .expect("open");
+    text_contains(client, "#sign-in-lines", "QX7-PL2", 15).await;
+    save_screenshot(client, "sign-in.png").await;
+    text_contains(client, "#sign-in-state", "Signed in", 20).await;
+    client.find(Locator::Id("sign-in-close")).await.expect("Close").click().await.expect("close");
+    wait_row_attr(client, "sso", "data-state", "reachable").await;
+
+    let toggle = "tr.cluster-row[data-context='us-east'] .switch .slider";
+    client.find(Locator::Css(toggle)).await.expect("the watch toggle").click().await.expect("turn off");
+    wait_row_attr(client, "us-east", "data-watched", "false").await;
+    let remembered = std::fs::read_to_string(data_dir.join("config/watched-clusters.json")).expect("the choice file");
+    assert!(remembered.contains("us-east"), "{remembered}");
+    fill(client, "cluster-search", "helpdesk").await;
+    let shown = client.find_all(Locator::Css("tr.cluster-row")).await.expect("rows").len();
+    assert_eq!(shown, 2, "the search keeps the help-desk contexts");
+    let search = client.find(Locator::Id("cluster-search")).await.expect("the search field");
+    search.send_keys(&"\u{E003}".repeat("helpdesk".len())).await.expect("erase the search");
+    settled_rows(client, 6).await;
+    save_screenshot(client, "credentials-board.png").await;
+    client.find(Locator::Css(toggle)).await.expect("the watch toggle").click().await.expect("turn on");
+    wait_row_attr(client, "us-east", "data-watched", "true").await;
+}
+
+/// Waits until cluster row `context` has `attribute` = `value`.
+async fn wait_row_attr(client: &Client, context: &str, attribute: &str, value: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let css = format!("tr.cluster-row[data-context='{context}']");
+    loop {
+        let now = match client.find(Locator::Css(&css)).await {
+            Ok(row) => row.attr(attribute).await.ok().flatten(),
+            Err(_) => None,
+        };
+        if now.as_deref() == Some(value) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{context}: {attribute} stayed {now:?}, not {value}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 async fn add_and_remove_a_cluster_by_token(client: &Client, fleet: &Fleet, data_dir: &Path) {
     client.find(Locator::Id("add-cluster")).await.expect("an Add cluster button").click().await.expect("open");
     let pem = String::from_utf8_lossy(&fleet.clusters[1].ca_pem).into_owned();
@@ -358,7 +450,7 @@ async fn add_and_remove_a_cluster_by_token(client: &Client, fleet: &Fleet, data_
     token.send_keys(&fleet.helpdesk_tokens[1]).await.expect("type the token");
     save_screenshot(client, "add-cluster.png").await;
     client.find(Locator::Id("add-cluster-submit")).await.expect("Add").click().await.expect("add");
-    let rows = settled_rows(client, 6).await;
+    let rows = settled_rows(client, 7).await;
     save_screenshot(client, "clusters-added.png").await;
     let added = rows.iter().find(|(context, _, _)| context == ADDED).expect("the added cluster is listed");
     assert_eq!(added.1, "reachable", "{added:?}");
@@ -371,10 +463,10 @@ async fn add_and_remove_a_cluster_by_token(client: &Client, fleet: &Fleet, data_
     assert!(listed.contains(ADDED) && !listed.contains(&fleet.helpdesk_tokens[1]), "{listed}");
     assert!(tenantry_core::secrets::Keyring::system().token(ADDED).is_ok(), "the token is in the keyring");
 
-    let remove = format!("tr.cluster-row[data-context='{ADDED}'] .row-actions button");
+    let remove = format!("tr.cluster-row[data-context='{ADDED}'] .row-actions button.remove");
     client.find(Locator::Css(&remove)).await.expect("Remove…").click().await.expect("ask");
     client.find(Locator::Css(".confirm-remove .danger")).await.expect("Remove").click().await.expect("remove");
-    settled_rows(client, 5).await;
+    settled_rows(client, 6).await;
     assert!(tenantry_core::secrets::Keyring::system().token(ADDED).is_err(), "the token left the keyring");
 }
 

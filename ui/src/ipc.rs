@@ -4,9 +4,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tenantry_model::{
     ActionAccess, ActionEvent, ActionRequest, AddedClusterReport, AuditEntry, AuditFilter, BundleReport, ClusterEvent,
-    DriftAcceptance, DriftReport, ErrorKind, FleetChange, FleetEvent, JournalEntry, LogEvent, LogRequest, NewCluster,
-    Outcome, Preview, Rollout, RolloutPlan, RolloutSettings, RolloutStatus, RolloutSummary, SinceLastLooked,
-    TenancyFile, TenancyMatch, TenantDetail, Timeline, UiError, View,
+    ClusterRow, DriftAcceptance, DriftReport, ErrorKind, FleetChange, FleetEvent, JournalEntry, LogEvent, LogRequest,
+    NewCluster, Outcome, Preview, ProbeResult, Rollout, RolloutPlan, RolloutSettings, RolloutStatus, RolloutSummary,
+    SignInEvent, SinceLastLooked, TenancyFile, TenancyMatch, TenantDetail, Timeline, UiError, View,
 };
 use wasm_bindgen::prelude::*;
 
@@ -112,6 +112,34 @@ pub async fn remove_cluster(name: &str) -> Result<(), UiError> {
         name: &'a str,
     }
     call("remove_cluster", &Args { name }).await
+}
+
+/// Turns `contexts` on or off for the fleet; the rows as they stand after the choice.
+pub async fn set_watched(contexts: &[String], watch: bool) -> Result<Vec<ClusterRow>, UiError> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        contexts: &'a [String],
+        watch: bool,
+    }
+    call("set_watched", &Args { contexts, watch }).await
+}
+
+/// Probes `contexts` now, watched or not.
+pub async fn check_clusters(contexts: &[String]) -> Result<Vec<ProbeResult>, UiError> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        contexts: &'a [String],
+    }
+    call("check_clusters", &Args { contexts }).await
+}
+
+/// Signs in through `context`'s credential plugin; its lines for the person arrive on `on_event`.
+pub async fn sign_in(context: &str, on_event: impl Fn(Result<SignInEvent, UiError>) + 'static) -> Result<(), UiError> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        context: &'a str,
+    }
+    stream("sign_in", &Args { context }, on_event).await
 }
 
 /// One tenant in detail, read from its cluster now.

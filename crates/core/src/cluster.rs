@@ -3,16 +3,21 @@
 
 use std::time::{Duration, Instant};
 
-use futures::stream::{FuturesUnordered, Stream};
+use futures::StreamExt as _;
+use futures::stream::Stream;
 use k8s_openapi::api::authentication::v1::SelfSubjectReview;
 use kube::api::PostParams;
-use tenantry_model::{ClusterRow, KubeconfigSummary, Probe};
+use tenantry_model::{ClusterRow, KubeconfigSummary, Probe, ProbeResult};
 use tracing::Instrument as _;
 
 use crate::kubeconfig::{ContextEntry, ContextError, Kubeconfig, Sources};
+use crate::watch_choice::WatchChoice;
 
 /// How long a probe may take before the cluster counts as unreachable.
 pub const DEFAULT_PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How many probes run at once: a kubeconfig of hundreds of contexts, most unreachable, never
+/// opens hundreds of connections or starts hundreds of plugins together.
+pub const PROBE_CONCURRENCY: usize = 16;
 
 /// What a successful probe found out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +51,8 @@ pub struct ClusterList {
     pub summary: KubeconfigSummary,
     /// One entry per context, sorted by name.
     pub entries: Vec<ContextEntry>,
+    /// Which contexts the user chose for the fleet.
+    pub choice: WatchChoice,
 }
 
 impl ClusterList {
@@ -61,6 +68,7 @@ impl ClusterList {
                         error: Some(err.to_ui()),
                     },
                     entries: Vec::new(),
+                    choice: WatchChoice::load(&crate::paths::watched_clusters_file()),
                 }
             }
         }
@@ -79,64 +87,84 @@ impl ClusterList {
                 error: None,
             },
             entries: kubeconfig.contexts(),
+            choice: WatchChoice::load(&crate::paths::watched_clusters_file()),
         }
     }
 
-    /// The rows as the UI shows them before any probe has finished; broken contexts already
-    /// carry their error.
+    /// The rows as the UI shows them before any probe has finished: broken contexts already
+    /// carry their error, contexts nobody chose are left unchecked.
     pub fn rows(&self) -> Vec<ClusterRow> {
+        let fleet = self.fleet();
         self.entries
             .iter()
-            .map(|entry| ClusterRow {
-                context: entry.name.clone(),
-                cluster: entry.cluster.clone(),
-                server: entry.server.clone().filter(|s| !s.is_empty()),
-                user: entry.user.clone(),
-                namespace: entry.namespace.clone(),
-                current: entry.current,
-                added: entry.is_added(),
-                probe: match &entry.problem {
-                    Some(problem) => Probe::Failed { error: problem.to_ui() },
-                    None => Probe::Probing,
-                },
+            .map(|entry| {
+                let chosen = self.chosen(entry);
+                ClusterRow {
+                    context: entry.name.clone(),
+                    cluster: entry.cluster.clone(),
+                    server: entry.server.clone().filter(|s| !s.is_empty()),
+                    user: entry.user.clone(),
+                    namespace: entry.namespace.clone(),
+                    current: entry.current,
+                    added: entry.is_added(),
+                    chosen,
+                    watched_through: fleet
+                        .iter()
+                        .find(|watched| watched.server == entry.server && watched.name != entry.name)
+                        .map(|watched| watched.name.clone()),
+                    credential: entry.credential(),
+                    probe: match &entry.problem {
+                        Some(problem) => Probe::Failed { error: problem.to_ui() },
+                        None if chosen => Probe::Probing,
+                        None => Probe::Unchecked,
+                    },
+                }
             })
             .collect()
     }
 
-    /// One usable context per API server: the current context where it is one of them, else the
-    /// first by name. A cluster reached through several identities (admin and help-desk) would
-    /// otherwise be watched, and its tenants listed, more than once.
-    pub fn one_context_per_server(&self) -> Vec<&ContextEntry> {
-        let mut chosen: Vec<&ContextEntry> = Vec::new();
-        let usable = self.entries.iter().filter(|e| e.problem.is_none());
-        for entry in usable.clone().filter(|e| e.current).chain(usable.filter(|e| !e.current)) {
-            if !chosen.iter().any(|c| c.server == entry.server) {
-                chosen.push(entry);
-            }
-        }
-        chosen.sort_by(|a, b| a.name.cmp(&b.name));
-        chosen
+    /// Whether the user (or the default) chose `entry` for the fleet.
+    pub fn chosen(&self, entry: &ContextEntry) -> bool {
+        self.choice.chosen(entry, self.entries.len())
     }
 
-    /// The contexts to watch: the one named `context`, else one per API server.
+    /// The contexts the fleet watches: the chosen ones, one per API server (see [`WatchChoice::fleet`]).
+    pub fn fleet(&self) -> Vec<&ContextEntry> {
+        self.choice.fleet(&self.entries)
+    }
+
+    /// The contexts to watch: the one named `context`, else the fleet's.
     pub fn watched(&self, context: Option<&str>) -> Vec<&ContextEntry> {
         match context {
             Some(name) => self.entries.iter().filter(|e| e.name == name).collect(),
-            None => self.one_context_per_server(),
+            None => self.fleet(),
         }
     }
 
-    /// Probes every usable context at once; yields `(context, probe)` as each finishes.
-    pub fn probe_all(&self, timeout: Duration) -> impl Stream<Item = (String, Probe)> + Send + 'static {
-        self.entries
-            .iter()
-            .filter(|entry| entry.problem.is_none())
-            .cloned()
-            .map(|entry| async move {
+    /// Probes the usable contexts `wanted` says yes to, [`PROBE_CONCURRENCY`] at a time; yields
+    /// each result as it finishes, with the context's credential after it.
+    pub fn probe_where(
+        &self,
+        wanted: impl Fn(&ContextEntry) -> bool,
+        timeout: Duration,
+    ) -> impl Stream<Item = ProbeResult> + Send + 'static {
+        let entries: Vec<ContextEntry> =
+            self.entries.iter().filter(|entry| entry.problem.is_none() && wanted(entry)).cloned().collect();
+        futures::stream::iter(entries)
+            .map(move |entry| async move {
                 let outcome = probe(&entry, timeout).await;
-                (entry.name.clone(), probe_for_ui(&outcome))
+                ProbeResult {
+                    context: entry.name.clone(),
+                    probe: probe_for_ui(&outcome),
+                    credential: entry.credential(),
+                }
             })
-            .collect::<FuturesUnordered<_>>()
+            .buffer_unordered(PROBE_CONCURRENCY)
+    }
+
+    /// Probes the chosen contexts (see [`Self::probe_where`]).
+    pub fn probe_chosen(&self, timeout: Duration) -> impl Stream<Item = ProbeResult> + Send + 'static {
+        self.probe_where(|entry| self.chosen(entry), timeout)
     }
 }
 

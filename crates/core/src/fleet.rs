@@ -151,6 +151,18 @@ impl Fleet {
         }
     }
 
+    /// Watches exactly `entries` (the user's choice changed): starts those not watched yet and
+    /// stops the others, whose tenants stay as last seen, marked as not watched.
+    pub fn follow(&self, entries: Vec<ContextEntry>) {
+        let watched = self.watched();
+        for context in watched.iter().filter(|context| !entries.iter().any(|e| &e.name == *context)) {
+            self.unwatch(context);
+        }
+        for entry in entries.into_iter().filter(|entry| !watched.contains(&entry.name)) {
+            self.watch(entry);
+        }
+    }
+
     /// Makes `rules` the tenancy rules: every cluster is watched again under them, so tenants
     /// they no longer make leave the fleet and new ones join.
     pub fn set_tenancy(&self, rules: Arc<TenancyRules>) {
@@ -488,13 +500,13 @@ async fn load_cached(cache: &Cache, entries: &[ContextEntry], state: &mut State)
     }
 }
 
-/// Why a cached cluster is not watched: neither the kubeconfig nor Tenantry's added clusters
-/// have it any more.
+/// Why a cached cluster is not watched: the user turned it off, or neither the kubeconfig nor
+/// Tenantry's added clusters have it any more.
 fn not_configured() -> UiError {
     UiError {
         kind: ErrorKind::BadKubeconfig,
         message:
-            "This cluster is no longer configured (kubeconfig or added clusters); its tenants are shown as last cached."
+            "This cluster is not watched: turned off in the Clusters view, or no longer configured (kubeconfig or added clusters); its tenants are shown as last cached."
                 .into(),
         detail: String::new(),
     }

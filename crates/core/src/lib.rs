@@ -32,4 +32,5 @@ pub mod secrets;
 pub mod status;
 pub mod tenancy;
 pub mod timeline;
+pub mod watch_choice;
 pub mod window_state;

@@ -41,6 +41,8 @@ pub const ADDED_CLUSTERS_FILE_NAME: &str = "clusters.yaml";
 pub const CONTROLLERS_FILE_NAME: &str = "controllers-of-record.yaml";
 /// The file name of the tenancy rules, in the config folder.
 pub const TENANCY_FILE_NAME: &str = "tenancy.yaml";
+/// The file name of the clusters the user chose for the fleet, in the config folder.
+pub const WATCHED_CLUSTERS_FILE_NAME: &str = "watched-clusters.json";
 /// The file name of the window's remembered size, place and view, in the config folder.
 pub const WINDOW_FILE_NAME: &str = "window.json";
 /// The file name of the last tenancy rules that loaded, in the data folder.
@@ -51,6 +53,11 @@ pub const CACHE_FILE_NAME: &str = "cache.sqlite";
 pub const RECORDS_FILE_NAME: &str = "records.sqlite";
 /// The file name of the lock held while the cache's files are opened, beside the cache.
 pub const CACHE_LOCK_FILE_NAME: &str = "cache.lock";
+
+/// The clusters the user chose for the fleet (see `watch_choice`).
+pub fn watched_clusters_file() -> PathBuf {
+    config_dir().join(WATCHED_CLUSTERS_FILE_NAME)
+}
 
 /// The list of clusters added in Tenantry (no secrets: their tokens are in the OS keyring).
 pub fn added_clusters_file() -> PathBuf {

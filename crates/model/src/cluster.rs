@@ -21,8 +21,77 @@ pub struct ClusterRow {
     pub current: bool,
     /// Whether the cluster was added in Tenantry (token in the OS keyring), not in the kubeconfig.
     pub added: bool,
+    /// Whether the user (or the default) chose this context for the fleet.
+    pub chosen: bool,
+    /// The context the fleet watches this context's API server through, when it is another one
+    /// (an admin and a help-desk identity on one server).
+    pub watched_through: Option<String>,
+    /// How the context authenticates and how its credential stands.
+    pub credential: Credential,
     /// What is known about the cluster's reachability.
     pub probe: Probe,
+}
+
+/// How a context authenticates, for the credentials board.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Credential {
+    /// The method in words, e.g. "exec plugin aws", "token", "client certificate".
+    pub method: String,
+    /// When the credential expires (RFC 3339), when that is known.
+    pub expires: Option<String>,
+    /// How it stands now.
+    pub state: CredentialState,
+    /// Whether a person can sign in for it (an exec plugin that may interact).
+    pub can_sign_in: bool,
+}
+
+/// How a credential stands.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum CredentialState {
+    /// Written in the kubeconfig (or the keyring): nothing to issue.
+    #[default]
+    Written,
+    /// Issued by a plugin that has not run in this process yet.
+    NotIssued,
+    /// Issued by a plugin and held.
+    Issued,
+    /// Past its expiry.
+    Expired,
+    /// A person must sign in first.
+    NeedsSignIn,
+    /// The plugin issued nothing; the error says why.
+    Failed {
+        /// Why.
+        error: UiError,
+    },
+}
+
+/// One probe's outcome with the credential as it stands after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeResult {
+    /// The context probed.
+    pub context: String,
+    /// What the probe found.
+    pub probe: Probe,
+    /// The context's credential after the probe.
+    pub credential: Credential,
+}
+
+/// One line of a sign-in, streamed from the credential plugin to the sign-in view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum SignInEvent {
+    /// A line the plugin wrote for the person (a URL, a device code); never stored.
+    Line {
+        /// The line.
+        text: String,
+    },
+    /// The plugin issued a credential.
+    Done {
+        /// The credential as it stands now.
+        credential: Credential,
+    },
 }
 
 /// Reachability of one cluster.
@@ -31,6 +100,8 @@ pub struct ClusterRow {
 pub enum Probe {
     /// A probe is under way.
     Probing,
+    /// Not probed: the context is not watched and nobody asked to check it.
+    Unchecked,
     /// The API server answered `/version` with these credentials.
     Reachable {
         /// Kubernetes version reported by the API server, e.g. `v1.33.13`.
@@ -67,10 +138,10 @@ pub enum ClusterEvent {
         /// One row per context, in name order.
         clusters: Vec<ClusterRow>,
     },
-    /// A batch of probe results, keyed by context name.
+    /// A batch of probe results.
     Probed {
-        /// `(context, probe)` pairs finished since the last batch.
-        results: Vec<(String, Probe)>,
+        /// The probes finished since the last batch.
+        results: Vec<ProbeResult>,
     },
     /// Every probe has finished.
     Done,

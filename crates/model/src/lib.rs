@@ -23,7 +23,10 @@ pub use action::{
 };
 pub use age::format_age;
 pub use bundle::BundleReport;
-pub use cluster::{AddedClusterReport, ClusterEvent, ClusterRow, KubeconfigSummary, NewCluster, Probe};
+pub use cluster::{
+    AddedClusterReport, ClusterEvent, ClusterRow, Credential, CredentialState, KubeconfigSummary, NewCluster, Probe,
+    ProbeResult, SignInEvent,
+};
 pub use detail::{FieldOrigin, HealthTransition, PodSummary, TenantDetail, WarningEvent, WorkloadSummary};
 pub use drift::{DriftAcceptance, DriftField, DriftReport};
 pub use error::{ErrorKind, UiError};

@@ -14,6 +14,7 @@ pub struct ProbeBadgeProps {
 pub fn state_name(probe: &Probe) -> &'static str {
     match probe {
         Probe::Probing => "probing",
+        Probe::Unchecked => "unchecked",
         Probe::Reachable { .. } => "reachable",
         Probe::Failed { error } => match error.kind {
             ErrorKind::Unreachable => "unreachable",
@@ -35,6 +36,7 @@ pub fn state_name(probe: &Probe) -> &'static str {
 fn label(state: &str) -> &'static str {
     match state {
         "probing" => "Checking…",
+        "unchecked" => "Not checked",
         "reachable" => "Reachable",
         "unreachable" => "Unreachable",
         "unauthorized" => "Credentials rejected",

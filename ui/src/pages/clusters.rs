@@ -1,12 +1,15 @@
-//! The clusters view: counts, the table of clusters (kubeconfig contexts and clusters added in
-//! Tenantry), and adding or removing a cluster reached by token.
+//! The clusters view, the credentials board: counts, search, which clusters the fleet watches
+//! (one by one or every shown row at once), each cluster's credential and "Sign in" where a
+//! person is needed, "Check" for any cluster, and adding or removing a cluster reached by token.
 
-use tenantry_model::AddedClusterReport;
+use tenantry_model::{AddedClusterReport, ClusterRow};
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::components::{AddClusterDialog, ClusterTable, Notice, RowCommand, Summary};
+use crate::components::{AddClusterDialog, ClusterTable, Notice, RowCommand, SignInDialog, Summary};
+use crate::hooks::use_clock;
 use crate::ipc;
-use crate::state::clusters::ClustersState;
+use crate::state::clusters::{Action, ClustersState, matches};
 use crate::state::toast::{ToastAction, Toasts, Tone};
 
 /// Properties of [`ClustersPage`].
@@ -24,6 +27,9 @@ pub fn clusters_page(props: &ClustersPageProps) -> Html {
     let state = &props.state;
     let adding = use_state(|| false);
     let confirming = use_state(|| None::<String>);
+    let search = use_state(String::new);
+    let signing_in = use_state(|| None::<(String, String)>);
+    let now_ms = use_clock();
     let toasts = use_context::<UseReducerHandle<Toasts>>();
     let toast = move |tone: Tone, message: String| {
         if let Some(toasts) = &toasts {
@@ -45,9 +51,44 @@ pub fn clusters_page(props: &ClustersPageProps) -> Html {
             );
         })
     };
+    let choose = {
+        let (state, toast) = (state.clone(), toast.clone());
+        Callback::from(move |(contexts, watch): (Vec<String>, bool)| {
+            let (state, toast) = (state.clone(), toast.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match ipc::set_watched(&contexts, watch).await {
+                    Ok(rows) => {
+                        let newly: Vec<String> = rows
+                            .iter()
+                            .filter(|row| row.chosen && contexts.contains(&row.context))
+                            .map(|row| row.context.clone())
+                            .collect();
+                        state.dispatch(Action::Chosen(rows));
+                        check(&state, newly).await;
+                    }
+                    Err(error) => toast(Tone::Bad, format!("The watched clusters were not changed: {}", error.message)),
+                }
+            });
+        })
+    };
+    let check_now = {
+        let state = state.clone();
+        Callback::from(move |contexts: Vec<String>| {
+            let state = state.clone();
+            wasm_bindgen_futures::spawn_local(async move { check(&state, contexts).await });
+        })
+    };
     let on_command = {
-        let (confirming, on_changed) = (confirming.clone(), props.on_changed.clone());
+        let (confirming, on_changed, signing_in) = (confirming.clone(), props.on_changed.clone(), signing_in.clone());
+        let (choose, check_now) = (choose.clone(), check_now.clone());
+        let rows = state.rows.clone();
         Callback::from(move |command: RowCommand| match command {
+            RowCommand::Watch(context, watch) => choose.emit((vec![context], watch)),
+            RowCommand::Check(context) => check_now.emit(vec![context]),
+            RowCommand::SignIn(context) => {
+                let method = rows.iter().find(|row| row.context == context).map(|row| row.credential.method.clone());
+                signing_in.set(Some((context, method.unwrap_or_default())));
+            }
             RowCommand::Ask(name) => confirming.set(Some(name)),
             RowCommand::Keep => confirming.set(None),
             RowCommand::Remove(name) => {
@@ -73,9 +114,48 @@ pub fn clusters_page(props: &ClustersPageProps) -> Html {
     };
     let kubeconfig_error = state.kubeconfig.as_ref().and_then(|k| k.error.clone());
     let loaded = state.kubeconfig.is_some();
+    let shown: Vec<ClusterRow> = state.rows.iter().filter(|row| matches(row, &search)).cloned().collect();
+    let shown_names: Vec<String> = shown.iter().map(|row| row.context.clone()).collect();
+    let watched = state.rows.iter().filter(|row| row.chosen && row.watched_through.is_none()).count();
+    let on_search = {
+        let search = search.clone();
+        Callback::from(move |event: InputEvent| {
+            if let Some(input) = event.target_dyn_into::<HtmlInputElement>() {
+                search.set(input.value());
+            }
+        })
+    };
+    let bulk = |watch: bool| {
+        let (choose, names) = (choose.clone(), shown_names.clone());
+        Callback::from(move |_: MouseEvent| choose.emit((names.clone(), watch)))
+    };
+    let check_shown = {
+        let (check_now, names) = (check_now.clone(), shown_names.clone());
+        Callback::from(move |_: MouseEvent| check_now.emit(names.clone()))
+    };
+    let sign_in_view = (*signing_in).clone().map(|(context, method)| {
+        let on_close = {
+            let signing_in = signing_in.clone();
+            Callback::from(move |()| signing_in.set(None))
+        };
+        let on_signed_in = {
+            let (state, context, check_now) = (state.clone(), context.clone(), check_now.clone());
+            Callback::from(move |credential| {
+                state.dispatch(Action::Credential(context.clone(), credential));
+                check_now.emit(vec![context.clone()]);
+            })
+        };
+        html! { <SignInDialog {context} {method} {on_close} {on_signed_in} /> }
+    });
     html! {
         <>
-            <div class="toolbar page-toolbar">
+            <div class="toolbar page-toolbar clusters-toolbar">
+                <input type="search" id="cluster-search" class="search" placeholder="Search contexts, servers, users…" value={(*search).clone()} oninput={on_search} aria-label="Search clusters" />
+                <span class="muted watched-count" id="watched-count">{ format!("{watched} of {} watched · {} shown", state.rows.len(), shown.len()) }</span>
+                <button class="secondary" id="watch-shown" onclick={bulk(true)} disabled={shown.is_empty()}>{ "Watch shown" }</button>
+                <button class="secondary" id="unwatch-shown" onclick={bulk(false)} disabled={shown.is_empty()}>{ "Unwatch shown" }</button>
+                <button class="secondary" id="check-shown" onclick={check_shown} disabled={shown.is_empty()}>{ "Check shown" }</button>
+                <span class="spacer"></span>
                 <button class="primary add-cluster" id="add-cluster" onclick={open}>{ "Add cluster" }</button>
             </div>
             if let Some(error) = state.error.clone() {
@@ -90,13 +170,26 @@ pub fn clusters_page(props: &ClustersPageProps) -> Html {
                 </div>
             } else if loaded {
                 <Summary rows={state.rows.clone()} />
-                <ClusterTable rows={state.rows.clone()} confirming={(*confirming).clone()} {on_command} />
+                <ClusterTable rows={shown} confirming={(*confirming).clone()} {on_command} {now_ms} />
             } else {
                 <div class="empty" aria-busy="true"><p>{ "Reading the kubeconfig…" }</p></div>
             }
             if *adding {
                 <AddClusterDialog on_close={close} {on_added} />
             }
+            { sign_in_view.unwrap_or_default() }
         </>
+    }
+}
+
+/// Probes `contexts` now and puts the results in `state` (the rows read "Checking…" meanwhile).
+async fn check(state: &UseReducerHandle<ClustersState>, contexts: Vec<String>) {
+    if contexts.is_empty() {
+        return;
+    }
+    state.dispatch(Action::Checking(contexts.clone()));
+    match ipc::check_clusters(&contexts).await {
+        Ok(results) => state.dispatch(Action::Checked(results)),
+        Err(error) => state.dispatch(Action::Failed(error)),
     }
 }

@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use tenantry_model::{ClusterEvent, ClusterRow, KubeconfigSummary, Probe, UiError};
+use tenantry_model::{ClusterEvent, ClusterRow, Credential, KubeconfigSummary, Probe, ProbeResult, UiError};
 use yew::Reducible;
 
 /// Everything the cluster screen shows.
@@ -27,6 +27,14 @@ pub enum Action {
     Event(ClusterEvent),
     /// The stream failed.
     Failed(UiError),
+    /// The user changed which clusters are watched: the rows as the backend now has them.
+    Chosen(Vec<ClusterRow>),
+    /// These contexts are being checked on request.
+    Checking(Vec<String>),
+    /// Results of a check on request.
+    Checked(Vec<ProbeResult>),
+    /// A context's credential changed (after a sign-in).
+    Credential(String, Credential),
 }
 
 impl Reducible for ClustersState {
@@ -49,11 +57,36 @@ impl Reducible for ClustersState {
                 next.kubeconfig = Some(kubeconfig);
                 next.rows = clusters;
             }
-            Action::Event(ClusterEvent::Probed { results }) => {
-                for (context, probe) in results {
-                    if let Some(row) = next.rows.iter_mut().find(|row| row.context == context) {
-                        row.probe = probe;
+            Action::Event(ClusterEvent::Probed { results }) | Action::Checked(results) => {
+                for result in results {
+                    if let Some(row) = next.rows.iter_mut().find(|row| row.context == result.context) {
+                        row.probe = result.probe;
+                        row.credential = result.credential;
                     }
+                }
+            }
+            Action::Chosen(rows) => {
+                next.rows = rows
+                    .into_iter()
+                    .map(|mut row| {
+                        let known = self.rows.iter().find(|old| old.context == row.context);
+                        if let Some(old) =
+                            known.filter(|old| matches!(old.probe, Probe::Reachable { .. } | Probe::Failed { .. }))
+                        {
+                            row.probe = old.probe.clone();
+                        }
+                        row
+                    })
+                    .collect();
+            }
+            Action::Checking(contexts) => {
+                for row in next.rows.iter_mut().filter(|row| contexts.contains(&row.context)) {
+                    row.probe = Probe::Probing;
+                }
+            }
+            Action::Credential(context, credential) => {
+                if let Some(row) = next.rows.iter_mut().find(|row| row.context == context) {
+                    row.credential = credential;
                 }
             }
             Action::Event(ClusterEvent::Done) => next.probing = false,
@@ -66,13 +99,23 @@ impl Reducible for ClustersState {
     }
 }
 
-/// How many rows are in each state: (reachable, failed, probing).
+/// How many rows are in each state: (reachable, failed, probing); unchecked rows count in none.
 pub fn counts(rows: &[ClusterRow]) -> (usize, usize, usize) {
     rows.iter().fold((0, 0, 0), |(ok, failed, probing), row| match row.probe {
         Probe::Reachable { .. } => (ok + 1, failed, probing),
         Probe::Failed { .. } => (ok, failed + 1, probing),
         Probe::Probing => (ok, failed, probing + 1),
+        Probe::Unchecked => (ok, failed, probing),
     })
+}
+
+/// Whether `row` matches the search `text` (context, cluster, server or user; any case).
+pub fn matches(row: &ClusterRow, text: &str) -> bool {
+    let text = text.trim().to_lowercase();
+    text.is_empty()
+        || [row.context.as_str(), row.cluster.as_str(), row.user.as_str(), row.server.as_deref().unwrap_or_default()]
+            .iter()
+            .any(|field| field.to_lowercase().contains(&text))
 }
 
 #[cfg(test)]
@@ -90,6 +133,9 @@ mod tests {
             namespace: None,
             current: false,
             added: false,
+            chosen: true,
+            watched_through: None,
+            credential: Credential::default(),
             probe,
         }
     }
@@ -120,8 +166,13 @@ mod tests {
         assert!(state.probing);
         assert_eq!(counts(&state.rows), (0, 1, 2));
 
+        let result = |context: &str, probe: Probe| ProbeResult {
+            context: context.into(),
+            probe,
+            credential: Credential::default(),
+        };
         let probed = ClusterEvent::Probed {
-            results: vec![("b".into(), failed()), ("a".into(), reachable()), ("gone".into(), reachable())],
+            results: vec![result("b", failed()), result("a", reachable()), result("gone", reachable())],
         };
         let state = apply(state, vec![Action::Event(probed), Action::Event(ClusterEvent::Done)]);
         assert!(!state.probing);
@@ -136,6 +187,27 @@ mod tests {
         assert!(state.probing);
         assert_eq!(state.rows[0].probe, Probe::Probing);
         assert!(matches!(state.rows[1].probe, Probe::Failed { .. }));
+    }
+
+    #[test]
+    fn a_new_choice_keeps_what_was_probed_and_a_check_marks_rows_checking() {
+        let state =
+            ClustersState { rows: vec![row("a", reachable()), row("b", Probe::Unchecked)], ..Default::default() };
+        let chosen = vec![ClusterRow { chosen: false, ..row("a", Probe::Unchecked) }, row("b", Probe::Probing)];
+        let state = apply(state, vec![Action::Chosen(chosen)]);
+        assert_eq!(state.rows[0].probe, reachable(), "unwatching keeps the last probe");
+        assert!(!state.rows[0].chosen);
+        let state = apply(state, vec![Action::Checking(vec!["a".into()])]);
+        assert_eq!(state.rows[0].probe, Probe::Probing);
+    }
+
+    #[test]
+    fn the_search_reads_context_cluster_server_and_user() {
+        let row = row("prod-eu-1", Probe::Unchecked);
+        assert!(matches(&row, "EU"));
+        assert!(matches(&row, "127.0.0"));
+        assert!(matches(&row, "admin"));
+        assert!(!matches(&row, "staging"));
     }
 
     #[test]

@@ -102,6 +102,11 @@ impl ContextEntry {
         }
     }
 
+    /// The user entry the context resolved to, when it can be used.
+    pub(super) fn resolved_user(&self) -> Option<&AuthInfo> {
+        self.resolved.as_ref().map(|(_, user)| user)
+    }
+
     /// Whether the context was added in Tenantry (its token is in the OS keyring).
     pub fn is_added(&self) -> bool {
         self.held_token.is_some()

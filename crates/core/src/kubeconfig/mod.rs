@@ -8,6 +8,7 @@
 
 mod auth;
 mod context;
+mod credential_view;
 mod error;
 mod file;
 
