@@ -8,6 +8,7 @@ fn main() {
         "set_watched",
         "check_clusters",
         "sign_in",
+        "watch_kubeconfig",
         "watch_tenants",
         "tenant_detail",
         "log_access",

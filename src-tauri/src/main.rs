@@ -6,6 +6,7 @@ mod actions;
 mod bundle;
 mod clusters;
 mod commands;
+mod kubeconfig_watch;
 mod logs;
 mod rollouts;
 mod tenancy;
@@ -70,6 +71,8 @@ fn main() {
             app.manage(tauri::async_runtime::block_on(start_actions(tenancy))?);
             app.manage(logs::LogStreams::default());
             app.manage(rollouts::RolloutTasks::default());
+            app.manage(kubeconfig_watch::Reloads::default());
+            tauri::async_runtime::spawn(kubeconfig_watch::follow(app.handle().clone()));
             tauri::async_runtime::spawn(exit_on_signal(app.handle().clone()));
             window::restore(app);
             Ok(())
@@ -115,7 +118,8 @@ fn main() {
             rollouts::abort_rollout,
             rollouts::export_rollout,
             window::last_view,
-            window::remember_view
+            window::remember_view,
+            kubeconfig_watch::watch_kubeconfig
         ])
         .build(tauri::generate_context!());
     match app {

@@ -126,6 +126,7 @@ async fn scenario() {
     assert!(problem.text().await.unwrap_or_default().contains("cannot be reached"));
     save_screenshot(&client, "clusters.png").await;
     sign_in_and_choose_on_the_credentials_board(&client, &dir.path().join("data")).await;
+    an_edited_kubeconfig_is_picked_up(&client, &down).await;
     add_and_remove_a_cluster_by_token(&client, &fleet, &dir.path().join("data")).await;
     // Left on the Clusters view, moved and resized: the next start opens it the same way.
     client.set_window_rect(60, 40, 1180, 740).await.expect("move and resize the window");
@@ -410,6 +411,22 @@ async fn sign_in_and_choose_on_the_credentials_board(client: &Client, data_dir: 
     save_screenshot(client, "credentials-board.png").await;
     client.find(Locator::Css(toggle)).await.expect("the watch toggle").click().await.expect("turn on");
     wait_row_attr(client, "us-east", "data-watched", "true").await;
+}
+
+/// A context added to a kubeconfig file while the app runs appears in the Clusters view, probed,
+/// without a refresh; taken out again, it goes.
+async fn an_edited_kubeconfig_is_picked_up(client: &Client, file: &Path) {
+    let original = std::fs::read_to_string(file).expect("the kubeconfig file");
+    let edited = original.replace(
+        "contexts:\n",
+        "contexts:\n- name: ap-north\n  context:\n    cluster: ap-south\n    user: ap-south-admin\n",
+    );
+    assert_ne!(edited, original);
+    std::fs::write(file, edited).expect("add a context");
+    let rows = settled_rows(client, 7).await;
+    assert!(rows.iter().any(|(context, state, _)| context == "ap-north" && state == "unreachable"), "{rows:?}");
+    std::fs::write(file, original).expect("take it out again");
+    settled_rows(client, 6).await;
 }
 
 /// Waits until cluster row `context` has `attribute` = `value`.

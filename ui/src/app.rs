@@ -30,9 +30,24 @@ pub fn app() -> Html {
             Callback::from(move |()| actions_ended.set(*actions_ended + 1))
         },
     };
+    // An edited kubeconfig reloads the cluster list, as Refresh does.
+    let reloads = use_state(|| 0_u64);
+    {
+        let reloads = reloads.clone();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = ipc::watch_kubeconfig(move |event| {
+                    if let Ok(count) = event {
+                        reloads.set(count);
+                    }
+                })
+                .await;
+            });
+        });
+    }
     {
         let clusters = clusters.clone();
-        use_effect_with(*generation, move |_| {
+        use_effect_with((*generation, *reloads), move |_| {
             clusters.dispatch(Action::Refresh);
             wasm_bindgen_futures::spawn_local(async move {
                 let events = clusters.clone();

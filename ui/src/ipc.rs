@@ -84,6 +84,11 @@ pub async fn watch_clusters(on_event: impl Fn(Result<ClusterEvent, UiError>) + '
     stream("watch_clusters", &NoArgs {}, on_event).await
 }
 
+/// Each change of the kubeconfig's files while the app runs (a running count).
+pub async fn watch_kubeconfig(on_event: impl Fn(Result<u64, UiError>) + 'static) -> Result<(), UiError> {
+    stream("watch_kubeconfig", &NoArgs {}, on_event).await
+}
+
 /// The tenant stream: each cluster's tenants, then their changes, for as long as the window lives.
 pub async fn watch_tenants(on_event: impl Fn(Result<FleetEvent, UiError>) + 'static) -> Result<(), UiError> {
     stream("watch_tenants", &NoArgs {}, on_event).await

@@ -151,15 +151,19 @@ impl Fleet {
         }
     }
 
-    /// Watches exactly `entries` (the user's choice changed): starts those not watched yet and
-    /// stops the others, whose tenants stay as last seen, marked as not watched.
+    /// Watches exactly `entries` (the user's choice or the kubeconfig changed): starts those not
+    /// watched yet and those whose connection changed (a renewed certificate, another token),
+    /// and stops the others, whose tenants stay as last seen, marked as not watched.
     pub fn follow(&self, entries: Vec<ContextEntry>) {
-        let watched = self.watched();
-        for context in watched.iter().filter(|context| !entries.iter().any(|e| &e.name == *context)) {
+        let watched: HashMap<String, String> =
+            lock(&self.drivers).iter().map(|(name, (entry, _))| (name.clone(), entry.fingerprint())).collect();
+        for context in watched.keys().filter(|context| !entries.iter().any(|e| &e.name == *context)) {
             self.unwatch(context);
         }
-        for entry in entries.into_iter().filter(|entry| !watched.contains(&entry.name)) {
-            self.watch(entry);
+        for entry in entries {
+            if watched.get(&entry.name) != Some(&entry.fingerprint()) {
+                self.watch(entry);
+            }
         }
     }
 

@@ -13,6 +13,7 @@ pub mod blueprint;
 pub mod bundle;
 pub mod cache;
 pub mod cluster;
+pub mod cluster_files;
 pub mod credentials;
 pub mod error;
 pub mod fleet;

@@ -55,21 +55,27 @@ impl WatchChoice {
     }
 
     /// Turns `contexts` on or off. A context turned on becomes the one its API server is
-    /// watched through: the other contexts of `entries` on the same server are turned off.
+    /// watched through: the other contexts of `entries` on the same server are turned off. A
+    /// context turned off takes its server's contexts that were on only by default with it (a
+    /// help-desk identity does not quietly take over a cluster the user stopped watching).
     pub fn set(&mut self, entries: &[ContextEntry], contexts: &[String], watch: bool) {
         for context in contexts {
             self.watched.retain(|c| c != context);
             self.unwatched.remove(context);
-            if !watch {
-                self.unwatched.insert(context.clone());
-                continue;
-            }
-            self.watched.push(context.clone());
             let server = entries.iter().find(|e| &e.name == context).and_then(|e| e.server.clone());
-            let siblings = entries.iter().filter(|e| &e.name != context && server.is_some() && e.server == server);
-            for sibling in siblings {
-                self.watched.retain(|c| c != &sibling.name);
-                self.unwatched.insert(sibling.name.clone());
+            let siblings: Vec<String> = entries
+                .iter()
+                .filter(|e| &e.name != context && server.is_some() && e.server == server)
+                .map(|e| e.name.clone())
+                .collect();
+            if watch {
+                self.watched.push(context.clone());
+                self.watched.retain(|c| !siblings.contains(c));
+                self.unwatched.extend(siblings);
+            } else {
+                self.unwatched.insert(context.clone());
+                let by_default = siblings.into_iter().filter(|sibling| !self.watched.contains(sibling));
+                self.unwatched.extend(by_default.collect::<Vec<_>>());
             }
         }
     }
@@ -150,11 +156,13 @@ mod tests {
     }
 
     #[test]
-    fn choosing_an_identity_of_a_server_unchooses_the_others_and_the_choice_survives_a_save() {
+    fn an_identity_chosen_for_a_server_replaces_the_others_and_the_choice_survives_a_save() {
         let entries = entries(3);
         let mut choice = WatchChoice::default();
         choice.set(&entries, &["c00-helpdesk".to_owned()], true);
         assert_eq!(names(choice.fleet(&entries)), ["c00-helpdesk", "c01", "c02"]);
+        choice.set(&entries, &["c00-helpdesk".to_owned()], false);
+        assert_eq!(names(choice.fleet(&entries)), ["c01", "c02"], "the server is off, through either identity");
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("config/watched-clusters.json");
         choice.save(&path).expect("saved");

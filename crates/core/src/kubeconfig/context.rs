@@ -102,6 +102,18 @@ impl ContextEntry {
         }
     }
 
+    /// A digest of everything the context connects with (server, certificates, credentials,
+    /// namespace) or of why it cannot be used: equal digests, same connection.
+    pub fn fingerprint(&self) -> String {
+        use sha2::Digest as _;
+        let resolved = self.resolved.as_ref().map(|(cluster, user)| {
+            (serde_json::to_string(cluster).unwrap_or_default(), serde_json::to_string(user).unwrap_or_default())
+        });
+        let problem = self.problem.as_ref().map(ToString::to_string);
+        let described = format!("{resolved:?}\n{problem:?}\n{:?}\n{}", self.namespace, self.is_added());
+        sha2::Sha256::digest(described.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
+    }
+
     /// The user entry the context resolved to, when it can be used.
     pub(super) fn resolved_user(&self) -> Option<&AuthInfo> {
         self.resolved.as_ref().map(|(_, user)| user)
