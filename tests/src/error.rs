@@ -11,6 +11,10 @@ pub enum Error {
     /// `build-k8s.sh` failed; its output says why (often: Go missing or too old).
     #[error("building the Kubernetes binaries failed: {0}")]
     Build(String),
+    /// The test's desktop session (session bus, notification daemon) did not come up; its
+    /// log files tell why (often: dunst or Xvfb missing — `scripts/setup` installs them).
+    #[error("the desktop session did not come up: {0}")]
+    Desktop(String),
     /// A file or process operation failed.
     #[error("{what}")]
     Io {

@@ -10,6 +10,7 @@ pub mod apply;
 pub mod binaries;
 pub mod cluster;
 pub mod command;
+pub mod desktop;
 pub mod error;
 pub mod existing;
 pub mod fleet;

@@ -17,10 +17,17 @@ pub struct Args {
     /// Print each event as one JSON line (`{"event": "snapshot" | "changes" | "cluster", …}`).
     #[arg(long)]
     json: bool,
+    /// Also show desktop notifications — a tenant turned Down or Degraded, one recovered, a
+    /// cluster gone or back — under the settings the app keeps (`notifications.json`).
+    #[arg(long)]
+    notify: bool,
+    /// Seconds a change must hold before it is notified (a shorter flicker is not).
+    #[arg(long, default_value_t = tenantry_core::notifications::DEFAULT_HOLD.as_secs(), requires = "notify")]
+    hold: u64,
 }
 
 /// Prints every known tenant (cached until its cluster syncs), then each change, until
-/// interrupted. Exit code 2 when there is no kubeconfig or no such cluster.
+/// interrupted; with `--notify` also tells the desktop. Exit code 2 when there is no kubeconfig or no such cluster.
 pub async fn run(args: Args) -> ExitCode {
     let clusters = match args.selection.contexts() {
         Ok(clusters) => clusters,
@@ -28,6 +35,12 @@ pub async fn run(args: Args) -> ExitCode {
     };
     let fleet =
         Fleet::start(clusters, Some(&tenantry_core::paths::cache_file()), crate::selection::fleet_settings()).await;
+    let telling = args.notify.then(|| {
+        let settings = tenantry_core::notifications::load(&tenantry_core::paths::notifications_file());
+        let (_, settings) = tokio::sync::watch::channel(settings);
+        let hold = std::time::Duration::from_secs(args.hold);
+        tokio::spawn(tenantry_core::notifications::tell(fleet.subscribe(), settings, hold))
+    });
     let mut events = std::pin::pin!(fleet.subscribe());
     loop {
         tokio::select! {
@@ -51,6 +64,9 @@ pub async fn run(args: Args) -> ExitCode {
             },
             _ = tokio::signal::ctrl_c() => break,
         }
+    }
+    if let Some(telling) = telling {
+        telling.abort();
     }
     fleet.shutdown().await;
     ExitCode::SUCCESS

@@ -26,6 +26,7 @@ pub mod labels;
 pub mod logging;
 pub mod logs;
 pub mod looked;
+pub mod notifications;
 pub mod paths;
 pub mod redact;
 pub mod rollout;

@@ -43,6 +43,8 @@ pub const CONTROLLERS_FILE_NAME: &str = "controllers-of-record.yaml";
 pub const TENANCY_FILE_NAME: &str = "tenancy.yaml";
 /// The file name of the clusters the user chose for the fleet, in the config folder.
 pub const WATCHED_CLUSTERS_FILE_NAME: &str = "watched-clusters.json";
+/// The file name of the notification settings, in the config folder.
+pub const NOTIFICATIONS_FILE_NAME: &str = "notifications.json";
 /// The file name of the window's remembered size, place and view, in the config folder.
 pub const WINDOW_FILE_NAME: &str = "window.json";
 /// The file name of the last tenancy rules that loaded, in the data folder.
@@ -53,6 +55,11 @@ pub const CACHE_FILE_NAME: &str = "cache.sqlite";
 pub const RECORDS_FILE_NAME: &str = "records.sqlite";
 /// The file name of the lock held while the cache's files are opened, beside the cache.
 pub const CACHE_LOCK_FILE_NAME: &str = "cache.lock";
+
+/// The notification settings (see `notifications`).
+pub fn notifications_file() -> PathBuf {
+    config_dir().join(NOTIFICATIONS_FILE_NAME)
+}
 
 /// The clusters the user chose for the fleet (see `watch_choice`).
 pub fn watched_clusters_file() -> PathBuf {

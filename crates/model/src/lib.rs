@@ -11,6 +11,7 @@ mod drift;
 mod error;
 mod fleet;
 mod logs;
+mod notifications;
 mod rollout;
 mod tenancy;
 mod tenant;
@@ -32,6 +33,7 @@ pub use drift::{DriftAcceptance, DriftField, DriftReport};
 pub use error::{ErrorKind, UiError};
 pub use fleet::{ClusterStatus, ConnectionState, FleetEvent, TenantChanges};
 pub use logs::{LogEvent, LogLine, LogRequest, LogSource};
+pub use notifications::{NotificationSettings, TenantNotice};
 pub use rollout::{
     FleetChange, Rollout, RolloutEvent, RolloutGroup, RolloutPlan, RolloutSettings, RolloutState, RolloutStatus,
     RolloutSummary, RolloutTenant, TenantState, TenantStatus,
