@@ -9,6 +9,8 @@ fn main() {
         "check_clusters",
         "sign_in",
         "watch_kubeconfig",
+        "notification_settings",
+        "save_notification_settings",
         "watch_tenants",
         "tenant_detail",
         "log_access",

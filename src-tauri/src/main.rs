@@ -8,6 +8,7 @@ mod clusters;
 mod commands;
 mod kubeconfig_watch;
 mod logs;
+mod notifications;
 mod rollouts;
 mod tenancy;
 mod timeline;
@@ -66,6 +67,7 @@ fn main() {
             let tenancy = std::sync::Arc::clone(&settings.tenancy);
             let fleet = tauri::async_runtime::block_on(start_fleet(settings));
             app.manage(timeline::LastLooked(tauri::async_runtime::block_on(fleet.looked())));
+            app.manage(notifications::Notifications::start(&fleet));
             app.manage(fleet);
             tauri::async_runtime::spawn(timeline::remember_while_open(app.handle().clone()));
             app.manage(tauri::async_runtime::block_on(start_actions(tenancy))?);
@@ -119,7 +121,9 @@ fn main() {
             rollouts::export_rollout,
             window::last_view,
             window::remember_view,
-            kubeconfig_watch::watch_kubeconfig
+            kubeconfig_watch::watch_kubeconfig,
+            notifications::notification_settings,
+            notifications::save_notification_settings
         ])
         .build(tauri::generate_context!());
     match app {

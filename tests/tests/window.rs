@@ -127,6 +127,7 @@ async fn scenario() {
     save_screenshot(&client, "clusters.png").await;
     sign_in_and_choose_on_the_credentials_board(&client, &dir.path().join("data")).await;
     an_edited_kubeconfig_is_picked_up(&client, &down).await;
+    notification_settings_in_the_window(&client, &dir.path().join("data")).await;
     add_and_remove_a_cluster_by_token(&client, &fleet, &dir.path().join("data")).await;
     // Left on the Clusters view, moved and resized: the next start opens it the same way.
     client.set_window_rect(60, 40, 1180, 740).await.expect("move and resize the window");
@@ -427,6 +428,32 @@ async fn an_edited_kubeconfig_is_picked_up(client: &Client, file: &Path) {
     assert!(rows.iter().any(|(context, state, _)| context == "ap-north" && state == "unreachable"), "{rows:?}");
     std::fs::write(file, original).expect("take it out again");
     settled_rows(client, 6).await;
+}
+
+/// The notification settings: a watched cluster muted in the dialog is saved to the config folder.
+async fn notification_settings_in_the_window(client: &Client, data_dir: &Path) {
+    client.find(Locator::Id("open-notifications")).await.expect("Notifications…").click().await.expect("open");
+    let muted = "input.notify-cluster[data-cluster='ap-south']";
+    let checkbox = client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(muted)).await;
+    checkbox.expect("a checkbox per watched cluster").click().await.expect("mute ap-south");
+    save_screenshot(client, "notification-settings.png").await;
+    client.find(Locator::Id("notify-save")).await.expect("Save").click().await.expect("save");
+    let saved = wait_file_contains(&data_dir.join("config/notifications.json"), "ap-south").await;
+    assert!(saved.contains("muted_clusters"), "{saved}");
+    assert!(client.find(Locator::Id("notifications-dialog")).await.is_err(), "the dialog closed");
+}
+
+/// Waits until the file at `path` holds `part`; returns its text.
+async fn wait_file_contains(path: &Path, part: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if text.contains(part) {
+            return text;
+        }
+        assert!(Instant::now() < deadline, "{} does not hold {part}: {text}", path.display());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// Waits until cluster row `context` has `attribute` = `value`.
@@ -930,6 +957,11 @@ async fn diagnose_in_the_window(client: &Client, fleet: &Fleet, context: &str, i
     }
     client.find(Locator::Id("tab-tenants")).await.expect("tenants tab").click().await.expect("switch view");
     open_tenant(client, id).await;
+
+    // "Watch this tenant": notified about even if its cluster is muted; kept in the config folder.
+    let notice = client.wait().at_most(Duration::from_secs(30)).for_element(Locator::Id("tenant-notice")).await;
+    notice.expect("the tenant's notification setting").select_by_value("watched").await.expect("watch this tenant");
+    wait_file_contains(&data_dir.join("config/notifications.json"), &format!("{context}/{id}")).await;
 
     // Logs: every pod's lines merged, named by pod; a line written now arrives while following.
     let logs_tab = client.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css(".tab-logs")).await;

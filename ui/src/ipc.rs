@@ -5,8 +5,9 @@ use serde::de::DeserializeOwned;
 use tenantry_model::{
     ActionAccess, ActionEvent, ActionRequest, AddedClusterReport, AuditEntry, AuditFilter, BundleReport, ClusterEvent,
     ClusterRow, DriftAcceptance, DriftReport, ErrorKind, FleetChange, FleetEvent, JournalEntry, LogEvent, LogRequest,
-    NewCluster, Outcome, Preview, ProbeResult, Rollout, RolloutPlan, RolloutSettings, RolloutStatus, RolloutSummary,
-    SignInEvent, SinceLastLooked, TenancyFile, TenancyMatch, TenantDetail, Timeline, UiError, View,
+    NewCluster, NotificationSettings, Outcome, Preview, ProbeResult, Rollout, RolloutPlan, RolloutSettings,
+    RolloutStatus, RolloutSummary, SignInEvent, SinceLastLooked, TenancyFile, TenancyMatch, TenantDetail, Timeline,
+    UiError, View,
 };
 use wasm_bindgen::prelude::*;
 
@@ -87,6 +88,20 @@ pub async fn watch_clusters(on_event: impl Fn(Result<ClusterEvent, UiError>) + '
 /// Each change of the kubeconfig's files while the app runs (a running count).
 pub async fn watch_kubeconfig(on_event: impl Fn(Result<u64, UiError>) + 'static) -> Result<(), UiError> {
     stream("watch_kubeconfig", &NoArgs {}, on_event).await
+}
+
+/// The notification settings in force.
+pub async fn notification_settings() -> Result<NotificationSettings, UiError> {
+    call("notification_settings", &NoArgs {}).await
+}
+
+/// Saves the notification settings and puts them in force.
+pub async fn save_notification_settings(settings: &NotificationSettings) -> Result<(), UiError> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        settings: &'a NotificationSettings,
+    }
+    call("save_notification_settings", &Args { settings }).await
 }
 
 /// The tenant stream: each cluster's tenants, then their changes, for as long as the window lives.

@@ -6,7 +6,9 @@ use tenantry_model::{AddedClusterReport, ClusterRow};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::components::{AddClusterDialog, ClusterTable, Notice, RowCommand, SignInDialog, Summary};
+use crate::components::{
+    AddClusterDialog, ClusterTable, Notice, NotificationsDialog, RowCommand, SignInDialog, Summary,
+};
 use crate::hooks::use_clock;
 use crate::ipc;
 use crate::state::clusters::{Action, ClustersState, matches};
@@ -29,6 +31,7 @@ pub fn clusters_page(props: &ClustersPageProps) -> Html {
     let confirming = use_state(|| None::<String>);
     let search = use_state(String::new);
     let signing_in = use_state(|| None::<(String, String)>);
+    let notifying = use_state(|| false);
     let now_ms = use_clock();
     let toasts = use_context::<UseReducerHandle<Toasts>>();
     let toast = move |tone: Tone, message: String| {
@@ -76,6 +79,23 @@ pub fn clusters_page(props: &ClustersPageProps) -> Html {
         Callback::from(move |contexts: Vec<String>| {
             let state = state.clone();
             wasm_bindgen_futures::spawn_local(async move { check(&state, contexts).await });
+        })
+    };
+    let watched_names: Vec<String> = state
+        .rows
+        .iter()
+        .filter(|row| row.chosen && row.watched_through.is_none())
+        .map(|row| row.context.clone())
+        .collect();
+    let close_notifications = {
+        let notifying = notifying.clone();
+        Callback::from(move |()| notifying.set(false))
+    };
+    let saved_notifications = {
+        let (close, toast) = (close_notifications.clone(), toast.clone());
+        Callback::from(move |()| {
+            close.emit(());
+            toast(Tone::Good, "Notification settings saved.".to_owned());
         })
     };
     let on_command = {
@@ -156,6 +176,7 @@ pub fn clusters_page(props: &ClustersPageProps) -> Html {
                 <button class="secondary" id="unwatch-shown" onclick={bulk(false)} disabled={shown.is_empty()}>{ "Unwatch shown" }</button>
                 <button class="secondary" id="check-shown" onclick={check_shown} disabled={shown.is_empty()}>{ "Check shown" }</button>
                 <span class="spacer"></span>
+                <button class="secondary" id="open-notifications" onclick={let notifying = notifying.clone(); Callback::from(move |_: MouseEvent| notifying.set(true))}>{ "Notifications…" }</button>
                 <button class="primary add-cluster" id="add-cluster" onclick={open}>{ "Add cluster" }</button>
             </div>
             if let Some(error) = state.error.clone() {
@@ -178,6 +199,9 @@ pub fn clusters_page(props: &ClustersPageProps) -> Html {
                 <AddClusterDialog on_close={close} {on_added} />
             }
             { sign_in_view.unwrap_or_default() }
+            if *notifying {
+                <NotificationsDialog clusters={watched_names} on_close={close_notifications.clone()} on_saved={saved_notifications} />
+            }
         </>
     }
 }

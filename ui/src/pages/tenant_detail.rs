@@ -5,7 +5,8 @@ use tenantry_model::{BackupResult, Freshness, TenantDetail, TenantSummary, UiErr
 use yew::prelude::*;
 
 use crate::components::{
-    ActionBar, ActionDialog, BundleButton, DriftPanel, HealthBadge, HealthChart, LogView, Notice, TimelineView,
+    ActionBar, ActionDialog, BundleButton, DriftPanel, HealthBadge, HealthChart, LogView, Notice, TenantNoticeSelect,
+    TimelineView,
 };
 use crate::hooks::{age, ago, use_clock, use_escape};
 use crate::ipc;
@@ -126,6 +127,7 @@ pub fn tenant_detail_page(props: &TenantDetailPageProps) -> Html {
             <div class="detail-head">
                 <button class="back" onclick={back}>{ "← Tenants" }</button>
                 <h2>{ &props.id }<span class="muted">{ format!(" on {}", props.cluster) }</span></h2>
+                <TenantNoticeSelect cluster={props.cluster.clone()} id={props.id.clone()} />
                 <BundleButton cluster={props.cluster.clone()} id={props.id.clone()} />
                 if let Some(row) = &props.row { <ActionBar tenant={row.clone()} {on_action} /> }
             </div>
