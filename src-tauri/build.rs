@@ -11,6 +11,7 @@ fn main() {
         "watch_kubeconfig",
         "notification_settings",
         "save_notification_settings",
+        "watch_open_requests",
         "watch_tenants",
         "tenant_detail",
         "log_access",

@@ -12,6 +12,7 @@ mod notifications;
 mod rollouts;
 mod tenancy;
 mod timeline;
+mod tray;
 mod window;
 
 use tenantry_core::actions::{ActionSettings, Actions, ControllersOfRecord};
@@ -74,6 +75,8 @@ fn main() {
             app.manage(logs::LogStreams::default());
             app.manage(rollouts::RolloutTasks::default());
             app.manage(kubeconfig_watch::Reloads::default());
+            app.manage(tray::OpenRequests::default());
+            tray::start(app);
             tauri::async_runtime::spawn(kubeconfig_watch::follow(app.handle().clone()));
             tauri::async_runtime::spawn(exit_on_signal(app.handle().clone()));
             window::restore(app);
@@ -123,7 +126,8 @@ fn main() {
             window::remember_view,
             kubeconfig_watch::watch_kubeconfig,
             notifications::notification_settings,
-            notifications::save_notification_settings
+            notifications::save_notification_settings,
+            tray::watch_open_requests
         ])
         .build(tauri::generate_context!());
     match app {
@@ -142,8 +146,8 @@ fn main() {
     }
 }
 
-/// Brings the main window to the front (a second launch asked for it).
-fn show_window(handle: &tauri::AppHandle) {
+/// Brings the main window to the front (a second launch or the tray asked for it).
+pub fn show_window(handle: &tauri::AppHandle) {
     use tauri::Manager as _;
     let on_main = handle.clone();
     let shown = handle.run_on_main_thread(move || {

@@ -30,6 +30,24 @@ pub fn app() -> Html {
             Callback::from(move |()| actions_ended.set(*actions_ended + 1))
         },
     };
+    // A tenant chosen in the tray menu opens on the Tenants view (numbered, so the same one twice opens twice).
+    let open_request = use_state(|| None::<(String, String, u32)>);
+    {
+        let (open_request, view) = (open_request.clone(), view.clone());
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                let asked = std::cell::Cell::new(0_u32);
+                let _ = ipc::watch_open_requests(move |event| {
+                    if let Ok((cluster, id)) = event {
+                        asked.set(asked.get() + 1);
+                        open_request.set(Some((cluster, id, asked.get())));
+                        view.set(View::Tenants);
+                    }
+                })
+                .await;
+            });
+        });
+    }
     // An edited kubeconfig reloads the cluster list, as Refresh does.
     let reloads = use_state(|| 0_u64);
     {
@@ -125,7 +143,7 @@ pub fn app() -> Html {
                 <main class="content">
                     {
                         match *view {
-                            View::Tenants => html! { <TenantsPage fleet={fleet.clone()} on_rollout={on_rollout.reform(Some)} /> },
+                            View::Tenants => html! { <TenantsPage fleet={fleet.clone()} on_rollout={on_rollout.reform(Some)} open={(*open_request).clone()} /> },
                             View::Clusters => html! { <ClustersPage state={clusters.clone()} on_changed={on_refresh.clone()} /> },
                             View::Audit => html! { <AuditPage /> },
                             View::Tenancy => html! { <TenancyPage /> },

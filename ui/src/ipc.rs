@@ -90,6 +90,13 @@ pub async fn watch_kubeconfig(on_event: impl Fn(Result<u64, UiError>) + 'static)
     stream("watch_kubeconfig", &NoArgs {}, on_event).await
 }
 
+/// Each tenant the tray menu asks the window to open, as `(cluster, id)`.
+pub async fn watch_open_requests(
+    on_event: impl Fn(Result<(String, String), UiError>) + 'static,
+) -> Result<(), UiError> {
+    stream("watch_open_requests", &NoArgs {}, on_event).await
+}
+
 /// The notification settings in force.
 pub async fn notification_settings() -> Result<NotificationSettings, UiError> {
     call("notification_settings", &NoArgs {}).await

@@ -34,5 +34,6 @@ pub mod secrets;
 pub mod status;
 pub mod tenancy;
 pub mod timeline;
+pub mod tray_menu;
 pub mod watch_choice;
 pub mod window_state;

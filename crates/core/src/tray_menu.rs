@@ -93,10 +93,14 @@ mod tests {
 
     #[test]
     fn counts_and_the_worst_latest_problems_first() {
-        let mut tenants: Vec<TenantSummary> = (0..8).map(|n| row(&format!("deg-{n}"), Health::Degraded, &format!("2026-01-0{}", n + 1))).collect();
+        let mut tenants: Vec<TenantSummary> =
+            (0..8).map(|n| row(&format!("deg-{n}"), Health::Degraded, &format!("2026-01-0{}", n + 1))).collect();
         tenants.push(row("down-old", Health::Down, "2025-01-01"));
         tenants.push(row("ok", Health::Healthy, "2026-01-01"));
-        tenants.push(TenantSummary { freshness: Freshness::Cached { as_of: "2026".into() }, ..row("cached", Health::Down, "2026") });
+        tenants.push(TenantSummary {
+            freshness: Freshness::Cached { as_of: "2026".into() },
+            ..row("cached", Health::Down, "2026")
+        });
         let menu = menu(&tenants);
         assert_eq!(menu.counts, "1 healthy · 8 degraded · 1 down · 1 not live");
         let ids: Vec<&str> = menu.problems.iter().map(|p| p.id.as_str()).collect();

@@ -25,6 +25,9 @@ pub struct TenantsPageProps {
     pub fleet: UseReducerHandle<FleetState>,
     /// Shows a rollout that was just started.
     pub on_rollout: Callback<i64>,
+    /// A tenant to open (`cluster`, `id`, request number), as the tray menu asked.
+    #[prop_or_default]
+    pub open: Option<(String, String, u32)>,
 }
 
 /// The filters the table applies: search text (lower case), cluster, health, version, only
@@ -37,6 +40,14 @@ type Filters = (String, Option<String>, Option<Health>, Option<String>, bool, (S
 pub fn tenants_page(props: &TenantsPageProps) -> Html {
     let search = use_state(String::new);
     let opened = use_state(|| None::<(String, String)>);
+    {
+        let opened = opened.clone();
+        use_effect_with(props.open.clone(), move |asked| {
+            if let Some((cluster, id, _)) = asked {
+                opened.set(Some((cluster.clone(), id.clone())));
+            }
+        });
+    }
     let creating = use_state(|| false);
     let cluster = use_state(|| None::<String>);
     let health = use_state(|| None::<Health>);
