@@ -15,6 +15,10 @@ pub enum Error {
     /// log files tell why (often: dunst or Xvfb missing — `scripts/setup` installs them).
     #[error("the desktop session did not come up: {0}")]
     Desktop(String),
+    /// The clean Debian root could not be made or used (debootstrap, mounts, apt); root or
+    /// `sudo -n` is needed.
+    #[error("the clean Debian root: {0}")]
+    CleanRoot(String),
     /// A file or process operation failed.
     #[error("{what}")]
     Io {

@@ -8,6 +8,7 @@
 pub mod actions;
 pub mod apply;
 pub mod binaries;
+pub mod chroot;
 pub mod cluster;
 pub mod command;
 pub mod desktop;
