@@ -8,6 +8,7 @@ fn main() {
         "set_watched",
         "check_clusters",
         "sign_in",
+        "set_group",
         "watch_kubeconfig",
         "notification_settings",
         "save_notification_settings",

@@ -129,3 +129,14 @@ pub async fn sign_in(fleet: State<'_, Fleet>, context: String, on_event: Channel
         detail: tenantry_core::error::chain(&err),
     })
 }
+
+/// Makes `contexts` group `name`'s clusters (none: the group goes), remembered in the config
+/// folder; returns the rows as they stand (unprobed).
+#[tauri::command]
+pub async fn set_group(name: String, contexts: Vec<String>) -> Result<Vec<ClusterRow>, UiError> {
+    let mut list = ClusterList::load_with_added(&Sources::from_env());
+    list.groups.set(&name, &contexts).map_err(|err| err.to_ui())?;
+    list.groups.save(&tenantry_core::paths::cluster_groups_file()).map_err(|err| err.to_ui())?;
+    tracing::info!(group = %name, members = contexts.len(), "cluster group set");
+    Ok(list.rows())
+}

@@ -90,6 +90,7 @@ fn main() {
             clusters::set_watched,
             clusters::check_clusters,
             clusters::sign_in,
+            clusters::set_group,
             commands::watch_tenants,
             commands::tenant_detail,
             logs::log_access,

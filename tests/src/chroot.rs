@@ -91,8 +91,11 @@ impl Chroot {
 
 impl Drop for Chroot {
     fn drop(&mut self) {
-        let unmounted =
-            self.mounts.iter().rev().all(|target| privileged("umount", &["-R", "-l", &target.display().to_string()]).is_ok());
+        let unmounted = self
+            .mounts
+            .iter()
+            .rev()
+            .all(|target| privileged("umount", &["-R", "-l", &target.display().to_string()]).is_ok());
         // A mount left in place would let the removal reach the host's own files through it.
         if unmounted {
             let _ = privileged("rm", &["-rf", "--one-file-system", &self.root.display().to_string()]);

@@ -128,6 +128,7 @@ async fn scenario() {
     sign_in_and_choose_on_the_credentials_board(&client, &dir.path().join("data")).await;
     an_edited_kubeconfig_is_picked_up(&client, &down).await;
     notification_settings_in_the_window(&client, &dir.path().join("data")).await;
+    cluster_groups_in_the_window(&client, &dir.path().join("data")).await;
     add_and_remove_a_cluster_by_token(&client, &fleet, &dir.path().join("data")).await;
     // Left on the Clusters view, moved and resized: the next start opens it the same way.
     client.set_window_rect(60, 40, 1180, 740).await.expect("move and resize the window");
@@ -443,6 +444,43 @@ async fn notification_settings_in_the_window(client: &Client, data_dir: &Path) {
     assert!(client.find(Locator::Id("notifications-dialog")).await.is_err(), "the dialog closed");
 }
 
+/// A group named from a search, shown alone, unwatched and watched as a whole, and filtering the
+/// fleet's tenants to its clusters.
+async fn cluster_groups_in_the_window(client: &Client, data_dir: &Path) {
+    fill(client, "cluster-search", "eu-west").await;
+    fill(client, "group-name", "prod-eu").await;
+    client.find(Locator::Id("group-save")).await.expect("Save as group").click().await.expect("save");
+    wait_file_contains(&data_dir.join("config/cluster-groups.json"), "prod-eu").await;
+    let search = client.find(Locator::Id("cluster-search")).await.expect("the search field");
+    search.send_keys(&"\u{E003}".repeat("eu-west".len())).await.expect("erase the search");
+    let chip = client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(".group-chip.active[data-group='prod-eu']"))
+        .await;
+    chip.expect("the new group is shown");
+    settled_rows(client, 2).await;
+    client.find(Locator::Id("unwatch-group")).await.expect("Unwatch group").click().await.expect("unwatch");
+    wait_row_attr(client, "eu-west", "data-watched", "false").await;
+    client.find(Locator::Id("watch-group")).await.expect("Watch group").click().await.expect("watch");
+    wait_row_attr(client, "eu-west", "data-watched", "true").await;
+    let helpdesk = client.find(Locator::Css("tr.cluster-row[data-context='eu-west-helpdesk']")).await.expect("row");
+    assert_eq!(helpdesk.attr("data-watched").await.ok().flatten().as_deref(), Some("false"), "one identity per server");
+    save_screenshot(client, "cluster-groups.png").await;
+
+    client.find(Locator::Id("tab-tenants")).await.expect("tenants tab").click().await.expect("switch view");
+    let filter = client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("group-filter")).await;
+    filter.expect("a group filter").select_by_value("prod-eu").await.expect("filter by the group");
+    let rows = tenant_rows_until(client, "only the group's tenants", |rows| {
+        !rows.is_empty() && rows.iter().all(|(c, _)| c == "eu-west")
+    })
+    .await;
+    assert_eq!(rows.len(), 6, "{rows:?}");
+    client.find(Locator::Id("group-filter")).await.expect("the filter").select_by_value("").await.expect("all groups");
+    client.find(Locator::Id("tab-clusters")).await.expect("clusters tab").click().await.expect("back");
+    settled_rows(client, 6).await;
+}
+
 /// Waits until the file at `path` holds `part`; returns its text.
 async fn wait_file_contains(path: &Path, part: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -507,6 +545,10 @@ async fn add_and_remove_a_cluster_by_token(client: &Client, fleet: &Fleet, data_
     assert!(listed.contains(ADDED) && !listed.contains(&fleet.helpdesk_tokens[1]), "{listed}");
     assert!(tenantry_core::secrets::Keyring::system().token(ADDED).is_ok(), "the token is in the keyring");
 
+    // The toasts of what was just done sit over the table's corner: closed, as a user would.
+    for close in client.find_all(Locator::Css(".toast-close")).await.unwrap_or_default() {
+        let _ = close.click().await;
+    }
     let remove = format!("tr.cluster-row[data-context='{ADDED}'] .row-actions button.remove");
     client.find(Locator::Css(&remove)).await.expect("Remove…").click().await.expect("ask");
     client.find(Locator::Css(".confirm-remove .danger")).await.expect("Remove").click().await.expect("remove");

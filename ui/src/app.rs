@@ -30,6 +30,16 @@ pub fn app() -> Html {
             Callback::from(move |()| actions_ended.set(*actions_ended + 1))
         },
     };
+    // The user's groups of clusters, for the fleet's group filter.
+    let groups = use_memo(clusters.rows.clone(), |rows| {
+        let mut groups: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = Default::default();
+        for row in rows {
+            for group in &row.groups {
+                groups.entry(group.clone()).or_default().insert(row.context.clone());
+            }
+        }
+        groups
+    });
     // A tenant chosen in the tray menu opens on the Tenants view (numbered, so the same one twice opens twice).
     let open_request = use_state(|| None::<(String, String, u32)>);
     {
@@ -143,7 +153,7 @@ pub fn app() -> Html {
                 <main class="content">
                     {
                         match *view {
-                            View::Tenants => html! { <TenantsPage fleet={fleet.clone()} on_rollout={on_rollout.reform(Some)} open={(*open_request).clone()} /> },
+                            View::Tenants => html! { <TenantsPage fleet={fleet.clone()} on_rollout={on_rollout.reform(Some)} open={(*open_request).clone()} groups={groups.clone()} /> },
                             View::Clusters => html! { <ClustersPage state={clusters.clone()} on_changed={on_refresh.clone()} /> },
                             View::Audit => html! { <AuditPage /> },
                             View::Tenancy => html! { <TenancyPage /> },

@@ -151,6 +151,16 @@ pub async fn set_watched(contexts: &[String], watch: bool) -> Result<Vec<Cluster
     call("set_watched", &Args { contexts, watch }).await
 }
 
+/// Makes `contexts` group `name`'s clusters (none: the group goes); the rows after it.
+pub async fn set_group(name: &str, contexts: &[String]) -> Result<Vec<ClusterRow>, UiError> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        name: &'a str,
+        contexts: &'a [String],
+    }
+    call("set_group", &Args { name, contexts }).await
+}
+
 /// Probes `contexts` now, watched or not.
 pub async fn check_clusters(contexts: &[String]) -> Result<Vec<ProbeResult>, UiError> {
     #[derive(Serialize)]

@@ -1,4 +1,4 @@
-//! Which clusters a tenant command works on: `--kubeconfig`, `--cluster` and `--timeout`.
+//! Which clusters a tenant command works on: `--kubeconfig`, `--cluster`, `--group` and `--timeout`.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -13,6 +13,9 @@ pub struct Selection {
     /// Only this cluster (context name); default: every cluster, one context per API server.
     #[arg(long)]
     cluster: Option<String>,
+    /// Only the watched clusters of this group (the groups named in the Clusters view).
+    #[arg(long, conflicts_with = "cluster")]
+    group: Option<String>,
     /// Seconds each cluster may take to list its tenants.
     #[arg(long, default_value_t = 10)]
     timeout: u64,
@@ -22,9 +25,15 @@ pub struct Selection {
 }
 
 impl Selection {
-    /// The cluster asked for with `--cluster`, if any.
-    pub fn cluster(&self) -> Option<&str> {
-        self.cluster.as_deref()
+    /// Which clusters' tenants are asked for (`--cluster`, `--group`), told without the
+    /// kubeconfig (for the cache).
+    pub fn takes(&self) -> impl Fn(&str) -> bool + '_ {
+        let groups = tenantry_core::cluster_groups::ClusterGroups::load(&tenantry_core::paths::cluster_groups_file());
+        let members = self.group.as_ref().map(|group| groups.members(group).cloned().unwrap_or_default());
+        move |cluster: &str| {
+            self.cluster.as_deref().is_none_or(|wanted| wanted == cluster)
+                && members.as_ref().is_none_or(|members| members.contains(cluster))
+        }
     }
 
     /// How long each cluster may take to sync.
@@ -35,7 +44,19 @@ impl Selection {
     /// The chosen contexts; when there are none, says why on stderr and returns exit code 2.
     pub fn contexts(&self) -> Result<Vec<ContextEntry>, ExitCode> {
         let list = load(self.kubeconfig.as_deref())?;
-        let chosen: Vec<ContextEntry> = list.watched(self.cluster.as_deref()).into_iter().cloned().collect();
+        let members = match &self.group {
+            Some(group) => Some(list.groups.members(group).cloned().ok_or_else(|| {
+                eprintln!("error: there is no group of clusters named {group:?}");
+                ExitCode::from(2)
+            })?),
+            None => None,
+        };
+        let chosen: Vec<ContextEntry> = list
+            .watched(self.cluster.as_deref())
+            .into_iter()
+            .filter(|entry| members.as_ref().is_none_or(|members| members.contains(&entry.name)))
+            .cloned()
+            .collect();
         if chosen.is_empty() {
             let named = self.cluster.as_ref().map(|c| format!(" named {c}")).unwrap_or_default();
             eprintln!("error: no usable cluster{named}");

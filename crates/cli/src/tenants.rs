@@ -109,8 +109,8 @@ async fn offline(args: &Args) -> Result<Report, ExitCode> {
         ExitCode::from(2)
     })?;
     opened.cache.close().await;
-    let wanted = args.selection.cluster();
-    let tenants = tenants.into_iter().filter(|t| wanted.is_none_or(|c| t.cluster == c)).collect();
+    let takes = args.selection.takes();
+    let tenants = tenants.into_iter().filter(|t| takes(&t.cluster)).collect();
     Ok(Report { tenants, errors: BTreeMap::new() })
 }
 

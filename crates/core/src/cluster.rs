@@ -10,6 +10,7 @@ use kube::api::PostParams;
 use tenantry_model::{ClusterRow, KubeconfigSummary, Probe, ProbeResult};
 use tracing::Instrument as _;
 
+use crate::cluster_groups::ClusterGroups;
 use crate::kubeconfig::{ContextEntry, ContextError, Kubeconfig, Sources};
 use crate::watch_choice::WatchChoice;
 
@@ -53,6 +54,8 @@ pub struct ClusterList {
     pub entries: Vec<ContextEntry>,
     /// Which contexts the user chose for the fleet.
     pub choice: WatchChoice,
+    /// The user's groups of clusters.
+    pub groups: ClusterGroups,
 }
 
 impl ClusterList {
@@ -69,6 +72,7 @@ impl ClusterList {
                     },
                     entries: Vec::new(),
                     choice: WatchChoice::load(&crate::paths::watched_clusters_file()),
+                    groups: ClusterGroups::load(&crate::paths::cluster_groups_file()),
                 }
             }
         }
@@ -88,6 +92,7 @@ impl ClusterList {
             },
             entries: kubeconfig.contexts(),
             choice: WatchChoice::load(&crate::paths::watched_clusters_file()),
+            groups: ClusterGroups::load(&crate::paths::cluster_groups_file()),
         }
     }
 
@@ -113,6 +118,7 @@ impl ClusterList {
                         .find(|watched| watched.server == entry.server && watched.name != entry.name)
                         .map(|watched| watched.name.clone()),
                     credential: entry.credential(),
+                    groups: self.groups.of(&entry.name),
                     probe: match &entry.problem {
                         Some(problem) => Probe::Failed { error: problem.to_ui() },
                         None if chosen => Probe::Probing,

@@ -41,6 +41,8 @@ pub const ADDED_CLUSTERS_FILE_NAME: &str = "clusters.yaml";
 pub const CONTROLLERS_FILE_NAME: &str = "controllers-of-record.yaml";
 /// The file name of the tenancy rules, in the config folder.
 pub const TENANCY_FILE_NAME: &str = "tenancy.yaml";
+/// The file name of the user's groups of clusters, in the config folder.
+pub const CLUSTER_GROUPS_FILE_NAME: &str = "cluster-groups.json";
 /// The file name of the clusters the user chose for the fleet, in the config folder.
 pub const WATCHED_CLUSTERS_FILE_NAME: &str = "watched-clusters.json";
 /// The file name of the notification settings, in the config folder.
@@ -59,6 +61,11 @@ pub const CACHE_LOCK_FILE_NAME: &str = "cache.lock";
 /// The notification settings (see `notifications`).
 pub fn notifications_file() -> PathBuf {
     config_dir().join(NOTIFICATIONS_FILE_NAME)
+}
+
+/// The user's groups of clusters (see `cluster_groups`).
+pub fn cluster_groups_file() -> PathBuf {
+    config_dir().join(CLUSTER_GROUPS_FILE_NAME)
 }
 
 /// The clusters the user chose for the fleet (see `watch_choice`).

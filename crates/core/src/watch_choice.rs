@@ -31,27 +31,12 @@ pub struct WatchChoice {
 impl WatchChoice {
     /// The choice in `path`; none yet, or unreadable (logged), is no choice at all.
     pub fn load(path: &Path) -> Self {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Self::default(),
-            Err(error) => {
-                tracing::warn!(%error, path = %path.display(), "the watched clusters cannot be read; the defaults apply");
-                return Self::default();
-            }
-        };
-        serde_json::from_str(&text)
-            .inspect_err(|error| tracing::warn!(%error, "the watched clusters are unreadable; the defaults apply"))
-            .unwrap_or_default()
+        crate::json_file::read(path, "the watched clusters").unwrap_or_default()
     }
 
     /// Writes the choice to `path`: to a sibling file first, then renamed over the old one.
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
-        if let Some(folder) = path.parent() {
-            std::fs::create_dir_all(folder)?;
-        }
-        let fresh = path.with_extension("json.new");
-        std::fs::write(&fresh, serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?)?;
-        std::fs::rename(&fresh, path)
+        crate::json_file::write(path, self)
     }
 
     /// Turns `contexts` on or off. A context turned on becomes the one its API server is

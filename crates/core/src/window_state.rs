@@ -9,30 +9,15 @@ use tenantry_model::WindowState;
 /// The smallest window the app opens with (as its window config's minimum).
 pub const MIN_SIZE: (u32, u32) = (900, 560);
 
-/// The remembered state in `path`, or `None` (none yet, or unreadable: logged).
+/// The remembered state in `path`, or `None` (none yet, unreadable: logged, or too small to use).
 pub fn load(path: &Path) -> Option<WindowState> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return None,
-        Err(error) => {
-            tracing::warn!(%error, path = %path.display(), "the window's remembered state cannot be read");
-            return None;
-        }
-    };
-    serde_json::from_str::<WindowState>(&text)
-        .inspect_err(|error| tracing::warn!(%error, "the window's remembered state is unreadable; defaults used"))
-        .ok()
+    crate::json_file::read::<WindowState>(path, "the window's remembered state")
         .filter(|state| state.width >= MIN_SIZE.0 && state.height >= MIN_SIZE.1)
 }
 
 /// Writes `state` to `path`: to a sibling file first, then renamed over the old one.
 pub fn save(path: &Path, state: &WindowState) -> std::io::Result<()> {
-    if let Some(folder) = path.parent() {
-        std::fs::create_dir_all(folder)?;
-    }
-    let fresh = path.with_extension("json.new");
-    std::fs::write(&fresh, serde_json::to_vec_pretty(state).map_err(std::io::Error::other)?)?;
-    std::fs::rename(&fresh, path)
+    crate::json_file::write(path, state)
 }
 
 #[cfg(test)]

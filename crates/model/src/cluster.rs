@@ -28,6 +28,8 @@ pub struct ClusterRow {
     pub watched_through: Option<String>,
     /// How the context authenticates and how its credential stands.
     pub credential: Credential,
+    /// The user's groups the context is in, by name.
+    pub groups: Vec<String>,
     /// What is known about the cluster's reachability.
     pub probe: Probe,
 }

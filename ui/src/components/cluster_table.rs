@@ -102,6 +102,7 @@ fn row(row: &ClusterRow, confirming: bool, on_command: &Callback<RowCommand>, no
                     <span class="name">{ &row.context }</span>
                     if row.current { <span class="tag">{ "current" }</span> }
                     if row.added { <span class="tag" title="Added in Tenantry; its token is in the OS keyring">{ "added" }</span> }
+                    { for row.groups.iter().map(|group| html! { <span class="tag tag-group" title="A group of clusters you named">{ group }</span> }) }
                     <div class="sub">{ format!("cluster {} · user {}", row.cluster, if row.user.is_empty() { "—" } else { &row.user }) }</div>
                     if let Some(through) = &row.watched_through {
                         <div class="sub through" title={format!("The fleet watches this API server through {through}; turn this one on to watch through it instead.")}>{ format!("server watched through {through}") }</div>

@@ -5,8 +5,10 @@ use yew::prelude::*;
 use crate::hooks::use_clock;
 use crate::state::toast::{ToastAction, Toasts, Tone};
 
-/// How long a toast stays, in milliseconds.
-const SHOWN_MS: f64 = 60_000.0;
+/// How long a toast saying something went well stays, in milliseconds.
+const GOOD_SHOWN_MS: f64 = 10_000.0;
+/// How long a toast saying something failed stays, in milliseconds (long enough to read and act on).
+const BAD_SHOWN_MS: f64 = 60_000.0;
 
 /// Properties of [`ToastStack`].
 #[derive(Properties, PartialEq)]
@@ -21,7 +23,7 @@ pub fn toast_stack(props: &ToastStackProps) -> Html {
     let now = use_clock();
     html! {
         <div class="toasts" aria-live="polite">
-            { for props.toasts.shown.iter().filter(|t| now - t.at < SHOWN_MS).map(|toast| {
+            { for props.toasts.shown.iter().filter(|t| now - t.at < match t.tone { Tone::Good => GOOD_SHOWN_MS, Tone::Bad => BAD_SHOWN_MS }).map(|toast| {
                 let (toasts, id) = (props.toasts.clone(), toast.id);
                 let tone = match toast.tone { Tone::Good => "toast-good", Tone::Bad => "toast-bad" };
                 html! {

@@ -7,7 +7,8 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::components::{
-    AddClusterDialog, ClusterTable, Notice, NotificationsDialog, RowCommand, SignInDialog, Summary,
+    AddClusterDialog, ClusterTable, GroupBar, GroupCommand, Notice, NotificationsDialog, RowCommand, SignInDialog,
+    Summary,
 };
 use crate::hooks::use_clock;
 use crate::ipc;
@@ -32,6 +33,7 @@ pub fn clusters_page(props: &ClustersPageProps) -> Html {
     let search = use_state(String::new);
     let signing_in = use_state(|| None::<(String, String)>);
     let notifying = use_state(|| false);
+    let group = use_state(|| None::<String>);
     let now_ms = use_clock();
     let toasts = use_context::<UseReducerHandle<Toasts>>();
     let toast = move |tone: Tone, message: String| {
@@ -70,6 +72,43 @@ pub fn clusters_page(props: &ClustersPageProps) -> Html {
                         check(&state, newly).await;
                     }
                     Err(error) => toast(Tone::Bad, format!("The watched clusters were not changed: {}", error.message)),
+                }
+            });
+        })
+    };
+    let on_group = {
+        let (state, toast, group, choose) = (state.clone(), toast.clone(), group.clone(), choose.clone());
+        Callback::from(move |command: GroupCommand| {
+            let members = |name: &str| -> Vec<&ClusterRow> {
+                state.rows.iter().filter(|row| row.groups.iter().any(|g| g == name)).collect()
+            };
+            let (name, contexts) = match command {
+                GroupCommand::Show(chosen) => return group.set(chosen),
+                GroupCommand::Watch(name, false) => {
+                    return choose.emit((members(&name).iter().map(|row| row.context.clone()).collect(), false));
+                }
+                GroupCommand::Watch(name, true) => {
+                    // One identity per server: the one watched now, else the first by name.
+                    let mut rows = members(&name);
+                    rows.sort_by_key(|row| !(row.chosen && row.watched_through.is_none()));
+                    let mut servers = std::collections::HashSet::new();
+                    let picked = rows
+                        .into_iter()
+                        .filter(|row| servers.insert(row.server.clone()))
+                        .map(|row| row.context.clone());
+                    return choose.emit((picked.collect(), true));
+                }
+                GroupCommand::Save(name, contexts) => (name, contexts),
+                GroupCommand::Ungroup(name) => (name, Vec::new()),
+            };
+            let (state, toast, group) = (state.clone(), toast.clone(), group.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match ipc::set_group(&name, &contexts).await {
+                    Ok(rows) => {
+                        state.dispatch(Action::Chosen(rows));
+                        group.set((!contexts.is_empty()).then_some(name));
+                    }
+                    Err(error) => toast(Tone::Bad, format!("The group was not saved: {}", error.message)),
                 }
             });
         })
@@ -134,7 +173,12 @@ pub fn clusters_page(props: &ClustersPageProps) -> Html {
     };
     let kubeconfig_error = state.kubeconfig.as_ref().and_then(|k| k.error.clone());
     let loaded = state.kubeconfig.is_some();
-    let shown: Vec<ClusterRow> = state.rows.iter().filter(|row| matches(row, &search)).cloned().collect();
+    let shown: Vec<ClusterRow> = state
+        .rows
+        .iter()
+        .filter(|row| matches(row, &search) && group.as_ref().is_none_or(|g| row.groups.contains(g)))
+        .cloned()
+        .collect();
     let shown_names: Vec<String> = shown.iter().map(|row| row.context.clone()).collect();
     let watched = state.rows.iter().filter(|row| row.chosen && row.watched_through.is_none()).count();
     let on_search = {
@@ -191,6 +235,7 @@ pub fn clusters_page(props: &ClustersPageProps) -> Html {
                 </div>
             } else if loaded {
                 <Summary rows={state.rows.clone()} />
+                <GroupBar rows={state.rows.clone()} shown={shown_names.clone()} active={(*group).clone()} on_command={on_group} />
                 <ClusterTable rows={shown} confirming={(*confirming).clone()} {on_command} {now_ms} />
             } else {
                 <div class="empty" aria-busy="true"><p>{ "Reading the kubeconfig…" }</p></div>

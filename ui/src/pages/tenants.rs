@@ -1,7 +1,7 @@
 //! The fleet view: clusters, search, health and version filters, the offline banner and the table
 //! of every tenant on every cluster, with keyboard navigation.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use tenantry_model::{Health, TenantSummary};
@@ -28,11 +28,15 @@ pub struct TenantsPageProps {
     /// A tenant to open (`cluster`, `id`, request number), as the tray menu asked.
     #[prop_or_default]
     pub open: Option<(String, String, u32)>,
+    /// The user's groups of clusters: name → contexts.
+    #[prop_or_default]
+    pub groups: Rc<BTreeMap<String, BTreeSet<String>>>,
 }
 
 /// The filters the table applies: search text (lower case), cluster, health, version, only
-/// drifted tenants, sort.
-type Filters = (String, Option<String>, Option<Health>, Option<String>, bool, (SortKey, bool));
+/// drifted tenants, sort, the clusters of the chosen group.
+type Filters =
+    (String, Option<String>, Option<Health>, Option<String>, bool, (SortKey, bool), Option<BTreeSet<String>>);
 
 /// Clusters with their state (click to filter), search box, health counts (click to filter), a
 /// version filter and the sortable, virtualised table. Arrows move the cursor, Enter opens.
@@ -52,6 +56,7 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
     let cluster = use_state(|| None::<String>);
     let health = use_state(|| None::<Health>);
     let version = use_state(|| None::<String>);
+    let group = use_state(|| None::<String>);
     let drifted_only = use_state(|| false);
     let since_dismissed = use_state(|| false);
     let sort = use_state(|| (SortKey::Tenant, true));
@@ -66,14 +71,17 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
     let on_created = actions.map(|a| a.ended).unwrap_or_default();
     let fleet = &props.fleet;
     let needle = search.to_lowercase();
-    let filters: Filters = (needle.clone(), (*cluster).clone(), *health, (*version).clone(), *drifted_only, *sort);
+    let group_members = group.as_ref().map(|name| props.groups.get(name).cloned().unwrap_or_default());
+    let filters: Filters =
+        (needle.clone(), (*cluster).clone(), *health, (*version).clone(), *drifted_only, *sort, group_members);
     let rows = use_memo(
         (props.fleet.clone(), filters.clone()),
-        |(fleet, (needle, cluster, health, version, drifted, sort))| {
+        |(fleet, (needle, cluster, health, version, drifted, sort, members))| {
             let mut rows: Vec<TenantSummary> = fleet
                 .tenants
                 .values()
                 .filter(|t| cluster.as_ref().is_none_or(|c| &t.cluster == c))
+                .filter(|t| members.as_ref().is_none_or(|m| m.contains(&t.cluster)))
                 .filter(|t| version.as_ref().is_none_or(|v| &t.version == v))
                 .filter(|t| !*drifted || t.drift.is_some())
                 .filter(|t| health.is_none_or(|h| t.health == h) && t.matches(needle))
@@ -317,6 +325,18 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
                         <option value={v.clone()} selected={version.as_ref() == Some(&v)}>{ v }</option>
                     }) }
                 </select>
+                if !props.groups.is_empty() {
+                    <select id="group-filter" class="version-filter" aria-label="Filter by group of clusters"
+                            onchange={{ let group = group.clone(); Callback::from(move |event: Event| {
+                                let value = event.target_unchecked_into::<HtmlSelectElement>().value();
+                                group.set((!value.is_empty()).then_some(value));
+                            }) }}>
+                        <option value="" selected={group.is_none()}>{ "All groups" }</option>
+                        { for props.groups.keys().map(|name| html! {
+                            <option value={name.clone()} selected={group.as_ref() == Some(name)}>{ name }</option>
+                        }) }
+                    </select>
+                }
                 <button id="drift-filter" class={classes!("chip", "drift-filter", drifted_only.then_some("active"))}
                         title="Tenants whose objects someone changed outside Tenantry (checked in the background)"
                         onclick={{ let drifted_only = drifted_only.clone(); Callback::from(move |_: MouseEvent| drifted_only.set(!*drifted_only)) }}>

@@ -136,6 +136,7 @@ mod tests {
             chosen: true,
             watched_through: None,
             credential: Credential::default(),
+            groups: Vec::new(),
             probe,
         }
     }

@@ -23,26 +23,12 @@ const TICK: Duration = Duration::from_secs(1);
 
 /// The settings in `path`; none yet, or unreadable (logged), are the defaults (all on).
 pub fn load(path: &Path) -> NotificationSettings {
-    match std::fs::read_to_string(path) {
-        Ok(text) => serde_json::from_str(&text)
-            .inspect_err(|error| tracing::warn!(%error, "the notification settings are unreadable; the defaults apply"))
-            .unwrap_or_default(),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => NotificationSettings::default(),
-        Err(error) => {
-            tracing::warn!(%error, path = %path.display(), "the notification settings cannot be read; the defaults apply");
-            NotificationSettings::default()
-        }
-    }
+    crate::json_file::read(path, "the notification settings").unwrap_or_default()
 }
 
 /// Writes `settings` to `path`: to a sibling file first, then renamed over the old one.
 pub fn save(path: &Path, settings: &NotificationSettings) -> std::io::Result<()> {
-    if let Some(folder) = path.parent() {
-        std::fs::create_dir_all(folder)?;
-    }
-    let fresh = path.with_extension("json.new");
-    std::fs::write(&fresh, serde_json::to_vec_pretty(settings).map_err(std::io::Error::other)?)?;
-    std::fs::rename(&fresh, path)
+    crate::json_file::write(path, settings)
 }
 
 /// Follows `events` (a fleet subscription) and tells the desktop what is due, each change held
