@@ -13,6 +13,8 @@ fn main() {
         "notification_settings",
         "save_notification_settings",
         "watch_open_requests",
+        "mark",
+        "timing_marks",
         "watch_tenants",
         "tenant_detail",
         "log_access",

@@ -8,6 +8,7 @@ mod clusters;
 mod commands;
 mod kubeconfig_watch;
 mod logs;
+mod marks;
 mod notifications;
 mod rollouts;
 mod tenancy;
@@ -23,6 +24,7 @@ use tenantry_core::fleet::{Fleet, Settings};
 use tenantry_core::kubeconfig::Sources;
 
 fn main() {
+    let started = std::time::Instant::now();
     let mut log_guard = match tenantry_core::logging::init(&tenantry_core::paths::log_dir()) {
         Ok(guard) => Some(guard),
         Err(err) => {
@@ -76,6 +78,7 @@ fn main() {
             app.manage(rollouts::RolloutTasks::default());
             app.manage(kubeconfig_watch::Reloads::default());
             app.manage(tray::OpenRequests::default());
+            app.manage(marks::Marks::new(started));
             tray::start(app);
             tauri::async_runtime::spawn(kubeconfig_watch::follow(app.handle().clone()));
             tauri::async_runtime::spawn(exit_on_signal(app.handle().clone()));
@@ -128,7 +131,9 @@ fn main() {
             kubeconfig_watch::watch_kubeconfig,
             notifications::notification_settings,
             notifications::save_notification_settings,
-            tray::watch_open_requests
+            tray::watch_open_requests,
+            marks::mark,
+            marks::timing_marks
         ])
         .build(tauri::generate_context!());
     match app {

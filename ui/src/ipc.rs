@@ -97,6 +97,15 @@ pub async fn watch_open_requests(
     stream("watch_open_requests", &NoArgs {}, on_event).await
 }
 
+/// Sets the app's timing mark `name` (once; measured by the backend from its start).
+pub async fn mark(name: &str) -> Result<(), UiError> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        name: &'a str,
+    }
+    call("mark", &Args { name }).await
+}
+
 /// The notification settings in force.
 pub async fn notification_settings() -> Result<NotificationSettings, UiError> {
     call("notification_settings", &NoArgs {}).await

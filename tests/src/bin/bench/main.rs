@@ -16,6 +16,7 @@ mod rollout;
 mod settle;
 mod stats;
 mod window_rollout;
+mod window_start;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,6 +47,22 @@ enum Suite {
     Rollout(RolloutArgs),
     /// The window while a rollout of every tenant runs: frame gaps and the app's memory.
     WindowRollout(WindowArgs),
+    /// The window's start with kubeconfigs of many contexts: its timing marks and memory.
+    WindowStart(WindowStartArgs),
+}
+
+/// Options of `bench window-start`.
+#[derive(clap::Args)]
+struct WindowStartArgs {
+    /// Folder of the local clusters (as given to `testenv`); its first cluster is the real one.
+    #[arg(long, env = "TENANTRY_TESTENV_DIR", default_value = "/tmp/tenantry-testenv")]
+    dir: PathBuf,
+    /// The kubeconfig sizes measured, the first the baseline.
+    #[arg(long, value_delimiter = ',', default_value = "3,100,500")]
+    contexts: Vec<usize>,
+    /// The app binary; default: `tenantry-app` next to this program.
+    #[arg(long)]
+    app: Option<PathBuf>,
 }
 
 /// Options of `bench window-rollout`.
@@ -159,6 +176,7 @@ async fn main() -> ExitCode {
         Suite::Actions(args) => run_actions(args).await,
         Suite::Rollout(args) => run_rollout(args).await,
         Suite::WindowRollout(args) => run_window_rollout(args).await,
+        Suite::WindowStart(args) => run_window_start(args).await,
     };
     match outcome {
         Ok(report) => {
@@ -253,6 +271,17 @@ async fn run_window_rollout(args: WindowArgs) -> Result<String, BenchError> {
     };
     let figures = window_rollout::measure(&entries, &state.kubeconfig, &app, args.tenants).await?;
     Ok(figures.report())
+}
+
+async fn run_window_start(args: WindowStartArgs) -> Result<String, BenchError> {
+    let state = fleet::read_state(&args.dir)?;
+    let app = match args.app {
+        Some(path) => path,
+        None => std::env::current_exe()
+            .map_err(|source| BenchError::Process { what: "this program".into(), source })?
+            .with_file_name("tenantry-app"),
+    };
+    window_start::measure(&state.kubeconfig, &app, &args.contexts).await
 }
 
 /// Everything measured, ready to be printed.

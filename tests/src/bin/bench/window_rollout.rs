@@ -111,6 +111,11 @@ async fn drive(client: &Client, tenants: usize) -> Result<WindowFigures, BenchEr
     Ok(WindowFigures { tenants, rollout: started.elapsed(), gaps, peaks, peak_total })
 }
 
+/// Resident memory (KiB) of all the app's processes now.
+pub fn rss_total() -> u64 {
+    rss_by_process().iter().map(|(_, kib)| kib).sum()
+}
+
 /// Resident memory (KiB) of each of the app's processes now, summed per kind.
 fn rss_by_process() -> Vec<(&'static str, u64)> {
     let mut sums: Vec<(&'static str, u64)> = PROCESSES.iter().map(|(_, label)| (*label, 0)).collect();

@@ -1,0 +1,173 @@
+//! The window's start with kubeconfigs of many contexts: one real cluster (its tenants cached by
+//! a first start) plus contexts that lead nowhere — most at a closed port, every fifth through an
+//! exec credential plugin that takes a second and fails — at 3, 100 and 500 contexts. For each,
+//! the app is started with the same data folder and the time it reports for "cached rows on
+//! screen" and "live rows on screen" (its own timing marks, from its process start) is read
+//! through the window, with the memory of every process of the app a few seconds later.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use fantoccini::Client;
+use tenantry_tests::window::Driver;
+
+use crate::BenchError;
+use crate::stats::median;
+use crate::window_rollout::rss_total;
+
+/// Starts per context count.
+const RUNS: usize = 3;
+
+/// One start: its marks (ms) and the app's memory (KiB) after it.
+struct Start {
+    cached: u64,
+    live: u64,
+    memory_kib: u64,
+}
+
+/// Measures starts with each of `counts` contexts against the real cluster of `kubeconfig`
+/// (its current context), the app binary `app`.
+pub async fn measure(kubeconfig: &Path, app: &Path, counts: &[usize]) -> Result<String, BenchError> {
+    let dir = tempfile::tempdir().map_err(|source| BenchError::Process { what: "a temp folder".into(), source })?;
+    let plugin = dir.path().join("slow-plugin");
+    let executable = <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o755);
+    std::fs::write(&plugin, "#!/bin/sh\nsleep 1\nexit 1\n")
+        .and_then(|()| std::fs::set_permissions(&plugin, executable))
+        .map_err(|source| BenchError::Process { what: "the plugin".into(), source })?;
+    let data = dir.path().join("data");
+    // A first start fills the cache, as a user's earlier sessions have.
+    start(&write_kubeconfig(dir.path(), kubeconfig, 1, &plugin)?, &data, dir.path(), app).await?;
+    let mut rows = Vec::new();
+    for &count in counts {
+        let file = write_kubeconfig(dir.path(), kubeconfig, count, &plugin)?;
+        let mut starts = Vec::new();
+        for _ in 0..RUNS {
+            starts.push(start(&file, &data, dir.path(), app).await?);
+        }
+        rows.push((count, starts));
+    }
+    Ok(report(&rows))
+}
+
+/// A kubeconfig of `count` contexts: the real cluster's current context first, then contexts
+/// at a closed port, every fifth of them through `plugin`.
+fn write_kubeconfig(dir: &Path, real: &Path, count: usize, plugin: &Path) -> Result<PathBuf, BenchError> {
+    let real_text = std::fs::read_to_string(real)
+        .map_err(|source| BenchError::Process { what: "the kubeconfig".into(), source })?;
+    let real_config: serde_yaml::Value =
+        serde_yaml::from_str(&real_text).map_err(|e| BenchError::Failed(e.to_string()))?;
+    let current = real_config["current-context"].as_str().unwrap_or_default().to_owned();
+    let pick = |list: &str, name: &str| {
+        real_config[list].as_sequence().into_iter().flatten().find(|item| item["name"].as_str() == Some(name)).cloned()
+    };
+    let context = pick("contexts", &current).ok_or_else(|| BenchError::Failed("no current context".into()))?;
+    let cluster = pick("clusters", context["context"]["cluster"].as_str().unwrap_or_default());
+    let user = pick("users", context["context"]["user"].as_str().unwrap_or_default());
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map_err(|source| BenchError::Process { what: "a closed port".into(), source })?
+        .port();
+    let mut contexts = vec![context];
+    let mut clusters: Vec<serde_yaml::Value> = cluster.into_iter().collect();
+    let mut users: Vec<serde_yaml::Value> = user.into_iter().collect();
+    clusters.push(
+        serde_yaml::from_str(&format!("{{name: nowhere, cluster: {{server: 'https://127.0.0.1:{closed}'}}}}"))
+            .map_err(|e| BenchError::Failed(e.to_string()))?,
+    );
+    users.push(
+        serde_yaml::from_str("{name: token, user: {token: not-a-token}}")
+            .map_err(|e| BenchError::Failed(e.to_string()))?,
+    );
+    users.push(
+        serde_yaml::from_str(&format!(
+            "{{name: plugin, user: {{exec: {{apiVersion: client.authentication.k8s.io/v1, command: '{}', interactiveMode: Never}}}}}}",
+            plugin.display()
+        ))
+        .map_err(|e| BenchError::Failed(e.to_string()))?,
+    );
+    for n in 1..count {
+        let user = if n % 5 == 0 { "plugin" } else { "token" };
+        contexts.push(
+            serde_yaml::from_str(&format!("{{name: 'far-{n:03}', context: {{cluster: nowhere, user: {user}}}}}"))
+                .map_err(|e| BenchError::Failed(e.to_string()))?,
+        );
+    }
+    let mut config = serde_yaml::Mapping::new();
+    config.insert("apiVersion".into(), "v1".into());
+    config.insert("kind".into(), "Config".into());
+    config.insert("current-context".into(), current.into());
+    config.insert("clusters".into(), clusters.into());
+    config.insert("users".into(), users.into());
+    config.insert("contexts".into(), contexts.into());
+    let path = dir.join(format!("kubeconfig-{count}"));
+    let text = serde_yaml::to_string(&config).map_err(|e| BenchError::Failed(e.to_string()))?;
+    std::fs::write(&path, text).map_err(|source| BenchError::Process { what: "a kubeconfig".into(), source })?;
+    Ok(path)
+}
+
+/// Starts the app with `kubeconfig` and `data`, waits for both marks, samples its memory 5 s
+/// later, and closes it.
+async fn start(kubeconfig: &Path, data: &Path, scratch: &Path, app: &Path) -> Result<Start, BenchError> {
+    let driver = Driver::start(&kubeconfig.display().to_string(), data, scratch, &[]).await?;
+    let client = driver.open_app(app).await?;
+    let outcome = marks(&client).await;
+    let memory_kib = if outcome.is_ok() {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        rss_total()
+    } else {
+        0
+    };
+    let _ = client.close().await;
+    drop(driver);
+    let (cached, live) = outcome?;
+    Ok(Start { cached, live, memory_kib })
+}
+
+/// The app's "cached rows on screen" and "live rows on screen" marks, waited for (60 s).
+async fn marks(client: &Client) -> Result<(u64, u64), BenchError> {
+    let read = "const done = arguments[arguments.length - 1]; \
+                window.__TAURI__.core.invoke('timing_marks').then(done, () => done([]));";
+    for _ in 0..240 {
+        let marks = client.execute_async(read, Vec::new()).await.map_err(|e| BenchError::Failed(e.to_string()))?;
+        let find = |name: &str| {
+            marks
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|mark| mark[0].as_str() == Some(name))
+                .and_then(|mark| mark[1].as_u64())
+        };
+        if let (Some(cached), Some(live)) = (find("cached rows on screen"), find("live rows on screen")) {
+            return Ok((cached, live));
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    Err(BenchError::Failed("the window set no timing marks within 60 s".into()))
+}
+
+fn report(rows: &[(usize, Vec<Start>)]) -> String {
+    let med = |values: Vec<u64>| {
+        median(&values.iter().map(|v| Duration::from_millis(*v)).collect::<Vec<_>>()).unwrap_or_default().as_millis()
+    };
+    let baseline = rows.first().map(|(_, starts)| med(starts.iter().map(|s| s.cached).collect())).unwrap_or(1).max(1);
+    let mut out = String::from(
+        "### Window start by kubeconfig size (median of 3 starts; the app's own timing marks)\n\n\
+         | contexts | cached rows on screen | ÷ 3 contexts | live rows on screen | memory of all the app's processes |\n|---|---|---|---|---|\n",
+    );
+    for (count, starts) in rows {
+        let cached = med(starts.iter().map(|s| s.cached).collect());
+        let live = med(starts.iter().map(|s| s.live).collect());
+        let memory = med(starts.iter().map(|s| s.memory_kib).collect()) as f64 / 1024.0;
+        out.push_str(&format!(
+            "| {count} | {cached} ms | {:.2}× | {live} ms | {memory:.0} MiB |\n",
+            cached as f64 / baseline as f64
+        ));
+    }
+    out.push_str("\nSamples (cached / live ms, MiB):\n");
+    for (count, starts) in rows {
+        let samples: Vec<String> =
+            starts.iter().map(|s| format!("{}/{} ({:.0})", s.cached, s.live, s.memory_kib as f64 / 1024.0)).collect();
+        out.push_str(&format!("- {count} contexts: {}\n", samples.join(", ")));
+    }
+    out
+}
