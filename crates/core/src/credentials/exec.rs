@@ -19,6 +19,8 @@ use super::CredentialError;
 pub const UNATTENDED_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a plugin may wait for a person signing in (a device code, a browser).
 pub const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
+/// How long the rest of stderr may take to arrive once the plugin has exited.
+const STDERR_DRAIN: Duration = Duration::from_secs(1);
 /// The most of stdout read: an `ExecCredential` is a few kilobytes.
 const STDOUT_LIMIT: u64 = 1 << 20;
 
@@ -97,7 +99,7 @@ pub async fn run(
         Attendance::Unattended => (UNATTENDED_TIMEOUT, None),
         Attendance::SigningIn(lines) => (SIGN_IN_TIMEOUT, Some(lines)),
     };
-    let relay = tokio::spawn(relay_stderr(stderr, lines));
+    let mut relay = tokio::spawn(relay_stderr(stderr, lines));
     let finished = async {
         let mut printed = Vec::new();
         stdout.read_to_end(&mut printed).await?;
@@ -105,7 +107,11 @@ pub async fn run(
         Ok::<_, std::io::Error>((status, printed))
     };
     let outcome = tokio::time::timeout(timeout, finished).await;
-    relay.abort();
+    // The last lines a signing-in person must see may still be in the pipe: read to its end,
+    // unless a child the plugin left behind holds it open.
+    if outcome.is_err() || tokio::time::timeout(STDERR_DRAIN, &mut relay).await.is_err() {
+        relay.abort();
+    }
     let (status, printed) = match outcome {
         Err(_) => return Err(CredentialError::TimedOut { command, after: timeout }),
         Ok(Err(source)) => return Err(CredentialError::Start { command, source: source.into() }),
