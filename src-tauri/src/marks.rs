@@ -1,6 +1,7 @@
 //! Timing marks the window sets as its start reaches a point the user sees — the cached rows on
-//! screen, every watched cluster settled (live, or known unreachable) on screen — measured by the app itself from the moment the
-//! process started, logged and readable by the benchmarks (`timing_marks`).
+//! screen, then every watched cluster settled (live, or known unreachable) on screen — measured
+//! by the app itself from the moment the process started, logged and readable by the
+//! benchmarks (`timing_marks`).
 
 use std::sync::Mutex;
 use std::time::Instant;
