@@ -6,6 +6,7 @@ use tenantry_model::{AddedClusterReport, NewCluster, UiError};
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
+use crate::components::FormError;
 use crate::ipc;
 use crate::state::editable::{Editable, FieldEdit};
 
@@ -82,12 +83,7 @@ pub fn add_cluster_dialog(props: &AddClusterDialogProps) -> Html {
                     </fieldset>
                     if *checking { <p class="muted" aria-busy="true">{ "Checking the connection with this token…" }</p> }
                     if let Some(problem) = &*error {
-                        <div class="form-error" role="alert" id="add-cluster-error">
-                            <p>{ &problem.message }</p>
-                            if !problem.detail.is_empty() {
-                                <details><summary>{ "Details" }</summary><pre>{ &problem.detail }</pre></details>
-                            }
-                        </div>
+                        <FormError error={problem.clone()} id="add-cluster-error" />
                     }
                 </div>
                 <footer class="modal-foot">

@@ -5,6 +5,7 @@ use tenantry_model::{NotificationSettings, TenantNotice, UiError};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::components::FormError;
 use crate::ipc;
 
 /// Properties of [`NotificationsDialog`].
@@ -140,7 +141,7 @@ pub fn notifications_dialog(props: &NotificationsDialogProps) -> Html {
                 <div class="modal-body">
                     { body }
                     if let Some(problem) = &*error {
-                        <div class="form-error" role="alert"><p>{ &problem.message }</p></div>
+                        <FormError error={problem.clone()} />
                     }
                 </div>
                 <footer class="modal-foot">

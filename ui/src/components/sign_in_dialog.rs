@@ -5,6 +5,7 @@
 use tenantry_model::{Credential, SignInEvent, UiError};
 use yew::prelude::*;
 
+use crate::components::FormError;
 use crate::ipc;
 
 /// Properties of [`SignInDialog`].
@@ -69,14 +70,7 @@ pub fn sign_in_dialog(props: &SignInDialogProps) -> Html {
                     { match &*stage {
                         Stage::Running => html! { <p class="muted" aria-busy="true" id="sign-in-state">{ "Waiting for the plugin (at most 5 minutes)…" }</p> },
                         Stage::Done => html! { <p class="good" id="sign-in-state">{ "Signed in. The cluster reconnects with the new credential." }</p> },
-                        Stage::Failed(problem) => html! {
-                            <div class="form-error" role="alert" id="sign-in-state">
-                                <p>{ &problem.message }</p>
-                                if !problem.detail.is_empty() {
-                                    <details><summary>{ "Details" }</summary><pre>{ &problem.detail }</pre></details>
-                                }
-                            </div>
-                        },
+                        Stage::Failed(problem) => html! { <FormError error={problem.clone()} id="sign-in-state" /> },
                     } }
                 </div>
                 <footer class="modal-foot">
