@@ -46,6 +46,11 @@ pub struct LocalCluster {
 impl LocalCluster {
     /// Starts a cluster named `name` in `dir` and waits until it can run pods.
     pub async fn start(binaries: &Binaries, name: &str, dir: &Path) -> Result<Self> {
+        Self::start_with(binaries, name, dir, &[]).await
+    }
+
+    /// As [`Self::start`], the API server given `apiserver_extra` flags too (an OIDC issuer).
+    pub async fn start_with(binaries: &Binaries, name: &str, dir: &Path, apiserver_extra: &[String]) -> Result<Self> {
         let started = Instant::now();
         for sub in ["etcd", "pki", "logs"] {
             std::fs::create_dir_all(dir.join(sub))
@@ -100,7 +105,7 @@ impl LocalCluster {
             ],
         )?;
         cluster.wait_tcp("etcd", etcd_port).await?;
-        let apiserver_args = vec![
+        let mut apiserver_args = vec![
             format!("--etcd-servers={etcd_url}"),
             "--bind-address=127.0.0.1".into(),
             "--advertise-address=127.0.0.1".into(),
@@ -121,6 +126,7 @@ impl LocalCluster {
             "--profiling=false".into(),
             "--v=0".into(),
         ];
+        apiserver_args.extend_from_slice(apiserver_extra);
         cluster.spawn(binaries, "kube-apiserver", &apiserver_args)?;
         cluster.apiserver.1 = apiserver_args;
         let ca_file = dir.join("pki/apiserver.crt");
@@ -505,7 +511,8 @@ fn audit_policy() -> String {
     )
 }
 
-fn random_token() -> Result<String> {
+/// 16 random bytes in hex: a bearer token or a client secret.
+pub(crate) fn random_token() -> Result<String> {
     Ok(crate::random::bytes(16)?.iter().map(|b| format!("{b:02x}")).collect())
 }
 

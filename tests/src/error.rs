@@ -54,6 +54,9 @@ pub enum Error {
         /// The last lines of that log (the file goes away with a test's temporary folder).
         tail: String,
     },
+    /// The test's OIDC issuer (Dex) refused or did not answer.
+    #[error("the OIDC issuer: {0}")]
+    Issuer(String),
     /// The app window could not be started or driven.
     #[error("{0}")]
     Window(String),

@@ -12,6 +12,7 @@ pub mod chroot;
 pub mod cluster;
 pub mod command;
 pub mod desktop;
+pub mod dex;
 pub mod error;
 pub mod existing;
 pub mod fleet;

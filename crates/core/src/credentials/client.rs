@@ -1,5 +1,5 @@
-//! A client whose requests carry the credential a plugin issued: a service in front of kube's
-//! own client that adds the `Authorization` header from the plugin's [`Slot`] to every request,
+//! A client whose requests carry the credential a plugin or an OIDC issuer issued: a service in
+//! front of kube's own client that adds the `Authorization` header from the [`Slot`] to every request,
 //! and after a 401 drops that credential and sends the request once more with a fresh one.
 
 use std::future::Future;
@@ -14,11 +14,12 @@ use tower::BoxError;
 
 use super::Slot;
 
-/// A client for `config` (which carries no plugin) whose requests authenticate with what
-/// `slot`'s plugin issues. A plugin issuing a client certificate is run now, as the certificate
-/// goes into the connection's TLS settings.
+/// A client for `config` whose requests authenticate with what `slot` issues (kube's own exec
+/// and auth-provider support are taken out of `config`). The credential is asked for now, as a
+/// plugin's client certificate goes into the connection's TLS settings.
 pub async fn authorized(mut config: kube::Config, slot: Arc<Slot>) -> Result<kube::Client, ClientError> {
     config.auth_info.exec = None;
+    config.auth_info.auth_provider = None;
     let issued = slot.credential().await?;
     if let Some((certificate, key)) = &issued.certificate {
         use base64::Engine as _;
@@ -66,7 +67,7 @@ impl tower::Service<Request<Body>> for Authorize {
             let Some((again, token)) = again.zip(sent).filter(|_| response.status() == StatusCode::UNAUTHORIZED) else {
                 return Ok(response);
             };
-            tracing::info!(plugin = %this.slot.command(), "the server refused the plugin's credential; asking it for a fresh one");
+            tracing::info!(issuer = %this.slot.describe(), "the server refused the credential; asking for a fresh one");
             this.slot.refused(&token).await;
             Ok(this.send(again).await?.0)
         })

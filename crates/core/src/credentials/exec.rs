@@ -16,9 +16,9 @@ use tokio::sync::mpsc;
 use super::CredentialError;
 
 /// How long a plugin may run when nobody watches it (a cloud plugin takes about a second).
-pub const UNATTENDED_TIMEOUT: Duration = Duration::from_secs(30);
+const UNATTENDED_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a plugin may wait for a person signing in (a device code, a browser).
-pub const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
+const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
 /// How long the rest of stderr may take to arrive once the plugin has exited.
 const STDERR_DRAIN: Duration = Duration::from_secs(1);
 /// The most of stdout read: an `ExecCredential` is a few kilobytes.

@@ -1,17 +1,24 @@
-//! Credentials issued by exec plugins, held once per process: Tenantry's own provider in front
-//! of every client, instead of kube's built-in exec support (which has no time limit, no cache
-//! across clients, no second try after a 401, and copies a plugin's output into its errors).
+//! Credentials issued by exec plugins and OIDC issuers, held once per process: Tenantry's own
+//! provider in front of every client, instead of kube's built-in exec and OIDC support (no time
+//! limit, no cache across clients, no second try after a 401, a plugin's output copied into its
+//! errors, renewed OIDC tokens never written back).
 //!
 //! A plugin runs once per user entry (the same plugin, arguments and environment), and what it
 //! issued serves every watch, probe and action of the process until it expires; a server that
 //! refuses it makes one fresh run. A plugin with `interactiveMode: Always` never runs unattended:
-//! a person starts it from the sign-in view ([`Slot::sign_in`]).
+//! a person starts it from the sign-in view ([`Slot::sign_in`]). An OIDC entry renews its
+//! id-token the same way, through its refresh token ([`oidc`]).
 
 mod client;
 mod exec;
+mod issuer_http;
+pub mod jwt;
 pub mod login_path;
+mod oidc;
+mod provider_file;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -20,7 +27,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use tokio::sync::mpsc;
 
 pub use client::{ClientError, authorized};
-pub use exec::{Issued, SIGN_IN_TIMEOUT, UNATTENDED_TIMEOUT};
+pub use exec::Issued;
 
 /// How long before its expiry a credential is renewed, so no request goes out with one about to lapse.
 const RENEW_BEFORE: Duration = Duration::from_secs(10);
@@ -86,6 +93,51 @@ pub enum CredentialError {
         /// The kubeconfig's `command`.
         command: String,
     },
+    /// The OIDC entry's id-token cannot serve and it holds no refresh token to renew it.
+    #[error(
+        "the OIDC id-token of user \"{user}\" has expired or was refused, and the kubeconfig holds no refresh-token to renew it: sign in again with your OIDC login tool"
+    )]
+    OidcNoRefreshToken {
+        /// The kubeconfig's user entry.
+        user: String,
+    },
+    /// The OIDC entry lacks what renewing its id-token needs.
+    #[error("the OIDC entry of user \"{user}\" has no {field}, which renewing its id-token needs")]
+    OidcIncomplete {
+        /// The kubeconfig's user entry.
+        user: String,
+        /// The missing `config` key.
+        field: &'static str,
+    },
+    /// The issuer could not be asked.
+    #[error("the OIDC issuer {issuer} could not be asked for a new id-token: {why}")]
+    OidcIssuer {
+        /// The issuer URL.
+        issuer: String,
+        /// Why (a connection refused, an untrusted certificate, no discovery document).
+        why: String,
+    },
+    /// The issuer refused the refresh token (revoked, expired, already used).
+    #[error(
+        "the OIDC issuer {issuer} refused to renew the id-token ({code}{}): sign in again with your OIDC login tool",
+        .description.as_deref().map(|d| format!(": {d}")).unwrap_or_default()
+    )]
+    OidcRefused {
+        /// The issuer URL.
+        issuer: String,
+        /// The OAuth error code (`invalid_grant`), or the HTTP status.
+        code: String,
+        /// The issuer's description, when it gave one.
+        description: Option<String>,
+    },
+    /// The issuer answered with something that is not a usable grant.
+    #[error("the OIDC issuer {issuer} answered, but {why}")]
+    OidcBadAnswer {
+        /// The issuer URL.
+        issuer: String,
+        /// What is wrong with the answer.
+        why: &'static str,
+    },
 }
 
 fn hint_sentence(hint: &Option<String>) -> String {
@@ -111,21 +163,30 @@ pub enum SlotState {
     Failed(CredentialError),
 }
 
-/// One user entry's plugin and the credential it issued.
+/// One user entry's credential source and the credential it issued.
 pub struct Slot {
-    plugin: ExecConfig,
-    cluster: Option<serde_json::Value>,
+    source: Source,
     held: tokio::sync::Mutex<Held>,
     state: Mutex<SlotState>,
+}
+
+/// Where a slot's credential comes from.
+enum Source {
+    /// An exec plugin, with the `spec.cluster` it is given when it asks for cluster info.
+    Exec { plugin: ExecConfig, cluster: Option<serde_json::Value> },
+    /// An OIDC `auth-provider` entry.
+    Oidc(oidc::OidcProvider),
 }
 
 #[derive(Default)]
 struct Held {
     issued: Option<Issued>,
     failed: Option<(Instant, CredentialError)>,
+    /// The last token a server refused, so it is not sent again.
+    refused: Option<SecretString>,
 }
 
-/// The process's slots, keyed by the plugin entry they run.
+/// The process's slots, keyed by the entry they serve.
 static SLOTS: LazyLock<Mutex<HashMap<String, Arc<Slot>>>> = LazyLock::new(Mutex::default);
 
 /// The slot of `plugin` (with the `cluster` a plugin asking for cluster info is given), shared
@@ -133,23 +194,43 @@ static SLOTS: LazyLock<Mutex<HashMap<String, Arc<Slot>>>> = LazyLock::new(Mutex:
 pub fn slot(plugin: &ExecConfig, cluster: Option<serde_json::Value>) -> Arc<Slot> {
     let cluster = cluster.filter(|_| plugin.provide_cluster_info);
     let key = format!("{}\n{}", serde_json::to_string(plugin).unwrap_or_default(), cluster.clone().unwrap_or_default());
+    shared(key, || (Source::Exec { plugin: plugin.clone(), cluster }, SlotState::NotIssued))
+}
+
+/// The slot of the OIDC entry of `user`, whose `config` the kubeconfig `file` holds; shared by
+/// every context naming it, and kept when only its tokens change in the file.
+pub fn oidc_slot(user: &str, config: &HashMap<String, String>, file: Option<PathBuf>) -> Arc<Slot> {
+    let settings: BTreeMap<_, _> = config.iter().filter(|(key, _)| !OIDC_TOKENS.contains(&key.as_str())).collect();
+    let key = format!("oidc\n{user}\n{file:?}\n{}", serde_json::to_string(&settings).unwrap_or_default());
+    shared(key, || {
+        let provider = oidc::OidcProvider::new(user, config, file);
+        let state = match provider.written_expiry() {
+            Some(expires) => SlotState::Issued { expires },
+            None => SlotState::NotIssued,
+        };
+        (Source::Oidc(provider), state)
+    })
+}
+
+/// The keys of an OIDC entry's `config` that renewals change.
+pub const OIDC_TOKENS: [&str; 2] = ["id-token", "refresh-token"];
+
+/// The slot under `key`, made by `make` the first time.
+fn shared(key: String, make: impl FnOnce() -> (Source, SlotState)) -> Arc<Slot> {
     let mut slots = SLOTS.lock().unwrap_or_else(PoisonError::into_inner);
     Arc::clone(slots.entry(key).or_insert_with(|| {
-        Arc::new(Slot {
-            plugin: plugin.clone(),
-            cluster,
-            held: tokio::sync::Mutex::default(),
-            state: Mutex::new(SlotState::NotIssued),
-        })
+        let (source, state) = make();
+        Arc::new(Slot { source, held: tokio::sync::Mutex::default(), state: Mutex::new(state) })
     }))
 }
 
 impl Slot {
-    /// The credential to send now: the held one while it is valid, else one fresh run of the
-    /// plugin (callers arriving meanwhile wait for that run instead of starting their own).
+    /// The credential to send now: the held one while it is valid, else a fresh one — one run
+    /// of the plugin, or one OIDC renewal (callers arriving meanwhile wait for it instead of
+    /// starting their own).
     pub async fn credential(&self) -> Result<Issued, CredentialError> {
         let mut held = self.held.lock().await;
-        if let Some(issued) = held.issued.as_ref().filter(|issued| still_valid(issued)) {
+        if let Some(issued) = held.issued.as_ref().filter(|issued| still_valid_until(issued.expires)) {
             return Ok(issued.clone());
         }
         if let Some((at, error)) = &held.failed
@@ -157,12 +238,15 @@ impl Slot {
         {
             return Err(error.clone());
         }
-        if exec::needs_a_person(&self.plugin) {
-            let error = CredentialError::NeedsSignIn { command: self.command() };
-            self.set_state(SlotState::Failed(error.clone()));
-            return Err(error);
-        }
-        let outcome = exec::run(&self.plugin, self.cluster.clone(), exec::Attendance::Unattended).await;
+        let outcome = match &self.source {
+            Source::Exec { plugin, .. } if exec::needs_a_person(plugin) => {
+                let error = CredentialError::NeedsSignIn { command: self.describe() };
+                self.set_state(SlotState::Failed(error.clone()));
+                return Err(error);
+            }
+            Source::Exec { plugin, cluster } => exec::run(plugin, cluster.clone(), exec::Attendance::Unattended).await,
+            Source::Oidc(provider) => provider.renew(held.refused.as_ref()).await,
+        };
         self.keep(&mut held, outcome)
     }
 
@@ -176,14 +260,21 @@ impl Slot {
             .is_some_and(|held| held.expose_secret() == token.expose_secret());
         if same {
             held.issued = None;
+            held.refused = Some(token.clone());
         }
     }
 
     /// Runs the plugin for a person watching: told it may interact, each line it writes to
-    /// stderr (a device code, a URL) goes to `lines` and nowhere else, and it has 5 minutes.
+    /// stderr (a device code, a URL) goes to `lines` and nowhere else, and it has 5 minutes. An
+    /// OIDC entry has nothing to show: it renews as a request would.
     pub async fn sign_in(&self, lines: mpsc::UnboundedSender<String>) -> Result<(), CredentialError> {
         let mut held = self.held.lock().await;
-        let outcome = exec::run(&self.plugin, self.cluster.clone(), exec::Attendance::SigningIn(lines)).await;
+        let outcome = match &self.source {
+            Source::Exec { plugin, cluster } => {
+                exec::run(plugin, cluster.clone(), exec::Attendance::SigningIn(lines)).await
+            }
+            Source::Oidc(provider) => provider.renew(held.refused.as_ref()).await,
+        };
         self.keep(&mut held, outcome).map(drop)
     }
 
@@ -198,14 +289,22 @@ impl Slot {
         }
     }
 
-    /// Whether a person can sign in through this plugin (`interactiveMode` is not `Never`).
+    /// Whether a person can sign in through this slot: a plugin whose `interactiveMode` is not
+    /// `Never` (an OIDC entry renews without a person, or needs a login tool Tenantry is not).
     pub fn can_sign_in(&self) -> bool {
-        exec::can_sign_in(&self.plugin)
+        match &self.source {
+            Source::Exec { plugin, .. } => exec::can_sign_in(plugin),
+            Source::Oidc(_) => false,
+        }
     }
 
-    /// The plugin's command, as the kubeconfig names it.
-    pub fn command(&self) -> String {
-        self.plugin.command.clone().unwrap_or_default()
+    /// What issues the credential, for messages: the plugin's command as the kubeconfig names
+    /// it, or the OIDC issuer.
+    pub fn describe(&self) -> String {
+        match &self.source {
+            Source::Exec { plugin, .. } => plugin.command.clone().unwrap_or_default(),
+            Source::Oidc(provider) => provider.describe(),
+        }
     }
 
     fn keep(&self, held: &mut Held, outcome: Result<Issued, CredentialError>) -> Result<Issued, CredentialError> {
@@ -213,6 +312,7 @@ impl Slot {
             Ok(issued) => {
                 held.issued = Some(issued.clone());
                 held.failed = None;
+                held.refused = None;
                 self.set_state(SlotState::Issued { expires: issued.expires });
             }
             Err(error) => {
@@ -229,9 +329,8 @@ impl Slot {
     }
 }
 
-/// Whether `issued` may still be sent (valid for longer than [`RENEW_BEFORE`]).
-fn still_valid(issued: &Issued) -> bool {
-    issued
-        .expires
-        .is_none_or(|expires| jiff::Timestamp::now().checked_add(RENEW_BEFORE).is_ok_and(|soon| soon < expires))
+/// Whether a credential that `expires` then may still be sent (valid for longer than
+/// [`RENEW_BEFORE`]; one without an expiry serves until a server refuses it).
+fn still_valid_until(expires: Option<jiff::Timestamp>) -> bool {
+    expires.is_none_or(|expires| jiff::Timestamp::now().checked_add(RENEW_BEFORE).is_ok_and(|soon| soon < expires))
 }

@@ -1,7 +1,7 @@
 //! One kubeconfig context resolved to its cluster and user, checked the way kubectl checks it
 //! when it is used, and turned into a client configuration.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use kube::client::ConfigExt as _;
@@ -32,6 +32,8 @@ pub struct ContextEntry {
     /// Why the context cannot be used, if it cannot.
     pub problem: Option<ContextError>,
     resolved: Option<(Cluster, AuthInfo)>,
+    /// The kubeconfig file the user entry comes from.
+    user_file: Option<PathBuf>,
     held_token: Option<HeldToken>,
 }
 
@@ -46,12 +48,13 @@ enum HeldToken {
 
 impl ContextEntry {
     /// Resolves `context` against its cluster entry (`None`: missing) and user entry
-    /// (`None`: no user named; `Some(None)`: named but missing).
+    /// (`None`: no user named; `Some(None)`: named but missing), read from `user_file`.
     pub(super) fn resolve(
         name: &str,
         context: ContextRef,
         cluster: Option<Cluster>,
         user: Option<Option<AuthInfo>>,
+        user_file: Option<PathBuf>,
         current: bool,
     ) -> Self {
         let auth = match &user {
@@ -71,6 +74,7 @@ impl ContextEntry {
             current,
             problem,
             resolved,
+            user_file,
             held_token: None,
         }
     }
@@ -98,16 +102,22 @@ impl ContextEntry {
             current: false,
             problem,
             resolved,
+            user_file: None,
             held_token: Some(given.map_or(HeldToken::Keyring, HeldToken::Given)),
         }
     }
 
     /// A digest of everything the context connects with (server, certificates, credentials,
-    /// namespace) or of why it cannot be used: equal digests, same connection.
+    /// namespace) or of why it cannot be used: equal digests, same connection. An OIDC entry's
+    /// tokens are left out: renewing them (written back to the file) is the same connection.
     pub fn fingerprint(&self) -> String {
         use sha2::Digest as _;
         let resolved = self.resolved.as_ref().map(|(cluster, user)| {
-            (serde_json::to_string(cluster).unwrap_or_default(), serde_json::to_string(user).unwrap_or_default())
+            let mut user = user.clone();
+            if let Some(provider) = user.auth_provider.as_mut() {
+                provider.config.retain(|key, _| !credentials::OIDC_TOKENS.contains(&key.as_str()));
+            }
+            (serde_json::to_string(cluster).unwrap_or_default(), serde_json::to_string(&user).unwrap_or_default())
         });
         let problem = self.problem.as_ref().map(ToString::to_string);
         let described = format!("{resolved:?}\n{problem:?}\n{:?}\n{}", self.namespace, self.is_added());
@@ -124,9 +134,12 @@ impl ContextEntry {
         self.held_token.is_some()
     }
 
-    /// The slot of the credential plugin this context's user runs, if it runs one.
+    /// The slot of the credential plugin this context's user runs, or of its OIDC entry.
     pub fn credential_slot(&self) -> Option<Arc<credentials::Slot>> {
         let (cluster, user) = self.resolved.as_ref()?;
+        if let Some(provider) = user.auth_provider.as_ref().filter(|provider| provider.name == "oidc") {
+            return Some(credentials::oidc_slot(&self.user, &provider.config, self.user_file.clone()));
+        }
         let plugin = user.exec.as_ref()?;
         let info = serde_json::json!({
             "server": cluster.server,

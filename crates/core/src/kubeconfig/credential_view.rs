@@ -8,7 +8,7 @@ use secrecy::ExposeSecret as _;
 use tenantry_model::{Credential, CredentialState, ErrorKind, UiError};
 
 use super::{AuthKind, AuthMethod, ContextEntry};
-use crate::credentials::{CredentialError, SlotState};
+use crate::credentials::{CredentialError, SlotState, jwt};
 
 impl ContextEntry {
     /// The context's credential as the board shows it; reads no secret into the answer.
@@ -39,11 +39,15 @@ impl ContextEntry {
 }
 
 fn failed(error: &CredentialError) -> UiError {
-    UiError {
-        kind: ErrorKind::Unauthorized,
-        message: "The credential plugin issued nothing.".into(),
-        detail: crate::error::chain(error),
-    }
+    let message = match error {
+        CredentialError::OidcNoRefreshToken { .. }
+        | CredentialError::OidcIncomplete { .. }
+        | CredentialError::OidcIssuer { .. }
+        | CredentialError::OidcRefused { .. }
+        | CredentialError::OidcBadAnswer { .. } => "The OIDC id-token could not be renewed.",
+        _ => "The credential plugin issued nothing.",
+    };
+    UiError { kind: ErrorKind::Unauthorized, message: message.into(), detail: crate::error::chain(error) }
 }
 
 /// The methods of `auth` in words.
@@ -73,7 +77,7 @@ fn method(auth: &AuthKind) -> String {
 /// When a credential written in the user entry expires: a token's `exp` claim, else the end of
 /// the client certificate's validity.
 fn written_expiry(user: &AuthInfo) -> Option<jiff::Timestamp> {
-    let token_expiry = user.token.as_ref().and_then(|token| token_expiry(token.expose_secret()));
+    let token_expiry = user.token.as_ref().and_then(|token| jwt::expiry(token.expose_secret()));
     token_expiry.or_else(|| {
         let pem = match (&user.client_certificate_data, user.client_certificate.as_deref()) {
             (Some(data), _) => base64::engine::general_purpose::STANDARD.decode(data.trim()).ok()?,
@@ -82,14 +86,6 @@ fn written_expiry(user: &AuthInfo) -> Option<jiff::Timestamp> {
         };
         certificate_expiry(&pem)
     })
-}
-
-/// The `exp` claim of a JSON web token (a ServiceAccount token, an OIDC ID token).
-fn token_expiry(token: &str) -> Option<jiff::Timestamp> {
-    let claims = token.split('.').nth(1)?;
-    let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(claims.trim_end_matches('=')).ok()?;
-    let exp = serde_json::from_slice::<serde_json::Value>(&claims).ok()?.get("exp")?.as_i64()?;
-    jiff::Timestamp::from_second(exp).ok()
 }
 
 /// The end of validity of the first certificate in `pem`.
@@ -102,14 +98,6 @@ fn certificate_expiry(pem: &[u8]) -> Option<jiff::Timestamp> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_json_web_token_tells_its_expiry_and_an_opaque_token_none() {
-        let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"sub":"me","exp":1900000000}"#);
-        let token = format!("eyJhbGciOiJSUzI1NiJ9.{claims}.c2ln");
-        assert_eq!(token_expiry(&token), jiff::Timestamp::from_second(1_900_000_000).ok());
-        assert_eq!(token_expiry("0123456789abcdef"), None);
-    }
 
     #[test]
     fn a_client_certificate_tells_when_it_ends() {

@@ -33,6 +33,8 @@ pub struct Kubeconfig {
     pub current_context: Option<String>,
     clusters: BTreeMap<String, Option<Cluster>>,
     users: BTreeMap<String, Option<AuthInfo>>,
+    /// The file each user entry was taken from (an OIDC entry's renewed tokens go back there).
+    user_files: BTreeMap<String, PathBuf>,
     contexts: BTreeMap<String, Option<ContextRef>>,
 }
 
@@ -63,7 +65,10 @@ impl Kubeconfig {
             self.clusters.entry(name).or_insert(cluster);
         }
         for (name, user) in file.users {
-            self.users.entry(name).or_insert(user);
+            if !self.users.contains_key(&name) {
+                self.user_files.insert(name.clone(), path.clone());
+                self.users.insert(name, user);
+            }
         }
         for (name, context) in file.contexts {
             self.contexts.entry(name).or_insert(context);
@@ -99,7 +104,8 @@ impl Kubeconfig {
                     Some(self.users.get(&context.user).map(|u| u.clone().unwrap_or_default()))
                 };
                 let current = self.current_context.as_deref() == Some(name.as_str());
-                ContextEntry::resolve(name, context, cluster, user, current)
+                let user_file = self.user_files.get(&context.user).cloned();
+                ContextEntry::resolve(name, context, cluster, user, user_file, current)
             })
             .collect()
     }
