@@ -24,6 +24,9 @@ pub const DEFAULT_STDERR_FILTER: &str = "warn,kube_client=off";
 
 /// Log files kept before the oldest is deleted.
 const KEPT_FILES: usize = 7;
+/// Log lines waiting for the file writer before new ones are dropped: the default (128,000)
+/// preallocates 4 MiB that a desktop app's bursts never fill.
+const BUFFERED_LINES: usize = 8_192;
 
 /// Why logging could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -63,7 +66,9 @@ pub fn init(log_dir: &Path) -> Result<WorkerGuard, LoggingError> {
         .max_log_files(KEPT_FILES)
         .build(log_dir)
         .map_err(|source| LoggingError::File { path: log_dir.to_owned(), source })?;
-    let (file_writer, guard) = tracing_appender::non_blocking(appender);
+    let (file_writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(BUFFERED_LINES)
+        .finish(appender);
     let filter = |default| EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     tracing_subscriber::registry()
         .with(

@@ -111,20 +111,27 @@ async fn drive(client: &Client, tenants: usize) -> Result<WindowFigures, BenchEr
     Ok(WindowFigures { tenants, rollout: started.elapsed(), gaps, peaks, peak_total })
 }
 
-/// Resident memory (KiB) of all the app's processes now.
-pub fn rss_total() -> u64 {
-    rss_by_process().iter().map(|(_, kib)| kib).sum()
+/// Resident memory (KiB) of each of the app's processes now, summed per kind: every page each
+/// maps, so libraries two of them share (WebKit's) count twice.
+pub fn rss_by_process() -> Vec<(&'static str, u64)> {
+    memory_by_process("status", "VmRSS:")
 }
 
-/// Resident memory (KiB) of each of the app's processes now, summed per kind.
-fn rss_by_process() -> Vec<(&'static str, u64)> {
+/// Proportional memory (KiB) of each of the app's processes now, summed per kind: a page shared
+/// by n processes counts 1/n in each, so the sum is what the app holds together.
+pub fn pss_by_process() -> Vec<(&'static str, u64)> {
+    memory_by_process("smaps_rollup", "Pss:")
+}
+
+/// The `field` line of `/proc/PID/<file>` (KiB) of each of the app's processes, summed per kind.
+fn memory_by_process(file: &str, field: &str) -> Vec<(&'static str, u64)> {
     let mut sums: Vec<(&'static str, u64)> = PROCESSES.iter().map(|(_, label)| (*label, 0)).collect();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let path = entry.path();
         let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
         let Some(index) = PROCESSES.iter().position(|(name, _)| comm.trim() == *name) else { continue };
-        let kib = std::fs::read_to_string(path.join("status")).ok().and_then(|status| {
-            status.lines().find_map(|l| l.strip_prefix("VmRSS:")?.split_whitespace().next()?.parse::<u64>().ok())
+        let kib = std::fs::read_to_string(path.join(file)).ok().and_then(|text| {
+            text.lines().find_map(|l| l.strip_prefix(field)?.split_whitespace().next()?.parse::<u64>().ok())
         });
         sums[index].1 += kib.unwrap_or(0);
     }

@@ -14,16 +14,41 @@ use tenantry_tests::window::Driver;
 
 use crate::BenchError;
 use crate::stats::median;
-use crate::window_rollout::rss_total;
+use crate::window_rollout::{pss_by_process, rss_by_process};
 
 /// Starts per context count.
 const RUNS: usize = 3;
 
-/// One start: its marks (ms) and the app's memory (KiB) after it.
+/// One start: its marks (ms) and the app's memory after it (KiB per kind of process, resident
+/// and proportional).
 struct Start {
     cached: u64,
     settled: u64,
-    memory_kib: u64,
+    resident: Vec<(&'static str, u64)>,
+    proportional: Vec<(&'static str, u64)>,
+}
+
+impl Start {
+    /// Each kind of process's resident and proportional memory, "backend 280/200 / …" (MiB).
+    fn memory_split(&self) -> String {
+        let parts: Vec<String> = self
+            .resident
+            .iter()
+            .zip(&self.proportional)
+            .map(|((label, rss), (_, pss))| format!("{label} {}/{}", mib(*rss), mib(*pss)))
+            .collect();
+        parts.join(" / ")
+    }
+}
+
+/// The sum of `memory` (KiB).
+fn total(memory: &[(&'static str, u64)]) -> u64 {
+    memory.iter().map(|(_, kib)| kib).sum()
+}
+
+/// KiB in whole MiB.
+fn mib(kib: u64) -> String {
+    format!("{:.0}", kib as f64 / 1024.0)
 }
 
 /// Measures starts with each of `counts` contexts against the real cluster of `kubeconfig`
@@ -114,16 +139,16 @@ async fn start(kubeconfig: &Path, data: &Path, scratch: &Path, app: &Path) -> Re
     let driver = Driver::start(&kubeconfig.display().to_string(), data, scratch, &[]).await?;
     let client = driver.open_app(app).await?;
     let outcome = marks(&client).await;
-    let memory_kib = if outcome.is_ok() {
+    let (resident, proportional) = if outcome.is_ok() {
         tokio::time::sleep(Duration::from_secs(5)).await;
-        rss_total()
+        (rss_by_process(), pss_by_process())
     } else {
-        0
+        (Vec::new(), Vec::new())
     };
     let _ = client.close().await;
     drop(driver);
     let (cached, settled) = outcome?;
-    Ok(Start { cached, settled, memory_kib })
+    Ok(Start { cached, settled, resident, proportional })
 }
 
 /// The app's "cached rows on screen" and "clusters settled on screen" marks, waited for (60 s).
@@ -155,23 +180,24 @@ fn report(rows: &[(usize, Vec<Start>)]) -> String {
     let baseline = rows.first().map(|(_, starts)| med(starts.iter().map(|s| s.cached).collect())).unwrap_or(1).max(1);
     let mut out = String::from(
         "### Window start by kubeconfig size (median of 3 starts; the app's own timing marks)\n\n\
-         | contexts | cached rows on screen | ÷ 3 contexts | clusters settled on screen | memory of all the app's processes |\n|---|---|---|---|---|\n",
+         | contexts | cached rows on screen | ÷ 3 contexts | clusters settled on screen | memory of all the app's processes: resident (RSS) / proportional (PSS) |\n|---|---|---|---|---|\n",
     );
     for (count, starts) in rows {
         let cached = med(starts.iter().map(|s| s.cached).collect());
         let settled = med(starts.iter().map(|s| s.settled).collect());
-        let memory = med(starts.iter().map(|s| s.memory_kib).collect()) as f64 / 1024.0;
+        let resident = med(starts.iter().map(|s| total(&s.resident)).collect()) as u64;
+        let proportional = med(starts.iter().map(|s| total(&s.proportional)).collect()) as u64;
         out.push_str(&format!(
-            "| {count} | {cached} ms | {:.2}× | {settled} ms | {memory:.0} MiB |\n",
-            cached as f64 / baseline as f64
+            "| {count} | {cached} ms | {:.2}× | {settled} ms | {} / {} MiB |\n",
+            cached as f64 / baseline as f64,
+            mib(resident),
+            mib(proportional)
         ));
     }
-    out.push_str("\nSamples (cached / settled ms, MiB):\n");
+    out.push_str("\nSamples (cached / settled ms; MiB of each process, RSS/PSS):\n");
     for (count, starts) in rows {
-        let samples: Vec<String> = starts
-            .iter()
-            .map(|s| format!("{}/{} ({:.0})", s.cached, s.settled, s.memory_kib as f64 / 1024.0))
-            .collect();
+        let samples: Vec<String> =
+            starts.iter().map(|s| format!("{}/{} ({})", s.cached, s.settled, s.memory_split())).collect();
         out.push_str(&format!("- {count} contexts: {}\n", samples.join(", ")));
     }
     out
