@@ -21,6 +21,7 @@ pub mod pod_logs;
 pub mod ports;
 pub mod process;
 mod random;
+pub mod script;
 pub mod seed;
 pub mod window;
 

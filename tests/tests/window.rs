@@ -346,21 +346,18 @@ const ADDED: &str = "partner-us";
 /// A kubeconfig with context `sso` on the first cluster's server, whose credential plugin needs a
 /// person (`interactiveMode: Always`): it writes a device code for them, then issues the token.
 fn sso_kubeconfig(dir: &Path, fleet: &Fleet) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt as _;
     let plugin = dir.join("sso-login");
     let token = &fleet.clusters[0].admin_token;
-    std::fs::write(
+    tenantry_tests::script::write_script(
         &plugin,
-        format!(
-            "#!/bin/sh
-echo 'Open https://sso.example.com/device and enter the code QX7-PL2' >&2
+        &format!(
+            "echo 'Open https://sso.example.com/device and enter the code QX7-PL2' >&2
 sleep 1
              echo '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{token}\"}}}}'
 "
         ),
     )
     .expect("write the plugin");
-    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).expect("make it executable");
     let path = dir.join("sso.yaml");
     std::fs::write(
         &path,

@@ -18,10 +18,8 @@ const DESKTOP_PATH: &str = "/usr/bin:/bin";
 
 /// A plugin script at `path` that counts its runs in `path.runs` and then does `body`.
 fn plugin(path: &Path, body: &str) {
-    use std::os::unix::fs::PermissionsExt as _;
     let runs = format!("{}.runs", path.display());
-    std::fs::write(path, format!("#!/bin/sh\necho run >> '{runs}'\n{body}\n")).expect("write the plugin");
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("make it executable");
+    tenantry_tests::script::write_script(path, &format!("echo run >> '{runs}'\n{body}")).expect("write the plugin");
 }
 
 /// How many times the plugin at `path` has run.

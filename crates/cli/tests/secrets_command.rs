@@ -32,10 +32,8 @@ fn tenantry(kubeconfig: &Path, data_dir: &Path, args: &[&str]) -> Output {
 }
 
 fn plugin(dir: &Path, name: &str, body: &str) -> String {
-    use std::os::unix::fs::PermissionsExt as _;
     let path = dir.join(name);
-    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write the plugin");
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("make it executable");
+    tenantry_tests::script::write_script(&path, body).expect("write the plugin");
     path.display().to_string()
 }
 

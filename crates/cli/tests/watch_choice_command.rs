@@ -99,8 +99,8 @@ async fn only_the_chosen_clusters_are_ever_connected_to() {
     });
     let plugin = dir.path().join("counting-plugin");
     let runs = dir.path().join("plugin-runs");
-    std::fs::write(&plugin, format!("#!/bin/sh\necho run >> '{}'\nexit 1\n", runs.display())).expect("plugin");
-    std::fs::set_permissions(&plugin, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("executable");
+    tenantry_tests::script::write_script(&plugin, &format!("echo run >> '{}'\nexit 1", runs.display()))
+        .expect("plugin");
     let kubeconfig = kubeconfig(dir.path(), &fleet, port, &plugin);
     let data = dir.path().join("data");
     let audited = || fleet.clusters[1].audited_requests();

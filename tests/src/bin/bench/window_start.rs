@@ -56,9 +56,7 @@ fn mib(kib: u64) -> String {
 pub async fn measure(kubeconfig: &Path, app: &Path, counts: &[usize]) -> Result<String, BenchError> {
     let dir = tempfile::tempdir().map_err(|source| BenchError::Process { what: "a temp folder".into(), source })?;
     let plugin = dir.path().join("slow-plugin");
-    let executable = <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o755);
-    std::fs::write(&plugin, "#!/bin/sh\nsleep 1\nexit 1\n")
-        .and_then(|()| std::fs::set_permissions(&plugin, executable))
+    tenantry_tests::script::write_script(&plugin, "sleep 1\nexit 1")
         .map_err(|source| BenchError::Process { what: "the plugin".into(), source })?;
     let data = dir.path().join("data");
     // A first start fills the cache, as a user's earlier sessions have.
