@@ -1,4 +1,5 @@
-//! Finds (building once if needed) the etcd, Kubernetes and KWOK binaries of the local clusters.
+//! Finds (building once if needed) the etcd, Kubernetes and KWOK binaries of the local clusters,
+//! and runs the build scripts of `tests/cluster`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,18 +15,7 @@ pub struct Binaries {
 impl Binaries {
     /// Runs `tests/cluster/build-k8s.sh`, which returns at once when the binaries are cached.
     pub fn ensure() -> Result<Self> {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("cluster/build-k8s.sh");
-        let output = Command::new("bash")
-            .arg(&script)
-            .stderr(std::process::Stdio::inherit())
-            .output()
-            .map_err(crate::error::io(format!("cannot run {}", script.display())))?;
-        if !output.status.success() {
-            return Err(Error::Build(format!("{} exited with {}", script.display(), output.status)));
-        }
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let dir = stdout.lines().last().unwrap_or_default().trim();
-        Ok(Self { dir: PathBuf::from(dir) })
+        Ok(Self { dir: build("build-k8s.sh")? })
     }
 
     /// The path of one binary, e.g. `kube-apiserver`.
@@ -43,4 +33,20 @@ impl Binaries {
     pub fn dir(&self) -> &Path {
         &self.dir
     }
+}
+
+/// Runs the build script `tests/cluster/<script>` (it returns at once when its output is cached)
+/// and returns the path it prints last: the folder or file it built.
+pub(crate) fn build(script: &str) -> Result<PathBuf> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("cluster").join(script);
+    let output = Command::new("bash")
+        .arg(&script)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(crate::error::io(format!("cannot run {}", script.display())))?;
+    if !output.status.success() {
+        return Err(Error::Build(format!("{} exited with {}", script.display(), output.status)));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    Ok(PathBuf::from(stdout.lines().last().unwrap_or_default().trim()))
 }

@@ -47,7 +47,7 @@ pub struct Tokens {
 impl Dex {
     /// Builds Dex once (`tests/cluster/build-dex.sh`, cached) and starts it in `dir`.
     pub async fn start(dir: &Path) -> Result<Self> {
-        let binary = build()?;
+        let binary = crate::binaries::build("build-dex.sh")?;
         std::fs::create_dir_all(dir).map_err(crate::error::io(format!("cannot create {}", dir.display())))?;
         let port = crate::ports::reserve(1)?[0];
         let certificate = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
@@ -155,20 +155,6 @@ impl Dex {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
-}
-
-/// Runs `tests/cluster/build-dex.sh`, which returns at once when Dex is cached.
-fn build() -> Result<PathBuf> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("cluster/build-dex.sh");
-    let output = Command::new("bash")
-        .arg(&script)
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .map_err(crate::error::io(format!("cannot run {}", script.display())))?;
-    if !output.status.success() {
-        return Err(Error::Build(format!("{} exited with {}", script.display(), output.status)));
-    }
-    Ok(PathBuf::from(String::from_utf8_lossy(&output.stdout).lines().last().unwrap_or_default().trim()))
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
