@@ -12,7 +12,7 @@
 mod client;
 mod exec;
 mod issuer_http;
-pub mod jwt;
+pub(crate) mod jwt;
 pub mod login_path;
 mod oidc;
 mod provider_file;

@@ -76,7 +76,10 @@ pub async fn lock(file: &Path) -> Option<FileLock> {
                     .and_then(|modified| SystemTime::now().duration_since(modified).ok());
                 if age.is_some_and(|age| age > STALE_LOCK) || started.elapsed() > LOCK_WAIT {
                     tracing::warn!(lock = %lock.display(), "taking over a kubeconfig lock its writer left behind");
-                    let _ = std::fs::remove_file(&lock);
+                    if let Err(error) = std::fs::remove_file(&lock) {
+                        tracing::warn!(lock = %lock.display(), %error, "cannot remove the lock; going on without it");
+                        return None;
+                    }
                     continue;
                 }
                 tokio::time::sleep(LOCK_POLL).await;
@@ -223,6 +226,17 @@ mod tests {
         assert!(matches!(write(&path, "other", &tokens), Err(ProviderFileError::EntryGone { .. })));
         assert!(matches!(write(&path, "nobody", &tokens), Err(ProviderFileError::EntryGone { .. })));
         assert_eq!(std::fs::read_to_string(&path).expect("text"), FILE);
+    }
+
+    #[tokio::test]
+    async fn a_lock_its_writer_left_behind_is_taken_over() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("config");
+        std::fs::write(&path, FILE).expect("write");
+        let left = std::fs::File::create(lock_path(&path)).expect("a lock left behind");
+        left.set_modified(SystemTime::now() - STALE_LOCK * 2).expect("an old lock");
+        let taken = tokio::time::timeout(Duration::from_secs(5), lock(&path)).await.expect("no wait for a dead writer");
+        assert!(taken.is_some(), "the lock is taken over");
     }
 
     #[tokio::test]
