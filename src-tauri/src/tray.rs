@@ -61,7 +61,7 @@ async fn keep_current(handle: tauri::AppHandle, tray: TrayIcon) {
     loop {
         ticks.tick().await;
         let Some(fleet) = handle.try_state::<Fleet>() else { continue };
-        let now = menu(&fleet.tenants());
+        let now = fleet.read_tenants(|rows| menu(rows));
         if shown.as_ref() == Some(&now) {
             continue;
         }

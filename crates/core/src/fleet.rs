@@ -265,6 +265,13 @@ impl Fleet {
         lock(&self.shared.state).tenants.values().cloned().collect()
     }
 
+    /// What `read` makes of every tenant row now, read in place (no copy of the rows; the
+    /// fleet waits while `read` runs, so it must be quick).
+    pub fn read_tenants<R>(&self, read: impl FnOnce(&mut dyn Iterator<Item = &TenantSummary>) -> R) -> R {
+        let state = lock(&self.shared.state);
+        read(&mut state.tenants.values())
+    }
+
     /// Every cluster's status now, by context.
     pub fn clusters(&self) -> Vec<ClusterStatus> {
         lock(&self.shared.state).clusters.values().cloned().collect()

@@ -31,15 +31,31 @@ pub struct Problem {
     pub id: String,
 }
 
-/// The menu for `tenants` (the fleet's rows now).
-pub fn menu(tenants: &[TenantSummary]) -> TrayMenu {
-    let count = |health: Health| tenants.iter().filter(|t| t.freshness.is_live() && t.health == health).count();
-    let not_live = tenants.iter().filter(|t| !t.freshness.is_live()).count();
+/// The menu for `tenants` (the fleet's rows now), read once.
+pub fn menu<'a>(tenants: impl Iterator<Item = &'a TenantSummary>) -> TrayMenu {
+    let (mut healthy, mut progressing, mut degraded, mut down, mut not_live) = (0, 0, 0, 0, 0);
+    let mut troubled: Vec<&TenantSummary> = Vec::new();
+    for tenant in tenants {
+        if !tenant.freshness.is_live() {
+            not_live += 1;
+            continue;
+        }
+        match tenant.health {
+            Health::Healthy => healthy += 1,
+            Health::Progressing => progressing += 1,
+            Health::Degraded => degraded += 1,
+            Health::Down => down += 1,
+            _ => {}
+        }
+        if matches!(tenant.health, Health::Down | Health::Degraded) {
+            troubled.push(tenant);
+        }
+    }
     let parts: Vec<String> = [
-        (count(Health::Healthy), "healthy"),
-        (count(Health::Progressing), "progressing"),
-        (count(Health::Degraded), "degraded"),
-        (count(Health::Down), "down"),
+        (healthy, "healthy"),
+        (progressing, "progressing"),
+        (degraded, "degraded"),
+        (down, "down"),
         (not_live, "not live"),
     ]
     .into_iter()
@@ -47,10 +63,6 @@ pub fn menu(tenants: &[TenantSummary]) -> TrayMenu {
     .map(|(n, word)| format!("{n} {word}"))
     .collect();
     let counts = if parts.is_empty() { "No tenants".to_owned() } else { parts.join(" · ") };
-    let mut troubled: Vec<&TenantSummary> = tenants
-        .iter()
-        .filter(|t| t.freshness.is_live() && matches!(t.health, Health::Down | Health::Degraded))
-        .collect();
     troubled.sort_by(|a, b| {
         (b.health == Health::Down).cmp(&(a.health == Health::Down)).then_with(|| b.last_change.cmp(&a.last_change))
     });
@@ -101,7 +113,7 @@ mod tests {
             freshness: Freshness::Cached { as_of: "2026".into() },
             ..row("cached", Health::Down, "2026")
         });
-        let menu = menu(&tenants);
+        let menu = menu(tenants.iter());
         assert_eq!(menu.counts, "1 healthy · 8 degraded · 1 down · 1 not live");
         let ids: Vec<&str> = menu.problems.iter().map(|p| p.id.as_str()).collect();
         assert_eq!(ids, ["down-old", "deg-7", "deg-6", "deg-5", "deg-4", "deg-3"]);
