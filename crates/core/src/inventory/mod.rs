@@ -8,7 +8,9 @@ mod connection;
 pub mod drift_sweep;
 mod facts;
 mod index;
+mod list;
 mod objects;
+mod store;
 mod summary;
 mod watch;
 mod workloads;
@@ -17,8 +19,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kube::runtime::reflector::{ObjectRef, Store};
-use kube::runtime::watcher;
 use kube::{Api, ResourceExt as _};
 use tenantry_model::{ClusterStatus, TenantDetail, TenantSummary};
 use tokio::sync::Notify;
@@ -30,8 +30,9 @@ use objects::{
     Autoscaler, BackupJob, CapsuleTenant, ClusterEvent, TenantIngress, TenantNamespace, TenantPod, WatchedCronJob,
     WatchedDeployment, WatchedStatefulSet,
 };
+use store::Store;
 use summary::{Rule, TenantView};
-use watch::Reporting;
+use watch::{Reporting, Selector};
 pub use workloads::version_of as workload_version;
 
 use crate::kubeconfig::{ContextEntry, ContextError};
@@ -150,26 +151,24 @@ impl ClusterInventory {
         let client = entry.client().await?;
         let reporting =
             Reporting { connection: Arc::new(Connection::new(&entry.name)), changed: Arc::new(Notify::new()) };
-        let tenants = || watcher::Config::default().labels(TENANT_LABEL);
-        let managed_selector = managed_selector();
-        let managed = || watcher::Config::default().labels(&managed_selector);
+        let tenants = || Selector::labels(TENANT_LABEL);
+        let managed = || Selector::labels(&managed_selector());
         let mut watches = Vec::new();
         macro_rules! watch {
             ($kind:ty, $name:literal, $what:literal, $essential:literal, $config:expr, $after:expr) => {{
                 reporting.connection.register($name, $what, $essential);
-                let api = Api::all(client.clone());
-                let (store, task) = watch::spawn::<$kind>($name, api, $config, &reporting, $after);
+                let (store, task) = watch::spawn::<$kind>($name, client.clone(), $config, &reporting, $after);
                 watches.push(task);
                 store
             }};
         }
         let now = || futures::future::ready(());
         // Tenantry's own rule selects by label on the server; other rules look at every namespace.
-        let namespace_config = if rules.is_default() { tenants() } else { watcher::Config::default() };
+        let namespace_config = if rules.is_default() { tenants() } else { Selector::default() };
         let namespaces = watch!(TenantNamespace, "Namespace", "Tenants", true, namespace_config, now());
         // Every workload of a tenant counts, whoever made it, and other tools label neither their
         // workloads nor their pods: these kinds are watched in every namespace.
-        let everything = watcher::Config::default;
+        let everything = Selector::default;
         let deployments = watch!(WatchedDeployment, "Deployment", "Deployments", true, everything(), now());
         // A help-desk identity may not list StatefulSets; the cluster is still live, with a note.
         let sets = watch!(WatchedStatefulSet, "StatefulSet", "StatefulSets", false, everything(), now());
@@ -177,7 +176,7 @@ impl ClusterInventory {
         // The other kinds fill in the details; they list once the tenant list's own kinds have,
         // so that they never slow a cluster's first listing down.
         let after_listing = || reporting.connection.first_listing();
-        let backups = || watcher::Config::default().labels(BACKUP_LABEL);
+        let backups = || Selector::labels(BACKUP_LABEL);
         let jobs = watch!(BackupJob, "Job", "Backups", false, backups(), after_listing());
         let cronjobs = watch!(WatchedCronJob, "CronJob", "CronJobs", false, everything(), after_listing());
         let autoscalers =
@@ -190,7 +189,7 @@ impl ClusterInventory {
         } else {
             None
         };
-        let warnings = || watcher::Config::default().fields("type=Warning");
+        let warnings = || Selector::fields("type=Warning");
         let events = watch!(ClusterEvent, "Event", "Warning events", false, warnings(), after_listing());
         let drift = drift_sweep::DriftMarks::default();
         let sweep_again = Arc::new(Notify::new());
@@ -300,7 +299,7 @@ impl ClusterInventory {
     /// The stores' contents tenants' rows are built from: every namespace's, or only those in
     /// namespace `only` (one tenant's detail need not index the whole cluster).
     fn snapshot(&self, only: Option<&str>) -> Snapshot {
-        fn of<K: kube::Resource<DynamicType = ()> + Clone>(store: &Store<K>, only: Option<&str>) -> Vec<Arc<K>> {
+        fn of<K: kube::Resource<DynamicType = ()>>(store: &Store<K>, only: Option<&str>) -> Vec<Arc<K>> {
             match only {
                 None => store.state(),
                 Some(namespace) => {
@@ -357,7 +356,7 @@ impl ClusterInventory {
 
     /// The spec annotation of tenant `id` as stored (JSON) with its revision.
     pub fn spec_text(&self, id: &str) -> Option<(u64, String)> {
-        let ns = self.namespaces.get(&ObjectRef::new(id))?;
+        let ns = self.namespaces.get(None, id)?;
         let spec = ns.annotations().get(SPEC_ANNOTATION)?.clone();
         Some((summary::revision(&ns), spec))
     }
@@ -371,7 +370,7 @@ impl ClusterInventory {
         let in_tenant = |namespace: Option<String>| namespace.as_deref() == Some(id);
         let snapshot = self.snapshot(Some(id));
         let index = Index::new(&snapshot);
-        let namespace = self.namespaces.get(&ObjectRef::new(id));
+        let namespace = self.namespaces.get(None, id);
         if let Some((view, rule)) = namespace.as_deref().and_then(|ns| self.tenant_view(&index, ns)) {
             detail.workloads = summary::workload_rows(&view);
             detail.pods = view

@@ -1,17 +1,28 @@
-//! One kind's watch: a kube-runtime watcher with backoff feeding a reflector store, restarted
-//! with a fresh listing after every error so that a recovered cluster is seen as current again.
+//! One kind's watch: a complete listing (decoded as it arrives, from the API server's watch
+//! cache) into its [`Store`], then the changes from the listing's resourceVersion on; after
+//! every error it backs off and lists afresh, so that a recovered cluster is seen as current
+//! again.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::StreamExt as _;
-use kube::Api;
-use kube::runtime::reflector::{self, Store};
-use kube::runtime::watcher::{self, Event};
-use kube::runtime::{WatchStreamExt as _, watcher as watch_stream};
+use kube::api::{ListParams, WatchEvent, WatchParams};
+use kube::core::Request;
+use kube::runtime::watcher::DefaultBackoff;
+use serde::de::DeserializeOwned;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use super::connection::Connection;
+use super::list::{self, ListError};
+use super::store::{self, Store, Writer};
+
+/// How long the API server keeps one watch request open (it then ends it and the watch goes on
+/// with a new request); kube's and client-go's default.
+const WATCH_SECONDS: u32 = 290;
+/// How long a watch may stay silent beyond [`WATCH_SECONDS`] before its connection counts as dead.
+const SILENCE_MARGIN: Duration = Duration::from_secs(5);
 
 /// What a watch needs besides its API: where to report and whom to wake.
 pub struct Reporting {
@@ -21,73 +32,174 @@ pub struct Reporting {
     pub changed: Arc<Notify>,
 }
 
-/// Starts the watch of `kind` through `api` once `after` completes; returns its store and the
+/// Which objects of a kind are watched: selectors in the API's syntax, or everything.
+#[derive(Clone, Debug, Default)]
+pub struct Selector {
+    /// A label selector.
+    pub labels: Option<String>,
+    /// A field selector.
+    pub fields: Option<String>,
+}
+
+impl Selector {
+    /// The objects carrying labels matching `selector`.
+    pub fn labels(selector: &str) -> Self {
+        Self { labels: Some(selector.to_owned()), fields: None }
+    }
+
+    /// The objects whose fields match `selector`.
+    pub fn fields(selector: &str) -> Self {
+        Self { labels: None, fields: Some(selector.to_owned()) }
+    }
+}
+
+/// Why a watch stopped; it lists afresh after a backoff.
+#[derive(Debug, thiserror::Error)]
+enum WatchError {
+    /// The listing failed.
+    #[error("cannot list")]
+    List(#[source] ListError),
+    /// The watch request failed or its stream broke.
+    #[error("the watch failed")]
+    Watch(#[source] kube::Error),
+    /// The API server sent an error event.
+    #[error("the watch ended with an error: {}", .0.message)]
+    Event(Box<kube::core::Status>),
+}
+
+/// Starts the watch of `kind` through `client` once `after` completes; returns its store and the
 /// task driving it.
 pub fn spawn<K>(
     kind: &'static str,
-    api: Api<K>,
-    config: watcher::Config,
+    client: kube::Client,
+    selector: Selector,
     reporting: &Reporting,
     after: impl Future<Output = ()> + Send + 'static,
 ) -> (Store<K>, JoinHandle<()>)
 where
-    K: kube::Resource<DynamicType = ()> + Clone + std::fmt::Debug + serde::de::DeserializeOwned + Send + Sync + 'static,
+    K: kube::Resource<DynamicType = ()> + Clone + DeserializeOwned + Send + Sync + 'static,
 {
-    // Listings are served from the API server's watch cache (resourceVersion 0) in one
-    // response, instead of pages read from etcd; the watch that follows makes the store current.
-    let config = config.any_semantic();
-    let (store, writer) = reflector::store();
-    let connection = Arc::clone(&reporting.connection);
-    let changed = Arc::clone(&reporting.changed);
-    // Each watcher ends right after its first error; the next one lists afresh (after the
-    // backoff), so recovery always shows up as a completed listing.
-    let restarted = futures::stream::repeat_with(move || until_first_error(watch_stream(api.clone(), config.clone())))
-        .flatten()
-        .default_backoff()
-        .reflect(writer);
+    let (store, writer) = store::store();
+    let watch = Watch {
+        kind,
+        client,
+        url_path: K::url_path(&(), None),
+        selector,
+        connection: Arc::clone(&reporting.connection),
+        changed: Arc::clone(&reporting.changed),
+        writer,
+    };
     let task = tokio::spawn(async move {
         after.await;
-        futures::pin_mut!(restarted);
-        while let Some(event) = restarted.next().await {
-            match event {
-                Ok(Event::InitDone) => {
-                    tracing::debug!(context = %connection.context(), kind, "listed");
-                    connection.listed(kind);
-                }
-                Ok(_) => {}
-                Err(err) => {
-                    tracing::warn!(context = %connection.context(), kind, error = %crate::error::chain(&err), "watch interrupted; retrying");
-                    connection.failed(kind, watch_error_for_ui(&err));
-                }
-            }
-            changed.notify_one();
-        }
+        watch.run().await;
     });
     (store, task)
 }
 
-/// The items of `stream` up to and including its first error.
-fn until_first_error<T, E>(
-    stream: impl futures::Stream<Item = Result<T, E>>,
-) -> impl futures::Stream<Item = Result<T, E>> {
-    stream.scan(false, |failed, item| {
-        let next = if *failed { None } else { Some(item) };
-        if let Some(Err(_)) = &next {
-            *failed = true;
-        }
-        futures::future::ready(next)
-    })
+/// One kind's watch as it runs.
+struct Watch<K> {
+    kind: &'static str,
+    client: kube::Client,
+    url_path: String,
+    selector: Selector,
+    connection: Arc<Connection>,
+    changed: Arc<Notify>,
+    writer: Writer<K>,
 }
 
-/// A watch that failed (it retries on its own).
-fn watch_error_for_ui(err: &kube::runtime::watcher::Error) -> tenantry_model::UiError {
-    use kube::runtime::watcher::Error;
+impl<K> Watch<K>
+where
+    K: kube::Resource<DynamicType = ()> + Clone + DeserializeOwned + Send + Sync + 'static,
+{
+    /// Lists and follows for as long as the task lives, backing off after each error.
+    async fn run(self) {
+        let mut backoff = DefaultBackoff::default();
+        loop {
+            let Err(err) = self.list_and_follow().await;
+            tracing::warn!(context = %self.connection.context(), kind = self.kind, error = %crate::error::chain(&err), "watch interrupted; retrying");
+            self.connection.failed(self.kind, error_for_ui(&err));
+            self.changed.notify_one();
+            tokio::time::sleep(backoff.next().unwrap_or(Duration::from_secs(30))).await;
+        }
+    }
+
+    /// Lists the kind into the store, then applies its changes; returns only with the error that
+    /// stopped it (a resourceVersion too old to go on from lists again at once).
+    async fn list_and_follow(&self) -> Result<std::convert::Infallible, WatchError> {
+        loop {
+            let params = ListParams {
+                label_selector: self.selector.labels.clone(),
+                field_selector: self.selector.fields.clone(),
+                ..ListParams::default()
+            }
+            .match_any();
+            let listing = list::list::<K>(&self.client, &self.url_path, &params).await.map_err(WatchError::List)?;
+            self.writer.replace(listing.items);
+            tracing::debug!(context = %self.connection.context(), kind = self.kind, "listed");
+            self.connection.listed(self.kind);
+            self.changed.notify_one();
+            self.follow(listing.resource_version).await?;
+        }
+    }
+
+    /// Applies the changes after `resource_version` until the API server says it is too old
+    /// (`Ok`, to list again) or the watch fails.
+    async fn follow(&self, mut resource_version: String) -> Result<(), WatchError> {
+        let params = WatchParams {
+            label_selector: self.selector.labels.clone(),
+            field_selector: self.selector.fields.clone(),
+            timeout: Some(WATCH_SECONDS),
+            bookmarks: true,
+            ..WatchParams::default()
+        };
+        let silence = Duration::from_secs(u64::from(WATCH_SECONDS)) + SILENCE_MARGIN;
+        loop {
+            let request = Request::new(&self.url_path)
+                .watch(&params, &resource_version)
+                .map_err(|err| WatchError::Watch(kube::Error::BuildRequest(err)))?;
+            let events = self.client.request_events::<K>(request).await.map_err(WatchError::Watch)?;
+            let mut events = std::pin::pin!(events);
+            // A request ends after WATCH_SECONDS, or earlier when its connection drops; either way
+            // the next one goes on from the last resourceVersion seen.
+            while let Ok(Some(event)) = tokio::time::timeout(silence, events.next()).await {
+                match event.map_err(WatchError::Watch)? {
+                    WatchEvent::Added(object) | WatchEvent::Modified(object) => {
+                        resource_version = version_of(&object).unwrap_or(resource_version);
+                        self.writer.apply(object);
+                    }
+                    WatchEvent::Deleted(object) => {
+                        resource_version = version_of(&object).unwrap_or(resource_version);
+                        self.writer.delete(&object);
+                    }
+                    WatchEvent::Bookmark(bookmark) => {
+                        resource_version = bookmark.metadata.resource_version;
+                        continue;
+                    }
+                    WatchEvent::Error(status) if list::is_expired(&status) => {
+                        tracing::debug!(context = %self.connection.context(), kind = self.kind, "resourceVersion expired; listing again");
+                        return Ok(());
+                    }
+                    WatchEvent::Error(status) => return Err(WatchError::Event(status)),
+                }
+                self.changed.notify_one();
+            }
+        }
+    }
+}
+
+/// The resourceVersion `object` was seen at.
+fn version_of<K: kube::Resource>(object: &K) -> Option<String> {
+    object.meta().resource_version.clone().filter(|v| !v.is_empty())
+}
+
+/// A watch that failed (it retries on its own), as the user sees it.
+fn error_for_ui(err: &WatchError) -> tenantry_model::UiError {
     match err {
-        Error::InitialListFailed(request) | Error::WatchStartFailed(request) | Error::WatchFailed(request) => {
+        WatchError::List(ListError::Request(request)) | WatchError::Watch(request) => {
             crate::error::request_error_for_ui(request, err)
         }
-        Error::WatchError(status) => crate::error::status_for_ui(status.code, err),
-        Error::NoResourceVersion => {
+        WatchError::Event(status) => crate::error::status_for_ui(status.code, err),
+        WatchError::List(ListError::NoResourceVersion) => {
             crate::error::ui(tenantry_model::ErrorKind::Api, "The cluster sent a list Tenantry cannot follow.", err)
         }
     }
