@@ -6,7 +6,6 @@ use tenantry_model::{BackupResult, BackupRun, PodSummary, WarningEvent};
 
 use super::objects::{Autoscaler, BackupJob, ClusterEvent, TenantIngress, TenantNamespace, TenantPod, WatchedCronJob};
 use crate::labels::BACKUP_LABEL;
-use crate::status::PodFacts;
 
 /// When Tenantry last wrote the namespace (RFC 3339).
 pub fn last_change(ns: &TenantNamespace) -> Option<String> {
@@ -25,40 +24,17 @@ pub fn last_run_failed(cronjob: &WatchedCronJob) -> bool {
     }
 }
 
-/// What the health rules need of one pod.
-pub fn pod_facts(pod: &TenantPod) -> PodFacts {
-    let status = pod.status.clone().unwrap_or_default();
-    let conditions = status.conditions.unwrap_or_default();
-    let containers = status.container_statuses.unwrap_or_default();
-    PodFacts {
-        ready: conditions.iter().any(|c| c.type_ == "Ready" && c.status == "True"),
-        pending: status.phase.as_deref() == Some("Pending"),
-        restarts: containers.iter().map(|c| c.restart_count).sum(),
-        unschedulable: conditions
-            .iter()
-            .any(|c| c.type_ == "PodScheduled" && c.status == "False" && c.reason.as_deref() == Some("Unschedulable")),
-        waiting: containers.iter().find_map(|c| c.state.as_ref()?.waiting.as_ref()?.reason.clone()),
-    }
-}
-
 /// One pod of `workload` as the detail lists it.
 pub fn pod_summary(pod: &TenantPod, workload: Option<&str>) -> PodSummary {
-    let facts = pod_facts(pod);
     PodSummary {
-        name: pod.name_any(),
-        phase: pod.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_else(|| "Unknown".into()),
-        ready: facts.ready,
-        restarts: facts.restarts,
-        node: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
-        created: pod.metadata.creation_timestamp.as_ref().map(|t| t.0.to_string()),
+        name: pod.name.clone(),
+        phase: pod.phase.clone().unwrap_or_else(|| "Unknown".into()),
+        ready: pod.facts.ready,
+        restarts: pod.facts.restarts,
+        node: pod.node.clone(),
+        created: pod.created.as_ref().map(|t| t.0.to_string()),
         workload: workload.map(str::to_owned),
-        containers: pod
-            .status
-            .iter()
-            .flat_map(|s| s.container_statuses.iter().flatten())
-            .map(|c| c.name.clone())
-            .filter(|name| !name.is_empty())
-            .collect(),
+        containers: pod.containers.clone(),
     }
 }
 

@@ -13,13 +13,15 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
+use super::store::{Keyed, Listed};
+
 /// How much of a listing's body is read ahead of its decoding.
 const READ_AHEAD: usize = 64 * 1024;
 
 /// A complete listing: the objects and the resourceVersion its watch goes on from.
 pub struct Listing<K> {
     /// Every object listed.
-    pub items: Vec<K>,
+    pub items: Listed<K>,
     /// The listing's resourceVersion.
     pub resource_version: String,
 }
@@ -37,10 +39,10 @@ pub enum ListError {
 
 /// A list response's envelope.
 #[derive(Deserialize)]
-#[serde(bound = "K: DeserializeOwned")]
+#[serde(bound = "K: Keyed + DeserializeOwned")]
 struct ListBody<K> {
     metadata: ListMeta,
-    items: Option<Vec<K>>,
+    items: Option<Listed<K>>,
 }
 
 /// The part of a list's metadata the watch needs.
@@ -53,7 +55,7 @@ struct ListMeta {
 /// Lists the objects under `url_path` matching `params`, from the API server's watch cache.
 pub async fn list<K>(client: &kube::Client, url_path: &str, params: &ListParams) -> Result<Listing<K>, ListError>
 where
-    K: DeserializeOwned + Send + 'static,
+    K: Keyed + DeserializeOwned + Send + Sync + 'static,
 {
     let request = Request::new(url_path).list(params).map_err(kube::Error::BuildRequest)?;
     let response = client.send(request.map(Body::from)).await?;
@@ -109,13 +111,15 @@ mod tests {
 
     #[test]
     fn a_list_body_decodes_its_items_and_resource_version_in_any_order() {
-        let body = br#"{"items":[{"n":1},{"n":2}],"kind":"PodList","metadata":{"resourceVersion":"77"}}"#;
-        #[derive(Deserialize)]
-        struct Item {
-            n: u32,
-        }
-        let list: ListBody<Item> = serde_json::from_reader(&body[..]).expect("decodes");
+        let body = br#"{"items":[{"metadata":{"name":"a","namespace":"x"}},{"metadata":{"name":"b","namespace":"x"}}],
+                        "kind":"DeploymentList","metadata":{"resourceVersion":"77"}}"#;
+        let list: ListBody<super::super::objects::WatchedDeployment> =
+            serde_json::from_reader(&body[..]).expect("decodes");
         assert_eq!(list.metadata.resource_version.as_deref(), Some("77"));
-        assert_eq!(list.items.expect("items").iter().map(|i| i.n).collect::<Vec<_>>(), [1, 2]);
+        let (store, writer) = super::super::store::store();
+        writer.replace(list.items.expect("items"));
+        let mut names: Vec<_> = store.state().iter().map(|m| m.metadata.name.clone().unwrap_or_default()).collect();
+        names.sort();
+        assert_eq!(names, ["a", "b"]);
     }
 }

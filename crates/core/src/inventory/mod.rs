@@ -30,7 +30,7 @@ use objects::{
     Autoscaler, BackupJob, CapsuleTenant, ClusterEvent, TenantIngress, TenantNamespace, TenantPod, WatchedCronJob,
     WatchedDeployment, WatchedStatefulSet,
 };
-use store::Store;
+use store::{Keyed, Store};
 use summary::{Rule, TenantView};
 use watch::{Reporting, Selector};
 pub use workloads::version_of as workload_version;
@@ -299,12 +299,10 @@ impl ClusterInventory {
     /// The stores' contents tenants' rows are built from: every namespace's, or only those in
     /// namespace `only` (one tenant's detail need not index the whole cluster).
     fn snapshot(&self, only: Option<&str>) -> Snapshot {
-        fn of<K: kube::Resource<DynamicType = ()>>(store: &Store<K>, only: Option<&str>) -> Vec<Arc<K>> {
+        fn of<K: Keyed>(store: &Store<K>, only: Option<&str>) -> Vec<Arc<K>> {
             match only {
                 None => store.state(),
-                Some(namespace) => {
-                    store.state().into_iter().filter(|o| o.meta().namespace.as_deref() == Some(namespace)).collect()
-                }
+                Some(namespace) => store.state().into_iter().filter(|o| o.location().0 == Some(namespace)).collect(),
             }
         }
         Snapshot {

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use kube::Resource;
+use serde::de::{Deserialize, Deserializer, SeqAccess, Visitor};
 use tokio::sync::watch;
 
 /// The objects of one kind, shared between its watch (which writes) and the inventory (which
@@ -45,10 +45,50 @@ fn key(namespace: Option<&str>, name: &str) -> Key {
     }
 }
 
+/// What a store needs of the objects it holds: where each lives, and the version it was seen at.
+pub trait Keyed {
+    /// The object's namespace (`None` for a cluster-scoped kind) and name.
+    fn location(&self) -> (Option<&str>, &str);
+    /// The resourceVersion it was seen at, if the server gave one.
+    fn seen_version(&self) -> Option<&str>;
+}
+
 /// The key of `object`.
-fn key_of<K: Resource>(object: &K) -> Key {
-    let meta = object.meta();
-    key(meta.namespace.as_deref(), meta.name.as_deref().unwrap_or_default())
+fn key_of<K: Keyed>(object: &K) -> Key {
+    let (namespace, name) = object.location();
+    key(namespace, name)
+}
+
+/// A complete listing's objects keyed as a store keeps them, decoded from a JSON array one object
+/// at a time (no list of every object is built first).
+pub struct Listed<K>(HashMap<Key, Arc<K>>);
+
+impl<K> Default for Listed<K> {
+    fn default() -> Self {
+        Self(HashMap::new())
+    }
+}
+
+impl<'de, K: Keyed + Deserialize<'de>> Deserialize<'de> for Listed<K> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Objects<K>(std::marker::PhantomData<K>);
+        impl<'de, K: Keyed + Deserialize<'de>> Visitor<'de> for Objects<K> {
+            type Value = Listed<K>;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+                formatter.write_str("a list of objects")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut objects = HashMap::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(object) = seq.next_element::<K>()? {
+                    objects.insert(key_of(&object), Arc::new(object));
+                }
+                Ok(Listed(objects))
+            }
+        }
+        deserializer.deserialize_seq(Objects(std::marker::PhantomData))
+    }
 }
 
 impl<K> Store<K> {
@@ -70,12 +110,12 @@ impl<K> Store<K> {
     }
 }
 
-impl<K: Resource> Writer<K> {
+impl<K: Keyed> Writer<K> {
     /// Replaces every object with a complete listing's.
-    pub fn replace(&self, listing: Vec<K>) {
-        let objects: HashMap<Key, Arc<K>> =
-            listing.into_iter().map(|object| (key_of(&object), Arc::new(object))).collect();
-        *self.objects.write().unwrap_or_else(PoisonError::into_inner) = objects;
+    pub fn replace(&self, listing: Listed<K>) {
+        let before = std::mem::replace(&mut *self.objects.write().unwrap_or_else(PoisonError::into_inner), listing.0);
+        // The previous listing is freed after the lock is let go, not while readers wait.
+        drop(before);
         self.listed.send_replace(true);
     }
 
@@ -93,25 +133,36 @@ impl<K: Resource> Writer<K> {
 
 #[cfg(test)]
 mod tests {
-    use k8s_openapi::api::core::v1::ConfigMap;
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-
     use super::*;
 
-    fn map(namespace: &str, name: &str, value: &str) -> ConfigMap {
-        ConfigMap {
-            metadata: ObjectMeta {
-                name: Some(name.into()),
-                namespace: Some(namespace.into()),
-                ..ObjectMeta::default()
-            },
-            data: Some([("v".to_owned(), value.to_owned())].into()),
-            ..ConfigMap::default()
+    /// A namespaced object holding one value.
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct ConfigMap {
+        namespace: String,
+        name: String,
+        value: String,
+    }
+
+    impl Keyed for ConfigMap {
+        fn location(&self) -> (Option<&str>, &str) {
+            (Some(&self.namespace), &self.name)
+        }
+
+        fn seen_version(&self) -> Option<&str> {
+            None
         }
     }
 
+    fn map(namespace: &str, name: &str, value: &str) -> ConfigMap {
+        ConfigMap { namespace: namespace.into(), name: name.into(), value: value.into() }
+    }
+
+    fn listed(objects: Vec<ConfigMap>) -> Listed<ConfigMap> {
+        serde_json::from_value(serde_json::to_value(objects).expect("encodes")).expect("decodes")
+    }
+
     fn value(store: &Store<ConfigMap>, namespace: &str, name: &str) -> Option<String> {
-        store.get(Some(namespace), name).and_then(|m| m.data.as_ref()?.get("v").cloned())
+        store.get(Some(namespace), name).map(|m| m.value.clone())
     }
 
     #[tokio::test]
@@ -122,7 +173,7 @@ mod tests {
             let store = store.clone();
             async move { store.wait_until_ready().await }
         });
-        writer.replace(vec![map("a", "x", "1"), map("b", "x", "2")]);
+        writer.replace(listed(vec![map("a", "x", "1"), map("b", "x", "2")]));
         ready.await.expect("ready after the listing");
         assert_eq!(store.state().len(), 2);
         assert_eq!(value(&store, "a", "old"), None);
@@ -132,7 +183,7 @@ mod tests {
     #[tokio::test]
     async fn events_update_and_remove_one_object() {
         let (store, writer) = store::<ConfigMap>();
-        writer.replace(vec![map("a", "x", "1"), map("a", "y", "1")]);
+        writer.replace(listed(vec![map("a", "x", "1"), map("a", "y", "1")]));
         writer.apply(map("a", "x", "2"));
         writer.delete(&map("a", "y", "1"));
         assert_eq!(value(&store, "a", "x").as_deref(), Some("2"));

@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 
 use super::connection::Connection;
 use super::list::{self, ListError};
-use super::store::{self, Store, Writer};
+use super::store::{self, Keyed, Store, Writer};
 
 /// How long the API server keeps one watch request open (it then ends it and the watch goes on
 /// with a new request); kube's and client-go's default.
@@ -77,13 +77,13 @@ pub fn spawn<K>(
     after: impl Future<Output = ()> + Send + 'static,
 ) -> (Store<K>, JoinHandle<()>)
 where
-    K: kube::Resource<DynamicType = ()> + Clone + DeserializeOwned + Send + Sync + 'static,
+    K: k8s_openapi::Resource + Keyed + Clone + DeserializeOwned + Send + Sync + 'static,
 {
     let (store, writer) = store::store();
     let watch = Watch {
         kind,
         client,
-        url_path: K::url_path(&(), None),
+        url_path: url_path::<K>(),
         selector,
         connection: Arc::clone(&reporting.connection),
         changed: Arc::clone(&reporting.changed),
@@ -109,7 +109,7 @@ struct Watch<K> {
 
 impl<K> Watch<K>
 where
-    K: kube::Resource<DynamicType = ()> + Clone + DeserializeOwned + Send + Sync + 'static,
+    K: Keyed + Clone + DeserializeOwned + Send + Sync + 'static,
 {
     /// Lists and follows for as long as the task lives, backing off after each error.
     async fn run(self) {
@@ -187,9 +187,17 @@ where
     }
 }
 
+/// The path listing every object of kind `K` in every namespace.
+fn url_path<K: k8s_openapi::Resource>() -> String {
+    match K::GROUP {
+        "" => format!("/api/{}/{}", K::VERSION, K::URL_PATH_SEGMENT),
+        group => format!("/apis/{group}/{}/{}", K::VERSION, K::URL_PATH_SEGMENT),
+    }
+}
+
 /// The resourceVersion `object` was seen at.
-fn version_of<K: kube::Resource>(object: &K) -> Option<String> {
-    object.meta().resource_version.clone().filter(|v| !v.is_empty())
+fn version_of<K: Keyed>(object: &K) -> Option<String> {
+    object.seen_version().filter(|v| !v.is_empty()).map(str::to_owned)
 }
 
 /// A watch that failed (it retries on its own), as the user sees it.

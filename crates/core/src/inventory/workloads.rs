@@ -5,13 +5,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::ResourceExt as _;
 use tenantry_model::WorkloadSummary;
 
-use super::facts;
-use super::objects::{
-    POD_TEMPLATE_HASH, TenantPod, WatchedDeployment, WatchedStatefulSet, WorkloadProgress, WorkloadShape,
-};
+use super::objects::{TenantPod, WatchedDeployment, WatchedStatefulSet, WorkloadProgress, WorkloadShape};
 use crate::gitops;
 use crate::labels::{APP_LABEL, MANAGED_BY};
 use crate::status::WorkloadFacts;
@@ -59,7 +55,7 @@ impl<'a> Workload<'a> {
             ready: progress.ready_replicas.unwrap_or(0),
             updated: progress.updated_replicas.unwrap_or(0),
             observed: progress.observed_generation.unwrap_or(0) >= self.meta.generation.unwrap_or(0),
-            pods: pods.iter().map(|pod| facts::pod_facts(pod)).collect(),
+            pods: pods.iter().map(|pod| pod.facts.clone()).collect(),
         }
     }
 
@@ -136,7 +132,7 @@ pub fn pods_by_workload(pods: &[Arc<TenantPod>]) -> HashMap<WorkloadKey<'_>, Vec
     let mut found: HashMap<WorkloadKey<'_>, Vec<&TenantPod>> = HashMap::new();
     for pod in pods {
         if let Some((kind, name)) = controller_of(pod) {
-            found.entry((pod.metadata.namespace.as_deref().unwrap_or_default(), kind, name)).or_default().push(pod);
+            found.entry((pod.namespace.as_str(), kind, name)).or_default().push(pod);
         }
     }
     found
@@ -144,13 +140,14 @@ pub fn pods_by_workload(pods: &[Arc<TenantPod>]) -> HashMap<WorkloadKey<'_>, Vec
 
 /// The workload that runs `pod`: a Deployment through its ReplicaSet, or a StatefulSet.
 fn controller_of(pod: &TenantPod) -> Option<(&'static str, &str)> {
-    let owner = pod.metadata.owner_references.as_ref()?.first()?;
+    let owner = pod.controller.as_ref()?;
     match owner.kind.as_str() {
         "StatefulSet" => Some(("StatefulSet", owner.name.as_str())),
         "ReplicaSet" => {
-            let hash = pod.labels().get(POD_TEMPLATE_HASH);
-            let name = hash
-                .and_then(|hash| owner.name.strip_suffix(hash.as_str())?.strip_suffix('-'))
+            let name = pod
+                .template_hash
+                .as_deref()
+                .and_then(|hash| owner.name.strip_suffix(hash)?.strip_suffix('-'))
                 .or_else(|| owner.name.rsplit_once('-').map(|(name, _)| name))?;
             Some(("Deployment", name))
         }
@@ -227,7 +224,6 @@ fn image_tag(image: &str) -> Option<&str> {
 mod tests {
     use std::collections::BTreeMap;
 
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 
     use super::*;
 
@@ -286,15 +282,13 @@ mod tests {
 
     #[test]
     fn a_pod_belongs_to_its_deployment_through_the_replicaset_or_to_its_statefulset() {
-        let pod = |owner_kind: &str, owner: &str, hash: Option<&str>| {
-            let mut meta = meta("p", &hash.map(|h| vec![(POD_TEMPLATE_HASH, h)]).unwrap_or_default());
-            meta.owner_references = Some(vec![OwnerReference {
-                kind: owner_kind.into(),
-                name: owner.into(),
-                controller: Some(true),
-                ..OwnerReference::default()
-            }]);
-            TenantPod { metadata: meta, spec: None, status: None }
+        let pod = |owner_kind: &str, owner: &str, hash: Option<&str>| -> TenantPod {
+            let labels = hash.map(|hash| serde_json::json!({"pod-template-hash": hash}));
+            serde_json::from_value(serde_json::json!({"metadata": {
+                "name": "p", "namespace": "acme", "labels": labels,
+                "ownerReferences": [{"kind": owner_kind, "name": owner, "controller": true}]
+            }}))
+            .expect("decodes")
         };
         assert_eq!(
             controller_of(&pod("ReplicaSet", "web-api-5d9f8c7b6", Some("5d9f8c7b6"))),

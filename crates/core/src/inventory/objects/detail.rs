@@ -6,7 +6,6 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta, Time
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use super::tenant::Condition;
 use super::{slim_meta, slim_resource};
 
 /// A backup run: a Job labelled with its backup id.
@@ -19,6 +18,16 @@ pub struct BackupJob {
     pub status: Option<JobProgress>,
 }
 slim_resource!(BackupJob, NamespaceResourceScope, "batch", "v1", "Job", "jobs");
+
+/// One condition of a Job.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Condition {
+    /// Its type, e.g. `Complete` or `Failed`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// `True`, `False` or `Unknown`.
+    pub status: String,
+}
 
 /// The part of a Job's status the inventory reads.
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -4,6 +4,7 @@
 //! several times the transfer, while these types let the JSON parser skip what nobody reads.
 
 mod detail;
+mod pod;
 mod tenant;
 
 use std::collections::BTreeMap;
@@ -12,25 +13,23 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ManagedFieldsEntry, ObjectM
 use serde::{Deserialize, Deserializer};
 
 pub use detail::{Autoscaler, BackupJob, CapsuleTenant, ClusterEvent, TenantIngress, WatchedCronJob};
-pub use tenant::{
-    POD_TEMPLATE_HASH, TenantNamespace, TenantPod, WatchedDeployment, WatchedStatefulSet, WorkloadProgress,
-    WorkloadShape,
-};
+pub use pod::TenantPod;
+pub use tenant::{TenantNamespace, WatchedDeployment, WatchedStatefulSet, WorkloadProgress, WorkloadShape};
 
 use crate::labels::FIELD_MANAGER;
 
 /// Annotations nobody reads that can be as large as the object: kubectl's copy of what it applied.
 const DROPPED_ANNOTATIONS: [&str; 1] = ["kubectl.kubernetes.io/last-applied-configuration"];
 
-/// Object metadata as the inventory keeps it: identity, labels, annotations (without kubectl's
-/// applied copy), generation, creation time, the controller that owns it, and when Tenantry
-/// wrote the object (its managedFields entries, without the field sets).
+/// Object metadata as the inventory keeps it: name, namespace and resourceVersion, labels,
+/// annotations (without kubectl's applied copy), generation, creation time, the controller that
+/// owns it, and when Tenantry last wrote the object (its latest managedFields entry, without the
+/// field set).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct SlimMeta {
     name: Option<String>,
     namespace: Option<String>,
-    uid: Option<String>,
     resource_version: Option<String>,
     generation: Option<i64>,
     creation_timestamp: Option<Time>,
@@ -48,6 +47,21 @@ struct Owner {
     controller: Option<bool>,
 }
 
+/// Implements the k8s-openapi trait naming the API of a kind the inventory watches.
+macro_rules! api_kind {
+    ($type:ty, $scope:ty, $group:literal, $version:literal, $kind:literal, $plural:literal) => {
+        impl k8s_openapi::Resource for $type {
+            const API_VERSION: &'static str = if $group.is_empty() { $version } else { concat!($group, "/", $version) };
+            const GROUP: &'static str = $group;
+            const KIND: &'static str = $kind;
+            const VERSION: &'static str = $version;
+            const URL_PATH_SEGMENT: &'static str = $plural;
+            type Scope = $scope;
+        }
+    };
+}
+use api_kind;
+
 /// One managedFields entry without its field set.
 #[derive(Deserialize)]
 struct WriteTime {
@@ -58,13 +72,13 @@ struct WriteTime {
 /// Decodes `metadata` keeping only what [`SlimMeta`] holds.
 fn slim_meta<'de, D: Deserializer<'de>>(deserializer: D) -> Result<ObjectMeta, D::Error> {
     let meta = SlimMeta::deserialize(deserializer)?;
-    let written_by_tenantry: Vec<ManagedFieldsEntry> = meta
+    let written_by_tenantry = meta
         .managed_fields
         .into_iter()
         .flatten()
         .filter(|entry| entry.manager.as_deref() == Some(FIELD_MANAGER))
-        .map(|entry| ManagedFieldsEntry { manager: entry.manager, time: entry.time, ..ManagedFieldsEntry::default() })
-        .collect();
+        .max_by_key(|entry| entry.time.as_ref().map(|time| time.0))
+        .map(|entry| ManagedFieldsEntry { manager: entry.manager, time: entry.time, ..ManagedFieldsEntry::default() });
     let controller = meta.owner_references.into_iter().flatten().find(|owner| owner.controller == Some(true));
     let mut annotations = meta.annotations;
     if let Some(annotations) = annotations.as_mut() {
@@ -73,13 +87,12 @@ fn slim_meta<'de, D: Deserializer<'de>>(deserializer: D) -> Result<ObjectMeta, D
     Ok(ObjectMeta {
         name: meta.name,
         namespace: meta.namespace,
-        uid: meta.uid,
         resource_version: meta.resource_version,
         generation: meta.generation,
         creation_timestamp: meta.creation_timestamp,
         labels: meta.labels,
         annotations,
-        managed_fields: (!written_by_tenantry.is_empty()).then_some(written_by_tenantry),
+        managed_fields: written_by_tenantry.map(|entry| vec![entry]),
         owner_references: controller.map(|owner| {
             vec![OwnerReference {
                 kind: owner.kind,
@@ -92,16 +105,20 @@ fn slim_meta<'de, D: Deserializer<'de>>(deserializer: D) -> Result<ObjectMeta, D
     })
 }
 
-/// Implements the k8s-openapi traits that make a slim type a `kube::Resource`.
+/// Implements the k8s-openapi traits that make a slim type with an `ObjectMeta` a
+/// `kube::Resource`, and the store's key.
 macro_rules! slim_resource {
     ($type:ty, $scope:ty, $group:literal, $version:literal, $kind:literal, $plural:literal) => {
-        impl k8s_openapi::Resource for $type {
-            const API_VERSION: &'static str = if $group.is_empty() { $version } else { concat!($group, "/", $version) };
-            const GROUP: &'static str = $group;
-            const KIND: &'static str = $kind;
-            const VERSION: &'static str = $version;
-            const URL_PATH_SEGMENT: &'static str = $plural;
-            type Scope = $scope;
+        crate::inventory::objects::api_kind!($type, $scope, $group, $version, $kind, $plural);
+
+        impl crate::inventory::store::Keyed for $type {
+            fn location(&self) -> (Option<&str>, &str) {
+                (self.metadata.namespace.as_deref(), self.metadata.name.as_deref().unwrap_or_default())
+            }
+
+            fn seen_version(&self) -> Option<&str> {
+                self.metadata.resource_version.as_deref()
+            }
         }
 
         impl k8s_openapi::Metadata for $type {
@@ -130,7 +147,7 @@ mod tests {
     }
 
     #[test]
-    fn metadata_keeps_identity_and_tenantrys_write_times_only() {
+    fn metadata_keeps_identity_and_tenantrys_last_write_time_only() {
         let object: Object = serde_json::from_value(serde_json::json!({"metadata": {
             "name": "acme", "uid": "u1", "resourceVersion": "42", "generation": 3,
             "creationTimestamp": "2026-11-01T10:00:00Z",
@@ -139,13 +156,15 @@ mod tests {
             "managedFields": [
                 {"manager": "kube-controller-manager", "time": "2026-11-01T10:00:01Z", "fieldsV1": {"f:status": {}}},
                 {"manager": "tenantry", "operation": "Apply", "time": "2026-11-02T09:00:00Z",
-                 "fieldsV1": {"f:metadata": {"f:labels": {}}}}
+                 "fieldsV1": {"f:metadata": {"f:labels": {}}}},
+                {"manager": "tenantry", "operation": "Apply", "subresource": "scale", "time": "2026-11-01T08:00:00Z"}
             ]
         }}))
         .expect("decodes");
         let meta = object.metadata;
         assert_eq!(meta.name.as_deref(), Some("acme"));
         assert_eq!(meta.resource_version.as_deref(), Some("42"));
+        assert_eq!(meta.uid, None);
         assert_eq!(meta.generation, Some(3));
         assert_eq!(meta.annotations.expect("annotations")["tenantry.io/revision"], "2");
         let written = meta.managed_fields.expect("tenantry's entry");
