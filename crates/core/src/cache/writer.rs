@@ -53,7 +53,8 @@ pub enum Write {
 #[derive(Debug, Clone)]
 enum TenantChange {
     /// Seen live: the state at each change of health since the last write (the newest last,
-    /// each with when it was seen), and every spec revision seen.
+    /// each with when it was seen; their spec text moved to `specs`), and every spec revision
+    /// seen.
     Seen { states: Vec<(SeenTenant, String)>, specs: BTreeMap<u64, String> },
     /// Gone.
     Removed,
@@ -76,14 +77,15 @@ impl Pending {
     fn merge(&mut self, write: Write) {
         match write {
             Write::Tenants { cluster, seen, removed, at } => {
-                for tenant in seen {
+                for mut tenant in seen {
                     let key = (cluster.clone(), tenant.summary.id.clone());
                     let (mut states, mut specs) = match self.tenants.remove(&key) {
                         Some(TenantChange::Seen { states, specs }) => (states, specs),
                         _ => (Vec::new(), BTreeMap::new()),
                     };
-                    if let Some((revision, spec)) = &tenant.spec {
-                        specs.insert(*revision, spec.clone());
+                    // The spec text is kept once, with the revisions; `write` stores each of them.
+                    if let Some((revision, spec)) = tenant.spec.take() {
+                        specs.insert(revision, spec);
                     }
                     while specs.len() > PENDING_SPECS {
                         specs.pop_first();

@@ -224,7 +224,6 @@ fn image_tag(image: &str) -> Option<&str> {
 mod tests {
     use std::collections::BTreeMap;
 
-
     use super::*;
 
     fn meta(name: &str, labels: &[(&str, &str)]) -> ObjectMeta {
