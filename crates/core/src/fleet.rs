@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 
 use crate::cache::{Cache, CacheWriter, SeenTenant, Write};
 use crate::inventory::ClusterInventory;
+use crate::inventory::first_listings::FirstListings;
 use crate::kubeconfig::ContextEntry;
 use crate::labels::now;
 use crate::logs::LogError;
@@ -41,6 +42,8 @@ pub struct Settings {
     pub heartbeat: Duration,
     /// The tenancy rules.
     pub tenancy: Arc<TenancyRules>,
+    /// The first listings of the fleet's clusters, which hold their details back.
+    pub first_listings: FirstListings,
 }
 
 impl Default for Settings {
@@ -49,6 +52,7 @@ impl Default for Settings {
             batch: Duration::from_millis(150),
             heartbeat: Duration::from_secs(30),
             tenancy: Arc::new(TenancyRules::default()),
+            first_listings: FirstListings::default(),
         }
     }
 }
@@ -562,23 +566,24 @@ impl Shared {
 /// the time last seen once it was live and is no longer; cached rows stay until it first syncs).
 async fn drive(entry: ContextEntry, shared: Arc<Shared>, settings: Settings) {
     let context = entry.name.clone();
-    let inventory = match ClusterInventory::start_with(&entry, Arc::clone(&settings.tenancy)).await {
-        Ok(inventory) => Arc::new(inventory),
-        Err(err) => {
-            tracing::warn!(context = %context, error = %crate::error::chain(&err), "tenants cannot be watched");
-            let mut status = lock(&shared.state).clusters.get(&context).cloned().unwrap_or_else(|| ClusterStatus {
-                context: context.clone(),
-                state: ConnectionState::Unreachable,
-                last_error: None,
-                last_live: None,
-                notes: Vec::new(),
-            });
-            status.state = ConnectionState::Unreachable;
-            status.last_error = Some(err.to_ui());
-            shared.publish(FleetEvent::Cluster(status));
-            return;
-        }
-    };
+    let inventory =
+        match ClusterInventory::start_in(&entry, Arc::clone(&settings.tenancy), &settings.first_listings).await {
+            Ok(inventory) => Arc::new(inventory),
+            Err(err) => {
+                tracing::warn!(context = %context, error = %crate::error::chain(&err), "tenants cannot be watched");
+                let mut status = lock(&shared.state).clusters.get(&context).cloned().unwrap_or_else(|| ClusterStatus {
+                    context: context.clone(),
+                    state: ConnectionState::Unreachable,
+                    last_error: None,
+                    last_live: None,
+                    notes: Vec::new(),
+                });
+                status.state = ConnectionState::Unreachable;
+                status.last_error = Some(err.to_ui());
+                shared.publish(FleetEvent::Cluster(status));
+                return;
+            }
+        };
     lock(&shared.inventories).insert(context.clone(), Arc::clone(&inventory));
     let mut sent = shared.rows_of(&context);
     let mut published = lock(&shared.state).clusters.get(&context).cloned();

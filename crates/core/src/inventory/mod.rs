@@ -7,6 +7,7 @@
 mod connection;
 pub mod drift_sweep;
 mod facts;
+pub mod first_listings;
 mod index;
 mod list;
 mod objects;
@@ -25,6 +26,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use connection::Connection;
+use first_listings::FirstListings;
 use index::{Index, Snapshot};
 use objects::{
     Autoscaler, BackupJob, CapsuleTenant, ClusterEvent, TenantIngress, TenantNamespace, TenantPod, WatchedCronJob,
@@ -148,9 +150,20 @@ impl ClusterInventory {
     /// Starts the watches of `entry`'s cluster, its tenants being the namespaces `rules` make
     /// tenants; they reconnect with backoff on their own.
     pub async fn start_with(entry: &ContextEntry, rules: Arc<TenancyRules>) -> Result<Self, InventoryError> {
+        Self::start_in(entry, rules, &FirstListings::default()).await
+    }
+
+    /// Starts the watches of `entry`'s cluster as one of a fleet's: its details list once
+    /// `first_listings` are done.
+    pub async fn start_in(
+        entry: &ContextEntry,
+        rules: Arc<TenancyRules>,
+        first_listings: &FirstListings,
+    ) -> Result<Self, InventoryError> {
         let client = entry.client().await?;
         let reporting =
             Reporting { connection: Arc::new(Connection::new(&entry.name)), changed: Arc::new(Notify::new()) };
+        let entered = first_listings.enter();
         let tenants = || Selector::labels(TENANT_LABEL);
         let managed = || Selector::labels(&managed_selector());
         let mut watches = Vec::new();
@@ -173,9 +186,20 @@ impl ClusterInventory {
         // A help-desk identity may not list StatefulSets; the cluster is still live, with a note.
         let sets = watch!(WatchedStatefulSet, "StatefulSet", "StatefulSets", false, everything(), now());
         let pods = watch!(TenantPod, "Pod", "Pods", true, everything(), now());
+        let listed = reporting.connection.first_listing();
+        watches.push(tokio::spawn(async move {
+            let _ = tokio::time::timeout(first_listings::BOUND, listed).await;
+            drop(entered);
+        }));
         // The other kinds fill in the details; they list once the tenant list's own kinds have,
-        // so that they never slow a cluster's first listing down.
-        let after_listing = || reporting.connection.first_listing();
+        // here and on every cluster of the fleet, so that they never slow a first listing down.
+        let after_listing = || {
+            let (listed, all_listed) = (reporting.connection.first_listing(), first_listings.done());
+            async move {
+                listed.await;
+                all_listed.await;
+            }
+        };
         let backups = || Selector::labels(BACKUP_LABEL);
         let jobs = watch!(BackupJob, "Job", "Backups", false, backups(), after_listing());
         let cronjobs = watch!(WatchedCronJob, "CronJob", "CronJobs", false, everything(), after_listing());
