@@ -64,7 +64,10 @@ where
         let body = response.into_body().collect().await?.to_bytes();
         return Err(api_error(status.as_u16(), &body).into());
     }
-    let chunks = response.into_body().into_data_stream();
+    // Reading stops when this future is dropped (its watch stopped): the blocking decode then
+    // sees the body end, and the connection closes instead of streaming on to nobody.
+    let (_keep_reading, stopped) = tokio::sync::oneshot::channel::<()>();
+    let chunks = futures::StreamExt::take_until(response.into_body().into_data_stream(), stopped);
     let reader = StreamReader::new(futures::TryStreamExt::map_err(chunks, std::io::Error::other));
     let bridge = SyncIoBridge::new(reader);
     let decoded = tokio::task::spawn_blocking(move || {
