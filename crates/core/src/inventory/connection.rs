@@ -36,6 +36,9 @@ pub struct Connection {
     inner: Mutex<Inner>,
     /// Becomes true once every essential watch has listed completely for the first time.
     first_listing: tokio::sync::watch::Sender<bool>,
+    /// Becomes true once the cluster has listed, or an essential watch has failed, for the
+    /// first time.
+    first_answer: tokio::sync::watch::Sender<bool>,
 }
 
 #[derive(Debug, Default)]
@@ -55,6 +58,16 @@ impl Connection {
             context: context.to_owned(),
             inner: Mutex::new(Inner::default()),
             first_listing: tokio::sync::watch::Sender::new(false),
+            first_answer: tokio::sync::watch::Sender::new(false),
+        }
+    }
+
+    /// Completes once the cluster has listed or an essential watch has failed (an unreachable or
+    /// refusing cluster answers at once; a silent one never does).
+    pub fn first_answer(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut answered = self.first_answer.subscribe();
+        async move {
+            let _ = answered.wait_for(|done| *done).await;
         }
     }
 
@@ -87,6 +100,7 @@ impl Connection {
             inner.was_live = true;
             inner.last_live = Some(now());
             self.first_listing.send_replace(true);
+            self.first_answer.send_replace(true);
         }
     }
 
@@ -99,6 +113,7 @@ impl Connection {
         }
         if essential {
             inner.last_error = Some(error.clone());
+            self.first_answer.send_replace(true);
         }
         if let Some(watched) = inner.watches.get_mut(kind) {
             watched.state = WatchState::Failing(error);
@@ -203,6 +218,19 @@ mod tests {
 
     fn error(kind: ErrorKind) -> UiError {
         UiError { kind, message: "m".into(), detail: "d".into() }
+    }
+
+    #[tokio::test]
+    async fn a_failing_essential_watch_is_an_answer_but_not_a_listing() {
+        let connection = connection();
+        let (answered, listed) = (tokio::spawn(connection.first_answer()), tokio::spawn(connection.first_listing()));
+        connection.failed("Event", error(ErrorKind::Forbidden));
+        tokio::task::yield_now().await;
+        assert!(!answered.is_finished(), "an optional kind's failure says nothing of the cluster");
+        connection.failed("Pod", error(ErrorKind::Unreachable));
+        tokio::time::timeout(std::time::Duration::from_secs(1), answered).await.expect("answered").expect("joins");
+        assert!(!listed.is_finished());
+        listed.abort();
     }
 
     fn connection() -> Connection {

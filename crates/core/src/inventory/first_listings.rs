@@ -1,8 +1,8 @@
 //! The fleet's first listings, which every cluster's detail kinds and drift sweep wait for: at
 //! start the API servers — and, with local clusters, the machine's cores — serve every cluster's
 //! tenant list before any cluster lists what only fills in the details. A cluster counts until
-//! its tenant list has listed or [`BOUND`] has passed, so an unreachable one delays the others'
-//! details by at most that.
+//! its tenant list has listed, a watch of it has failed (unreachable, refused), or [`BOUND`] has
+//! passed, so a silent one delays the others' details by at most that.
 
 use std::sync::Arc;
 use std::time::Duration;

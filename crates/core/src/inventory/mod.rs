@@ -186,9 +186,10 @@ impl ClusterInventory {
         // A help-desk identity may not list StatefulSets; the cluster is still live, with a note.
         let sets = watch!(WatchedStatefulSet, "StatefulSet", "StatefulSets", false, everything(), now());
         let pods = watch!(TenantPod, "Pod", "Pods", true, everything(), now());
-        let listed = reporting.connection.first_listing();
+        // A cluster that refuses or cannot be reached leaves the fleet's first listings at once.
+        let answered = reporting.connection.first_answer();
         watches.push(tokio::spawn(async move {
-            let _ = tokio::time::timeout(first_listings::BOUND, listed).await;
+            let _ = tokio::time::timeout(first_listings::BOUND, answered).await;
             drop(entered);
         }));
         // The other kinds fill in the details; they list once the tenant list's own kinds have,
