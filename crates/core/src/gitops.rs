@@ -1,7 +1,7 @@
 //! Whether a GitOps controller (Argo CD, Flux) manages an object, from the labels and
 //! annotations each writes on what it applies: such a controller reverts changes made elsewhere.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use crate::pairs::Lookup;
 
 /// Argo CD's annotation-based tracking: `<app>:<group>/<kind>:<namespace>/<name>`.
 const ARGO_TRACKING_ANNOTATION: &str = "argocd.argoproj.io/tracking-id";
@@ -12,10 +12,11 @@ const FLUX_KUSTOMIZATION_LABEL: &str = "kustomize.toolkit.fluxcd.io/name";
 /// Flux's helm-controller: the HelmRelease that installed the object.
 const FLUX_HELM_RELEASE_LABEL: &str = "helm.toolkit.fluxcd.io/name";
 
-/// The controller that manages the object, e.g. "Argo CD application shop-alder".
-pub fn controller(meta: &ObjectMeta) -> Option<String> {
-    let label = |key: &str| meta.labels.as_ref().and_then(|l| l.get(key)).filter(|v| !v.is_empty());
-    let annotation = |key: &str| meta.annotations.as_ref().and_then(|a| a.get(key)).filter(|v| !v.is_empty());
+/// The controller that manages the object with `labels` and `annotations`, e.g. "Argo CD
+/// application shop-alder".
+pub fn controller(labels: &impl Lookup, annotations: &impl Lookup) -> Option<String> {
+    let label = |key: &str| labels.value(key).filter(|v| !v.is_empty());
+    let annotation = |key: &str| annotations.value(key).filter(|v| !v.is_empty());
     if let Some(tracking) = annotation(ARGO_TRACKING_ANNOTATION) {
         let application = tracking.split(':').next().unwrap_or(tracking);
         return Some(format!("Argo CD application {application}"));
@@ -35,11 +36,13 @@ mod tests {
 
     use super::*;
 
-    fn meta(labels: &[(&str, &str)], annotations: &[(&str, &str)]) -> ObjectMeta {
+    type Marks = (BTreeMap<String, String>, BTreeMap<String, String>);
+
+    fn meta(labels: &[(&str, &str)], annotations: &[(&str, &str)]) -> Marks {
         let map = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
             pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
         };
-        ObjectMeta { labels: Some(map(labels)), annotations: Some(map(annotations)), ..ObjectMeta::default() }
+        (map(labels), map(annotations))
     }
 
     #[test]
@@ -53,10 +56,10 @@ mod tests {
             (meta(&[(FLUX_KUSTOMIZATION_LABEL, "tenants")], &[]), Some("Flux Kustomization tenants")),
             (meta(&[(FLUX_HELM_RELEASE_LABEL, "shop")], &[]), Some("Flux HelmRelease shop")),
             (meta(&[("app.kubernetes.io/instance", "shop"), (ARGO_INSTANCE_LABEL, "")], &[]), None),
-            (ObjectMeta::default(), None),
+            (Marks::default(), None),
         ];
         for (meta, expected) in cases {
-            assert_eq!(controller(&meta).as_deref(), expected, "{meta:?}");
+            assert_eq!(controller(&meta.0, &meta.1).as_deref(), expected, "{meta:?}");
         }
     }
 }

@@ -29,6 +29,7 @@ pub mod logging;
 pub mod logs;
 pub mod looked;
 pub mod notifications;
+pub mod pairs;
 pub mod paths;
 pub mod redact;
 pub mod rollout;

@@ -13,6 +13,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 use crate::labels::TENANT_LABEL;
+use crate::pairs::Lookup;
 
 /// Capsule's label on the namespaces of its tenants (the value is the Capsule `Tenant`).
 pub const CAPSULE_TENANT_LABEL: &str = "capsule.clastix.io/tenant";
@@ -69,7 +70,7 @@ pub struct Candidate<'a> {
     /// The namespace's name.
     pub name: &'a str,
     /// Its labels.
-    pub labels: &'a BTreeMap<String, String>,
+    pub labels: &'a dyn Lookup,
 }
 
 /// What the rules say of a namespace.
@@ -283,7 +284,7 @@ impl Rule {
         (self.clusters.is_empty() || self.clusters.iter().any(|c| c == namespace.cluster))
             && self.labels.as_ref().is_none_or(|selector| selector.matches(namespace.labels))
             && self.name.as_ref().is_none_or(|pattern| pattern.0.is_match(namespace.name))
-            && (!self.capsule || namespace.labels.contains_key(CAPSULE_TENANT_LABEL))
+            && (!self.capsule || namespace.labels.value(CAPSULE_TENANT_LABEL).is_some())
     }
 
     fn alias_of(&self, name: &str) -> Option<String> {
@@ -380,12 +381,12 @@ impl LabelSelector {
         Ok(Self(requirements))
     }
 
-    fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+    fn matches(&self, labels: &dyn Lookup) -> bool {
         self.0.iter().all(|requirement| match requirement {
-            Requirement::Exists(key) => labels.contains_key(key),
-            Requirement::Absent(key) => !labels.contains_key(key),
-            Requirement::Equals(key, value) => labels.get(key) == Some(value),
-            Requirement::Differs(key, value) => labels.get(key) != Some(value),
+            Requirement::Exists(key) => labels.value(key).is_some(),
+            Requirement::Absent(key) => labels.value(key).is_none(),
+            Requirement::Equals(key, value) => labels.value(key) == Some(value.as_str()),
+            Requirement::Differs(key, value) => labels.value(key) != Some(value.as_str()),
         })
     }
 }

@@ -247,7 +247,7 @@ pub async fn read(client: &kube::Client, id: &str) -> Result<Option<Stored>, kub
         owned,
         labels: namespace.labels().clone(),
         suspended_sizes: annotations.get(super::unmanaged::SUSPENDED_SIZES_ANNOTATION).cloned(),
-        gitops: crate::gitops::controller(&namespace.metadata),
+        gitops: crate::gitops::controller(&namespace.metadata.labels, &namespace.metadata.annotations),
         made_by,
         spec,
         problem,

@@ -170,8 +170,9 @@ fn described(
 ) -> Workload {
     let name = meta.name.clone().unwrap_or_default();
     let images: Vec<String> = pod.iter().flat_map(|p| &p.containers).filter_map(|c| c.image.clone()).collect();
-    let version = crate::inventory::workload_version(kind, &name, meta.labels.as_ref(), &images).map(|(v, _)| v);
-    Workload { kind, name, replicas: replicas.unwrap_or(1), gitops: crate::gitops::controller(meta), version }
+    let version = crate::inventory::workload_version(kind, &name, &meta.labels, &images).map(|(v, _)| v);
+    let gitops = crate::gitops::controller(&meta.labels, &meta.annotations);
+    Workload { kind, name, replicas: replicas.unwrap_or(1), gitops, version }
 }
 
 /// The workload of `workloads` that `wanted` names: `Kind/name`, or a name only one has.

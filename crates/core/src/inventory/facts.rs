@@ -1,7 +1,6 @@
 //! What the inventory reads from the watched objects: facts for the health rules, and the rows
 //! of the tenant detail.
 
-use kube::ResourceExt as _;
 use tenantry_model::{BackupResult, BackupRun, PodSummary, WarningEvent};
 
 use super::objects::{Autoscaler, BackupJob, ClusterEvent, TenantIngress, TenantNamespace, TenantPod, WatchedCronJob};
@@ -9,7 +8,7 @@ use crate::labels::BACKUP_LABEL;
 
 /// When Tenantry last wrote the namespace (RFC 3339).
 pub fn last_change(ns: &TenantNamespace) -> Option<String> {
-    ns.managed_fields().iter().filter_map(|entry| entry.time.as_ref()).map(|t| t.0).max().map(|t| t.to_string())
+    ns.metadata.written_by_tenantry.as_ref().map(|t| t.0.to_string())
 }
 
 /// Whether the CronJob's last scheduled run failed: it started a Job after its last success
@@ -40,7 +39,7 @@ pub fn pod_summary(pod: &TenantPod, workload: Option<&str>) -> PodSummary {
 
 /// A backup Job as a backup run (`None` without the backup label).
 pub fn backup_run(job: &BackupJob) -> Option<BackupRun> {
-    let id = job.labels().get(BACKUP_LABEL)?.clone();
+    let id = job.metadata.labels.get(BACKUP_LABEL)?.to_owned();
     let status = job.status.clone().unwrap_or_default();
     let condition = |kind: &str| status.conditions.iter().flatten().any(|c| c.type_ == kind && c.status == "True");
     let result = if condition("Complete") {
@@ -50,7 +49,7 @@ pub fn backup_run(job: &BackupJob) -> Option<BackupRun> {
     } else {
         BackupResult::Running
     };
-    let started = status.start_time.or_else(|| job.metadata.creation_timestamp.clone());
+    let started = status.start_time.or_else(|| job.metadata.created.clone());
     Some(BackupRun {
         id,
         started: started.map(|t| t.0.to_string()),
@@ -67,7 +66,7 @@ pub fn warning_event(event: &ClusterEvent) -> WarningEvent {
         .as_ref()
         .map(|t| t.0.to_string())
         .or_else(|| event.event_time.as_ref().map(|t| t.0.to_string()))
-        .or_else(|| event.metadata.creation_timestamp.as_ref().map(|t| t.0.to_string()));
+        .or_else(|| event.metadata.created.as_ref().map(|t| t.0.to_string()));
     WarningEvent {
         object: format!("{}/{}", object.kind.as_deref().unwrap_or("?"), object.name.as_deref().unwrap_or("?")),
         reason: event.reason.clone().unwrap_or_default(),

@@ -4,11 +4,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use kube::ResourceExt as _;
-
 use super::facts;
 use super::objects::{
-    CapsuleTenant, TenantIngress, TenantNamespace, TenantPod, WatchedCronJob, WatchedDeployment, WatchedStatefulSet,
+    CapsuleTenant, Meta, TenantIngress, TenantNamespace, TenantPod, WatchedCronJob, WatchedDeployment,
+    WatchedStatefulSet,
 };
 use super::summary::{CapsuleTenancy, TenantView};
 use super::workloads::{self, Workload, WorkloadKey};
@@ -44,11 +43,11 @@ impl<'a> Index<'a> {
     pub fn new(snapshot: &'a Snapshot) -> Self {
         let mut failed_schedules: HashMap<&str, Vec<String>> = HashMap::new();
         for cronjob in snapshot.cronjobs.iter().filter(|c| facts::last_run_failed(c)) {
-            failed_schedules.entry(namespace_of(&cronjob.metadata)).or_default().push(cronjob.name_any());
+            failed_schedules.entry(namespace_of(&cronjob.metadata)).or_default().push(cronjob.metadata.name.clone());
         }
         let mut ingresses: HashMap<&str, Vec<(&str, Vec<String>)>> = HashMap::new();
         for ingress in &snapshot.ingresses {
-            let name = ingress.metadata.name.as_deref().unwrap_or_default();
+            let name = ingress.metadata.name.as_str();
             ingresses.entry(namespace_of(&ingress.metadata)).or_default().push((name, facts::ingress_hosts(ingress)));
         }
         let capsule = snapshot.capsule.as_ref().map(|tenants| {
@@ -57,7 +56,7 @@ impl<'a> Index<'a> {
                 .map(|tenant| {
                     let owners = tenant.spec.iter().flat_map(|s| &s.owners);
                     let named = owners.filter_map(|o| Some(format!("{} {}", o.kind.as_deref()?, o.name.as_deref()?)));
-                    (tenant.metadata.name.as_deref().unwrap_or_default(), named.collect())
+                    (tenant.metadata.name.as_str(), named.collect())
                 })
                 .collect()
         });
@@ -72,7 +71,7 @@ impl<'a> Index<'a> {
 
     /// What the snapshot holds of `namespace`, whose main workload the tenancy rule may name.
     pub fn view(&self, namespace: &'a TenantNamespace, named_main: Option<&str>) -> TenantView<'_> {
-        let name = namespace.metadata.name.as_deref().unwrap_or_default();
+        let name = namespace.metadata.name.as_str();
         let found: &[Workload<'a>] = self.workloads.get(name).map(Vec::as_slice).unwrap_or_default();
         let pods = found
             .iter()
@@ -80,10 +79,10 @@ impl<'a> Index<'a> {
             .collect();
         let mut ingresses = self.ingresses.get(name).cloned().unwrap_or_default();
         ingresses.sort();
-        let capsule = match (&self.capsule, namespace.labels().get(CAPSULE_TENANT_LABEL)) {
+        let capsule = match (&self.capsule, namespace.metadata.labels.get(CAPSULE_TENANT_LABEL)) {
             (_, None) => CapsuleTenancy::None,
             (None, Some(_)) => CapsuleTenancy::Unread,
-            (Some(tenants), Some(name)) => match tenants.get(name.as_str()) {
+            (Some(tenants), Some(name)) => match tenants.get(name) {
                 Some(owners) => CapsuleTenancy::Found(owners.clone()),
                 None => CapsuleTenancy::Missing,
             },
@@ -100,6 +99,6 @@ impl<'a> Index<'a> {
     }
 }
 
-fn namespace_of(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> &str {
+fn namespace_of(meta: &Meta) -> &str {
     meta.namespace.as_deref().unwrap_or_default()
 }

@@ -121,7 +121,7 @@ mod tests {
         assert_eq!(list.metadata.resource_version.as_deref(), Some("77"));
         let (store, writer) = super::super::store::store();
         writer.replace(list.items.expect("items"));
-        let mut names: Vec<_> = store.state().iter().map(|m| m.metadata.name.clone().unwrap_or_default()).collect();
+        let mut names: Vec<_> = store.state().iter().map(|m| m.metadata.name.clone()).collect();
         names.sort();
         assert_eq!(names, ["a", "b"]);
     }

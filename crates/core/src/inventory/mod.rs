@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kube::{Api, ResourceExt as _};
+use kube::Api;
 use tenantry_model::{ClusterStatus, TenantDetail, TenantSummary};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -294,7 +294,7 @@ impl ClusterInventory {
         let snapshot = self.snapshot(None);
         let index = Index::new(&snapshot);
         let mut backups: HashMap<String, tenantry_model::BackupRun> = HashMap::new();
-        for run in self.jobs.state().iter().filter_map(|job| Some((job.namespace()?, facts::backup_run(job)?))) {
+        for run in self.jobs.state().iter().filter_map(|job| Some((job.metadata.namespace.clone()?, facts::backup_run(job)?))) {
             let newest = backups.entry(run.0).or_insert_with(|| run.1.clone());
             if run.1.started > newest.started {
                 *newest = run.1;
@@ -302,7 +302,7 @@ impl ClusterInventory {
         }
         let mut warnings: HashMap<String, u32> = HashMap::new();
         for event in self.events.state() {
-            *warnings.entry(event.namespace().unwrap_or_default()).or_default() += 1;
+            *warnings.entry(event.metadata.namespace.clone().unwrap_or_default()).or_default() += 1;
         }
         let drift = self.drift.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
         let mut summaries: Vec<TenantSummary> = self
@@ -352,8 +352,7 @@ impl ClusterInventory {
 
     /// What `index` holds of `ns` and the rule that makes it a tenant, if one does.
     fn tenant_view<'i>(&self, index: &'i Index<'_>, ns: &'i TenantNamespace) -> Option<(TenantView<'i>, Rule<'_>)> {
-        let name = ns.name_any();
-        let candidate = Candidate { cluster: &self.context, name: &name, labels: ns.labels() };
+        let candidate = Candidate { cluster: &self.context, name: &ns.metadata.name, labels: &ns.metadata.labels };
         let Verdict::Tenant { rule, alias } = self.rules.verdict(candidate) else { return None };
         let view = index.view(ns, self.rules.main_workload(rule));
         let default = self.rules.is_default();
@@ -380,7 +379,7 @@ impl ClusterInventory {
     /// The spec annotation of tenant `id` as stored (JSON) with its revision.
     pub fn spec_text(&self, id: &str) -> Option<(u64, String)> {
         let ns = self.namespaces.get(None, id)?;
-        let spec = ns.annotations().get(SPEC_ANNOTATION)?.clone();
+        let spec = ns.metadata.annotations.get(SPEC_ANNOTATION)?.to_owned();
         Some((summary::revision(&ns), spec))
     }
 
@@ -390,7 +389,7 @@ impl ClusterInventory {
         let mut detail = TenantDetail::row_only(tenant);
         let id = detail.tenant.id.clone();
         let id = id.as_str();
-        let in_tenant = |namespace: Option<String>| namespace.as_deref() == Some(id);
+        let in_tenant = |namespace: &Option<String>| namespace.as_deref() == Some(id);
         let snapshot = self.snapshot(Some(id));
         let index = Index::new(&snapshot);
         let namespace = self.namespaces.get(None, id);
@@ -405,25 +404,29 @@ impl ClusterInventory {
             detail.pods.sort_by(|a, b| a.name.cmp(&b.name));
             detail.field_sources = summary::summarize(&self.context, &view, &rule).1;
         }
-        detail.events =
-            self.events.state().iter().filter(|e| in_tenant(e.namespace())).map(|e| facts::warning_event(e)).collect();
+        detail.events = self
+            .events
+            .state()
+            .iter()
+            .filter(|e| in_tenant(&e.metadata.namespace))
+            .map(|e| facts::warning_event(e))
+            .collect();
         detail.events.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
         detail.events.truncate(EVENTS_SHOWN);
         detail.backups = self
             .jobs
             .state()
             .iter()
-            .filter(|j| in_tenant(j.namespace()))
+            .filter(|j| in_tenant(&j.metadata.namespace))
             .filter_map(|j| facts::backup_run(j))
             .collect();
         detail.backups.sort_by(|a, b| b.started.cmp(&a.started));
         let cronjobs = &snapshot.cronjobs;
-        let is_tenantrys =
-            |c: &&Arc<WatchedCronJob>| c.labels().get(MANAGED_BY.0).map(String::as_str) == Some(MANAGED_BY.1);
+        let is_tenantrys = |c: &&Arc<WatchedCronJob>| c.metadata.labels.get(MANAGED_BY.0) == Some(MANAGED_BY.1);
         detail.backup_schedule = cronjobs
             .iter()
             .find(is_tenantrys)
-            .or_else(|| cronjobs.iter().find(|c| c.name_any().contains("backup")))
+            .or_else(|| cronjobs.iter().find(|c| c.metadata.name.contains("backup")))
             .and_then(|c| c.spec.as_ref().map(|s| s.schedule.clone()));
         detail.ingress_hosts = snapshot.ingresses.iter().flat_map(|i| facts::ingress_hosts(i)).collect();
         detail.ingress_hosts.sort();
@@ -431,7 +434,7 @@ impl ClusterInventory {
             .autoscalers
             .state()
             .iter()
-            .find(|h| in_tenant(h.namespace()))
+            .find(|h| in_tenant(&h.metadata.namespace))
             .and_then(|h| facts::autoscaling_bounds(h));
         detail
     }

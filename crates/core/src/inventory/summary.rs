@@ -2,7 +2,6 @@
 //! and each field from the spec, else from where the tenancy rule, the Ingresses or the main
 //! workload say — with where each was read.
 
-use kube::ResourceExt as _;
 use tenantry_model::{FieldOrigin, Freshness, TenantSpec, TenantSummary, WorkloadSummary};
 
 use super::facts;
@@ -60,7 +59,7 @@ pub struct Rule<'a> {
 /// The tenant's live row and where each of its fields came from.
 pub fn summarize(context: &str, view: &TenantView<'_>, rule: &Rule<'_>) -> (TenantSummary, Vec<FieldOrigin>) {
     let ns = view.namespace;
-    let annotation = ns.annotations().get(SPEC_ANNOTATION);
+    let annotation = ns.metadata.annotations.get(SPEC_ANNOTATION);
     let spec: Option<TenantSpec> = annotation.and_then(|json| serde_json::from_str(json).ok());
     let declared = match (&spec, annotation) {
         (Some(spec), _) => Declared::Spec(spec),
@@ -85,8 +84,8 @@ pub fn summarize(context: &str, view: &TenantView<'_>, rule: &Rule<'_>) -> (Tena
         origins.set("Display name", format!("alias of rule {}", rule.number));
     }
     let mut customer = origins.field("Customer", spec.customer, ns, rule, |s| s.customer.as_ref());
-    if let Some(capsule) = ns.labels().get(CAPSULE_TENANT_LABEL).filter(|_| customer.is_empty()) {
-        customer = capsule.clone();
+    if let Some(capsule) = ns.metadata.labels.get(CAPSULE_TENANT_LABEL).filter(|_| customer.is_empty()) {
+        customer = capsule.to_owned();
         let source = match &view.capsule {
             CapsuleTenancy::Found(owners) if owners.is_empty() => format!("Capsule Tenant {capsule}"),
             CapsuleTenancy::Found(owners) => format!("Capsule Tenant {capsule} (owners: {})", owners.join(", ")),
@@ -99,7 +98,7 @@ pub fn summarize(context: &str, view: &TenantView<'_>, rule: &Rule<'_>) -> (Tena
     let domains = origins.domains(spec.domains, &view.ingresses);
     let version = origins.version(spec.version, main.map(|(workload, _)| workload));
     let summary = TenantSummary {
-        id: ns.name_any(),
+        id: ns.metadata.name.clone(),
         cluster: context.to_owned(),
         display_name,
         customer,
@@ -113,12 +112,15 @@ pub fn summarize(context: &str, view: &TenantView<'_>, rule: &Rule<'_>) -> (Tena
         desired: main.map_or(0, |(_, facts)| facts.desired),
         restarts: facts.iter().flat_map(|w| &w.pods).map(|p| p.restarts).sum(),
         revision: revision(ns),
-        created: ns.metadata.creation_timestamp.as_ref().map(|t| t.0.to_string()),
+        created: ns.metadata.created.as_ref().map(|t| t.0.to_string()),
         last_backup: None,
         last_change: facts::last_change(ns),
         warnings: 0,
-        gitops: gitops::controller(&ns.metadata)
-            .or_else(|| view.workloads.iter().find_map(|workload| gitops::controller(workload.meta))),
+        gitops: gitops::controller(&ns.metadata.labels, &ns.metadata.annotations).or_else(|| {
+            view.workloads
+                .iter()
+                .find_map(|workload| gitops::controller(&workload.meta.labels, &workload.meta.annotations))
+        }),
         drift: None,
         freshness: Freshness::Live,
     };
@@ -140,7 +142,7 @@ pub fn workload_rows(view: &TenantView<'_>) -> Vec<WorkloadSummary> {
 
 /// The spec revision of the namespace (0 without one).
 pub fn revision(ns: &TenantNamespace) -> u64 {
-    ns.annotations().get(REVISION_ANNOTATION).and_then(|r| r.parse().ok()).unwrap_or(0)
+    ns.metadata.annotations.get(REVISION_ANNOTATION).and_then(|r| r.parse().ok()).unwrap_or(0)
 }
 
 /// The origins of a row's fields as they are read.
@@ -174,8 +176,8 @@ impl Origins {
             return String::new();
         };
         let (read, described) = match source {
-            FieldSource::Label(key) => (ns.labels().get(key), format!("label {key}")),
-            FieldSource::Annotation(key) => (ns.annotations().get(key), format!("annotation {key}")),
+            FieldSource::Label(key) => (ns.metadata.labels.get(key), format!("label {key}")),
+            FieldSource::Annotation(key) => (ns.metadata.annotations.get(key), format!("annotation {key}")),
         };
         match read.map(|value| value.trim()).filter(|value| !value.is_empty()) {
             Some(value) => {

@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use tenantry_model::WorkloadSummary;
 
-use super::objects::{TenantPod, WatchedDeployment, WatchedStatefulSet, WorkloadProgress, WorkloadShape};
+use super::objects::{Meta, TenantPod, WatchedDeployment, WatchedStatefulSet, WorkloadProgress, WorkloadShape};
 use crate::gitops;
 use crate::labels::{APP_LABEL, MANAGED_BY};
+use crate::pairs::Lookup;
 use crate::status::WorkloadFacts;
 
 /// The well-known label of the version an object runs.
@@ -25,7 +25,7 @@ pub struct Workload<'a> {
     /// `Deployment` or `StatefulSet`.
     pub kind: &'static str,
     /// Its metadata.
-    pub meta: &'a ObjectMeta,
+    pub meta: &'a Meta,
     shape: Option<&'a WorkloadShape>,
     progress: Option<&'a WorkloadProgress>,
 }
@@ -33,7 +33,7 @@ pub struct Workload<'a> {
 impl<'a> Workload<'a> {
     /// Its name.
     pub fn name(&self) -> &'a str {
-        self.meta.name.as_deref().unwrap_or_default()
+        &self.meta.name
     }
 
     /// Pods it asks for (Kubernetes defaults it to 1).
@@ -75,23 +75,18 @@ impl<'a> Workload<'a> {
     /// The version it runs and where that was read: the well-known version label, the chart
     /// version of Helm's chart label, or the tag of its first tagged image.
     pub fn version(&self) -> Option<(String, String)> {
-        version_of(self.kind, self.name(), self.meta.labels.as_ref(), self.images())
+        version_of(self.kind, self.name(), &self.meta.labels, self.images())
     }
 }
 
 /// The version workload `kind`/`name` with `labels` and `images` runs, and where that was
 /// read: the well-known version label, Helm's chart label, or the first tagged image.
-pub fn version_of(
-    kind: &str,
-    name: &str,
-    labels: Option<&std::collections::BTreeMap<String, String>>,
-    images: &[String],
-) -> Option<(String, String)> {
+pub fn version_of(kind: &str, name: &str, labels: &impl Lookup, images: &[String]) -> Option<(String, String)> {
     let of = format!("{kind} {name}");
-    if let Some(version) = labels.and_then(|l| l.get(VERSION_LABEL)).filter(|v| !v.is_empty()) {
-        return Some((version.clone(), format!("label {VERSION_LABEL} of {of}")));
+    if let Some(version) = labels.value(VERSION_LABEL).filter(|v| !v.is_empty()) {
+        return Some((version.to_owned(), format!("label {VERSION_LABEL} of {of}")));
     }
-    if let Some((_, version)) = labels.and_then(|l| l.get(HELM_CHART_LABEL)).and_then(|c| chart_version(c)) {
+    if let Some((_, version)) = labels.value(HELM_CHART_LABEL).and_then(chart_version) {
         return Some((version.to_owned(), format!("label {HELM_CHART_LABEL} of {of}")));
     }
     images.iter().find_map(|image| image_tag(image)).map(|tag| (tag.to_owned(), format!("image tag of {of}")))
@@ -158,10 +153,7 @@ fn controller_of(pod: &TenantPod) -> Option<(&'static str, &str)> {
 /// Which of `workloads` serves the site: Tenantry's app Deployment, the one the tenancy rule
 /// `named`, else the Deployment with the most pods, else the workload with the most pods.
 pub fn main_index(workloads: &[Workload<'_>], named: Option<&str>) -> Option<usize> {
-    let is_app = |w: &Workload<'_>| {
-        w.kind == "Deployment"
-            && w.meta.labels.as_ref().and_then(|l| l.get(APP_LABEL.0)).map(String::as_str) == Some(APP_LABEL.1)
-    };
+    let is_app = |w: &Workload<'_>| w.kind == "Deployment" && w.meta.labels.get(APP_LABEL.0) == Some(APP_LABEL.1);
     let largest = |deployments_only: bool| {
         workloads
             .iter()
@@ -180,18 +172,18 @@ pub fn main_index(workloads: &[Workload<'_>], named: Option<&str>) -> Option<usi
 
 /// Who manages the object: Tenantry, a GitOps controller, Helm (by chart or release), or
 /// nobody Tenantry knows.
-pub fn manager(meta: &ObjectMeta) -> String {
-    let label = |key: &str| meta.labels.as_ref().and_then(|l| l.get(key));
-    if label(MANAGED_BY.0).map(String::as_str) == Some(MANAGED_BY.1) {
+pub fn manager(meta: &Meta) -> String {
+    let label = |key: &str| meta.labels.get(key);
+    if label(MANAGED_BY.0) == Some(MANAGED_BY.1) {
         return "Tenantry".into();
     }
-    if let Some(controller) = gitops::controller(meta) {
+    if let Some(controller) = gitops::controller(&meta.labels, &meta.annotations) {
         return controller;
     }
     if let Some(chart) = label(HELM_CHART_LABEL) {
         return format!("Helm chart {chart}");
     }
-    let release = meta.annotations.as_ref().and_then(|a| a.get(HELM_RELEASE_ANNOTATION));
+    let release = meta.annotations.get(HELM_RELEASE_ANNOTATION);
     match release {
         Some(release) => format!("Helm release {release}"),
         None if label(MANAGED_BY.0).is_some_and(|m| m.eq_ignore_ascii_case("helm")) => "Helm".into(),
@@ -226,14 +218,10 @@ mod tests {
 
     use super::*;
 
-    fn meta(name: &str, labels: &[(&str, &str)]) -> ObjectMeta {
-        let labels: BTreeMap<String, String> = labels.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
-        ObjectMeta {
-            name: Some(name.into()),
-            namespace: Some("shop".into()),
-            labels: Some(labels),
-            ..ObjectMeta::default()
-        }
+    fn meta(name: &str, labels: &[(&str, &str)]) -> Meta {
+        let labels: BTreeMap<&str, &str> = labels.iter().copied().collect();
+        serde_json::from_value(serde_json::json!({"name": name, "namespace": "shop", "labels": labels}))
+            .expect("decodes")
     }
 
     fn shape(replicas: i32, images: &[&str]) -> WorkloadShape {
@@ -246,7 +234,7 @@ mod tests {
         let charted = meta("web", &[(HELM_CHART_LABEL, "my-shop-15.2.3-rc.1")]);
         let plain = meta("db", &[]);
         let images = shape(1, &["busybox", "registry.example.com:5000/shop/web:3.1", "sidecar:latest"]);
-        let version = |meta: &ObjectMeta, kind| Workload { kind, meta, shape: Some(&images), progress: None }.version();
+        let version = |meta: &Meta, kind| Workload { kind, meta, shape: Some(&images), progress: None }.version();
         assert_eq!(
             version(&labelled, "Deployment"),
             Some(("2.4.0".into(), "label app.kubernetes.io/version of Deployment web".into()))
@@ -302,8 +290,8 @@ mod tests {
     fn the_manager_is_tenantry_gitops_helm_or_nobody() {
         let mut helm = meta("web", &[(HELM_CHART_LABEL, "wordpress-15.2.3"), (MANAGED_BY.0, "Helm")]);
         assert_eq!(manager(&helm), "Helm chart wordpress-15.2.3");
-        helm.labels = Some(BTreeMap::from([(MANAGED_BY.0.to_owned(), "Helm".to_owned())]));
-        helm.annotations = Some(BTreeMap::from([(HELM_RELEASE_ANNOTATION.to_owned(), "shop".to_owned())]));
+        helm.labels = BTreeMap::from([(MANAGED_BY.0.to_owned(), "Helm".to_owned())]).into();
+        helm.annotations = BTreeMap::from([(HELM_RELEASE_ANNOTATION.to_owned(), "shop".to_owned())]).into();
         assert_eq!(manager(&helm), "Helm release shop");
         assert_eq!(manager(&meta("app", &[(MANAGED_BY.0, MANAGED_BY.1)])), "Tenantry");
         assert_eq!(manager(&meta("web", &[("kustomize.toolkit.fluxcd.io/name", "apps")])), "Flux Kustomization apps");

@@ -2,18 +2,17 @@
 //! every CronJob's last run), autoscalers, Ingresses (the domains) and Warning events.
 
 use k8s_openapi::NamespaceResourceScope;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta, Time};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, Time};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use super::{slim_meta, slim_resource};
+use super::{Meta, slim_resource};
 
 /// A backup run: a Job labelled with its backup id.
 #[derive(Clone, Debug, Deserialize)]
 pub struct BackupJob {
     /// Identity, labels (the backup id) and creation time.
-    #[serde(deserialize_with = "slim_meta")]
-    pub metadata: ObjectMeta,
+    pub metadata: Meta,
     /// How far it got.
     pub status: Option<JobProgress>,
 }
@@ -45,8 +44,7 @@ pub struct JobProgress {
 #[derive(Clone, Debug, Deserialize)]
 pub struct WatchedCronJob {
     /// Identity and labels.
-    #[serde(deserialize_with = "slim_meta")]
-    pub metadata: ObjectMeta,
+    pub metadata: Meta,
     /// Its schedule.
     pub spec: Option<Schedule>,
     /// When it last ran and last succeeded.
@@ -77,8 +75,7 @@ pub struct CronJobRuns {
 #[derive(Clone, Debug, Deserialize)]
 pub struct Autoscaler {
     /// Identity.
-    #[serde(deserialize_with = "slim_meta")]
-    pub metadata: ObjectMeta,
+    pub metadata: Meta,
     /// Its bounds.
     pub spec: Option<AutoscalerBounds>,
 }
@@ -105,8 +102,7 @@ pub struct AutoscalerBounds {
 #[derive(Clone, Debug, Deserialize)]
 pub struct TenantIngress {
     /// Identity.
-    #[serde(deserialize_with = "slim_meta")]
-    pub metadata: ObjectMeta,
+    pub metadata: Meta,
     /// Its rules.
     pub spec: Option<IngressRules>,
 }
@@ -131,8 +127,7 @@ pub struct IngressRule {
 #[derive(Clone, Debug, Deserialize)]
 pub struct CapsuleTenant {
     /// Its name (the value of the namespaces' `capsule.clastix.io/tenant` label).
-    #[serde(deserialize_with = "slim_meta")]
-    pub metadata: ObjectMeta,
+    pub metadata: Meta,
     /// Its owners.
     pub spec: Option<CapsuleTenantSpec>,
 }
@@ -160,8 +155,7 @@ pub struct CapsuleOwner {
 #[serde(rename_all = "camelCase")]
 pub struct ClusterEvent {
     /// Identity and creation time.
-    #[serde(deserialize_with = "slim_meta")]
-    pub metadata: ObjectMeta,
+    pub metadata: Meta,
     /// The object it is about.
     pub involved_object: InvolvedObject,
     /// Machine-readable reason.

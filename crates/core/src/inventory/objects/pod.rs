@@ -7,7 +7,7 @@ use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use serde::Deserialize;
 
-use super::{Owner, api_kind};
+use super::api_kind;
 use crate::inventory::store::Keyed;
 use crate::status::PodFacts;
 
@@ -74,6 +74,14 @@ struct PodMeta {
     creation_timestamp: Option<Time>,
     labels: Option<PodLabels>,
     owner_references: Option<Vec<Owner>>,
+}
+
+/// One owner reference: its kind and name, and whether it is the controller.
+#[derive(Deserialize)]
+struct Owner {
+    kind: String,
+    name: String,
+    controller: Option<bool>,
 }
 
 #[derive(Deserialize)]

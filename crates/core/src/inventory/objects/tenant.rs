@@ -1,18 +1,16 @@
 //! The kinds the tenant list is built from besides pods: Namespaces and the workloads in them
 //! (Deployments and StatefulSets).
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::{ClusterResourceScope, NamespaceResourceScope};
 use serde::Deserialize;
 
-use super::{slim_meta, slim_resource};
+use super::{Meta, slim_resource};
 
 /// A tenant Namespace: its labels, the spec and revision annotations, and Tenantry's writes.
 #[derive(Clone, Debug, Deserialize)]
 pub struct TenantNamespace {
     /// Everything the tenant row reads is metadata.
-    #[serde(deserialize_with = "slim_meta")]
-    pub metadata: ObjectMeta,
+    pub metadata: Meta,
 }
 slim_resource!(TenantNamespace, ClusterResourceScope, "", "v1", "Namespace", "namespaces");
 
@@ -23,8 +21,7 @@ macro_rules! workload {
         #[derive(Clone, Debug, Deserialize)]
         pub struct $type {
             /// Identity, labels (owner, version) and generation.
-            #[serde(deserialize_with = "slim_meta")]
-            pub metadata: ObjectMeta,
+            pub metadata: Meta,
             /// The wanted replicas and the images of its pods.
             pub spec: Option<WorkloadShape>,
             /// The rollout's progress.
@@ -83,8 +80,6 @@ fn template_images<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<
 
 #[cfg(test)]
 mod tests {
-    use kube::Resource as _;
-
     use super::*;
 
     #[test]
@@ -116,9 +111,11 @@ mod tests {
 
     #[test]
     fn the_slim_kinds_address_the_same_api_as_the_full_ones() {
-        assert_eq!(WatchedDeployment::api_version(&()), "apps/v1");
-        assert_eq!(WatchedDeployment::plural(&()), "deployments");
-        assert_eq!(WatchedStatefulSet::plural(&()), "statefulsets");
-        assert_eq!(TenantNamespace::kind(&()), "Namespace");
+        use k8s_openapi::Resource;
+        use k8s_openapi::api::{apps::v1 as apps, core::v1 as core};
+        assert_eq!(WatchedDeployment::API_VERSION, apps::Deployment::API_VERSION);
+        assert_eq!(WatchedDeployment::URL_PATH_SEGMENT, apps::Deployment::URL_PATH_SEGMENT);
+        assert_eq!(WatchedStatefulSet::URL_PATH_SEGMENT, apps::StatefulSet::URL_PATH_SEGMENT);
+        assert_eq!(TenantNamespace::KIND, core::Namespace::KIND);
     }
 }

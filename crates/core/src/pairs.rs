@@ -1,0 +1,124 @@
+//! Labels and annotations as a watched object keeps them, and reading either by key. A map of
+//! strings costs half a kilobyte even with one entry, and every stored object has two: at fleet
+//! size (tens of thousands of objects) the maps were the largest part of the inventory.
+
+use std::collections::BTreeMap;
+
+/// Anything labels or annotations can be read from by key.
+pub trait Lookup: std::fmt::Debug {
+    /// The value under `key`, if there is one.
+    fn value(&self, key: &str) -> Option<&str>;
+}
+
+impl Lookup for BTreeMap<String, String> {
+    fn value(&self, key: &str) -> Option<&str> {
+        self.get(key).map(String::as_str)
+    }
+}
+
+impl<L: Lookup> Lookup for Option<L> {
+    fn value(&self, key: &str) -> Option<&str> {
+        self.as_ref()?.value(key)
+    }
+}
+
+/// Key-value pairs sorted by key, packed into one string.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Pairs {
+    /// Every key followed by its value.
+    text: Box<str>,
+    /// Where each key and each value ends in `text`.
+    ends: Box<[(u32, u32)]>,
+}
+
+impl Pairs {
+    /// Every pair in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        let mut start = 0;
+        self.ends.iter().map(move |&(key_end, value_end)| {
+            let (key_end, value_end) = (key_end as usize, value_end as usize);
+            let pair = (&self.text[start..key_end], &self.text[key_end..value_end]);
+            start = value_end;
+            pair
+        })
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The value under `key`, if there is one.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.iter().find(|(found, _)| *found == key).map(|(_, value)| value)
+    }
+}
+
+impl Lookup for Pairs {
+    fn value(&self, key: &str) -> Option<&str> {
+        self.get(key)
+    }
+}
+
+impl FromIterator<(String, String)> for Pairs {
+    /// Packs `pairs`; of pairs with the same key the last wins. Text longer than 4 GiB is cut
+    /// off at a pair boundary (no API server stores objects that large).
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Self {
+        let sorted: BTreeMap<String, String> = pairs.into_iter().collect();
+        let mut text = String::with_capacity(sorted.iter().map(|(key, value)| key.len() + value.len()).sum());
+        let mut ends = Vec::with_capacity(sorted.len());
+        for (key, value) in &sorted {
+            let key_end = text.len() + key.len();
+            let (Ok(key_end), Ok(value_end)) = (u32::try_from(key_end), u32::try_from(key_end + value.len())) else {
+                break;
+            };
+            text.push_str(key);
+            text.push_str(value);
+            ends.push((key_end, value_end));
+        }
+        Self { text: text.into_boxed_str(), ends: ends.into_boxed_slice() }
+    }
+}
+
+impl From<BTreeMap<String, String>> for Pairs {
+    fn from(map: BTreeMap<String, String>) -> Self {
+        map.into_iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(entries: &[(&str, &str)]) -> Pairs {
+        entries.iter().map(|(key, value)| ((*key).to_owned(), (*value).to_owned())).collect()
+    }
+
+    #[test]
+    fn pairs_read_back_sorted_by_key_with_the_last_of_a_key_winning() {
+        let packed = pairs(&[("tenantry.io/tenant", "acme"), ("app", ""), ("ü", "ö"), ("app", "web")]);
+        assert_eq!(packed.iter().collect::<Vec<_>>(), [("app", "web"), ("tenantry.io/tenant", "acme"), ("ü", "ö")]);
+        assert_eq!(packed.get("tenantry.io/tenant"), Some("acme"));
+        assert_eq!(packed.get("ü"), Some("ö"));
+        assert_eq!(packed.get("tenantry.io"), None);
+        assert_eq!(packed.get("appweb"), None);
+    }
+
+    #[test]
+    fn empty_keys_and_values_keep_their_places() {
+        let packed = pairs(&[("", "x"), ("a", ""), ("b", "y")]);
+        assert_eq!(packed.iter().collect::<Vec<_>>(), [("", "x"), ("a", ""), ("b", "y")]);
+        assert_eq!((packed.get(""), packed.get("a")), (Some("x"), Some("")));
+        assert!(Pairs::default().is_empty() && Pairs::default().get("").is_none());
+    }
+
+    #[test]
+    fn maps_and_missing_maps_are_read_the_same_way() {
+        let map: BTreeMap<String, String> = [("k".to_owned(), "v".to_owned())].into();
+        assert_eq!(
+            (map.value("k"), Some(map.clone()).value("k"), None::<Pairs>.value("k")),
+            (Some("v"), Some("v"), None)
+        );
+        assert_eq!(Pairs::from(map).value("k"), Some("v"));
+    }
+}
