@@ -294,7 +294,9 @@ impl ClusterInventory {
         let snapshot = self.snapshot(None);
         let index = Index::new(&snapshot);
         let mut backups: HashMap<String, tenantry_model::BackupRun> = HashMap::new();
-        for run in self.jobs.state().iter().filter_map(|job| Some((job.metadata.namespace.clone()?, facts::backup_run(job)?))) {
+        for run in
+            self.jobs.state().iter().filter_map(|job| Some((job.metadata.namespace.clone()?, facts::backup_run(job)?)))
+        {
             let newest = backups.entry(run.0).or_insert_with(|| run.1.clone());
             if run.1.started > newest.started {
                 *newest = run.1;

@@ -1,17 +1,20 @@
-//! One kind's objects as its watch last saw them, keyed by namespace and name. Unlike kube's
+//! One kind's objects as its watch last saw them, found by namespace and name. Unlike kube's
 //! reflector store it keeps no second copy of each object's identity (name, namespace,
-//! resourceVersion and uid) beside the object, and a relisting replaces the whole set at once.
+//! resourceVersion and uid) beside the object — not even as a map key: objects are found by the
+//! hash of where they live —, and a relisting replaces the whole set at once.
 
-use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, PoisonError, RwLock};
 
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
 use serde::de::{Deserialize, Deserializer, SeqAccess, Visitor};
 use tokio::sync::watch;
 
 /// The objects of one kind, shared between its watch (which writes) and the inventory (which
 /// reads); cloning it gives another handle on the same objects.
 pub struct Store<K> {
-    objects: Arc<RwLock<HashMap<Key, Arc<K>>>>,
+    objects: Arc<RwLock<Objects<K>>>,
     listed: watch::Receiver<bool>,
 }
 
@@ -23,26 +26,15 @@ impl<K> Clone for Store<K> {
 
 /// The write side of a [`Store`], owned by its watch.
 pub struct Writer<K> {
-    objects: Arc<RwLock<HashMap<Key, Arc<K>>>>,
+    objects: Arc<RwLock<Objects<K>>>,
     listed: watch::Sender<bool>,
 }
 
-/// An object's key: `namespace/name`, or `name` for a cluster-scoped object.
-type Key = String;
-
 /// A new store and the writer that fills it.
 pub fn store<K>() -> (Store<K>, Writer<K>) {
-    let objects = Arc::new(RwLock::new(HashMap::new()));
+    let objects = Arc::new(RwLock::new(Objects::default()));
     let (listed, receiver) = watch::channel(false);
     (Store { objects: Arc::clone(&objects), listed: receiver }, Writer { objects, listed })
-}
-
-/// The key of `namespace`/`name`.
-fn key(namespace: Option<&str>, name: &str) -> Key {
-    match namespace {
-        Some(namespace) => format!("{namespace}/{name}"),
-        None => name.to_owned(),
-    }
 }
 
 /// What a store needs of the objects it holds: where each lives, and the version it was seen at.
@@ -53,26 +45,69 @@ pub trait Keyed {
     fn seen_version(&self) -> Option<&str>;
 }
 
-/// The key of `object`.
-fn key_of<K: Keyed>(object: &K) -> Key {
-    let (namespace, name) = object.location();
-    key(namespace, name)
+/// Objects found by the hash of their location.
+struct Objects<K> {
+    table: HashTable<Arc<K>>,
+    hasher: RandomState,
 }
 
-/// A complete listing's objects keyed as a store keeps them, decoded from a JSON array one object
-/// at a time (no list of every object is built first).
-pub struct Listed<K>(HashMap<Key, Arc<K>>);
+impl<K> Default for Objects<K> {
+    fn default() -> Self {
+        Self { table: HashTable::new(), hasher: RandomState::new() }
+    }
+}
+
+impl<K> Objects<K> {
+    /// The hash of `location`.
+    fn hash(&self, location: (Option<&str>, &str)) -> u64 {
+        self.hasher.hash_one(location)
+    }
+}
+
+impl<K: Keyed> Objects<K> {
+    /// The object at `location`.
+    fn get(&self, location: (Option<&str>, &str)) -> Option<&Arc<K>> {
+        self.table.find(self.hash(location), |object| object.location() == location)
+    }
+
+    /// Adds `object`, or replaces the one at its location.
+    fn insert(&mut self, object: Arc<K>) {
+        let hash = self.hash(object.location());
+        let hasher = &self.hasher;
+        match self.table.entry(
+            hash,
+            |found| found.location() == object.location(),
+            |found| hasher.hash_one(found.location()),
+        ) {
+            Entry::Occupied(mut entry) => *entry.get_mut() = object,
+            Entry::Vacant(entry) => {
+                entry.insert(object);
+            }
+        }
+    }
+
+    /// Removes the object at `location`.
+    fn remove(&mut self, location: (Option<&str>, &str)) {
+        if let Ok(entry) = self.table.find_entry(self.hash(location), |object| object.location() == location) {
+            entry.remove();
+        }
+    }
+}
+
+/// A complete listing's objects as a store keeps them, decoded from a JSON array one object at a
+/// time (no list of every object is built first).
+pub struct Listed<K>(Objects<K>);
 
 impl<K> Default for Listed<K> {
     fn default() -> Self {
-        Self(HashMap::new())
+        Self(Objects::default())
     }
 }
 
 impl<'de, K: Keyed + Deserialize<'de>> Deserialize<'de> for Listed<K> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Objects<K>(std::marker::PhantomData<K>);
-        impl<'de, K: Keyed + Deserialize<'de>> Visitor<'de> for Objects<K> {
+        struct Items<K>(std::marker::PhantomData<K>);
+        impl<'de, K: Keyed + Deserialize<'de>> Visitor<'de> for Items<K> {
             type Value = Listed<K>;
 
             fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -80,26 +115,27 @@ impl<'de, K: Keyed + Deserialize<'de>> Deserialize<'de> for Listed<K> {
             }
 
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut objects = HashMap::with_capacity(seq.size_hint().unwrap_or(0));
+                let mut objects = Objects::default();
+                objects.table.reserve(seq.size_hint().unwrap_or(0), |_| 0);
                 while let Some(object) = seq.next_element::<K>()? {
-                    objects.insert(key_of(&object), Arc::new(object));
+                    objects.insert(Arc::new(object));
                 }
                 Ok(Listed(objects))
             }
         }
-        deserializer.deserialize_seq(Objects(std::marker::PhantomData))
+        deserializer.deserialize_seq(Items(std::marker::PhantomData))
     }
 }
 
-impl<K> Store<K> {
+impl<K: Keyed> Store<K> {
     /// Every object, in no particular order.
     pub fn state(&self) -> Vec<Arc<K>> {
-        self.objects.read().unwrap_or_else(PoisonError::into_inner).values().cloned().collect()
+        self.objects.read().unwrap_or_else(PoisonError::into_inner).table.iter().cloned().collect()
     }
 
     /// The object `name` in `namespace` (`None` for a cluster-scoped kind).
     pub fn get(&self, namespace: Option<&str>, name: &str) -> Option<Arc<K>> {
-        self.objects.read().unwrap_or_else(PoisonError::into_inner).get(&key(namespace, name)).cloned()
+        self.objects.read().unwrap_or_else(PoisonError::into_inner).get((namespace, name)).cloned()
     }
 
     /// Returns once the store holds a complete listing (at once if it ever did).
@@ -121,13 +157,12 @@ impl<K: Keyed> Writer<K> {
 
     /// Adds `object` or replaces its older version.
     pub fn apply(&self, object: K) {
-        let key = key_of(&object);
-        self.objects.write().unwrap_or_else(PoisonError::into_inner).insert(key, Arc::new(object));
+        self.objects.write().unwrap_or_else(PoisonError::into_inner).insert(Arc::new(object));
     }
 
     /// Removes `object`.
     pub fn delete(&self, object: &K) {
-        self.objects.write().unwrap_or_else(PoisonError::into_inner).remove(&key_of(object));
+        self.objects.write().unwrap_or_else(PoisonError::into_inner).remove(object.location());
     }
 }
 
