@@ -63,51 +63,81 @@ impl Cache {
     }
 }
 
-/// Stores `seen` as the tenants' last live state at `at`, recording a health transition for
-/// each tenant whose health differs from the stored one (or that is new).
-pub async fn upsert(conn: &mut SqliteConnection, seen: &[SeenTenant], at: &str) -> Result<(), CacheError> {
-    for tenant in seen {
-        let summary = &tenant.summary;
-        let health = enum_text(&summary.health)?;
-        let previous: Option<String> = sqlx::query_scalar("SELECT health FROM tenants WHERE cluster = ? AND id = ?")
-            .bind(&summary.cluster)
-            .bind(&summary.id)
-            .fetch_optional(&mut *conn)
-            .await?;
-        if previous.as_deref() != Some(health.as_str()) {
-            sqlx::query("INSERT INTO health_transitions (cluster, id, at, health, reason) VALUES (?, ?, ?, ?, ?)")
-                .bind(&summary.cluster)
-                .bind(&summary.id)
-                .bind(at)
-                .bind(&health)
-                .bind(&summary.reason)
-                .execute(&mut *conn)
-                .await?;
-        }
-        sqlx::query(
-            "INSERT INTO tenants (cluster, id, summary, health, seen_at) VALUES (?, ?, ?, ?, ?) \
-             ON CONFLICT (cluster, id) DO UPDATE SET summary = excluded.summary, health = excluded.health, \
-             seen_at = excluded.seen_at",
-        )
-        .bind(&summary.cluster)
-        .bind(&summary.id)
-        .bind(serde_json::to_string(summary)?)
-        .bind(&health)
-        .bind(at)
-        .execute(&mut *conn)
-        .await?;
-        remember_spec(conn, tenant, at).await?;
+/// One state of a tenant as the cache stores it: its row as JSON, with the health and reason its
+/// history records. Pending writes keep this, not the summary, which is several times larger.
+#[derive(Debug, Clone)]
+pub struct StoredState {
+    /// The health, as its column holds it.
+    pub health: String,
+    /// Why the health is what it is.
+    pub reason: String,
+    /// The summary as JSON.
+    pub summary: String,
+    /// When it was seen (RFC 3339).
+    pub at: String,
+}
+
+impl StoredState {
+    /// `summary` as stored, seen at `at`.
+    pub fn of(summary: &TenantSummary, at: &str) -> Result<Self, CacheError> {
+        Ok(Self {
+            health: enum_text(&summary.health)?,
+            reason: summary.reason.clone(),
+            summary: serde_json::to_string(summary)?,
+            at: at.to_owned(),
+        })
     }
+}
+
+/// Stores `state` as tenant `id`'s last live state on `cluster`, recording a health transition
+/// when its health differs from the one stored.
+pub async fn upsert(
+    conn: &mut SqliteConnection,
+    cluster: &str,
+    id: &str,
+    state: &StoredState,
+) -> Result<(), CacheError> {
+    let previous: Option<String> = sqlx::query_scalar("SELECT health FROM tenants WHERE cluster = ? AND id = ?")
+        .bind(cluster)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if previous.as_deref() != Some(state.health.as_str()) {
+        sqlx::query("INSERT INTO health_transitions (cluster, id, at, health, reason) VALUES (?, ?, ?, ?, ?)")
+            .bind(cluster)
+            .bind(id)
+            .bind(&state.at)
+            .bind(&state.health)
+            .bind(&state.reason)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query(
+        "INSERT INTO tenants (cluster, id, summary, health, seen_at) VALUES (?, ?, ?, ?, ?) \
+         ON CONFLICT (cluster, id) DO UPDATE SET summary = excluded.summary, health = excluded.health, \
+         seen_at = excluded.seen_at",
+    )
+    .bind(cluster)
+    .bind(id)
+    .bind(&state.summary)
+    .bind(&state.health)
+    .bind(&state.at)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
-/// Keeps the spec revision `tenant` was seen with (each revision once).
-pub async fn remember_spec(conn: &mut SqliteConnection, tenant: &SeenTenant, at: &str) -> Result<(), CacheError> {
-    let Some((revision, spec)) = &tenant.spec else { return Ok(()) };
+/// Keeps spec `revision` of tenant `id` on `cluster`, first seen at `at` (each revision once).
+pub async fn remember_spec(
+    conn: &mut SqliteConnection,
+    (cluster, id): (&str, &str),
+    (revision, spec): (u64, &str),
+    at: &str,
+) -> Result<(), CacheError> {
     sqlx::query("INSERT OR IGNORE INTO tenant_specs (cluster, id, revision, spec, seen_at) VALUES (?, ?, ?, ?, ?)")
-        .bind(&tenant.summary.cluster)
-        .bind(&tenant.summary.id)
-        .bind(i64::try_from(*revision).unwrap_or(i64::MAX))
+        .bind(cluster)
+        .bind(id)
+        .bind(i64::try_from(revision).unwrap_or(i64::MAX))
         .bind(spec)
         .bind(at)
         .execute(&mut *conn)

@@ -13,7 +13,7 @@ use tenantry_model::ClusterStatus;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use super::tenants::{self, SeenTenant};
+use super::tenants::{self, SeenTenant, StoredState};
 use super::{Cache, CacheError, clusters};
 
 /// Spec revisions, and states at a change of health, of one tenant kept pending at most (the
@@ -52,10 +52,9 @@ pub enum Write {
 /// The pending state of one tenant.
 #[derive(Debug, Clone)]
 enum TenantChange {
-    /// Seen live: the state at each change of health since the last write (the newest last,
-    /// each with when it was seen; their spec text moved to `specs`), and every spec revision
-    /// seen.
-    Seen { states: Vec<(SeenTenant, String)>, specs: BTreeMap<u64, String> },
+    /// Seen live: the state at each change of health since the last write, as stored (the
+    /// newest last), and every spec revision seen.
+    Seen { states: Vec<StoredState>, specs: BTreeMap<u64, String> },
     /// Gone.
     Removed,
 }
@@ -77,24 +76,30 @@ impl Pending {
     fn merge(&mut self, write: Write) {
         match write {
             Write::Tenants { cluster, seen, removed, at } => {
-                for mut tenant in seen {
-                    let key = (cluster.clone(), tenant.summary.id.clone());
+                for tenant in seen {
+                    let state = match StoredState::of(&tenant.summary, &at) {
+                        Ok(state) => state,
+                        Err(err) => {
+                            tracing::warn!(error = %crate::error::chain(&err), "a tenant's row cannot be cached");
+                            continue;
+                        }
+                    };
+                    let key = (cluster.clone(), tenant.summary.id);
                     let (mut states, mut specs) = match self.tenants.remove(&key) {
                         Some(TenantChange::Seen { states, specs }) => (states, specs),
                         _ => (Vec::new(), BTreeMap::new()),
                     };
-                    // The spec text is kept once, with the revisions; `write` stores each of them.
-                    if let Some((revision, spec)) = tenant.spec.take() {
+                    if let Some((revision, spec)) = tenant.spec {
                         specs.insert(revision, spec);
                     }
                     while specs.len() > PENDING_SPECS {
                         specs.pop_first();
                     }
                     // The same health again replaces the last state; a new one is a transition.
-                    if states.last().is_some_and(|(last, _)| last.summary.health == tenant.summary.health) {
+                    if states.last().is_some_and(|last| last.health == state.health) {
                         states.pop();
                     }
-                    states.push((tenant, at.clone()));
+                    states.push(state);
                     if states.len() > PENDING_SPECS {
                         states.remove(0);
                     }
@@ -218,14 +223,12 @@ async fn write(cache: &Cache, batch: &Pending) -> Result<(), CacheError> {
     for ((cluster, id), change) in &batch.tenants {
         match change {
             TenantChange::Seen { states, specs } => {
-                for (seen, at) in states {
-                    tenants::upsert(&mut tx, std::slice::from_ref(seen), at).await?;
+                for state in states {
+                    tenants::upsert(&mut tx, cluster, id, state).await?;
                 }
-                if let Some((newest, at)) = states.last() {
+                if let Some(newest) = states.last() {
                     for (revision, spec) in specs {
-                        let seen =
-                            SeenTenant { summary: newest.summary.clone(), spec: Some((*revision, spec.clone())) };
-                        tenants::remember_spec(&mut tx, &seen, at).await?;
+                        tenants::remember_spec(&mut tx, (cluster, id), (*revision, spec), &newest.at).await?;
                     }
                 }
             }
