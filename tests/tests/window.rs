@@ -685,7 +685,7 @@ async fn ten_thousand_cached_tenants(template: &Path, data_dir: &Path) {
                 summary.cluster = status.context.clone();
                 summary.customer = format!("Bulk Bakery and Coffee House Customer {i}");
                 summary.domains = vec![format!("{BULK}{i:05}.shops.example.com")];
-                SeenTenant { summary, spec: None }
+                SeenTenant { summary: std::sync::Arc::new(summary), spec: None }
             })
             .collect();
         writer.send(Write::Tenants { cluster: status.context.clone(), seen, removed: Vec::new(), at: at.clone() });

@@ -51,10 +51,10 @@ pub async fn run(args: Args) -> ExitCode {
                         eprintln!("note: {}", notice.message);
                     }
                     clusters.iter().for_each(print_cluster);
-                    tenants.iter().for_each(print_tenant);
+                    tenants.iter().for_each(|row| print_tenant(row));
                 }
                 Some(FleetEvent::Changes(batch)) => {
-                    batch.upserted.iter().for_each(print_tenant);
+                    batch.upserted.iter().for_each(|row| print_tenant(row));
                     for (cluster, id) in &batch.removed {
                         println!("{cluster}/{id}  removed");
                     }

@@ -86,7 +86,8 @@ struct Shared {
 #[derive(Default)]
 struct State {
     clusters: BTreeMap<String, ClusterStatus>,
-    tenants: BTreeMap<(String, String), TenantSummary>,
+    /// Every row, shared with the batches that carried it and each cluster's last sent rows.
+    tenants: BTreeMap<(String, String), Arc<TenantSummary>>,
     notice: Option<UiError>,
 }
 
@@ -266,14 +267,14 @@ impl Fleet {
 
     /// Every tenant row now (cached, stale or live), by cluster and id.
     pub fn tenants(&self) -> Vec<TenantSummary> {
-        lock(&self.shared.state).tenants.values().cloned().collect()
+        lock(&self.shared.state).tenants.values().map(|row| TenantSummary::clone(row)).collect()
     }
 
     /// What `read` makes of every tenant row now, read in place (no copy of the rows; the
     /// fleet waits while `read` runs, so it must be quick).
     pub fn read_tenants<R>(&self, read: impl FnOnce(&mut dyn Iterator<Item = &TenantSummary>) -> R) -> R {
         let state = lock(&self.shared.state);
-        read(&mut state.tenants.values())
+        read(&mut state.tenants.values().map(|row| &**row))
     }
 
     /// Every cluster's status now, by context.
@@ -318,7 +319,7 @@ impl Fleet {
     /// Tenant `cluster`/`id` as its cluster's stores hold it now (its row alone while the cluster
     /// is not watched), without the cache's health history.
     fn watched_detail(&self, cluster: &str, id: &str) -> Option<TenantDetail> {
-        let row = lock(&self.shared.state).tenants.get(&(cluster.to_owned(), id.to_owned())).cloned()?;
+        let row = TenantSummary::clone(lock(&self.shared.state).tenants.get(&(cluster.to_owned(), id.to_owned()))?);
         let inventory = lock(&self.shared.inventories).get(cluster).cloned();
         Some(match inventory {
             Some(inventory) => inventory.detail(row),
@@ -511,7 +512,7 @@ async fn load_cached(cache: &Cache, entries: &[ContextEntry], state: &mut State)
         state.clusters.insert(status.context.clone(), status);
     }
     for tenant in tenants {
-        state.tenants.insert((tenant.cluster.clone(), tenant.id.clone()), tenant);
+        state.tenants.insert((tenant.cluster.clone(), tenant.id.clone()), Arc::new(tenant));
     }
 }
 
@@ -535,7 +536,7 @@ impl Shared {
         match &event {
             FleetEvent::Changes(changes) => {
                 for tenant in &changes.upserted {
-                    state.tenants.insert((tenant.cluster.clone(), tenant.id.clone()), tenant.clone());
+                    state.tenants.insert((tenant.cluster.clone(), tenant.id.clone()), Arc::clone(tenant));
                 }
                 for key in &changes.removed {
                     state.tenants.remove(key);
@@ -555,9 +556,9 @@ impl Shared {
         }
     }
 
-    fn rows_of(&self, cluster: &str) -> HashMap<String, TenantSummary> {
+    fn rows_of(&self, cluster: &str) -> HashMap<String, Arc<TenantSummary>> {
         let state = lock(&self.state);
-        state.tenants.values().filter(|t| t.cluster == cluster).map(|t| (t.id.clone(), t.clone())).collect()
+        state.tenants.values().filter(|t| t.cluster == cluster).map(|t| (t.id.clone(), Arc::clone(t))).collect()
     }
 }
 
@@ -621,7 +622,7 @@ async fn drive(entry: ContextEntry, shared: Arc<Shared>, settings: Settings) {
                 let seen = changes
                     .upserted
                     .iter()
-                    .map(|summary| SeenTenant { summary: summary.clone(), spec: inventory.spec_text(&summary.id) })
+                    .map(|summary| SeenTenant { summary: Arc::clone(summary), spec: inventory.spec_text(&summary.id) })
                     .collect();
                 let removed = changes.removed.iter().map(|(_, id)| id.clone()).collect();
                 shared.cache_write(Write::Tenants { cluster: context.clone(), seen, removed, at: at.clone() });
@@ -646,23 +647,26 @@ fn stale(mut rows: Vec<TenantSummary>, last_seen: &str) -> Vec<TenantSummary> {
     rows
 }
 
-/// What changed between `sent` and `now`; `sent` becomes `now`.
-fn diff(cluster: &str, sent: &mut HashMap<String, TenantSummary>, now: Vec<TenantSummary>) -> TenantChanges {
+/// What changed between `sent` and `now`; `sent` becomes `now`, keeping the rows it already
+/// had where they did not change (so a burst allocates only the rows it changed).
+fn diff(cluster: &str, sent: &mut HashMap<String, Arc<TenantSummary>>, now: Vec<TenantSummary>) -> TenantChanges {
     let mut changes = TenantChanges { cluster: cluster.to_owned(), ..Default::default() };
-    let now: HashMap<String, TenantSummary> = now.into_iter().map(|s| (s.id.clone(), s)).collect();
-    for (id, summary) in &now {
-        if sent.get(id) != Some(summary) {
-            changes.upserted.push(summary.clone());
-        }
+    let mut next = HashMap::with_capacity(now.len());
+    for summary in now {
+        let row = match sent.remove(&summary.id) {
+            Some(before) if *before == summary => before,
+            _ => {
+                let row = Arc::new(summary);
+                changes.upserted.push(Arc::clone(&row));
+                row
+            }
+        };
+        next.insert(row.id.clone(), row);
     }
-    for (id, summary) in sent.iter() {
-        if !now.contains_key(id) {
-            changes.removed.push((summary.cluster.clone(), id.clone()));
-        }
-    }
+    changes.removed = sent.drain().map(|(id, row)| (row.cluster.clone(), id)).collect();
     changes.upserted.sort_by(|a, b| a.id.cmp(&b.id));
     changes.removed.sort();
-    *sent = now;
+    *sent = next;
     changes
 }
 

@@ -1,6 +1,8 @@
 //! The tenant stream from the backend to its subscribers: a snapshot, then diffs and
 //! connection changes.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::{TenantSummary, UiError};
@@ -10,8 +12,9 @@ use crate::{TenantSummary, UiError};
 pub struct TenantChanges {
     /// The cluster (context) the batch is about.
     pub cluster: String,
-    /// Tenants that appeared or changed, in full.
-    pub upserted: Vec<TenantSummary>,
+    /// Tenants that appeared or changed, in full (shared with the backend's own rows, which
+    /// fleet-wide batches would otherwise copy).
+    pub upserted: Vec<Arc<TenantSummary>>,
     /// Tenants that disappeared, as `(cluster, id)`.
     pub removed: Vec<(String, String)>,
 }
@@ -63,8 +66,8 @@ pub enum FleetEvent {
     Snapshot {
         /// Every watched cluster.
         clusters: Vec<ClusterStatus>,
-        /// Every tenant known.
-        tenants: Vec<TenantSummary>,
+        /// Every tenant known (shared with the backend's own rows).
+        tenants: Vec<Arc<TenantSummary>>,
         /// Something the user should know about the cache (e.g. it was damaged and rebuilt).
         notice: Option<UiError>,
     },

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use tenantry_model::{ClusterStatus, ConnectionState, FleetEvent, Health, TenantSummary, UiError};
 use yew::Reducible;
@@ -42,14 +43,15 @@ impl Reducible for FleetState {
                 next.loaded = true;
                 next.notice = notice;
                 next.clusters = clusters.into_iter().map(|c| (c.context.clone(), c)).collect();
-                next.tenants = tenants.into_iter().map(|t| ((t.cluster.clone(), t.id.clone()), t)).collect();
+                next.tenants =
+                    tenants.into_iter().map(|t| ((t.cluster.clone(), t.id.clone()), Arc::unwrap_or_clone(t))).collect();
             }
             FleetAction::Event(FleetEvent::Changes(changes)) => {
                 for key in changes.removed {
                     next.tenants.remove(&key);
                 }
                 for tenant in changes.upserted {
-                    next.tenants.insert((tenant.cluster.clone(), tenant.id.clone()), tenant);
+                    next.tenants.insert((tenant.cluster.clone(), tenant.id.clone()), Arc::unwrap_or_clone(tenant));
                 }
             }
             FleetAction::Event(FleetEvent::Cluster(status)) => {
@@ -127,6 +129,7 @@ mod tests {
     #[test]
     fn changes_upsert_and_remove_per_cluster() {
         let batch = |cluster: &str, upserted: Vec<TenantSummary>, removed: Vec<(String, String)>| {
+            let upserted = upserted.into_iter().map(Arc::new).collect();
             FleetAction::Event(FleetEvent::Changes(TenantChanges { cluster: cluster.into(), upserted, removed }))
         };
         let state = apply(
@@ -154,7 +157,7 @@ mod tests {
         let error = UiError { kind: ErrorKind::Unreachable, message: "down".into(), detail: String::new() };
         let snapshot = FleetEvent::Snapshot {
             clusters: vec![status("eu", ConnectionState::Connecting), status("us", ConnectionState::Connecting)],
-            tenants: vec![cached],
+            tenants: vec![Arc::new(cached)],
             notice: Some(error.clone()),
         };
         let unreachable = ClusterStatus { last_error: Some(error), ..status("us", ConnectionState::Unreachable) };
@@ -175,7 +178,7 @@ mod tests {
             state,
             vec![FleetAction::Event(FleetEvent::Changes(TenantChanges {
                 cluster: "eu".into(),
-                upserted: vec![tenant("eu", "a", Health::Healthy)],
+                upserted: vec![Arc::new(tenant("eu", "a", Health::Healthy))],
                 removed: vec![],
             }))],
         );

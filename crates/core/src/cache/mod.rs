@@ -287,7 +287,10 @@ mod tests {
     }
 
     fn seen(tenants: &[TenantSummary], at: &str) -> Write {
-        let seen = tenants.iter().map(|t| SeenTenant { summary: t.clone(), spec: Some((1, "{}".into())) }).collect();
+        let seen = tenants
+            .iter()
+            .map(|t| SeenTenant { summary: std::sync::Arc::new(t.clone()), spec: Some((1, "{}".into())) })
+            .collect();
         Write::Tenants { cluster: "eu".into(), seen, removed: Vec::new(), at: at.into() }
     }
 

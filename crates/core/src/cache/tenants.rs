@@ -9,8 +9,8 @@ use super::{Cache, CacheError, enum_from_text, enum_text};
 /// A live tenant summary to remember, with its spec annotation (revision, JSON) if readable.
 #[derive(Debug, Clone)]
 pub struct SeenTenant {
-    /// The summary as seen live.
-    pub summary: TenantSummary,
+    /// The summary as seen live (the fleet's own row).
+    pub summary: std::sync::Arc<TenantSummary>,
     /// The spec revision and its JSON text.
     pub spec: Option<(u64, String)>,
 }

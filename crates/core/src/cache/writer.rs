@@ -84,7 +84,7 @@ impl Pending {
                             continue;
                         }
                     };
-                    let key = (cluster.clone(), tenant.summary.id);
+                    let key = (cluster.clone(), tenant.summary.id.clone());
                     let (mut states, mut specs) = match self.tenants.remove(&key) {
                         Some(TenantChange::Seen { states, specs }) => (states, specs),
                         _ => (Vec::new(), BTreeMap::new()),

@@ -305,7 +305,8 @@ mod tests {
     }
 
     fn changes(rows: Vec<TenantSummary>) -> FleetEvent {
-        FleetEvent::Changes(TenantChanges { cluster: "eu".into(), upserted: rows, removed: Vec::new() })
+        let upserted = rows.into_iter().map(std::sync::Arc::new).collect();
+        FleetEvent::Changes(TenantChanges { cluster: "eu".into(), upserted, removed: Vec::new() })
     }
 
     fn cluster(state: ConnectionState) -> FleetEvent {
