@@ -64,7 +64,7 @@ impl Cache {
 }
 
 /// One state of a tenant as the cache stores it: its row as JSON, with the health and reason its
-/// history records. Pending writes keep this, not the summary, which is several times larger.
+/// history records.
 #[derive(Debug, Clone)]
 pub struct StoredState {
     /// The health, as its column holds it.

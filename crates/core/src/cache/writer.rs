@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use tenantry_model::ClusterStatus;
+use tenantry_model::{ClusterStatus, TenantSummary};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
@@ -52,9 +52,9 @@ pub enum Write {
 /// The pending state of one tenant.
 #[derive(Debug, Clone)]
 enum TenantChange {
-    /// Seen live: the state at each change of health since the last write, as stored (the
-    /// newest last), and every spec revision seen.
-    Seen { states: Vec<StoredState>, specs: BTreeMap<u64, String> },
+    /// Seen live: the row at each change of health since the last write (the newest last; the
+    /// fleet's own rows, not copies), each with when it was seen, and every spec revision seen.
+    Seen { states: Vec<(Arc<TenantSummary>, Arc<str>)>, specs: BTreeMap<u64, String> },
     /// Gone.
     Removed,
 }
@@ -76,14 +76,8 @@ impl Pending {
     fn merge(&mut self, write: Write) {
         match write {
             Write::Tenants { cluster, seen, removed, at } => {
+                let at: Arc<str> = at.into();
                 for tenant in seen {
-                    let state = match StoredState::of(&tenant.summary, &at) {
-                        Ok(state) => state,
-                        Err(err) => {
-                            tracing::warn!(error = %crate::error::chain(&err), "a tenant's row cannot be cached");
-                            continue;
-                        }
-                    };
                     let key = (cluster.clone(), tenant.summary.id.clone());
                     let (mut states, mut specs) = match self.tenants.remove(&key) {
                         Some(TenantChange::Seen { states, specs }) => (states, specs),
@@ -96,10 +90,10 @@ impl Pending {
                         specs.pop_first();
                     }
                     // The same health again replaces the last state; a new one is a transition.
-                    if states.last().is_some_and(|last| last.health == state.health) {
+                    if states.last().is_some_and(|(last, _)| last.health == tenant.summary.health) {
                         states.pop();
                     }
-                    states.push(state);
+                    states.push((tenant.summary, Arc::clone(&at)));
                     if states.len() > PENDING_SPECS {
                         states.remove(0);
                     }
@@ -223,12 +217,12 @@ async fn write(cache: &Cache, batch: &Pending) -> Result<(), CacheError> {
     for ((cluster, id), change) in &batch.tenants {
         match change {
             TenantChange::Seen { states, specs } => {
-                for state in states {
-                    tenants::upsert(&mut tx, cluster, id, state).await?;
+                for (summary, at) in states {
+                    tenants::upsert(&mut tx, cluster, id, &StoredState::of(summary, at)?).await?;
                 }
-                if let Some(newest) = states.last() {
+                if let Some((_, at)) = states.last() {
                     for (revision, spec) in specs {
-                        tenants::remember_spec(&mut tx, (cluster, id), (*revision, spec), &newest.at).await?;
+                        tenants::remember_spec(&mut tx, (cluster, id), (*revision, spec), at).await?;
                     }
                 }
             }
