@@ -3,6 +3,9 @@
 //! size (tens of thousands of objects) the maps were the largest part of the inventory.
 
 use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, Visitor};
 
 /// Anything labels or annotations can be read from by key.
 pub trait Lookup: std::fmt::Debug {
@@ -80,6 +83,103 @@ impl FromIterator<(String, String)> for Pairs {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Pairs {
+    /// Decodes a JSON object of strings (`null` is empty).
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_without(deserializer, &[])
+    }
+}
+
+/// Decodes a JSON object of strings into [`Pairs`], leaving out the keys in `skip` (`null` is
+/// empty). Keys and values are copied straight into the packed text as the parser reads them,
+/// with no string of their own on the way: listings decode tens of thousands of these.
+pub fn deserialize_without<'de, D: Deserializer<'de>>(deserializer: D, skip: &[&str]) -> Result<Pairs, D::Error> {
+    deserializer.deserialize_option(Packing { skip })
+}
+
+/// Packs a JSON object's string keys and values as they are read.
+struct Packing<'a> {
+    skip: &'a [&'a str],
+}
+
+impl<'de> Visitor<'de> for Packing<'_> {
+    type Value = Pairs;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("an object of strings")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Pairs, E> {
+        Ok(Pairs::default())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Pairs, E> {
+        Ok(Pairs::default())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Pairs, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Pairs, M::Error> {
+        let mut text = String::new();
+        let mut read: Vec<(usize, usize, usize)> = Vec::new();
+        loop {
+            let start = text.len();
+            if map.next_key_seed(Append(&mut text))?.is_none() {
+                break;
+            }
+            let key_end = text.len();
+            if self.skip.contains(&&text[start..key_end]) {
+                map.next_value::<IgnoredAny>()?;
+                text.truncate(start);
+                continue;
+            }
+            map.next_value_seed(Append(&mut text))?;
+            read.push((start, key_end, text.len()));
+        }
+        let key = |&(start, key_end, _): &(usize, usize, usize)| &text[start..key_end];
+        // The API server sends maps sorted by key; anything else is sorted here, the last of a
+        // key winning.
+        if !read.windows(2).all(|pair| key(&pair[0]) < key(&pair[1])) {
+            let owned = read
+                .iter()
+                .map(|&(start, key_end, end)| (text[start..key_end].to_owned(), text[key_end..end].to_owned()));
+            return Ok(owned.collect());
+        }
+        let ends = read
+            .iter()
+            .map(|&(_, key_end, end)| Ok((u32::try_from(key_end)?, u32::try_from(end)?)))
+            .collect::<Result<Vec<_>, std::num::TryFromIntError>>()
+            .map_err(|_| M::Error::custom("labels or annotations larger than 4 GiB"))?;
+        Ok(Pairs { text: text.into_boxed_str(), ends: ends.into_boxed_slice() })
+    }
+}
+
+/// Appends the string it decodes to a text.
+struct Append<'a>(&'a mut String);
+
+impl<'de> DeserializeSeed<'de> for Append<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Append<'_> {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("a string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<(), E> {
+        self.0.push_str(value);
+        Ok(())
+    }
+}
+
 impl From<BTreeMap<String, String>> for Pairs {
     fn from(map: BTreeMap<String, String>) -> Self {
         map.into_iter().collect()
@@ -110,6 +210,21 @@ mod tests {
         assert_eq!(packed.iter().collect::<Vec<_>>(), [("", "x"), ("a", ""), ("b", "y")]);
         assert_eq!((packed.get(""), packed.get("a")), (Some("x"), Some("")));
         assert!(Pairs::default().is_empty() && Pairs::default().get("").is_none());
+    }
+
+    #[test]
+    fn decoding_packs_sorts_and_skips() {
+        let decode = |json: &str, skip: &[&str]| -> Pairs {
+            deserialize_without(&mut serde_json::Deserializer::from_str(json), skip).expect("decodes")
+        };
+        let sorted = decode(r#"{"a": "1", "big": "{\"x\": 1}", "b\u00fc": ""}"#, &["big"]);
+        assert_eq!(sorted.iter().collect::<Vec<_>>(), [("a", "1"), ("bü", "")]);
+        let unsorted = decode(r#"{"z": "1", "a": "2", "z": "3"}"#, &[]);
+        assert_eq!(unsorted.iter().collect::<Vec<_>>(), [("a", "2"), ("z", "3")]);
+        assert!(decode("null", &[]).is_empty() && decode("{}", &[]).is_empty());
+        let from_reader: Pairs = serde_json::from_reader(&br#"{"k": "v"}"#[..]).expect("decodes");
+        assert_eq!(from_reader.get("k"), Some("v"));
+        assert!(serde_json::from_str::<Pairs>(r#"{"k": 1}"#).is_err(), "values are strings");
     }
 
     #[test]

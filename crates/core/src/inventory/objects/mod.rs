@@ -7,8 +7,6 @@ mod detail;
 mod pod;
 mod tenant;
 
-use std::collections::BTreeMap;
-
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use serde::Deserialize;
 
@@ -62,8 +60,10 @@ struct ListedMeta {
     resource_version: Option<String>,
     generation: Option<i64>,
     creation_timestamp: Option<Time>,
-    labels: Option<BTreeMap<String, String>>,
-    annotations: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    labels: Pairs,
+    #[serde(default, deserialize_with = "kept_annotations")]
+    annotations: Pairs,
     managed_fields: Option<Vec<WriteTime>>,
 }
 
@@ -83,18 +83,22 @@ impl From<ListedMeta> for Meta {
             .filter(|entry| entry.manager.as_deref() == Some(FIELD_MANAGER))
             .filter_map(|entry| entry.time)
             .max_by_key(|time| time.0);
-        let annotations = listed.annotations.into_iter().flatten();
         Self {
             name: listed.name.unwrap_or_default(),
             namespace: listed.namespace,
             resource_version: listed.resource_version,
             generation: listed.generation,
             created: listed.creation_timestamp,
-            labels: listed.labels.into_iter().flatten().collect(),
-            annotations: annotations.filter(|(key, _)| !DROPPED_ANNOTATIONS.contains(&key.as_str())).collect(),
+            labels: listed.labels,
+            annotations: listed.annotations,
             written_by_tenantry,
         }
     }
+}
+
+/// Decodes annotations without those nobody reads.
+fn kept_annotations<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Pairs, D::Error> {
+    crate::pairs::deserialize_without(deserializer, &DROPPED_ANNOTATIONS)
 }
 
 /// Implements the k8s-openapi trait naming the API of a kind the inventory watches.
