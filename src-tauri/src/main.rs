@@ -23,6 +23,10 @@ use tenantry_core::cluster::ClusterList;
 use tenantry_core::fleet::{Fleet, Settings};
 use tenantry_core::kubeconfig::Sources;
 
+/// jemalloc, as in the CLI (`crates/cli/src/main.rs` says why).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() {
     let started = std::time::Instant::now();
     let mut log_guard = match tenantry_core::logging::init(&tenantry_core::paths::log_dir()) {
