@@ -57,7 +57,11 @@ pub async fn list<K>(client: &kube::Client, url_path: &str, params: &ListParams)
 where
     K: Keyed + DeserializeOwned + Send + Sync + 'static,
 {
-    let request = Request::new(url_path).list(params).map_err(kube::Error::BuildRequest)?;
+    let mut request = Request::new(url_path).list(params).map_err(kube::Error::BuildRequest)?;
+    // The connection that carried megabytes has grown its read buffer to the most hyper allows;
+    // pooled, it would keep that buffer for the watch that reuses it. Closed, the watch opens a
+    // connection of its own with a small one.
+    request.headers_mut().insert(http::header::CONNECTION, http::HeaderValue::from_static("close"));
     let response = client.send(request.map(Body::from)).await?;
     let status = response.status();
     if status.is_client_error() || status.is_server_error() {
