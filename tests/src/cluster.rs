@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use k8s_openapi::api::core::v1::{Node, ServiceAccount};
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::api::{Api, Patch, PatchParams, PostParams};
+use kube::api::{Api, Patch, PatchParams};
 use serde_json::json;
 
 use crate::binaries::Binaries;
@@ -21,6 +21,10 @@ const READY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Fake nodes KWOK manages in every cluster.
 const NODES: usize = 3;
+
+/// Field manager of the objects a cluster's start applies (nodes, CRDs, the StorageClass), so
+/// starting again on a kept data folder changes nothing.
+const MANAGER: &str = "tenantry-testenv";
 
 /// A running local cluster. Dropping it stops every process it started.
 #[derive(Debug)]
@@ -340,12 +344,10 @@ impl LocalCluster {
             let path = binaries.crd(file);
             let text =
                 std::fs::read_to_string(&path).map_err(crate::error::io(format!("cannot read {}", path.display())))?;
-            let crd: CustomResourceDefinition = serde_yaml::from_str(&text)
+            let crd: serde_json::Value = serde_yaml::from_str(&text)
                 .map_err(|e| Error::Encoding { what: path.display().to_string(), source: Box::new(e) })?;
-            let name = crd.metadata.name.clone().unwrap_or_default();
-            crds.create(&PostParams::default(), &crd)
-                .await
-                .map_err(crate::error::kube(format!("cannot create the CRD {name}")))?;
+            let name = crd["metadata"]["name"].as_str().unwrap_or_default().to_owned();
+            crate::apply::apply(crds.clone(), MANAGER, &name, crd).await?;
             names.push(name);
         }
         let deadline = Instant::now() + READY_TIMEOUT;
@@ -375,7 +377,7 @@ impl LocalCluster {
         let nodes: Api<Node> = Api::all(client.clone());
         for i in 0..NODES {
             let name = format!("kwok-node-{i}");
-            let node: Node = serde_json::from_value(json!({
+            let node = json!({
                 "apiVersion": "v1",
                 "kind": "Node",
                 "metadata": {
@@ -383,12 +385,8 @@ impl LocalCluster {
                     "labels": {"type": "kwok", "kubernetes.io/hostname": name, "kubernetes.io/os": "linux"},
                     "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
                 },
-            }))
-            .map_err(|e| Error::Encoding { what: "a Node".into(), source: Box::new(e) })?;
-            nodes
-                .create(&PostParams::default(), &node)
-                .await
-                .map_err(crate::error::kube(format!("cannot create node {name}")))?;
+            });
+            crate::apply::apply(nodes.clone(), MANAGER, &name, node).await?;
             let capacity = json!({"cpu": "1000", "memory": "4Ti", "pods": "5000"});
             let status = json!({"status": {"capacity": capacity, "allocatable": capacity}});
             nodes
@@ -477,7 +475,7 @@ async fn create_storage_class(client: &kube::Client) -> Result<()> {
         "reclaimPolicy": "Delete",
         "volumeBindingMode": "Immediate",
     });
-    crate::apply::apply(Api::<StorageClass>::all(client.clone()), "tenantry-testenv", "standard", class).await
+    crate::apply::apply(Api::<StorageClass>::all(client.clone()), MANAGER, "standard", class).await
 }
 
 /// Whether `pem` holds at least one certificate and every one that begins also ends.

@@ -26,6 +26,10 @@ enum Command {
         /// Cluster names (comma-separated); default `local-1`, `local-2`, …
         #[arg(long, value_delimiter = ',')]
         names: Vec<String>,
+        /// Starts the clusters on the data of the last `up` in this folder (its seeded objects
+        /// kept) instead of empty ones.
+        #[arg(long)]
+        keep_data: bool,
     },
     /// Creates M tenants in every running cluster (idempotent), with a log for each of their pods.
     Seed {
@@ -67,11 +71,13 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> tenantry_tests::Result<()> {
     match cli.command {
-        Command::Up { count, names } => {
+        Command::Up { count, names, keep_data } => {
             if fleet::read_state(&cli.dir).is_ok() {
                 fleet::down(&cli.dir)?;
             }
-            let _ = std::fs::remove_dir_all(&cli.dir);
+            if !keep_data {
+                let _ = std::fs::remove_dir_all(&cli.dir);
+            }
             let names = if names.is_empty() { (1..=count).map(|i| format!("local-{i}")).collect() } else { names };
             let started = std::time::Instant::now();
             let fleet = Fleet::start(&cli.dir, &names).await?;
