@@ -2,26 +2,38 @@
 //! start the API servers — and, with local clusters, the machine's cores — serve every cluster's
 //! tenant list before any cluster lists what only fills in the details. A cluster counts until
 //! its tenant list has listed, a watch of it has failed (unreachable, refused), or [`BOUND`] has
-//! passed, so a silent one delays the others' details by at most that.
+//! passed, so a silent one delays the others' details by at most that. The details then list
+//! [`DETAIL_LISTINGS`] at a time across the fleet, so that ten clusters' fifty detail listings
+//! do not take both cores from the changes the live fleet is already following.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 /// The longest a cluster's first listing holds the other clusters' details back.
 pub const BOUND: Duration = Duration::from_secs(5);
+/// How many detail kinds list at once across the fleet.
+pub const DETAIL_LISTINGS: usize = 2;
 
 /// The clusters of one fleet still within their first listing; clones share the count.
 #[derive(Clone, Debug)]
 pub struct FirstListings {
     pending: Arc<watch::Sender<usize>>,
+    details: Arc<Semaphore>,
 }
 
 impl Default for FirstListings {
     fn default() -> Self {
-        Self { pending: Arc::new(watch::Sender::new(0)) }
+        Self { pending: Arc::new(watch::Sender::new(0)), details: Arc::new(Semaphore::new(DETAIL_LISTINGS)) }
     }
+}
+
+/// A watch's turn to list for the first time; the next detail kind may list once it is dropped.
+#[derive(Debug, Default)]
+pub struct Turn {
+    /// Held, never read: dropping it frees the place.
+    _place: Option<OwnedSemaphorePermit>,
 }
 
 /// One cluster's part in the count, given up when dropped.
@@ -49,6 +61,21 @@ impl FirstListings {
             let _ = pending.wait_for(|pending| *pending == 0).await;
         }
     }
+
+    /// A detail kind's turn to list, once `listed` (its cluster's own first listing) and every
+    /// cluster's first listing are done and fewer than [`DETAIL_LISTINGS`] others are listing.
+    pub fn detail_turn(
+        &self,
+        listed: impl Future<Output = ()> + Send + 'static,
+    ) -> impl Future<Output = Turn> + Send + 'static {
+        let (all_listed, details) = (self.done(), Arc::clone(&self.details));
+        async move {
+            listed.await;
+            all_listed.await;
+            // The semaphore is never closed.
+            Turn { _place: details.acquire_owned().await.ok() }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -66,5 +93,19 @@ mod tests {
         assert!(!done.is_finished(), "one cluster still lists");
         drop(second);
         tokio::time::timeout(Duration::from_secs(1), done).await.expect("done").expect("joins");
+    }
+
+    #[tokio::test]
+    async fn details_list_a_few_at_a_time() {
+        let listings = FirstListings::default();
+        let mut turns = Vec::new();
+        for _ in 0..DETAIL_LISTINGS {
+            turns.push(listings.detail_turn(async {}).await);
+        }
+        let waiting = tokio::spawn(listings.detail_turn(async {}));
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished(), "every turn is taken");
+        drop(turns.pop());
+        tokio::time::timeout(Duration::from_secs(1), waiting).await.expect("a turn freed").expect("joins");
     }
 }

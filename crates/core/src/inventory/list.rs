@@ -1,22 +1,22 @@
-//! One kind's complete listing, decoded while it arrives: the body is read through a small
-//! buffer and each item becomes a slim object as soon as its bytes are in, so a cluster's
+//! One kind's complete listing, decoded while it arrives: the body is read in batches and each
+//! item becomes a slim object as soon as its bytes are in, on a blocking thread, so a cluster's
 //! megabytes of pod JSON are never held whole (kube's `Api::list` holds a body two to three
-//! times over before decoding it).
-
-use std::io::BufReader;
+//! times over before decoding it), and the decoding thread wakes once a batch rather than once
+//! a network read.
 
 use http_body_util::BodyExt as _;
 use kube::api::ListParams;
 use kube::client::Body;
 use kube::core::{Request, Status};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use tokio_util::io::{StreamReader, SyncIoBridge};
 
+use super::list_body::{BodyDecoder, BodyError};
 use super::store::{Keyed, Listed};
 
-/// How much of a listing's body is read ahead of its decoding.
-const READ_AHEAD: usize = 64 * 1024;
+/// How many bytes of a listing's body are gathered before its decoding thread takes them.
+const BATCH: usize = 64 * 1024;
+/// How many gathered batches may wait for the decoding thread before reading pauses.
+const BATCHES_AHEAD: usize = 1;
 
 /// A complete listing: the objects and the resourceVersion its watch goes on from.
 pub struct Listing<K> {
@@ -29,27 +29,15 @@ pub struct Listing<K> {
 /// Why a listing failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ListError {
-    /// The request failed, was refused, or its body could not be read or decoded.
+    /// The request failed, was refused, or its body could not be read.
     #[error(transparent)]
     Request(#[from] kube::Error),
+    /// The body is not a list of the kind's objects, or ended early.
+    #[error(transparent)]
+    Body(#[from] BodyError),
     /// The list came without a resourceVersion, so its changes cannot be followed.
     #[error("the cluster sent a list without a resourceVersion")]
     NoResourceVersion,
-}
-
-/// A list response's envelope.
-#[derive(Deserialize)]
-#[serde(bound = "K: Keyed + DeserializeOwned")]
-struct ListBody<K> {
-    metadata: ListMeta,
-    items: Option<Listed<K>>,
-}
-
-/// The part of a list's metadata the watch needs.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ListMeta {
-    resource_version: Option<String>,
 }
 
 /// Lists the objects under `url_path` matching `params`, from the API server's watch cache.
@@ -68,24 +56,37 @@ where
         let body = response.into_body().collect().await?.to_bytes();
         return Err(api_error(status.as_u16(), &body).into());
     }
-    // Reading stops when this future is dropped (its watch stopped): the blocking decode then
-    // sees the body end, and the connection closes instead of streaming on to nobody.
-    let (_keep_reading, stopped) = tokio::sync::oneshot::channel::<()>();
-    let chunks = futures::StreamExt::take_until(response.into_body().into_data_stream(), stopped);
-    let reader = StreamReader::new(futures::TryStreamExt::map_err(chunks, std::io::Error::other));
-    let bridge = SyncIoBridge::new(reader);
-    let decoded = tokio::task::spawn_blocking(move || {
-        serde_json::from_reader::<_, ListBody<K>>(BufReader::with_capacity(READ_AHEAD, bridge))
-    })
-    .await
-    .map_err(|join| kube::Error::ReadEvents(std::io::Error::other(join)))?;
-    let body = decoded.map_err(|err| match err.io_error_kind() {
-        Some(kind) => kube::Error::ReadEvents(std::io::Error::new(kind, err)),
-        None => kube::Error::SerdeError(err),
-    })?;
-    let resource_version =
-        body.metadata.resource_version.filter(|v| !v.is_empty()).ok_or(ListError::NoResourceVersion)?;
-    Ok(Listing { items: body.items.unwrap_or_default(), resource_version })
+    // When this future is dropped (its watch stopped), the batches' sender goes with it: the
+    // decoding thread ends, and the connection closes instead of streaming on to nobody.
+    let (batches, mut to_decode) = tokio::sync::mpsc::channel::<Vec<u8>>(BATCHES_AHEAD);
+    let decoding = tokio::task::spawn_blocking(move || {
+        let mut decoder = BodyDecoder::<K>::default();
+        while let Some(batch) = to_decode.blocking_recv() {
+            decoder.push(batch)?;
+        }
+        decoder.finish()
+    });
+    let mut body = response.into_body();
+    let mut batch = Vec::with_capacity(BATCH);
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|err| kube::Error::ReadEvents(std::io::Error::other(err)))?;
+        if let Some(data) = frame.data_ref() {
+            batch.extend_from_slice(data);
+        }
+        // A decoding thread that stopped (the body is not a list) says why below.
+        if batch.len() >= BATCH && batches.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).await.is_err()
+        {
+            break;
+        }
+    }
+    if !batch.is_empty() {
+        let _ = batches.send(batch).await;
+    }
+    drop(batches);
+    let (items, resource_version) =
+        decoding.await.map_err(|join| kube::Error::ReadEvents(std::io::Error::other(join)))??;
+    let resource_version = resource_version.filter(|v| !v.is_empty()).ok_or(ListError::NoResourceVersion)?;
+    Ok(Listing { items, resource_version })
 }
 
 /// The error an API server's refusal `body` with HTTP `code` stands for: its `Status` when it
@@ -114,19 +115,5 @@ mod tests {
         assert_eq!((status.code, status.reason.as_str()), (403, "Forbidden"));
         let kube::Error::Api(page) = api_error(502, b"  bad gateway\n") else { panic!("an API error") };
         assert_eq!((page.code, page.message.as_str()), (502, "bad gateway"));
-    }
-
-    #[test]
-    fn a_list_body_decodes_its_items_and_resource_version_in_any_order() {
-        let body = br#"{"items":[{"metadata":{"name":"a","namespace":"x"}},{"metadata":{"name":"b","namespace":"x"}}],
-                        "kind":"DeploymentList","metadata":{"resourceVersion":"77"}}"#;
-        let list: ListBody<super::super::objects::WatchedDeployment> =
-            serde_json::from_reader(&body[..]).expect("decodes");
-        assert_eq!(list.metadata.resource_version.as_deref(), Some("77"));
-        let (store, writer) = super::super::store::store();
-        writer.replace(list.items.expect("items"));
-        let mut names: Vec<_> = store.state().iter().map(|m| m.metadata.name.clone()).collect();
-        names.sort();
-        assert_eq!(names, ["a", "b"]);
     }
 }

@@ -10,6 +10,7 @@ mod facts;
 pub mod first_listings;
 mod index;
 mod list;
+mod list_body;
 mod objects;
 mod store;
 mod summary;
@@ -26,7 +27,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use connection::Connection;
-use first_listings::FirstListings;
+use first_listings::{FirstListings, Turn};
 use index::{Index, Snapshot};
 use objects::{
     Autoscaler, BackupJob, CapsuleTenant, ClusterEvent, TenantIngress, TenantNamespace, TenantPod, WatchedCronJob,
@@ -175,7 +176,7 @@ impl ClusterInventory {
                 store
             }};
         }
-        let now = || futures::future::ready(());
+        let now = || futures::future::ready(Turn::default());
         // Tenantry's own rule selects by label on the server; other rules look at every namespace.
         let namespace_config = if rules.is_default() { tenants() } else { Selector::default() };
         let namespaces = watch!(TenantNamespace, "Namespace", "Tenants", true, namespace_config, now());
@@ -194,13 +195,7 @@ impl ClusterInventory {
         }));
         // The other kinds fill in the details; they list once the tenant list's own kinds have,
         // here and on every cluster of the fleet, so that they never slow a first listing down.
-        let after_listing = || {
-            let (listed, all_listed) = (reporting.connection.first_listing(), first_listings.done());
-            async move {
-                listed.await;
-                all_listed.await;
-            }
-        };
+        let after_listing = || first_listings.detail_turn(reporting.connection.first_listing());
         let backups = || Selector::labels(BACKUP_LABEL);
         let jobs = watch!(BackupJob, "Job", "Backups", false, backups(), after_listing());
         let cronjobs = watch!(WatchedCronJob, "CronJob", "CronJobs", false, everything(), after_listing());
@@ -223,7 +218,13 @@ impl ClusterInventory {
             Arc::clone(&drift),
             Arc::clone(&reporting.changed),
             Arc::clone(&sweep_again),
-            after_listing(),
+            {
+                let (listed, all_listed) = (reporting.connection.first_listing(), first_listings.done());
+                async move {
+                    listed.await;
+                    all_listed.await;
+                }
+            },
         )));
         watches.push(tokio::spawn(heartbeat(
             client.clone(),

@@ -8,7 +8,6 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use hashbrown::HashTable;
 use hashbrown::hash_table::Entry;
-use serde::de::{Deserialize, Deserializer, SeqAccess, Visitor};
 use tokio::sync::watch;
 
 /// The objects of one kind, shared between its watch (which writes) and the inventory (which
@@ -94,8 +93,8 @@ impl<K: Keyed> Objects<K> {
     }
 }
 
-/// A complete listing's objects as a store keeps them, decoded from a JSON array one object at a
-/// time (no list of every object is built first).
+/// A complete listing's objects as a store keeps them, gathered one object at a time as they
+/// are decoded (no list of every object is built first).
 pub struct Listed<K>(Objects<K>);
 
 impl<K> Default for Listed<K> {
@@ -104,26 +103,10 @@ impl<K> Default for Listed<K> {
     }
 }
 
-impl<'de, K: Keyed + Deserialize<'de>> Deserialize<'de> for Listed<K> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Items<K>(std::marker::PhantomData<K>);
-        impl<'de, K: Keyed + Deserialize<'de>> Visitor<'de> for Items<K> {
-            type Value = Listed<K>;
-
-            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
-                formatter.write_str("a list of objects")
-            }
-
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut objects = Objects::default();
-                objects.table.reserve(seq.size_hint().unwrap_or(0), |_| 0);
-                while let Some(object) = seq.next_element::<K>()? {
-                    objects.insert(Arc::new(object));
-                }
-                Ok(Listed(objects))
-            }
-        }
-        deserializer.deserialize_seq(Items(std::marker::PhantomData))
+impl<K: Keyed> Listed<K> {
+    /// Adds `object`, replacing one listed before at its place.
+    pub fn push(&mut self, object: K) {
+        self.0.insert(Arc::new(object));
     }
 }
 
@@ -171,7 +154,6 @@ mod tests {
     use super::*;
 
     /// A namespaced object holding one value.
-    #[derive(serde::Serialize, serde::Deserialize)]
     struct ConfigMap {
         namespace: String,
         name: String,
@@ -193,7 +175,9 @@ mod tests {
     }
 
     fn listed(objects: Vec<ConfigMap>) -> Listed<ConfigMap> {
-        serde_json::from_value(serde_json::to_value(objects).expect("encodes")).expect("decodes")
+        let mut listed = Listed::default();
+        objects.into_iter().for_each(|object| listed.push(object));
+        listed
     }
 
     fn value(store: &Store<ConfigMap>, namespace: &str, name: &str) -> Option<String> {

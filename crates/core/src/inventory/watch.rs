@@ -15,7 +15,9 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use super::connection::Connection;
+use super::first_listings::Turn;
 use super::list::{self, ListError};
+use super::list_body::BodyError;
 use super::store::{self, Keyed, Store, Writer};
 
 /// How long the API server keeps one watch request open (it then ends it and the watch goes on
@@ -67,14 +69,14 @@ enum WatchError {
     Event(Box<kube::core::Status>),
 }
 
-/// Starts the watch of `kind` through `client` once `after` completes; returns its store and the
-/// task driving it.
+/// Starts the watch of `kind` through `client` once `after` gives it its turn (held until its
+/// first listing ends); returns its store and the task driving it.
 pub fn spawn<K>(
     kind: &'static str,
     client: kube::Client,
     selector: Selector,
     reporting: &Reporting,
-    after: impl Future<Output = ()> + Send + 'static,
+    after: impl Future<Output = Turn> + Send + 'static,
 ) -> (Store<K>, JoinHandle<()>)
 where
     K: k8s_openapi::Resource + Keyed + Clone + DeserializeOwned + Send + Sync + 'static,
@@ -90,8 +92,8 @@ where
         writer,
     };
     let task = tokio::spawn(async move {
-        after.await;
-        watch.run().await;
+        let turn = after.await;
+        watch.run(turn).await;
     });
     (store, task)
 }
@@ -111,11 +113,14 @@ impl<K> Watch<K>
 where
     K: Keyed + Clone + DeserializeOwned + Send + Sync + 'static,
 {
-    /// Lists and follows for as long as the task lives, backing off after each error.
-    async fn run(self) {
+    /// Lists and follows for as long as the task lives, backing off after each error; `turn` is
+    /// given back once the first listing has ended, listed or not.
+    async fn run(self, turn: Turn) {
         let mut backoff = DefaultBackoff::default();
+        let mut turn = Some(turn);
         loop {
-            let Err(err) = self.list_and_follow().await;
+            let Err(err) = self.list_and_follow(&mut turn).await;
+            drop(turn.take());
             tracing::warn!(context = %self.connection.context(), kind = self.kind, error = %crate::error::chain(&err), "watch interrupted; retrying");
             self.connection.failed(self.kind, error_for_ui(&err));
             self.changed.notify_one();
@@ -125,7 +130,7 @@ where
 
     /// Lists the kind into the store, then applies its changes; returns only with the error that
     /// stopped it (a resourceVersion too old to go on from lists again at once).
-    async fn list_and_follow(&self) -> Result<std::convert::Infallible, WatchError> {
+    async fn list_and_follow(&self, turn: &mut Option<Turn>) -> Result<std::convert::Infallible, WatchError> {
         loop {
             let params = ListParams {
                 label_selector: self.selector.labels.clone(),
@@ -134,6 +139,7 @@ where
             }
             .match_any();
             let listing = list::list::<K>(&self.client, &self.url_path, &params).await.map_err(WatchError::List)?;
+            drop(turn.take());
             self.writer.replace(listing.items);
             tracing::debug!(context = %self.connection.context(), kind = self.kind, "listed");
             self.connection.listed(self.kind);
@@ -207,7 +213,12 @@ fn error_for_ui(err: &WatchError) -> tenantry_model::UiError {
             crate::error::request_error_for_ui(request, err)
         }
         WatchError::Event(status) => crate::error::status_for_ui(status.code, err),
-        WatchError::List(ListError::NoResourceVersion) => {
+        WatchError::List(ListError::Body(BodyError::Truncated)) => crate::error::ui(
+            tenantry_model::ErrorKind::Unreachable,
+            "The connection to the cluster broke off in the middle of a list.",
+            err,
+        ),
+        WatchError::List(ListError::NoResourceVersion | ListError::Body(_)) => {
             crate::error::ui(tenantry_model::ErrorKind::Api, "The cluster sent a list Tenantry cannot follow.", err)
         }
     }
