@@ -49,9 +49,12 @@ pub struct ClusterState {
     pub pids: Vec<u32>,
 }
 
+/// What a cluster's name is followed by in its help-desk context's name.
+pub const HELPDESK_SUFFIX: &str = "-helpdesk";
+
 /// The help-desk context name of cluster `name`; the admin context is `name` itself.
 pub fn helpdesk_context(name: &str) -> String {
-    format!("{name}-helpdesk")
+    format!("{name}{HELPDESK_SUFFIX}")
 }
 
 impl Fleet {

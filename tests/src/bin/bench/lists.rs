@@ -22,6 +22,9 @@ const LIST_PATHS: [&str; 4] = [
     "/apis/apps/v1/statefulsets?resourceVersion=0",
     "/api/v1/pods?resourceVersion=0",
 ];
+/// The quiet before each timed listing, so that none is timed while the API servers still
+/// work off the one before.
+pub const PAUSE: Duration = Duration::from_secs(5);
 /// How long the fleet may take to go live before the run counts as failed.
 pub const LIVE_TIMEOUT: Duration = Duration::from_secs(120);
 

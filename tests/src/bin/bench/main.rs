@@ -63,6 +63,10 @@ struct WindowStartArgs {
     /// The app binary; default: `tenantry-app` next to this program.
     #[arg(long)]
     app: Option<PathBuf>,
+    /// Instead of kubeconfig sizes, the app on every cluster of the folder (their admin
+    /// contexts): cached rows, live rows and memory at the fleet's full size.
+    #[arg(long, conflicts_with = "contexts")]
+    whole_fleet: bool,
 }
 
 /// Options of `bench window-rollout`.
@@ -214,11 +218,19 @@ async fn run(args: Args) -> Result<String, BenchError> {
     let (mut fleet_runs, mut raw_runs, mut kubectl_runs, mut bytes) = (Vec::new(), Vec::new(), Vec::new(), 0);
     for run in 1..=args.runs {
         eprintln!("bench: live sync, run {run} of {}", args.runs);
-        let (raw, read) = lists::raw_lists(&kubeconfig, &contexts).await?;
-        raw_runs.push(raw);
-        bytes = read;
+        // kubectl's half minute leaves the API servers collecting garbage: the fleet and the raw
+        // LIST each start after a pause, and take turns at going first.
         kubectl_runs.push(lists::kubectl_lists(&kubectl, &kubeconfig, &contexts).await?);
-        fleet_runs.push(lists::fleet_live(&entries, tenants).await?);
+        for fleet_first in [run % 2 == 0, run % 2 == 1] {
+            tokio::time::sleep(lists::PAUSE).await;
+            if fleet_first {
+                fleet_runs.push(lists::fleet_live(&entries, tenants).await?);
+            } else {
+                let (raw, read) = lists::raw_lists(&kubeconfig, &contexts).await?;
+                raw_runs.push(raw);
+                bytes = read;
+            }
+        }
     }
 
     eprintln!("bench: propagation, {} flips", args.flips);
@@ -281,7 +293,11 @@ async fn run_window_start(args: WindowStartArgs) -> Result<String, BenchError> {
             .map_err(|source| BenchError::Process { what: "this program".into(), source })?
             .with_file_name("tenantry-app"),
     };
-    window_start::measure(&state.kubeconfig, &app, &args.contexts).await
+    if args.whole_fleet {
+        window_start::measure_fleet(&state.kubeconfig, &app, state.clusters.len()).await
+    } else {
+        window_start::measure(&state.kubeconfig, &app, &args.contexts).await
+    }
 }
 
 /// Everything measured, ready to be printed.

@@ -4,7 +4,8 @@
 //! 3, 100 and 500 contexts. For each, the app is started with the same data folder and the time
 //! it reports for "cached rows on screen" and "clusters settled on screen" (its own timing marks,
 //! from its process start; settled: every watched cluster live, or known unreachable) is read
-//! through the window, with the memory of every process of the app a few seconds later.
+//! through the window, with the memory of every process of the app a few seconds later. With
+//! `--whole-fleet`, the same marks and memory on every cluster of the fleet at its full size.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -71,6 +72,37 @@ pub async fn measure(kubeconfig: &Path, app: &Path, counts: &[usize]) -> Result<
         rows.push((count, starts));
     }
     Ok(report(&rows))
+}
+
+/// Measures starts of the app on every cluster of `kubeconfig` (a `testenv` fleet of `clusters`,
+/// through their admin contexts), its cache filled by a first start: the cached and the live
+/// fleet at full size.
+pub async fn measure_fleet(kubeconfig: &Path, app: &Path, clusters: usize) -> Result<String, BenchError> {
+    let dir = tempfile::tempdir().map_err(|source| BenchError::Process { what: "a temp folder".into(), source })?;
+    let file = write_admin_contexts(dir.path(), kubeconfig)?;
+    let data = dir.path().join("data");
+    start(&file, &data, dir.path(), app).await?;
+    let mut starts = Vec::new();
+    for _ in 0..RUNS {
+        starts.push(start(&file, &data, dir.path(), app).await?);
+    }
+    Ok(fleet_report(clusters, &starts))
+}
+
+/// `real` without its help-desk contexts, so each cluster is watched once, as its admin.
+fn write_admin_contexts(dir: &Path, real: &Path) -> Result<PathBuf, BenchError> {
+    let text = std::fs::read_to_string(real)
+        .map_err(|source| BenchError::Process { what: "the kubeconfig".into(), source })?;
+    let mut config: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| BenchError::Failed(e.to_string()))?;
+    if let Some(contexts) = config["contexts"].as_sequence_mut() {
+        contexts.retain(|context| {
+            context["name"].as_str().is_some_and(|name| !name.ends_with(tenantry_tests::fleet::HELPDESK_SUFFIX))
+        });
+    }
+    let path = dir.join("kubeconfig-admin");
+    let text = serde_yaml::to_string(&config).map_err(|e| BenchError::Failed(e.to_string()))?;
+    std::fs::write(&path, text).map_err(|source| BenchError::Process { what: "a kubeconfig".into(), source })?;
+    Ok(path)
 }
 
 /// A kubeconfig of `count` contexts: the real cluster's current context first, then contexts
@@ -171,20 +203,42 @@ async fn marks(client: &Client) -> Result<(u64, u64), BenchError> {
     Err(BenchError::Failed("the window set no timing marks within 60 s".into()))
 }
 
+/// The median of `values` (ms).
+fn median_ms(values: Vec<u64>) -> u128 {
+    median(&values.iter().map(|v| Duration::from_millis(*v)).collect::<Vec<_>>()).unwrap_or_default().as_millis()
+}
+
+/// The whole-fleet table: marks and memory of `starts` on `clusters` clusters.
+fn fleet_report(clusters: usize, starts: &[Start]) -> String {
+    let cached = median_ms(starts.iter().map(|s| s.cached).collect());
+    let settled = median_ms(starts.iter().map(|s| s.settled).collect());
+    let resident = median_ms(starts.iter().map(|s| total(&s.resident)).collect()) as u64;
+    let proportional = median_ms(starts.iter().map(|s| total(&s.proportional)).collect()) as u64;
+    let samples: Vec<String> =
+        starts.iter().map(|s| format!("{}/{} ({})", s.cached, s.settled, s.memory_split())).collect();
+    format!(
+        "### Window start on the whole fleet (median of {RUNS} starts; the app's own timing marks)\n\n\
+         | clusters | cached rows on screen | live rows (every cluster settled) on screen | memory of all the app's processes: resident (RSS) / proportional (PSS) |\n|---|---|---|---|\n\
+         | {clusters} | {cached} ms | {settled} ms | {} / {} MiB |\n\n\
+         Samples (cached / settled ms; MiB of each process, RSS/PSS): {}\n",
+        mib(resident),
+        mib(proportional),
+        samples.join(", ")
+    )
+}
+
 fn report(rows: &[(usize, Vec<Start>)]) -> String {
-    let med = |values: Vec<u64>| {
-        median(&values.iter().map(|v| Duration::from_millis(*v)).collect::<Vec<_>>()).unwrap_or_default().as_millis()
-    };
-    let baseline = rows.first().map(|(_, starts)| med(starts.iter().map(|s| s.cached).collect())).unwrap_or(1).max(1);
+    let baseline =
+        rows.first().map(|(_, starts)| median_ms(starts.iter().map(|s| s.cached).collect())).unwrap_or(1).max(1);
     let mut out = String::from(
         "### Window start by kubeconfig size (median of 3 starts; the app's own timing marks)\n\n\
          | contexts | cached rows on screen | ÷ 3 contexts | clusters settled on screen | memory of all the app's processes: resident (RSS) / proportional (PSS) |\n|---|---|---|---|---|\n",
     );
     for (count, starts) in rows {
-        let cached = med(starts.iter().map(|s| s.cached).collect());
-        let settled = med(starts.iter().map(|s| s.settled).collect());
-        let resident = med(starts.iter().map(|s| total(&s.resident)).collect()) as u64;
-        let proportional = med(starts.iter().map(|s| total(&s.proportional)).collect()) as u64;
+        let cached = median_ms(starts.iter().map(|s| s.cached).collect());
+        let settled = median_ms(starts.iter().map(|s| s.settled).collect());
+        let resident = median_ms(starts.iter().map(|s| total(&s.resident)).collect()) as u64;
+        let proportional = median_ms(starts.iter().map(|s| total(&s.proportional)).collect()) as u64;
         out.push_str(&format!(
             "| {count} | {cached} ms | {:.2}× | {settled} ms | {} / {} MiB |\n",
             cached as f64 / baseline as f64,
