@@ -72,7 +72,8 @@ fn main() {
                 tracing::warn!(problem = %tenantry_core::error::chain(&problem), "tenancy rules: the last that loaded are in force");
             }
             let tenancy = std::sync::Arc::clone(&settings.tenancy);
-            let fleet = tauri::async_runtime::block_on(start_fleet(settings));
+            let (marks, rows_shown) = marks::Marks::new(started);
+            let fleet = tauri::async_runtime::block_on(start_fleet(settings, rows_shown));
             app.manage(timeline::LastLooked(tauri::async_runtime::block_on(fleet.looked())));
             app.manage(notifications::Notifications::start(&fleet));
             app.manage(fleet);
@@ -82,7 +83,7 @@ fn main() {
             app.manage(rollouts::RolloutTasks::default());
             app.manage(kubeconfig_watch::Reloads::default());
             app.manage(tray::OpenRequests::default());
-            app.manage(marks::Marks::new(started));
+            app.manage(marks);
             tray::start(app);
             tauri::async_runtime::spawn(kubeconfig_watch::follow(app.handle().clone()));
             tauri::async_runtime::spawn(exit_on_signal(app.handle().clone()));
@@ -207,11 +208,12 @@ async fn close(handle: &tauri::AppHandle) {
 }
 
 /// The fleet of the kubeconfig's clusters (one context per API server), served from the cache
-/// first; with a damaged kubeconfig only the cache is shown.
-async fn start_fleet(settings: Settings) -> Fleet {
+/// first — watched once the window has shown the cached rows (`rows_shown`); with a damaged
+/// kubeconfig only the cache is shown.
+async fn start_fleet(settings: Settings, rows_shown: impl Future<Output = ()> + Send + 'static) -> Fleet {
     let list = ClusterList::load_with_added(&Sources::from_env());
     let clusters = list.watched(None).into_iter().cloned().collect();
-    Fleet::start(clusters, Some(&tenantry_core::paths::cache_file()), settings).await
+    Fleet::start_once_shown(clusters, Some(&tenantry_core::paths::cache_file()), settings, rows_shown).await
 }
 
 /// The actions, journaled in the cache, rendering the built-in and the config folder's

@@ -3,7 +3,8 @@
 //! gets a live view with a note for each kind it cannot see; a pod's readiness flip reaches
 //! subscribers and back; a stopped API server turns its cluster's rows stale while the others
 //! keep updating, and they go live again when it returns; with every cluster down a restarted
-//! fleet serves the whole cache with its age; a corrupted cache is rebuilt with a notice; an
+//! fleet serves the whole cache with its age (and, started for a window, tries no cluster until
+//! the window has the cached rows on screen); a corrupted cache is rebuilt with a notice; an
 //! unreachable cluster is reported as such.
 
 use std::collections::BTreeMap;
@@ -124,10 +125,11 @@ async fn list_only_context(fleet: &Fleet, dir: &Path) -> ContextEntry {
     entry(&ClusterList::load(&Sources::Explicit(kubeconfig)), "list-only")
 }
 
-/// The cluster's notes once every optional watch has had its first answer (5 s at most).
-async fn notes_settle(inventory: &ClusterInventory) -> Vec<String> {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while inventory.status().notes.len() < 5 && Instant::now() < deadline {
+/// The cluster's notes once `expected` optional watches have had their first answer (the
+/// detail kinds list a few at a time; 10 s at most).
+async fn notes_settle(inventory: &ClusterInventory, expected: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while inventory.status().notes.len() < expected && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     inventory.status().notes
@@ -162,7 +164,7 @@ async fn the_fleet_follows_three_clusters_through_outages_and_restarts() {
     let inventory = ClusterInventory::start_synced(&restricted, Duration::from_secs(30)).await.expect("syncs");
     let without_backups = seeded[0].iter().map(|(id, (d, v, h, _))| (id.clone(), (d.clone(), v.clone(), *h, false)));
     converges(&inventory, &without_backups.collect()).await;
-    let notes = notes_settle(&inventory).await;
+    let notes = notes_settle(&inventory, 6).await;
     assert_eq!(inventory.status().state, ConnectionState::Live);
     assert!(
         notes.contains(&"Warning events are hidden: this identity may not list them.".to_owned()),
@@ -238,6 +240,20 @@ async fn the_fleet_follows_three_clusters_through_outages_and_restarts() {
     assert_eq!(offline.tenants().len(), 24, "unreachable clusters keep their cached rows");
     assert!(offline.detail("local-3", &seed::tenant(0, 2).id).await.is_some_and(|d| !d.tenant.freshness.is_live()));
     offline.shutdown().await;
+
+    // Held for a window: with cached rows, no cluster is tried until they are on screen.
+    let (shown, on_screen) = tokio::sync::oneshot::channel::<()>();
+    let held = Watched::start_once_shown(entries.clone(), Some(&cache), Settings::default(), async {
+        let _ = on_screen.await;
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(held.clusters().iter().all(|c| c.state == ConnectionState::Connecting), "{:?}", held.clusters());
+    assert_eq!(held.tenants().len(), 24, "the cached rows are served meanwhile");
+    shown.send(()).expect("the fleet waits for the rows on screen");
+    held.settled(Duration::from_secs(10)).await;
+    assert!(held.clusters().iter().all(|c| c.state == ConnectionState::Unreachable), "{:?}", held.clusters());
+    held.shutdown().await;
 
     // A corrupted cache: the fleet still starts, says so, and rebuilds it.
     std::fs::write(&cache, vec![0x5a; 8192]).expect("corrupted");

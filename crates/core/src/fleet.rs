@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use futures::StreamExt as _;
+use futures::{FutureExt as _, StreamExt as _};
 use tenantry_model::{
     ClusterStatus, ConnectionState, ErrorKind, FleetEvent, Freshness, LogEvent, LogRequest, TenantChanges,
     TenantDetail, TenantSummary, UiError,
@@ -32,6 +32,8 @@ const HISTORY_SHOWN: u32 = 100;
 pub const TIMELINE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Tenants named per cluster when a draft of the tenancy rules is checked.
 const EXAMPLES_SHOWN: usize = 5;
+/// How long cached rows hold the watches back for a window that has not said it shows them.
+pub const SHOWN_BOUND: Duration = Duration::from_secs(3);
 
 /// How the fleet batches and remembers, and which namespaces are tenants.
 #[derive(Debug, Clone)]
@@ -95,6 +97,18 @@ impl Fleet {
     /// Serves the cache at `cache_path` (if given; a damaged one is rebuilt, an unusable one
     /// skipped, both with a notice), then starts watching `entries`, each cluster on its own.
     pub async fn start(entries: Vec<ContextEntry>, cache_path: Option<&Path>, settings: Settings) -> Self {
+        Self::start_once_shown(entries, cache_path, settings, std::future::ready(())).await
+    }
+
+    /// As [`Self::start`], but with cached rows to show the clusters are watched only once
+    /// `shown` completes (a window has the rows on screen) or [`SHOWN_BOUND`] has passed: the
+    /// first listings of ten clusters would otherwise take the cores a window needs to come up.
+    pub async fn start_once_shown(
+        entries: Vec<ContextEntry>,
+        cache_path: Option<&Path>,
+        settings: Settings,
+        shown: impl Future<Output = ()> + Send + 'static,
+    ) -> Self {
         let (cache, notice) = match cache_path {
             Some(path) => open_cache(path).await,
             None => (None, None),
@@ -116,6 +130,14 @@ impl Fleet {
                 },
             );
         }
+        let held = !state.tenants.is_empty();
+        let watching = async move {
+            if held {
+                let _ = tokio::time::timeout(SHOWN_BOUND, shown).await;
+            }
+        }
+        .boxed()
+        .shared();
         let shared = Arc::new(Shared {
             state: Mutex::new(state),
             events: broadcast::channel(BACKLOG).0,
@@ -126,7 +148,12 @@ impl Fleet {
         let drivers = entries
             .into_iter()
             .map(|entry| {
-                let driver = tokio::spawn(drive(entry.clone(), Arc::clone(&shared), settings.clone()));
+                let (watching, shared, settings) = (watching.clone(), Arc::clone(&shared), settings.clone());
+                let drive = drive(entry.clone(), shared, settings);
+                let driver = tokio::spawn(async move {
+                    watching.await;
+                    drive.await;
+                });
                 (entry.name.clone(), (entry, driver))
             })
             .collect();
