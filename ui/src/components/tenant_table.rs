@@ -4,6 +4,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use tenantry_model::{BackupResult, Freshness, Health, TenantSummary};
 use wasm_bindgen::JsCast as _;
@@ -49,7 +50,7 @@ pub enum SortKey {
 
 impl SortKey {
     /// Sorts `rows` by this column (ties broken by cluster and id).
-    pub fn sort(self, rows: &mut [TenantSummary], ascending: bool) {
+    pub fn sort(self, rows: &mut [Arc<TenantSummary>], ascending: bool) {
         rows.sort_by(|a, b| {
             let by_column = match self {
                 Self::Tenant => a.id.cmp(&b.id),
@@ -93,7 +94,7 @@ fn sort_key(column: &str) -> Option<SortKey> {
 #[derive(Properties, PartialEq)]
 pub struct TenantTableProps {
     /// The rows, filtered and sorted.
-    pub rows: Rc<Vec<TenantSummary>>,
+    pub rows: Rc<Vec<Arc<TenantSummary>>>,
     /// The sort column and whether it ascends.
     pub sort: (SortKey, bool),
     /// Asks to sort by a column (again: reverse).
@@ -258,7 +259,8 @@ pub fn tenant_table(props: &TenantTableProps) -> Html {
         Callback::from(move |_: MouseEvent| on_pick_all.emit(!all_chosen))
     };
     let rendered = &props.rows[first..last];
-    let ends = |text: fn(&TenantSummary) -> &str| shared_ends(&rendered.iter().map(text).collect::<Vec<_>>());
+    let ends =
+        |text: fn(&TenantSummary) -> &str| shared_ends(&rendered.iter().map(|row| text(row)).collect::<Vec<_>>());
     let shared = vec![
         ("tenant", ends(|t| &t.id)),
         ("customer", ends(|t| &t.customer)),

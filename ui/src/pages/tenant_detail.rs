@@ -1,6 +1,8 @@
 //! One tenant in detail: what the spec says, how it is doing and has been doing, its pods,
 //! recent warning events and backups; refreshed whenever its row in the fleet changes.
 
+use std::sync::Arc;
+
 use tenantry_model::{BackupResult, Freshness, TenantDetail, TenantSummary, UiError};
 use yew::prelude::*;
 
@@ -20,7 +22,7 @@ pub struct TenantDetailPageProps {
     /// The tenant's id.
     pub id: String,
     /// Its row in the fleet now; every change re-reads the detail.
-    pub row: Option<TenantSummary>,
+    pub row: Option<Arc<TenantSummary>>,
     /// Back to the fleet.
     pub on_back: Callback<()>,
 }
@@ -129,10 +131,10 @@ pub fn tenant_detail_page(props: &TenantDetailPageProps) -> Html {
                 <h2>{ &props.id }<span class="muted">{ format!(" on {}", props.cluster) }</span></h2>
                 <TenantNoticeSelect cluster={props.cluster.clone()} id={props.id.clone()} />
                 <BundleButton cluster={props.cluster.clone()} id={props.id.clone()} />
-                if let Some(row) = &props.row { <ActionBar tenant={row.clone()} {on_action} /> }
+                if let Some(row) = &props.row { <ActionBar tenant={TenantSummary::clone(row)} {on_action} /> }
             </div>
             if let (Some(kind), Some(row)) = (*dialog, &props.row) {
-                <ActionDialog tenant={row.clone()} {kind} {on_close} on_ended={on_ended.clone()} backups={backups} workloads={workloads} />
+                <ActionDialog tenant={TenantSummary::clone(row)} {kind} {on_close} on_ended={on_ended.clone()} backups={backups} workloads={workloads} />
             }
             <nav class="detail-tabs">
                 { tab_button(&tab, Tab::Overview, "Overview", None) }

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use tenantry_model::{Health, TenantSummary};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -77,7 +78,7 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
     let rows = use_memo(
         (props.fleet.clone(), filters.clone()),
         |(fleet, (needle, cluster, health, version, drifted, sort, members))| {
-            let mut rows: Vec<TenantSummary> = fleet
+            let mut rows: Vec<Arc<TenantSummary>> = fleet
                 .tenants
                 .values()
                 .filter(|t| cluster.as_ref().is_none_or(|c| &t.cluster == c))
@@ -140,7 +141,7 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
             event.prevent_default();
         });
     }
-    let searched: Vec<&TenantSummary> = fleet.tenants.values().filter(|t| t.matches(&needle)).collect();
+    let searched: Vec<&TenantSummary> = fleet.tenants.values().map(|t| &**t).filter(|t| t.matches(&needle)).collect();
     let mut per_cluster: BTreeMap<String, usize> = BTreeMap::new();
     for tenant in &searched {
         *per_cluster.entry(tenant.cluster.clone()).or_insert(0) += 1;

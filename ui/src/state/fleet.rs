@@ -12,8 +12,9 @@ use yew::Reducible;
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FleetState {
     /// Tenants keyed by `(cluster, id)`: a persistent map, so an update copies only the part of
-    /// it that changed, not thousands of rows.
-    pub tenants: imbl::OrdMap<(String, String), TenantSummary>,
+    /// it that changed, not thousands of rows; each row is the one the backend sent, shared by
+    /// every table made from it.
+    pub tenants: imbl::OrdMap<(String, String), Arc<TenantSummary>>,
     /// Watched (and cached) clusters by context.
     pub clusters: BTreeMap<String, ClusterStatus>,
     /// What the backend wants the user to know about the cache.
@@ -43,15 +44,14 @@ impl Reducible for FleetState {
                 next.loaded = true;
                 next.notice = notice;
                 next.clusters = clusters.into_iter().map(|c| (c.context.clone(), c)).collect();
-                next.tenants =
-                    tenants.into_iter().map(|t| ((t.cluster.clone(), t.id.clone()), Arc::unwrap_or_clone(t))).collect();
+                next.tenants = tenants.into_iter().map(|t| ((t.cluster.clone(), t.id.clone()), t)).collect();
             }
             FleetAction::Event(FleetEvent::Changes(changes)) => {
                 for key in changes.removed {
                     next.tenants.remove(&key);
                 }
                 for tenant in changes.upserted {
-                    next.tenants.insert((tenant.cluster.clone(), tenant.id.clone()), Arc::unwrap_or_clone(tenant));
+                    next.tenants.insert((tenant.cluster.clone(), tenant.id.clone()), tenant);
                 }
             }
             FleetAction::Event(FleetEvent::Cluster(status)) => {
@@ -77,10 +77,8 @@ impl FleetState {
 
     /// Every app version in the fleet, sorted.
     pub fn versions(&self) -> Vec<String> {
-        let mut versions: Vec<String> = self.tenants.values().map(|t| t.version.clone()).collect();
-        versions.sort();
-        versions.dedup();
-        versions
+        let distinct: std::collections::BTreeSet<&str> = self.tenants.values().map(|t| t.version.as_str()).collect();
+        distinct.into_iter().map(str::to_owned).collect()
     }
 }
 
@@ -143,7 +141,7 @@ mod tests {
         );
         assert_eq!(state.tenants.len(), 1, "the same id on two clusters is two tenants; one was removed");
         assert_eq!(state.tenants[&("eu".to_owned(), "a".to_owned())].health, Health::Degraded);
-        assert_eq!(health_counts(state.tenants.values()).get(&Health::Degraded), Some(&1));
+        assert_eq!(health_counts(state.tenants.values().map(|t| &**t)).get(&Health::Degraded), Some(&1));
     }
 
     fn status(context: &str, state: ConnectionState) -> ClusterStatus {

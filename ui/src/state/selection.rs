@@ -2,6 +2,7 @@
 //! "all matching", kept by key so it survives scrolling, sorting, filtering and live updates.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use tenantry_model::TenantSummary;
 
@@ -37,14 +38,14 @@ impl Selection {
 
     /// A pick of `rows[index]`: toggles it, or with `range` chooses every row from the last
     /// picked one (when it is still among `rows`) to it.
-    pub fn pick(&mut self, rows: &[TenantSummary], index: usize, range: bool) {
+    pub fn pick(&mut self, rows: &[Arc<TenantSummary>], index: usize, range: bool) {
         let Some(row) = rows.get(index) else { return };
         let key = key_of(row);
         let from = self.anchor.as_ref().and_then(|anchor| rows.iter().position(|r| key_of(r) == *anchor));
         match from {
             Some(from) if range => {
                 let (low, high) = if from <= index { (from, index) } else { (index, from) };
-                self.chosen.extend(rows[low..=high].iter().map(key_of));
+                self.chosen.extend(rows[low..=high].iter().map(|row| key_of(row)));
             }
             _ if !self.chosen.remove(&key) => {
                 self.chosen.insert(key.clone());
@@ -55,8 +56,8 @@ impl Selection {
     }
 
     /// Chooses every row of `rows` (all that match the filters, on every cluster).
-    pub fn choose_all(&mut self, rows: &[TenantSummary]) {
-        self.chosen.extend(rows.iter().map(key_of));
+    pub fn choose_all(&mut self, rows: &[Arc<TenantSummary>]) {
+        self.chosen.extend(rows.iter().map(|row| key_of(row)));
     }
 
     /// Chooses nothing.
@@ -72,8 +73,9 @@ impl Selection {
 
     /// The chosen tenants in the order of `rows` (the table's sort), then those the filters
     /// hide, by key: the order a rollout takes them in.
-    pub fn ordered(&self, rows: &[TenantSummary]) -> Vec<Key> {
-        let mut ordered: Vec<Key> = rows.iter().map(key_of).filter(|key| self.chosen.contains(key)).collect();
+    pub fn ordered(&self, rows: &[Arc<TenantSummary>]) -> Vec<Key> {
+        let mut ordered: Vec<Key> =
+            rows.iter().map(|row| key_of(row)).filter(|key| self.chosen.contains(key)).collect();
         let shown: BTreeSet<&Key> = ordered.iter().collect();
         let hidden: Vec<Key> = self.chosen.iter().filter(|key| !shown.contains(key)).cloned().collect();
         ordered.extend(hidden);
@@ -85,13 +87,13 @@ impl Selection {
 mod tests {
     use super::*;
 
-    fn rows(ids: &[&str]) -> Vec<TenantSummary> {
+    fn rows(ids: &[&str]) -> Vec<Arc<TenantSummary>> {
         ids.iter()
-            .map(|id| TenantSummary { cluster: "eu".into(), id: (*id).into(), ..TenantSummary::default() })
+            .map(|id| Arc::new(TenantSummary { cluster: "eu".into(), id: (*id).into(), ..TenantSummary::default() }))
             .collect()
     }
 
-    fn ids(selection: &Selection, rows: &[TenantSummary]) -> Vec<String> {
+    fn ids(selection: &Selection, rows: &[Arc<TenantSummary>]) -> Vec<String> {
         selection.ordered(rows).into_iter().map(|(_, id)| id).collect()
     }
 
@@ -115,7 +117,7 @@ mod tests {
         let table = rows(&["a", "b", "c"]);
         let mut selection = Selection::default();
         selection.choose_all(&table);
-        let resorted: Vec<TenantSummary> = table.iter().rev().cloned().collect();
+        let resorted: Vec<Arc<TenantSummary>> = table.iter().rev().cloned().collect();
         assert_eq!(ids(&selection, &resorted), ["c", "b", "a"]);
         assert_eq!(ids(&selection, &resorted[..1]), ["c", "a", "b"], "hidden ones follow, by key");
         selection.retain(|(_, id)| id != "b");
