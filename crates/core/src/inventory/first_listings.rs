@@ -15,6 +15,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 pub const BOUND: Duration = Duration::from_secs(5);
 /// How many detail kinds list at once across the fleet.
 pub const DETAIL_LISTINGS: usize = 2;
+/// The longest a detail kind's first listing keeps its turn: a frozen API server must not hold
+/// the other clusters' details back for as long as its request may wait.
+pub const TURN_BOUND: Duration = Duration::from_secs(10);
 
 /// The clusters of one fleet still within their first listing; clones share the count.
 #[derive(Clone, Debug)]
@@ -34,6 +37,21 @@ impl Default for FirstListings {
 pub struct Turn {
     /// Held, never read: dropping it frees the place.
     _place: Option<OwnedSemaphorePermit>,
+}
+
+impl Turn {
+    /// Runs `listing`, giving the turn back when it ends or after [`TURN_BOUND`], whichever
+    /// comes first.
+    pub async fn hold_while<T>(self, listing: impl Future<Output = T>) -> T {
+        let mut listing = std::pin::pin!(listing);
+        tokio::select! {
+            done = &mut listing => done,
+            () = tokio::time::sleep(TURN_BOUND) => {
+                drop(self);
+                listing.await
+            }
+        }
+    }
 }
 
 /// One cluster's part in the count, given up when dropped.
@@ -93,6 +111,20 @@ mod tests {
         assert!(!done.is_finished(), "one cluster still lists");
         drop(second);
         tokio::time::timeout(Duration::from_secs(1), done).await.expect("done").expect("joins");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_listing_that_never_ends_gives_its_turn_back_after_the_bound() {
+        let listings = FirstListings::default();
+        for _ in 0..DETAIL_LISTINGS {
+            let turn = listings.detail_turn(async {}).await;
+            tokio::spawn(turn.hold_while(std::future::pending::<()>()));
+        }
+        let waiting = tokio::spawn(listings.detail_turn(async {}));
+        tokio::time::sleep(TURN_BOUND / 2).await;
+        assert!(!waiting.is_finished(), "the frozen listings still hold their turns");
+        tokio::time::sleep(TURN_BOUND).await;
+        assert!(waiting.is_finished(), "their turns came back after the bound");
     }
 
     #[tokio::test]

@@ -114,13 +114,12 @@ where
     K: Keyed + Clone + DeserializeOwned + Send + Sync + 'static,
 {
     /// Lists and follows for as long as the task lives, backing off after each error; `turn` is
-    /// given back once the first listing has ended, listed or not.
+    /// given back once the first listing has ended, listed or not (or has taken too long).
     async fn run(self, turn: Turn) {
         let mut backoff = DefaultBackoff::default();
         let mut turn = Some(turn);
         loop {
             let Err(err) = self.list_and_follow(&mut turn).await;
-            drop(turn.take());
             tracing::warn!(context = %self.connection.context(), kind = self.kind, error = %crate::error::chain(&err), "watch interrupted; retrying");
             self.connection.failed(self.kind, error_for_ui(&err));
             self.changed.notify_one();
@@ -138,8 +137,12 @@ where
                 ..ListParams::default()
             }
             .match_any();
-            let listing = list::list::<K>(&self.client, &self.url_path, &params).await.map_err(WatchError::List)?;
-            drop(turn.take());
+            let listing = list::list::<K>(&self.client, &self.url_path, &params);
+            let listing = match turn.take() {
+                Some(turn) => turn.hold_while(listing).await,
+                None => listing.await,
+            }
+            .map_err(WatchError::List)?;
             self.writer.replace(listing.items);
             tracing::debug!(context = %self.connection.context(), kind = self.kind, "listed");
             self.connection.listed(self.kind);
