@@ -23,7 +23,7 @@ const DROPPED_ANNOTATIONS: [&str; 1] = ["kubectl.kubernetes.io/last-applied-conf
 /// Object metadata as the inventory keeps it: identity, labels, annotations (without kubectl's
 /// applied copy), generation, creation time, and when Tenantry last wrote the object (its latest
 /// managedFields entry). No uid, owners or field sets, and no maps.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(from = "ListedMeta")]
 pub struct Meta {
     /// The object's name.
@@ -177,6 +177,10 @@ mod tests {
     #[test]
     fn metadata_without_tenantrys_writes_or_maps_has_none() {
         let meta = meta(serde_json::json!({"name": "x", "managedFields": [{"manager": "kubectl"}]}));
-        assert!(meta.written_by_tenantry.is_none() && meta.labels.is_empty() && meta.annotations.is_empty());
+        assert!(
+            meta.written_by_tenantry.is_none()
+                && meta.labels.iter().next().is_none()
+                && meta.annotations.iter().next().is_none()
+        );
     }
 }
