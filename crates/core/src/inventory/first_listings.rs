@@ -80,16 +80,28 @@ impl FirstListings {
         }
     }
 
-    /// A detail kind's turn to list, once `listed` (its cluster's own first listing) and every
-    /// cluster's first listing are done and fewer than [`DETAIL_LISTINGS`] others are listing.
+    /// Completes once `listed` (a cluster's own first listing) and every cluster's first
+    /// listing are done.
+    pub fn listed_everywhere(
+        &self,
+        listed: impl Future<Output = ()> + Send + 'static,
+    ) -> impl Future<Output = ()> + Send + 'static {
+        let all_listed = self.done();
+        async move {
+            listed.await;
+            all_listed.await;
+        }
+    }
+
+    /// A detail kind's turn to list, once [`Self::listed_everywhere`] and fewer than
+    /// [`DETAIL_LISTINGS`] others are listing.
     pub fn detail_turn(
         &self,
         listed: impl Future<Output = ()> + Send + 'static,
     ) -> impl Future<Output = Turn> + Send + 'static {
-        let (all_listed, details) = (self.done(), Arc::clone(&self.details));
+        let (listed_everywhere, details) = (self.listed_everywhere(listed), Arc::clone(&self.details));
         async move {
-            listed.await;
-            all_listed.await;
+            listed_everywhere.await;
             // The semaphore is never closed.
             Turn { _place: details.acquire_owned().await.ok() }
         }

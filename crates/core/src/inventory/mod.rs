@@ -218,13 +218,7 @@ impl ClusterInventory {
             Arc::clone(&drift),
             Arc::clone(&reporting.changed),
             Arc::clone(&sweep_again),
-            {
-                let (listed, all_listed) = (reporting.connection.first_listing(), first_listings.done());
-                async move {
-                    listed.await;
-                    all_listed.await;
-                }
-            },
+            first_listings.listed_everywhere(reporting.connection.first_listing()),
         )));
         watches.push(tokio::spawn(heartbeat(
             client.clone(),

@@ -208,14 +208,35 @@ fn median_ms(values: Vec<u64>) -> u128 {
     median(&values.iter().map(|v| Duration::from_millis(*v)).collect::<Vec<_>>()).unwrap_or_default().as_millis()
 }
 
-/// The whole-fleet table: marks and memory of `starts` on `clusters` clusters.
-fn fleet_report(clusters: usize, starts: &[Start]) -> String {
-    let cached = median_ms(starts.iter().map(|s| s.cached).collect());
-    let settled = median_ms(starts.iter().map(|s| s.settled).collect());
-    let resident = median_ms(starts.iter().map(|s| total(&s.resident)).collect()) as u64;
-    let proportional = median_ms(starts.iter().map(|s| total(&s.proportional)).collect()) as u64;
+/// The medians of some starts: marks (ms) and memory of all processes (KiB, RSS and PSS).
+struct Medians {
+    cached: u128,
+    settled: u128,
+    resident: u64,
+    proportional: u64,
+}
+
+impl Medians {
+    fn of(starts: &[Start]) -> Self {
+        Self {
+            cached: median_ms(starts.iter().map(|s| s.cached).collect()),
+            settled: median_ms(starts.iter().map(|s| s.settled).collect()),
+            resident: median_ms(starts.iter().map(|s| total(&s.resident)).collect()) as u64,
+            proportional: median_ms(starts.iter().map(|s| total(&s.proportional)).collect()) as u64,
+        }
+    }
+}
+
+/// Each start as "cached/settled (memory of each process)".
+fn samples(starts: &[Start]) -> String {
     let samples: Vec<String> =
         starts.iter().map(|s| format!("{}/{} ({})", s.cached, s.settled, s.memory_split())).collect();
+    samples.join(", ")
+}
+
+/// The whole-fleet table: marks and memory of `starts` on `clusters` clusters.
+fn fleet_report(clusters: usize, starts: &[Start]) -> String {
+    let Medians { cached, settled, resident, proportional } = Medians::of(starts);
     format!(
         "### Window start on the whole fleet (median of {RUNS} starts; the app's own timing marks)\n\n\
          | clusters | cached rows on screen | live rows (every cluster settled) on screen | memory of all the app's processes: resident (RSS) / proportional (PSS) |\n|---|---|---|---|\n\
@@ -223,22 +244,18 @@ fn fleet_report(clusters: usize, starts: &[Start]) -> String {
          Samples (cached / settled ms; MiB of each process, RSS/PSS): {}\n",
         mib(resident),
         mib(proportional),
-        samples.join(", ")
+        samples(starts)
     )
 }
 
 fn report(rows: &[(usize, Vec<Start>)]) -> String {
-    let baseline =
-        rows.first().map(|(_, starts)| median_ms(starts.iter().map(|s| s.cached).collect())).unwrap_or(1).max(1);
+    let baseline = rows.first().map(|(_, starts)| Medians::of(starts).cached).unwrap_or(1).max(1);
     let mut out = String::from(
         "### Window start by kubeconfig size (median of 3 starts; the app's own timing marks)\n\n\
          | contexts | cached rows on screen | ÷ 3 contexts | clusters settled on screen | memory of all the app's processes: resident (RSS) / proportional (PSS) |\n|---|---|---|---|---|\n",
     );
     for (count, starts) in rows {
-        let cached = median_ms(starts.iter().map(|s| s.cached).collect());
-        let settled = median_ms(starts.iter().map(|s| s.settled).collect());
-        let resident = median_ms(starts.iter().map(|s| total(&s.resident)).collect()) as u64;
-        let proportional = median_ms(starts.iter().map(|s| total(&s.proportional)).collect()) as u64;
+        let Medians { cached, settled, resident, proportional } = Medians::of(starts);
         out.push_str(&format!(
             "| {count} | {cached} ms | {:.2}× | {settled} ms | {} / {} MiB |\n",
             cached as f64 / baseline as f64,
@@ -248,9 +265,7 @@ fn report(rows: &[(usize, Vec<Start>)]) -> String {
     }
     out.push_str("\nSamples (cached / settled ms; MiB of each process, RSS/PSS):\n");
     for (count, starts) in rows {
-        let samples: Vec<String> =
-            starts.iter().map(|s| format!("{}/{} ({})", s.cached, s.settled, s.memory_split())).collect();
-        out.push_str(&format!("- {count} contexts: {}\n", samples.join(", ")));
+        out.push_str(&format!("- {count} contexts: {}\n", samples(starts)));
     }
     out
 }
