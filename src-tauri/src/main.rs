@@ -28,7 +28,7 @@ use tenantry_core::kubeconfig::Sources;
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() {
-    let started = std::time::Instant::now();
+    let started = std::time::SystemTime::now();
     let mut log_guard = match tenantry_core::logging::init(&tenantry_core::paths::log_dir()) {
         Ok(guard) => Some(guard),
         Err(err) => {
@@ -88,9 +88,11 @@ fn main() {
             tauri::async_runtime::spawn(kubeconfig_watch::follow(app.handle().clone()));
             tauri::async_runtime::spawn(exit_on_signal(app.handle().clone()));
             window::restore(app);
+            tauri::async_runtime::spawn(window::show_anyway(app.handle().clone()));
             Ok(())
         })
         .on_window_event(window::follow)
+        .on_page_load(window::show_on_load)
         .invoke_handler(tauri::generate_handler![
             commands::watch_clusters,
             clusters::add_cluster,

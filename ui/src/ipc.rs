@@ -59,12 +59,34 @@ async fn stream<A: Serialize, T: DeserializeOwned + 'static, R: DeserializeOwned
     args: &A,
     on_event: impl Fn(Result<T, UiError>) + 'static,
 ) -> Result<R, UiError> {
+    listen(command, args, |message| serde_wasm_bindgen::from_value(message).map_err(|err| err.to_string()), on_event)
+        .await
+}
+
+/// [`stream`] for a command whose messages come as JSON bytes (the backend's `Packed`): they are
+/// decoded straight from the bytes, never built as JS objects first.
+async fn packed_stream<A: Serialize, T: DeserializeOwned + 'static, R: DeserializeOwned>(
+    command: &str,
+    args: &A,
+    on_event: impl Fn(Result<T, UiError>) + 'static,
+) -> Result<R, UiError> {
+    let decode = |message: JsValue| {
+        let bytes = js_sys::Uint8Array::new(&message).to_vec();
+        serde_json::from_slice(&bytes).map_err(|err| err.to_string())
+    };
+    listen(command, args, decode, on_event).await
+}
+
+/// Invokes `command` with `args` plus a channel argument `onEvent` whose messages `decode` reads.
+async fn listen<A: Serialize, T: 'static, R: DeserializeOwned>(
+    command: &str,
+    args: &A,
+    decode: impl Fn(JsValue) -> Result<T, String> + 'static,
+    on_event: impl Fn(Result<T, UiError>) + 'static,
+) -> Result<R, UiError> {
     let channel = TauriChannel::new();
     let handler = Closure::<dyn Fn(JsValue)>::new(move |message: JsValue| {
-        on_event(
-            serde_wasm_bindgen::from_value(message)
-                .map_err(|err| internal("An update from the backend could not be read.", err)),
-        );
+        on_event(decode(message).map_err(|err| internal("An update from the backend could not be read.", err)));
     });
     channel.set_onmessage(handler.as_ref().unchecked_ref());
     let args = to_js(args)?;
@@ -97,13 +119,14 @@ pub async fn watch_open_requests(
     stream("watch_open_requests", &NoArgs {}, on_event).await
 }
 
-/// Sets the app's timing mark `name` (once; measured by the backend from its start).
+/// Sets the app's timing mark `name`, reached now (once; the backend measures it from its start).
 pub async fn mark(name: &str) -> Result<(), UiError> {
     #[derive(Serialize)]
     struct Args<'a> {
         name: &'a str,
+        at: f64,
     }
-    call("mark", &Args { name }).await
+    call("mark", &Args { name, at: js_sys::Date::now() }).await
 }
 
 /// The notification settings in force.
@@ -122,7 +145,7 @@ pub async fn save_notification_settings(settings: &NotificationSettings) -> Resu
 
 /// The tenant stream: each cluster's tenants, then their changes, for as long as the window lives.
 pub async fn watch_tenants(on_event: impl Fn(Result<FleetEvent, UiError>) + 'static) -> Result<(), UiError> {
-    stream("watch_tenants", &NoArgs {}, on_event).await
+    packed_stream("watch_tenants", &NoArgs {}, on_event).await
 }
 
 /// A tenant on a cluster.

@@ -46,7 +46,7 @@ pub async fn run(args: Args) -> ExitCode {
         tokio::select! {
             event = events.next() => match event {
                 Some(event) if args.json => crate::output::json(&event, false),
-                Some(FleetEvent::Snapshot { clusters, tenants, notice }) => {
+                Some(FleetEvent::Snapshot { clusters, tenants, notice, .. }) => {
                     if let Some(notice) = notice {
                         eprintln!("note: {}", notice.message);
                     }

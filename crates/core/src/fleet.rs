@@ -502,6 +502,7 @@ fn snapshot(state: &State) -> FleetEvent {
         clusters: state.clusters.values().cloned().collect(),
         tenants: state.tenants.values().cloned().collect(),
         notice: state.notice.clone(),
+        more: 0,
     }
 }
 

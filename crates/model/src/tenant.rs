@@ -144,6 +144,11 @@ pub struct TenantSummary {
 }
 
 impl TenantSummary {
+    /// The order the window's table opens in: by id, then by cluster.
+    pub fn fleet_order(&self, other: &Self) -> std::cmp::Ordering {
+        (&self.id, &self.cluster).cmp(&(&other.id, &other.cluster))
+    }
+
     /// Whether its id, display name, customer or a domain contains `needle` (lower case; an
     /// empty needle matches every tenant).
     pub fn matches(&self, needle: &str) -> bool {

@@ -343,7 +343,7 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
                         onclick={{ let drifted_only = drifted_only.clone(); Callback::from(move |_: MouseEvent| drifted_only.set(!*drifted_only)) }}>
                     { "drifted" }<span class="chip-count">{ drifted_count }</span>
                 </button>
-                <span class="muted count-note">{ format!("{} of {} tenants", rows.len(), fleet.tenants.len()) }</span>
+                <span class="muted count-note">{ count_note(rows.len(), fleet.tenants.len(), fleet.arriving) }</span>
                 { columns_menu }
                 <button class="primary new-tenant" id="new-tenant" disabled={live_clusters.is_empty()}
                         title={if live_clusters.is_empty() { "No cluster is live." } else { "" }}
@@ -378,5 +378,13 @@ pub fn tenants_page(props: &TenantsPageProps) -> Html {
             </section>
             </div>
         </>
+    }
+}
+
+/// "12 of 40 tenants", and how many cached ones are still loading while a snapshot arrives.
+fn count_note(shown: usize, known: usize, arriving: usize) -> String {
+    match arriving {
+        0 => format!("{shown} of {known} tenants"),
+        _ => format!("{shown} of {known} tenants, {arriving} more loading"),
     }
 }

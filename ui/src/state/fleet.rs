@@ -21,6 +21,12 @@ pub struct FleetState {
     pub notice: Option<UiError>,
     /// Whether the first snapshot has arrived.
     pub loaded: bool,
+    /// How many of the last snapshot's tenants are still on their way (its first screen came
+    /// ahead of them).
+    pub arriving: usize,
+    /// Those of them that came so far: they join `tenants` together once all are in, so the
+    /// table filters and sorts the fleet once rather than per batch.
+    arrived: Vec<Arc<TenantSummary>>,
     /// A failure of the stream itself.
     pub error: Option<UiError>,
 }
@@ -40,8 +46,10 @@ impl Reducible for FleetState {
     fn reduce(self: Rc<Self>, action: FleetAction) -> Rc<Self> {
         let mut next = (*self).clone();
         match action {
-            FleetAction::Event(FleetEvent::Snapshot { clusters, tenants, notice }) => {
+            FleetAction::Event(FleetEvent::Snapshot { clusters, tenants, notice, more }) => {
                 next.loaded = true;
+                next.arriving = more;
+                next.arrived = Vec::new();
                 next.notice = notice;
                 next.clusters = clusters.into_iter().map(|c| (c.context.clone(), c)).collect();
                 next.tenants = tenants.into_iter().map(|t| ((t.cluster.clone(), t.id.clone()), t)).collect();
@@ -50,8 +58,17 @@ impl Reducible for FleetState {
                 for key in changes.removed {
                     next.tenants.remove(&key);
                 }
-                for tenant in changes.upserted {
-                    next.tenants.insert((tenant.cluster.clone(), tenant.id.clone()), tenant);
+                if next.arriving > 0 {
+                    next.arriving = next.arriving.saturating_sub(changes.upserted.len());
+                    next.arrived.extend(changes.upserted);
+                    if next.arriving == 0 {
+                        let arrived = std::mem::take(&mut next.arrived);
+                        next.tenants.extend(arrived.into_iter().map(|t| ((t.cluster.clone(), t.id.clone()), t)));
+                    }
+                } else {
+                    for tenant in changes.upserted {
+                        next.tenants.insert((tenant.cluster.clone(), tenant.id.clone()), tenant);
+                    }
                 }
             }
             FleetAction::Event(FleetEvent::Cluster(status)) => {
@@ -124,12 +141,13 @@ mod tests {
         (*state).clone()
     }
 
+    fn batch(cluster: &str, upserted: Vec<TenantSummary>, removed: Vec<(String, String)>) -> FleetAction {
+        let upserted = upserted.into_iter().map(Arc::new).collect();
+        FleetAction::Event(FleetEvent::Changes(TenantChanges { cluster: cluster.into(), upserted, removed }))
+    }
+
     #[test]
     fn changes_upsert_and_remove_per_cluster() {
-        let batch = |cluster: &str, upserted: Vec<TenantSummary>, removed: Vec<(String, String)>| {
-            let upserted = upserted.into_iter().map(Arc::new).collect();
-            FleetAction::Event(FleetEvent::Changes(TenantChanges { cluster: cluster.into(), upserted, removed }))
-        };
         let state = apply(
             FleetState::default(),
             vec![
@@ -142,6 +160,29 @@ mod tests {
         assert_eq!(state.tenants.len(), 1, "the same id on two clusters is two tenants; one was removed");
         assert_eq!(state.tenants[&("eu".to_owned(), "a".to_owned())].health, Health::Degraded);
         assert_eq!(health_counts(state.tenants.values().map(|t| &**t)).get(&Health::Degraded), Some(&1));
+    }
+
+    #[test]
+    fn the_rest_of_a_snapshot_joins_the_table_once_all_of_it_is_in() {
+        let first = FleetEvent::Snapshot {
+            clusters: vec![],
+            tenants: vec![Arc::new(tenant("eu", "a", Health::Healthy))],
+            notice: None,
+            more: 3,
+        };
+        let coming = apply(
+            FleetState::default(),
+            vec![
+                FleetAction::Event(first),
+                batch("eu", vec![tenant("eu", "b", Health::Healthy), tenant("eu", "c", Health::Down)], vec![]),
+            ],
+        );
+        assert!(coming.loaded);
+        assert_eq!((coming.tenants.len(), coming.arriving), (1, 1), "the first screen shows; the rest waits");
+        let all_in = apply(coming, vec![batch("us", vec![tenant("us", "a", Health::Healthy)], vec![])]);
+        assert_eq!((all_in.tenants.len(), all_in.arriving), (4, 0));
+        let live = apply(all_in, vec![batch("us", vec![tenant("us", "b", Health::Healthy)], vec![])]);
+        assert_eq!(live.tenants.len(), 5, "later batches apply at once");
     }
 
     fn status(context: &str, state: ConnectionState) -> ClusterStatus {
@@ -157,6 +198,7 @@ mod tests {
             clusters: vec![status("eu", ConnectionState::Connecting), status("us", ConnectionState::Connecting)],
             tenants: vec![Arc::new(cached)],
             notice: Some(error.clone()),
+            more: 0,
         };
         let unreachable = ClusterStatus { last_error: Some(error), ..status("us", ConnectionState::Unreachable) };
         let state = apply(
