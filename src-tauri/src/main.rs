@@ -60,25 +60,30 @@ fn main() {
     let closing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let closing_flag = std::sync::Arc::clone(&closing);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "Tenantry starting");
+    // The fleet and the actions read their caches while GTK and the window come up.
+    let (settings, problem) = Settings::configured();
+    if let Some(problem) = problem {
+        tracing::warn!(problem = %tenantry_core::error::chain(&problem), "tenancy rules: the last that loaded are in force");
+    }
+    let tenancy = std::sync::Arc::clone(&settings.tenancy);
+    let (marks, rows_shown) = marks::Marks::new(started);
+    let fleet = tauri::async_runtime::spawn(start_fleet(settings, rows_shown));
+    let actions = tauri::async_runtime::spawn(start_actions(tenancy));
     let app = tauri::Builder::default()
         .setup(move |app| {
             use tauri::Manager as _;
             if let Some(listener) = listener {
                 let handle = app.handle().clone();
-                tenantry_core::instance::serve(listener, std::sync::Arc::clone(&closing_flag), move || show_window(&handle));
+                tenantry_core::instance::serve(listener, std::sync::Arc::clone(&closing_flag), move || {
+                    show_window(&handle)
+                });
             }
-            let (settings, problem) = Settings::configured();
-            if let Some(problem) = problem {
-                tracing::warn!(problem = %tenantry_core::error::chain(&problem), "tenancy rules: the last that loaded are in force");
-            }
-            let tenancy = std::sync::Arc::clone(&settings.tenancy);
-            let (marks, rows_shown) = marks::Marks::new(started);
-            let fleet = tauri::async_runtime::block_on(start_fleet(settings, rows_shown));
+            let fleet = tauri::async_runtime::block_on(fleet)?;
             app.manage(timeline::LastLooked(tauri::async_runtime::block_on(fleet.looked())));
             app.manage(notifications::Notifications::start(&fleet));
             app.manage(fleet);
             tauri::async_runtime::spawn(timeline::remember_while_open(app.handle().clone()));
-            app.manage(tauri::async_runtime::block_on(start_actions(tenancy))?);
+            app.manage(tauri::async_runtime::block_on(actions)??);
             app.manage(logs::LogStreams::default());
             app.manage(rollouts::RolloutTasks::default());
             app.manage(kubeconfig_watch::Reloads::default());
