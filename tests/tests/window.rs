@@ -57,6 +57,23 @@ async fn settled_rows(client: &Client, expected: usize) -> Vec<(String, String, 
     }
 }
 
+/// The identity the Clusters view shows for `context` (its full text, on hover), asked again
+/// while the list reloads: adding a cluster edits the cluster list, whose change the app notices
+/// within 2 s and re-probes every row, so the cell can be gone for a moment after rows settled.
+async fn settled_identity(client: &Client, context: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let cell = format!("tr.cluster-row[data-context='{context}'] .identity");
+    loop {
+        if let Ok(found) = client.find(Locator::Css(&cell)).await
+            && let Ok(Some(identity)) = found.attr("title").await
+        {
+            return identity;
+        }
+        assert!(Instant::now() < deadline, "no identity shown for {context}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 /// WebKit paints asynchronously and a WebDriver screenshot shows the last painted frame: wait
 /// for two animation frames and a moment before taking one, so it shows what the DOM holds.
 async fn save_screenshot(client: &Client, name: &str) {
@@ -534,8 +551,7 @@ async fn add_and_remove_a_cluster_by_token(client: &Client, fleet: &Fleet, data_
     let added = rows.iter().find(|(context, _, _)| context == ADDED).expect("the added cluster is listed");
     assert_eq!(added.1, "reachable", "{added:?}");
     assert!(added.2.contains("added"), "{added:?}");
-    let identity = client.find(Locator::Css(&format!("tr.cluster-row[data-context='{ADDED}'] .identity"))).await;
-    let identity = identity.expect("the identity cell").attr("title").await.ok().flatten().unwrap_or_default();
+    let identity = settled_identity(client, ADDED).await;
     assert_eq!(identity, "system:serviceaccount:tenantry-system:tenantry-helpdesk");
     assert!(client.find(Locator::Id("add-cluster-dialog")).await.is_err(), "the dialog closed");
     let listed = std::fs::read_to_string(data_dir.join("config/clusters.yaml")).expect("the list file");
