@@ -67,8 +67,12 @@ fn main() {
     }
     let tenancy = std::sync::Arc::clone(&settings.tenancy);
     let (marks, rows_shown) = marks::Marks::new(started);
-    let fleet = tauri::async_runtime::spawn(start_fleet(settings, rows_shown));
-    let actions = tauri::async_runtime::spawn(start_actions(tenancy));
+    let started_parts = tauri::async_runtime::spawn(async move {
+        let fleet = start_fleet(settings, rows_shown).await;
+        // After the fleet's: a damaged cache is set aside and rebuilt by the first to open it.
+        let actions = start_actions(tenancy).await;
+        (fleet, actions)
+    });
     let app = tauri::Builder::default()
         .setup(move |app| {
             use tauri::Manager as _;
@@ -78,12 +82,12 @@ fn main() {
                     show_window(&handle)
                 });
             }
-            let fleet = tauri::async_runtime::block_on(fleet)?;
+            let (fleet, actions) = tauri::async_runtime::block_on(started_parts)?;
             app.manage(timeline::LastLooked(tauri::async_runtime::block_on(fleet.looked())));
             app.manage(notifications::Notifications::start(&fleet));
             app.manage(fleet);
             tauri::async_runtime::spawn(timeline::remember_while_open(app.handle().clone()));
-            app.manage(tauri::async_runtime::block_on(actions)??);
+            app.manage(actions?);
             app.manage(logs::LogStreams::default());
             app.manage(rollouts::RolloutTasks::default());
             app.manage(kubeconfig_watch::Reloads::default());
