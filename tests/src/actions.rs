@@ -129,6 +129,14 @@ pub async fn ready_pods(client: &kube::Client, id: &str) -> usize {
         .count()
 }
 
+/// The names of the tenant's app pods that are not on their way out (a backup Job's pods are not
+/// among them: its CronJob may start one at any minute).
+pub async fn app_pods(client: &kube::Client, id: &str) -> Vec<String> {
+    let app = ListParams::default().labels("app.kubernetes.io/name=app");
+    let pods = Api::<Pod>::namespaced(client.clone(), id).list(&app).await.expect("pods");
+    pods.items.iter().filter(|p| p.metadata.deletion_timestamp.is_none()).map(|p| p.name_any()).collect()
+}
+
 /// The tenant's revision annotation.
 pub async fn revision(client: &kube::Client, id: &str) -> String {
     let ns = Api::<Namespace>::all(client.clone()).get(id).await.expect("namespace");

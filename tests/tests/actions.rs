@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{ConfigMap, Event, Namespace, PersistentVolumeClaim, Pod, Secret};
+use k8s_openapi::api::core::v1::{ConfigMap, Event, Namespace, PersistentVolumeClaim, Secret};
 use k8s_openapi::api::networking::v1::Ingress;
 use kube::ResourceExt as _;
 use kube::api::{Api, ListParams, Patch, PatchParams};
@@ -19,7 +19,7 @@ use tenantry_model::{
     ActionEvent, ActionKind, ActionRequest, ActionResult, Autoscaling, Change, ErrorKind, JournalState, Operation,
     Step, TenantSpec,
 };
-use tenantry_tests::actions::{Setup, deployment, planned, ready_pods, revision, spec, succeeded};
+use tenantry_tests::actions::{Setup, app_pods, deployment, planned, ready_pods, revision, spec, succeeded};
 use tenantry_tests::fleet::helpdesk_context;
 
 /// Holds the log writer of the test binary open.
@@ -129,18 +129,9 @@ async fn every_action_runs_end_to_end_and_leaves_its_records() {
     assert_eq!(ready_pods(&client, id).await, 0);
     succeeded(&setup.run("act-1", id, Change::Resume).await.0);
     assert_eq!(ready_pods(&client, id).await, 2);
-    let before: Vec<String> = Api::<Pod>::namespaced(client.clone(), id)
-        .list(&ListParams::default())
-        .await
-        .expect("pods")
-        .items
-        .iter()
-        .map(|p| p.name_any())
-        .collect();
+    let before = app_pods(&client, id).await;
     succeeded(&setup.run("act-1", id, Change::Restart { workload: None, stamp: None }).await.0);
-    let after = Api::<Pod>::namespaced(client.clone(), id).list(&ListParams::default()).await.expect("pods");
-    let after: Vec<String> =
-        after.items.iter().filter(|p| p.metadata.deletion_timestamp.is_none()).map(|p| p.name_any()).collect();
+    let after = app_pods(&client, id).await;
     assert!(after.iter().all(|p| !before.contains(p)), "every pod replaced: {before:?} → {after:?}");
 
     // Roll back to revision 1: the old version again, as a new revision.
