@@ -66,7 +66,8 @@ fn main() {
         tracing::warn!(problem = %tenantry_core::error::chain(&problem), "tenancy rules: the last that loaded are in force");
     }
     let tenancy = std::sync::Arc::clone(&settings.tenancy);
-    let (marks, rows_shown) = marks::Marks::new(started);
+    let marks = marks::Marks::new(started);
+    let rows_shown = marks.rows_shown();
     let started_parts = tauri::async_runtime::spawn(async move {
         let fleet = start_fleet(settings, rows_shown).await;
         // After the fleet's: a damaged cache is set aside and rebuilt by the first to open it.

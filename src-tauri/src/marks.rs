@@ -24,13 +24,10 @@ pub struct Marks {
 }
 
 impl Marks {
-    /// Marks measured from `started` (taken first thing in `main`); the returned future
-    /// completes once the window has set [`CACHED_ROWS_SHOWN`] (or the marks are gone).
-    pub fn new(started: SystemTime) -> (Self, impl Future<Output = ()> + Send + 'static) {
+    /// Marks measured from `started` (taken first thing in `main`).
+    pub fn new(started: SystemTime) -> Self {
         let started_ms = started.duration_since(UNIX_EPOCH).map_or(0.0, |since| since.as_secs_f64() * 1000.0);
-        let marks = Self { started_ms, set: Mutex::new(Vec::new()), rows_shown: watch::Sender::new(false) };
-        let shown = marks.rows_shown();
-        (marks, shown)
+        Self { started_ms, set: Mutex::new(Vec::new()), rows_shown: watch::Sender::new(false) }
     }
 
     /// Completes once the window has set [`CACHED_ROWS_SHOWN`] (at once if it has already, or

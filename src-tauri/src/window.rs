@@ -4,8 +4,7 @@
 //! start (`last_view`) and tells each change (`remember_view`). It is created hidden and shown
 //! once its page starts loading (`show_on_load`).
 
-use std::sync::Mutex;
-
+use std::sync::{Mutex, Once};
 use std::time::Duration;
 
 use tauri::webview::{PageLoadEvent, PageLoadPayload};
@@ -16,27 +15,36 @@ use tenantry_model::{View, WindowState};
 /// How long the window stays hidden at most when its page never starts loading.
 const SHOW_BOUND: Duration = Duration::from_secs(3);
 
+/// Whether the window has been shown once; later it is hidden and shown only by the user.
+static SHOWN_ONCE: Once = Once::new();
+
 /// Shows the window once its page starts loading. It is created hidden (`visible: false` in
 /// `tauri.conf.json`): shown at once, GTK paints it while WebKit's web process is still starting,
 /// and WebKit then holds the app's main thread for up to half a second waiting for that process's
 /// first frame — which measured the page's start at 0.9 s instead of 0.35 s.
 pub fn show_on_load(webview: &Webview, payload: &PageLoadPayload<'_>) {
-    if payload.event() == PageLoadEvent::Started
-        && let Err(error) = webview.window().show()
-    {
-        tracing::warn!(error = %tenantry_core::error::chain(&error), "the window could not be shown");
+    if payload.event() == PageLoadEvent::Started {
+        show_first_time(&webview.window());
     }
 }
 
-/// Shows the main window after [`SHOW_BOUND`] even if its page never started loading, so a
-/// broken page is a visible window rather than none at all (shown already, nothing changes).
+/// Shows the main window after [`SHOW_BOUND`] if its page never started loading, so a broken
+/// page is a visible window rather than none at all.
 pub async fn show_anyway(handle: tauri::AppHandle) {
     tokio::time::sleep(SHOW_BOUND).await;
-    if let Some(window) = handle.get_webview_window("main")
-        && let Err(error) = window.show()
-    {
-        tracing::warn!(error = %tenantry_core::error::chain(&error), "the window could not be shown");
+    if let Some(window) = handle.get_webview_window("main") {
+        show_first_time(&window.as_ref().window());
     }
+}
+
+/// Shows `window` unless it has been shown before: a window the user hid to the tray since, or
+/// a page that loads again, leaves it where it is.
+fn show_first_time(window: &tauri::Window) {
+    SHOWN_ONCE.call_once(|| {
+        if let Err(error) = window.show() {
+            tracing::warn!(error = %tenantry_core::error::chain(&error), "the window could not be shown");
+        }
+    });
 }
 
 /// The window's state as it is now; `None` until the window is known.

@@ -85,15 +85,16 @@ pub enum FleetEvent {
 impl FleetEvent {
     /// A snapshot of more than `first` tenants as its first `first` in the fleet order (the
     /// rows the window's table opens on), then the rest as one batch per cluster, so a window
-    /// shows its first screen before it has decoded the whole fleet. Other events stay whole.
+    /// shows its first screen before it has decoded the whole fleet. Other events (and a
+    /// snapshot split already) stay whole.
     pub fn first_screen_first(self, first: usize) -> Vec<FleetEvent> {
-        let FleetEvent::Snapshot { clusters, mut tenants, notice, more } = self else { return vec![self] };
+        let FleetEvent::Snapshot { clusters, mut tenants, notice, more: 0 } = self else { return vec![self] };
         if tenants.len() <= first {
-            return vec![FleetEvent::Snapshot { clusters, tenants, notice, more }];
+            return vec![FleetEvent::Snapshot { clusters, tenants, notice, more: 0 }];
         }
         tenants.select_nth_unstable_by(first, |a, b| a.fleet_order(b));
         let rest = tenants.split_off(first);
-        let more = more + rest.len();
+        let more = rest.len();
         let mut by_cluster: BTreeMap<String, Vec<Arc<TenantSummary>>> = BTreeMap::new();
         for tenant in rest {
             by_cluster.entry(tenant.cluster.clone()).or_default().push(tenant);
@@ -155,10 +156,15 @@ mod tests {
     }
 
     #[test]
-    fn small_snapshots_and_other_events_stay_whole() {
+    fn small_or_split_snapshots_and_other_events_stay_whole() {
         let small = snapshot(&[("a", "x"), ("b", "y")]);
         assert_eq!(small.clone().first_screen_first(2), vec![small]);
         let batch = FleetEvent::Changes(TenantChanges::default());
         assert_eq!(batch.clone().first_screen_first(0), vec![batch]);
+        let FleetEvent::Snapshot { clusters, tenants, notice, .. } = snapshot(&[("a", "x"), ("b", "y")]) else {
+            unreachable!("a snapshot")
+        };
+        let split_already = FleetEvent::Snapshot { clusters, tenants, notice, more: 5 };
+        assert_eq!(split_already.clone().first_screen_first(1), vec![split_already]);
     }
 }

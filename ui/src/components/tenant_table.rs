@@ -53,7 +53,7 @@ impl SortKey {
     pub fn sort(self, rows: &mut [Arc<TenantSummary>], ascending: bool) {
         rows.sort_by(|a, b| {
             let by_column = match self {
-                Self::Tenant => a.id.cmp(&b.id),
+                Self::Tenant => a.fleet_order(b),
                 Self::Customer => a.customer.cmp(&b.customer),
                 Self::Domain => a.domains.first().cmp(&b.domains.first()),
                 Self::Cluster => a.cluster.cmp(&b.cluster),
