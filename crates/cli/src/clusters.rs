@@ -119,7 +119,7 @@ fn credential_cell(credential: &Credential) -> String {
         CredentialState::NotIssued => Some("not issued yet".to_owned()),
         CredentialState::Expired => Some("expired".to_owned()),
         CredentialState::NeedsSignIn => Some("sign in needed".to_owned()),
-        CredentialState::Failed { .. } => Some("plugin failed".to_owned()),
+        CredentialState::Failed { error } => Some(error.message.clone()),
     };
     standing.map_or_else(|| credential.method.clone(), |standing| format!("{} ({standing})", credential.method))
 }

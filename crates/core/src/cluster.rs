@@ -59,41 +59,34 @@ pub struct ClusterList {
 }
 
 impl ClusterList {
-    /// Loads the kubeconfig from `sources`; a broken kubeconfig yields an empty list and an error.
+    /// Loads the kubeconfig from `sources`, with the user's watch choice and groups as the
+    /// config folder holds them now; a broken kubeconfig yields an empty list and an error.
     pub fn load(sources: &Sources) -> Self {
-        match Kubeconfig::load(sources) {
-            Ok(kubeconfig) => Self::from_kubeconfig(&kubeconfig),
+        let (summary, entries) = match Kubeconfig::load(sources) {
+            Ok(kubeconfig) => (
+                KubeconfigSummary {
+                    files: kubeconfig.files.iter().map(|p| p.display().to_string()).collect(),
+                    error: None,
+                },
+                kubeconfig.contexts(),
+            ),
             Err(err) => {
                 tracing::warn!(error = %crate::error::chain(&err), "kubeconfig cannot be loaded");
-                Self {
-                    summary: KubeconfigSummary {
-                        files: sources.files().iter().map(|p| p.display().to_string()).collect(),
-                        error: Some(err.to_ui()),
-                    },
-                    entries: Vec::new(),
-                    choice: WatchChoice::load(&crate::paths::watched_clusters_file()),
-                    groups: ClusterGroups::load(&crate::paths::cluster_groups_file()),
-                }
+                let files = sources.files().iter().map(|p| p.display().to_string()).collect();
+                (KubeconfigSummary { files, error: Some(err.to_ui()) }, Vec::new())
             }
+        };
+        Self {
+            summary,
+            entries,
+            choice: WatchChoice::load(&crate::paths::watched_clusters_file()),
+            groups: ClusterGroups::load(&crate::paths::cluster_groups_file()),
         }
     }
 
     /// Every context name in use (what a cluster being added may not be called).
     pub fn names(&self) -> Vec<String> {
         self.entries.iter().map(|e| e.name.clone()).collect()
-    }
-
-    /// The list of an already loaded kubeconfig.
-    fn from_kubeconfig(kubeconfig: &Kubeconfig) -> Self {
-        Self {
-            summary: KubeconfigSummary {
-                files: kubeconfig.files.iter().map(|p| p.display().to_string()).collect(),
-                error: None,
-            },
-            entries: kubeconfig.contexts(),
-            choice: WatchChoice::load(&crate::paths::watched_clusters_file()),
-            groups: ClusterGroups::load(&crate::paths::cluster_groups_file()),
-        }
     }
 
     /// The rows as the UI shows them before any probe has finished: broken contexts already

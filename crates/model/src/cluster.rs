@@ -62,9 +62,9 @@ pub enum CredentialState {
     Expired,
     /// A person must sign in first.
     NeedsSignIn,
-    /// The plugin issued nothing; the error says why.
+    /// Nothing was issued (a plugin's run or an OIDC renewal failed); the error says why.
     Failed {
-        /// Why.
+        /// Why: in a few words (`message`) and in full (`detail`).
         error: UiError,
     },
 }

@@ -6,7 +6,7 @@ use tenantry_model::{ActionRequest, ActionResult, ErrorKind};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::components::{ActionProgress, Notice, PreviewList};
+use crate::components::{ActionProgress, Modal, Notice, PreviewList};
 use crate::hooks::ActionRunner;
 use crate::state::action::{ActionFlow, FlowAction, Phase};
 use crate::state::editable::{Editable, FieldEdit};
@@ -107,41 +107,34 @@ pub fn action_frame(props: &ActionFrameProps) -> Html {
     let can_apply = phase == Phase::Previewed && props.confirmed;
     let close = props.on_close.reform(|_: MouseEvent| ());
     html! {
-        <div class="modal-backdrop">
-            <div class="modal" role="dialog" aria-modal="true" aria-labelledby="action-title" id="action-dialog">
-                <header class="modal-head">
-                    <h2 id="action-title">{ &props.title }<span class="muted">{ &props.place }</span></h2>
-                    <p class="muted">{ &props.explanation }</p>
-                </header>
-                <div class="modal-body">
-                    <fieldset class="form-fields" disabled={locked}>{ props.children.clone() }</fieldset>
-                    if let Some(problem) = &*form_error { <p class="form-error" role="alert">{ problem }</p> }
-                    if let Some(error) = &flow.error { <Notice error={error.clone()} /> }
-                    if conflict {
-                        <p class="hint">{ "A controller of record (Helm, Argo CD, Flux…) owns these fields and may set them back. Take them over only if Tenantry should manage them from now on. " }
-                            <button class="secondary" id="action-take-over" onclick={preview_with(true)}>{ "Take over and preview" }</button></p>
-                    }
-                    if *take_over && !locked { <p class="hint">{ "Applying takes over the fields another controller owned." }</p> }
-                    if phase == Phase::Previewing { <p class="muted" aria-busy="true">{ "Asking the server for a dry run…" }</p> }
-                    if let Some(preview) = &flow.preview { <PreviewList preview={preview.clone()} /> }
-                    if locked { <ActionProgress flow={(**flow).clone()} /> }
-                    if let Some(outcome) = &flow.outcome {
-                        <p class={classes!("outcome", if outcome.result == ActionResult::Succeeded { "outcome-good" } else { "outcome-bad" })} id="action-outcome">
-                            { &outcome.message }
-                        </p>
-                    }
-                </div>
-                <footer class="modal-foot">
-                    <button class="secondary" onclick={close} disabled={phase == Phase::Running}>{ if locked { "Close" } else { "Cancel" } }</button>
-                    if !locked {
-                        <button class="secondary" id="action-preview-button" onclick={on_preview} disabled={phase == Phase::Previewing}>{ "Preview" }</button>
-                        <button class={classes!("primary", props.danger.then_some("danger"))} id="action-apply" onclick={on_apply} disabled={!can_apply}
-                                title={if phase == Phase::Previewed { String::new() } else { "Preview first: see what changes before applying.".into() }}>
-                            { &props.apply_label }
-                        </button>
-                    }
-                </footer>
-            </div>
-        </div>
+        <Modal id="action-dialog" title={html! { <>{ &props.title }<span class="muted">{ &props.place }</span></> }}
+            explanation={&props.explanation}
+            buttons={html! { <>
+                <button class="secondary" onclick={close} disabled={phase == Phase::Running}>{ if locked { "Close" } else { "Cancel" } }</button>
+                if !locked {
+                    <button class="secondary" id="action-preview-button" onclick={on_preview} disabled={phase == Phase::Previewing}>{ "Preview" }</button>
+                    <button class={classes!("primary", props.danger.then_some("danger"))} id="action-apply" onclick={on_apply} disabled={!can_apply}
+                            title={if phase == Phase::Previewed { String::new() } else { "Preview first: see what changes before applying.".into() }}>
+                        { &props.apply_label }
+                    </button>
+                }
+            </> }}>
+            <fieldset class="form-fields" disabled={locked}>{ props.children.clone() }</fieldset>
+            if let Some(problem) = &*form_error { <p class="form-error" role="alert">{ problem }</p> }
+            if let Some(error) = &flow.error { <Notice error={error.clone()} /> }
+            if conflict {
+                <p class="hint">{ "A controller of record (Helm, Argo CD, Flux…) owns these fields and may set them back. Take them over only if Tenantry should manage them from now on. " }
+                    <button class="secondary" id="action-take-over" onclick={preview_with(true)}>{ "Take over and preview" }</button></p>
+            }
+            if *take_over && !locked { <p class="hint">{ "Applying takes over the fields another controller owned." }</p> }
+            if phase == Phase::Previewing { <p class="muted" aria-busy="true">{ "Asking the server for a dry run…" }</p> }
+            if let Some(preview) = &flow.preview { <PreviewList preview={preview.clone()} /> }
+            if locked { <ActionProgress flow={(**flow).clone()} /> }
+            if let Some(outcome) = &flow.outcome {
+                <p class={classes!("outcome", if outcome.result == ActionResult::Succeeded { "outcome-good" } else { "outcome-bad" })} id="action-outcome">
+                    { &outcome.message }
+                </p>
+            }
+        </Modal>
     }
 }

@@ -6,7 +6,7 @@ use tenantry_model::{AddedClusterReport, NewCluster, UiError};
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use crate::components::FormError;
+use crate::components::{FormError, Modal};
 use crate::ipc;
 use crate::state::editable::{Editable, FieldEdit};
 
@@ -62,35 +62,28 @@ pub fn add_cluster_dialog(props: &AddClusterDialogProps) -> Html {
     let close = props.on_close.reform(|_| ());
     let complete = !form.name.trim().is_empty() && !form.server.trim().is_empty() && !form.token.trim().is_empty();
     html! {
-        <div class="modal-backdrop">
-            <div class="modal" role="dialog" aria-modal="true" aria-labelledby="add-cluster-title" id="add-cluster-dialog">
-                <header class="modal-head">
-                    <h2 id="add-cluster-title">{ "Add a cluster" }</h2>
-                    <p class="muted">{ "For a cluster you reach with a token rather than a kubeconfig. Tenantry checks the connection first; the token is kept in the OS keyring, never in a file." }</p>
-                </header>
-                <div class="modal-body">
-                    <fieldset class="form-fields add-cluster-fields" disabled={*checking}>
-                        <div class="form form-grid">
-                            <label>{ "Name" }<input id="add-cluster-name" value={form.name.clone()} placeholder="prod-eu" oninput={edit(|f, v| f.name = v)} /></label>
-                            <label>{ "Server" }<input id="add-cluster-server" value={form.server.clone()} placeholder="https://k8s.example.com:6443" oninput={edit(|f, v| f.server = v)} /></label>
-                        </div>
-                        <label class="stacked">{ "Certificate authority (PEM, or a kubeconfig's certificate-authority-data; empty trusts the system's roots)" }
-                            <textarea id="add-cluster-ca" rows="4" value={form.certificate_authority.clone()} placeholder="-----BEGIN CERTIFICATE-----" oninput={edit(|f, v| f.certificate_authority = v)} />
-                        </label>
-                        <label class="stacked">{ "Token" }
-                            <input id="add-cluster-token" type="password" autocomplete="off" value={form.token.clone()} oninput={edit(|f, v| f.token = v)} />
-                        </label>
-                    </fieldset>
-                    if *checking { <p class="muted" aria-busy="true">{ "Checking the connection with this token…" }</p> }
-                    if let Some(problem) = &*error {
-                        <FormError error={problem.clone()} id="add-cluster-error" />
-                    }
+        <Modal id="add-cluster-dialog" title={html! { "Add a cluster" }}
+            explanation="For a cluster you reach with a token rather than a kubeconfig. Tenantry checks the connection first; the token is kept in the OS keyring, never in a file."
+            buttons={html! { <>
+                <button class="secondary" onclick={close} disabled={*checking}>{ "Cancel" }</button>
+                <button class="primary" id="add-cluster-submit" onclick={on_add} disabled={*checking || !complete}>{ "Add cluster" }</button>
+            </> }}>
+            <fieldset class="form-fields add-cluster-fields" disabled={*checking}>
+                <div class="form form-grid">
+                    <label>{ "Name" }<input id="add-cluster-name" value={form.name.clone()} placeholder="prod-eu" oninput={edit(|f, v| f.name = v)} /></label>
+                    <label>{ "Server" }<input id="add-cluster-server" value={form.server.clone()} placeholder="https://k8s.example.com:6443" oninput={edit(|f, v| f.server = v)} /></label>
                 </div>
-                <footer class="modal-foot">
-                    <button class="secondary" onclick={close} disabled={*checking}>{ "Cancel" }</button>
-                    <button class="primary" id="add-cluster-submit" onclick={on_add} disabled={*checking || !complete}>{ "Add cluster" }</button>
-                </footer>
-            </div>
-        </div>
+                <label class="stacked">{ "Certificate authority (PEM, or a kubeconfig's certificate-authority-data; empty trusts the system's roots)" }
+                    <textarea id="add-cluster-ca" rows="4" value={form.certificate_authority.clone()} placeholder="-----BEGIN CERTIFICATE-----" oninput={edit(|f, v| f.certificate_authority = v)} />
+                </label>
+                <label class="stacked">{ "Token" }
+                    <input id="add-cluster-token" type="password" autocomplete="off" value={form.token.clone()} oninput={edit(|f, v| f.token = v)} />
+                </label>
+            </fieldset>
+            if *checking { <p class="muted" aria-busy="true">{ "Checking the connection with this token…" }</p> }
+            if let Some(problem) = &*error {
+                <FormError error={problem.clone()} id="add-cluster-error" />
+            }
+        </Modal>
     }
 }

@@ -142,9 +142,12 @@ fn credential_cell(credential: &Credential, now_ms: f64) -> Html {
         CredentialState::NotIssued => ("cred-wait", "issued when first used".to_owned()),
         CredentialState::Expired => ("cred-bad", expiry.unwrap_or_else(|| "expired".to_owned())),
         CredentialState::NeedsSignIn => ("cred-bad", "sign in needed".to_owned()),
-        CredentialState::Failed { .. } => ("cred-bad", "the plugin issued nothing".to_owned()),
+        CredentialState::Failed { error } => ("cred-bad", error.message.clone()),
     };
-    let title = credential.expires.clone().unwrap_or_default();
+    let title = match &credential.state {
+        CredentialState::Failed { error } => error.detail.clone(),
+        _ => credential.expires.clone().unwrap_or_default(),
+    };
     html! {
         <>
             <span class="method">{ &credential.method }</span>

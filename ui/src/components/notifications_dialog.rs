@@ -5,7 +5,7 @@ use tenantry_model::{NotificationSettings, TenantNotice, UiError};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::components::FormError;
+use crate::components::{FormError, Modal};
 use crate::ipc;
 
 /// Properties of [`NotificationsDialog`].
@@ -132,23 +132,16 @@ pub fn notifications_dialog(props: &NotificationsDialogProps) -> Html {
         }
     };
     html! {
-        <div class="modal-backdrop">
-            <div class="modal" role="dialog" aria-modal="true" aria-labelledby="notify-title" id="notifications-dialog">
-                <header class="modal-head">
-                    <h2 id="notify-title">{ "Notifications" }</h2>
-                    <p class="muted">{ "A change is told once it has held for 30 seconds; a tenant flapping is not told each time, and a cluster going away is one notice." }</p>
-                </header>
-                <div class="modal-body">
-                    { body }
-                    if let Some(problem) = &*error {
-                        <FormError error={problem.clone()} />
-                    }
-                </div>
-                <footer class="modal-foot">
-                    <button class="secondary" onclick={props.on_close.reform(|_: MouseEvent| ())}>{ "Cancel" }</button>
-                    <button class="primary" id="notify-save" onclick={save} disabled={settings.is_none()}>{ "Save" }</button>
-                </footer>
-            </div>
-        </div>
+        <Modal id="notifications-dialog" title={html! { "Notifications" }}
+            explanation="A change is told once it has held for 30 seconds; a tenant flapping is not told each time, and a cluster going away is one notice."
+            buttons={html! { <>
+                <button class="secondary" onclick={props.on_close.reform(|_: MouseEvent| ())}>{ "Cancel" }</button>
+                <button class="primary" id="notify-save" onclick={save} disabled={settings.is_none()}>{ "Save" }</button>
+            </> }}>
+            { body }
+            if let Some(problem) = &*error {
+                <FormError error={problem.clone()} />
+            }
+        </Modal>
     }
 }

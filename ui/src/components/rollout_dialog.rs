@@ -7,7 +7,7 @@ use tenantry_model::{RolloutPlan, UiError};
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use crate::components::{Notice, PlanSummary};
+use crate::components::{Modal, Notice, PlanSummary};
 use crate::ipc;
 use crate::state::rollout_form::{BulkAction, RolloutForm};
 use crate::state::selection::Key;
@@ -203,54 +203,47 @@ pub fn rollout_dialog(props: &RolloutDialogProps) -> Html {
         _ => html! {},
     };
     html! {
-        <div class="modal-backdrop">
-            <div class="modal modal-wide" role="dialog" aria-modal="true" aria-labelledby="rollout-title" id="rollout-dialog">
-                <header class="modal-head">
-                    <h2 id="rollout-title">{ "Change tenants" }<span class="muted">{ format!(" — {} tenants on {clusters} clusters", props.targets.len()) }</span></h2>
-                    <p class="muted">{ "The change runs in waves: a canary first, then waves that each must stay healthy before the next starts. Nothing runs before you see the plan." }</p>
-                </header>
-                <div class="modal-body">
-                    if editing {
-                        <fieldset class="form-fields" disabled={*step == Step::Planning}>
-                            <div class="form form-grid">
-                                <label>{ "Action" }<select id="rollout-action" onchange={edit(|f, v| {
-                                    f.action = BulkAction::ALL.into_iter().find(|a| a.label() == v).unwrap_or(BulkAction::Update);
-                                })}>
-                                    { for BulkAction::ALL.iter().map(|a| html! { <option value={a.label()} selected={form.action == *a}>{ a.label() }</option> }) }
-                                </select></label>
-                                { fields }
-                            </div>
-                            <h3 class="form-section">{ "Waves" }</h3>
-                            <div class="form form-waves">
-                                { number("rollout-canary", "Canary", &form.canary, "Tenants changed first, spread over the clusters", |f, v| f.canary = v) }
-                                { number("rollout-wave-size", "Wave size", &form.wave_size, "Tenants per later wave", |f, v| f.wave_size = v) }
-                                { number("rollout-per-cluster", "At once per cluster", &form.per_cluster, "Tenants changed at the same time on one cluster", |f, v| f.per_cluster = v) }
-                                { number("rollout-hold", "Hold (s)", &form.hold, "Seconds every tenant of a wave must stay healthy before the next wave", |f, v| f.hold = v) }
-                                { number("rollout-max-failures", "Failures allowed", &form.max_failures, "Stop when more tenants than this have failed", |f, v| f.max_failures = v) }
-                                { number("rollout-max-percent", "or %", &form.max_percent, "Stop when more than this share of the tenants tried so far failed", |f, v| f.max_percent = v) }
-                                <label class="wide" title="These tenants, and only these, run first; the Canary number is then their count">{ "Canary tenants (optional)" }
-                                    <textarea id="rollout-canary-tenants" rows="1" placeholder="CLUSTER/ID, one per line — empty: the first ones, spread over the clusters"
-                                        value={form.canary_tenants.clone()} oninput={edit(|f, v| f.canary_tenants = v).reform(Event::from)} /></label>
-                            </div>
-                            <label class="reason-field">{ "Reason" }<input id="rollout-reason" value={form.reason.clone()} placeholder="e.g. TICKET-1234 — recorded on every tenant's audit entry"
-                                oninput={edit(|f, v| f.reason = v).reform(Event::from)} /></label>
-                        </fieldset>
-                        if *step == Step::Planning { <p class="muted" aria-busy="true">{ "Planning: comparing renders and asking the server for a dry run of each group…" }</p> }
-                    }
-                    if let Step::Planned(plan) = &*step { <PlanSummary plan={(**plan).clone()} /> }
-                    if let Some(problem) = &*problem { <p class="form-error" role="alert">{ problem }</p> }
-                    if let Some(error) = &*error { <Notice error={error.clone()} /> }
-                </div>
-                <footer class="modal-foot">
-                    <button class="secondary" id="rollout-cancel" onclick={on_cancel}>{ "Cancel" }</button>
-                    if editing {
-                        <button class="primary" id="rollout-plan-button" onclick={on_plan} disabled={*step == Step::Planning}>{ "Plan" }</button>
-                    } else {
-                        <button class="secondary" id="rollout-back" onclick={on_back}>{ "Back" }</button>
-                        <button class="primary" id="rollout-start" onclick={on_start}>{ "Start rollout" }</button>
-                    }
-                </footer>
-            </div>
-        </div>
+        <Modal id="rollout-dialog" class="modal-wide" title={html! { <>{ "Change tenants" }<span class="muted">{ format!(" — {} tenants on {clusters} clusters", props.targets.len()) }</span></> }}
+            explanation="The change runs in waves: a canary first, then waves that each must stay healthy before the next starts. Nothing runs before you see the plan."
+            buttons={html! { <>
+                <button class="secondary" id="rollout-cancel" onclick={on_cancel}>{ "Cancel" }</button>
+                if editing {
+                    <button class="primary" id="rollout-plan-button" onclick={on_plan} disabled={*step == Step::Planning}>{ "Plan" }</button>
+                } else {
+                    <button class="secondary" id="rollout-back" onclick={on_back}>{ "Back" }</button>
+                    <button class="primary" id="rollout-start" onclick={on_start}>{ "Start rollout" }</button>
+                }
+            </> }}>
+            if editing {
+                <fieldset class="form-fields" disabled={*step == Step::Planning}>
+                    <div class="form form-grid">
+                        <label>{ "Action" }<select id="rollout-action" onchange={edit(|f, v| {
+                            f.action = BulkAction::ALL.into_iter().find(|a| a.label() == v).unwrap_or(BulkAction::Update);
+                        })}>
+                            { for BulkAction::ALL.iter().map(|a| html! { <option value={a.label()} selected={form.action == *a}>{ a.label() }</option> }) }
+                        </select></label>
+                        { fields }
+                    </div>
+                    <h3 class="form-section">{ "Waves" }</h3>
+                    <div class="form form-waves">
+                        { number("rollout-canary", "Canary", &form.canary, "Tenants changed first, spread over the clusters", |f, v| f.canary = v) }
+                        { number("rollout-wave-size", "Wave size", &form.wave_size, "Tenants per later wave", |f, v| f.wave_size = v) }
+                        { number("rollout-per-cluster", "At once per cluster", &form.per_cluster, "Tenants changed at the same time on one cluster", |f, v| f.per_cluster = v) }
+                        { number("rollout-hold", "Hold (s)", &form.hold, "Seconds every tenant of a wave must stay healthy before the next wave", |f, v| f.hold = v) }
+                        { number("rollout-max-failures", "Failures allowed", &form.max_failures, "Stop when more tenants than this have failed", |f, v| f.max_failures = v) }
+                        { number("rollout-max-percent", "or %", &form.max_percent, "Stop when more than this share of the tenants tried so far failed", |f, v| f.max_percent = v) }
+                        <label class="wide" title="These tenants, and only these, run first; the Canary number is then their count">{ "Canary tenants (optional)" }
+                            <textarea id="rollout-canary-tenants" rows="1" placeholder="CLUSTER/ID, one per line — empty: the first ones, spread over the clusters"
+                                value={form.canary_tenants.clone()} oninput={edit(|f, v| f.canary_tenants = v).reform(Event::from)} /></label>
+                    </div>
+                    <label class="reason-field">{ "Reason" }<input id="rollout-reason" value={form.reason.clone()} placeholder="e.g. TICKET-1234 — recorded on every tenant's audit entry"
+                        oninput={edit(|f, v| f.reason = v).reform(Event::from)} /></label>
+                </fieldset>
+                if *step == Step::Planning { <p class="muted" aria-busy="true">{ "Planning: comparing renders and asking the server for a dry run of each group…" }</p> }
+            }
+            if let Step::Planned(plan) = &*step { <PlanSummary plan={(**plan).clone()} /> }
+            if let Some(problem) = &*problem { <p class="form-error" role="alert">{ problem }</p> }
+            if let Some(error) = &*error { <Notice error={error.clone()} /> }
+        </Modal>
     }
 }

@@ -5,7 +5,7 @@
 use tenantry_model::{Credential, SignInEvent, UiError};
 use yew::prelude::*;
 
-use crate::components::FormError;
+use crate::components::{FormError, Modal};
 use crate::ipc;
 
 /// Properties of [`SignInDialog`].
@@ -57,27 +57,20 @@ pub fn sign_in_dialog(props: &SignInDialogProps) -> Html {
     }
     let close = props.on_close.reform(|_: MouseEvent| ());
     html! {
-        <div class="modal-backdrop">
-            <div class="modal sign-in" role="dialog" aria-modal="true" aria-labelledby="sign-in-title" id="sign-in-dialog">
-                <header class="modal-head">
-                    <h2 id="sign-in-title">{ format!("Sign in to {}", props.context) }</h2>
-                    <p class="muted">{ format!("Tenantry runs this context's {} for you. Follow what it asks below — open the address it names, enter the code it shows. Nothing it writes here is stored.", props.method) }</p>
-                </header>
-                <div class="modal-body">
-                    <pre class="sign-in-lines" id="sign-in-lines" aria-live="polite">
-                        { for lines.0.iter().map(|line| html! { <div>{ line }</div> }) }
-                    </pre>
-                    { match &*stage {
-                        Stage::Running => html! { <p class="muted" aria-busy="true" id="sign-in-state">{ "Waiting for the plugin (at most 5 minutes)…" }</p> },
-                        Stage::Done => html! { <p class="good" id="sign-in-state">{ "Signed in. The cluster reconnects with the new credential." }</p> },
-                        Stage::Failed(problem) => html! { <FormError error={problem.clone()} id="sign-in-state" /> },
-                    } }
-                </div>
-                <footer class="modal-foot">
-                    <button class={if *stage == Stage::Running { "secondary" } else { "primary" }} id="sign-in-close" onclick={close}>{ "Close" }</button>
-                </footer>
-            </div>
-        </div>
+        <Modal id="sign-in-dialog" class="sign-in" title={html! { <>{ format!("Sign in to {}", props.context) }</> }}
+            explanation={format!("Tenantry runs this context's {} for you. Follow what it asks below — open the address it names, enter the code it shows. Nothing it writes here is stored.", props.method)}
+            buttons={html! { <>
+                <button class={if *stage == Stage::Running { "secondary" } else { "primary" }} id="sign-in-close" onclick={close}>{ "Close" }</button>
+            </> }}>
+            <pre class="sign-in-lines" id="sign-in-lines" aria-live="polite">
+                { for lines.0.iter().map(|line| html! { <div>{ line }</div> }) }
+            </pre>
+            { match &*stage {
+                Stage::Running => html! { <p class="muted" aria-busy="true" id="sign-in-state">{ "Waiting for the plugin (at most 5 minutes)…" }</p> },
+                Stage::Done => html! { <p class="good" id="sign-in-state">{ "Signed in. The cluster reconnects with the new credential." }</p> },
+                Stage::Failed(problem) => html! { <FormError error={problem.clone()} id="sign-in-state" /> },
+            } }
+        </Modal>
     }
 }
 

@@ -8,7 +8,7 @@ use tenantry_model::{Rollout, RolloutPlan, RolloutState, RolloutSummary, TenantS
 use web_sys::{HtmlElement, HtmlInputElement};
 use yew::prelude::*;
 
-use crate::components::{Notice, PlanSummary};
+use crate::components::{Modal, Notice, PlanSummary};
 use crate::hooks::{ago, use_clock, use_ticker};
 use crate::ipc;
 use crate::pages::tenant_detail::TenantDetailPage;
@@ -425,36 +425,29 @@ fn roll_back_dialog(props: &RollBackDialogProps) -> Html {
         })
     };
     html! {
-        <div class="modal-backdrop">
-            <div class="modal modal-wide" role="dialog" aria-modal="true" id="roll-back-dialog">
-                <header class="modal-head">
-                    <h2>{ format!("Roll back rollout #{id}") }</h2>
-                    <p class="muted">{ "Each converged tenant goes back to its spec before the rollout (a new revision), in waves like the rollout." }</p>
-                </header>
-                <div class="modal-body">
-                    {
-                        match &props.step {
-                            RollBack::Asking(reason) => {
-                                let on_step = props.on_step.clone();
-                                html! { <label class="reason-field">{ "Reason" }<input id="roll-back-reason" value={reason.clone()} placeholder="e.g. TICKET-1234"
-                                    oninput={Callback::from(move |e: InputEvent| on_step.emit(Some(RollBack::Asking(e.target_unchecked_into::<HtmlInputElement>().value()))))} /></label> }
-                            }
-                            RollBack::Planned(plan) => html! { <PlanSummary plan={(**plan).clone()} /> },
-                        }
+        <Modal id="roll-back-dialog" class="modal-wide" title={html! { <>{ format!("Roll back rollout #{id}") }</> }}
+            explanation="Each converged tenant goes back to its spec before the rollout (a new revision), in waves like the rollout."
+            buttons={html! { <>
+                <button class="secondary" onclick={on_cancel}>{ "Cancel" }</button>
+                {
+                    match &props.step {
+                        RollBack::Asking(_) => html! { <button class="primary" id="roll-back-plan" onclick={on_plan}>{ "Plan" }</button> },
+                        RollBack::Planned(_) => html! { <button class="primary" id="roll-back-start" onclick={on_start}>{ "Start roll back" }</button> },
                     }
-                    if let Some(error) = &*error { <Notice error={error.clone()} /> }
-                </div>
-                <footer class="modal-foot">
-                    <button class="secondary" onclick={on_cancel}>{ "Cancel" }</button>
-                    {
-                        match &props.step {
-                            RollBack::Asking(_) => html! { <button class="primary" id="roll-back-plan" onclick={on_plan}>{ "Plan" }</button> },
-                            RollBack::Planned(_) => html! { <button class="primary" id="roll-back-start" onclick={on_start}>{ "Start roll back" }</button> },
-                        }
+                }
+            </> }}>
+            {
+                match &props.step {
+                    RollBack::Asking(reason) => {
+                        let on_step = props.on_step.clone();
+                        html! { <label class="reason-field">{ "Reason" }<input id="roll-back-reason" value={reason.clone()} placeholder="e.g. TICKET-1234"
+                            oninput={Callback::from(move |e: InputEvent| on_step.emit(Some(RollBack::Asking(e.target_unchecked_into::<HtmlInputElement>().value()))))} /></label> }
                     }
-                </footer>
-            </div>
-        </div>
+                    RollBack::Planned(plan) => html! { <PlanSummary plan={(**plan).clone()} /> },
+                }
+            }
+            if let Some(error) = &*error { <Notice error={error.clone()} /> }
+        </Modal>
     }
 }
 

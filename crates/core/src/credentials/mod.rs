@@ -140,6 +140,25 @@ pub enum CredentialError {
     },
 }
 
+impl CredentialError {
+    /// The failure in a few words, for the credentials board and `tenantry clusters` (the
+    /// whole sentence is the error's `Display`).
+    pub fn headline(&self) -> &'static str {
+        match self {
+            Self::PluginNotFound { .. } => "plugin not installed",
+            Self::Start { .. } => "plugin could not be run",
+            Self::TimedOut { .. } => "plugin gave no answer in time",
+            Self::Failed { .. } => "plugin failed",
+            Self::BadOutput { .. } => "plugin's answer not usable",
+            Self::NeedsSignIn { .. } => "sign in needed",
+            Self::OidcNoRefreshToken { .. } | Self::OidcRefused { .. } => "sign in again with your OIDC login tool",
+            Self::OidcIncomplete { .. } => "OIDC entry incomplete",
+            Self::OidcIssuer { .. } => "OIDC issuer not reached",
+            Self::OidcBadAnswer { .. } => "OIDC issuer's answer not usable",
+        }
+    }
+}
+
 fn hint_sentence(hint: &Option<String>) -> String {
     hint.as_deref().map(|hint| format!(". {}", hint.trim())).unwrap_or_default()
 }
@@ -204,10 +223,7 @@ pub fn oidc_slot(user: &str, config: &HashMap<String, String>, file: Option<Path
     let key = format!("oidc\n{user}\n{file:?}\n{}", serde_json::to_string(&settings).unwrap_or_default());
     shared(key, || {
         let provider = oidc::OidcProvider::new(user, config, file);
-        let state = match provider.written_expiry() {
-            Some(expires) => SlotState::Issued { expires },
-            None => SlotState::NotIssued,
-        };
+        let state = provider.written_state();
         (Source::Oidc(provider), state)
     })
 }

@@ -66,9 +66,13 @@ impl OidcProvider {
         format!("OIDC issuer {}", self.issuer.as_deref().unwrap_or("(none named)"))
     }
 
-    /// When the id-token the kubeconfig holds expires, as read when the entry was loaded.
-    pub fn written_expiry(&self) -> Option<Option<jiff::Timestamp>> {
-        self.written.id_token.as_ref().map(|token| super::jwt::expiry(token.expose_secret()))
+    /// How the id-token the kubeconfig held when the entry was loaded stands: issued (until
+    /// its `exp`, when it names one), or not issued when the entry holds none.
+    pub fn written_state(&self) -> super::SlotState {
+        match &self.written.id_token {
+            Some(token) => super::SlotState::Issued { expires: super::jwt::expiry(token.expose_secret()) },
+            None => super::SlotState::NotIssued,
+        }
     }
 
     /// A valid id-token: the file's (read again now, under kubectl's lock) unless it has expired

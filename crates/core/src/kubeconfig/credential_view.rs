@@ -38,16 +38,9 @@ impl ContextEntry {
     }
 }
 
+/// A failed credential for the board: the failure in a few words, and in full.
 fn failed(error: &CredentialError) -> UiError {
-    let message = match error {
-        CredentialError::OidcNoRefreshToken { .. }
-        | CredentialError::OidcIncomplete { .. }
-        | CredentialError::OidcIssuer { .. }
-        | CredentialError::OidcRefused { .. }
-        | CredentialError::OidcBadAnswer { .. } => "The OIDC id-token could not be renewed.",
-        _ => "The credential plugin issued nothing.",
-    };
-    UiError { kind: ErrorKind::Unauthorized, message: message.into(), detail: crate::error::chain(error) }
+    UiError { kind: ErrorKind::Unauthorized, message: error.headline().into(), detail: crate::error::chain(error) }
 }
 
 /// The methods of `auth` in words.
@@ -98,6 +91,20 @@ fn certificate_expiry(pem: &[u8]) -> Option<jiff::Timestamp> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failure_is_told_as_what_failed_a_plugin_or_an_oidc_renewal() {
+        let refused = CredentialError::OidcRefused {
+            issuer: "https://dex.example".into(),
+            code: "invalid_grant".into(),
+            description: None,
+        };
+        let failed_oidc = failed(&refused);
+        assert_eq!(failed_oidc.message, "sign in again with your OIDC login tool");
+        assert!(failed_oidc.detail.contains("invalid_grant"), "{}", failed_oidc.detail);
+        let timed_out = CredentialError::TimedOut { command: "aws".into(), after: std::time::Duration::from_secs(30) };
+        assert_eq!(failed(&timed_out).message, "plugin gave no answer in time");
+    }
 
     #[test]
     fn a_client_certificate_tells_when_it_ends() {
