@@ -45,7 +45,7 @@ fn main() {
         "start_rollout",
         "rollout",
         "rollouts",
-        "rollout_status",
+        "rollout_changes",
         "pause_rollout",
         "abort_rollout",
         "export_rollout",

@@ -91,6 +91,7 @@ fn main() {
             app.manage(actions?);
             app.manage(logs::LogStreams::default());
             app.manage(rollouts::RolloutTasks::default());
+            app.manage(rollouts::RolloutsFollowed::default());
             app.manage(kubeconfig_watch::Reloads::default());
             app.manage(tray::OpenRequests::default());
             app.manage(marks);
@@ -139,7 +140,7 @@ fn main() {
             rollouts::start_rollout,
             rollouts::rollout,
             rollouts::rollouts,
-            rollouts::rollout_status,
+            rollouts::rollout_changes,
             rollouts::pause_rollout,
             rollouts::abort_rollout,
             rollouts::export_rollout,

@@ -1,8 +1,9 @@
 //! The Tauri commands of fleet rollouts: plan one change for the chosen tenants (with its
 //! preview), start or resume it in the background, follow, pause, abort, roll back and export it.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tauri::{AppHandle, Manager as _, State};
 use tenantry_core::actions::Actions;
@@ -11,7 +12,8 @@ use tenantry_core::fleet::Fleet;
 use tenantry_core::kubeconfig::Sources;
 use tenantry_core::rollout::{HealthOf, RolloutError, Rollouts};
 use tenantry_model::{
-    ErrorKind, FleetChange, Rollout, RolloutPlan, RolloutSettings, RolloutState, RolloutStatus, RolloutSummary, UiError,
+    ErrorKind, FleetChange, Rollout, RolloutChanges, RolloutPlan, RolloutSettings, RolloutState, RolloutStatus,
+    RolloutSummary, UiError,
 };
 
 /// Rollouts listed at most, newest first.
@@ -115,10 +117,29 @@ pub async fn rollout(actions: State<'_, Actions>, id: i64) -> Result<Rollout, Ui
     tenantry_core::rollout::load(actions.cache(), id).await.map_err(|e| to_ui(&e))
 }
 
-/// What changed in rollout `id` while it runs (its state and each tenant's).
+/// What each followed rollout's window holds: the generation and the status last sent to it.
+#[derive(Default)]
+pub struct RolloutsFollowed {
+    held: Mutex<HashMap<i64, (u64, RolloutStatus)>>,
+    last_generation: AtomicU64,
+}
+
+/// What changed in rollout `id` (its state and each tenant's) since the window's generation
+/// `since`; everything when the window holds none or another.
 #[tauri::command]
-pub async fn rollout_status(actions: State<'_, Actions>, id: i64) -> Result<RolloutStatus, UiError> {
-    tenantry_core::rollout::load(actions.cache(), id).await.map(|r| r.status()).map_err(|e| to_ui(&e))
+pub async fn rollout_changes(
+    actions: State<'_, Actions>,
+    followed: State<'_, RolloutsFollowed>,
+    id: i64,
+    since: Option<u64>,
+) -> Result<RolloutChanges, UiError> {
+    let status = tenantry_core::rollout::load(actions.cache(), id).await.map_err(|e| to_ui(&e))?.status();
+    let generation = followed.last_generation.fetch_add(1, Ordering::Relaxed) + 1;
+    let mut held = followed.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let before = held.get(&id).filter(|(held_generation, _)| Some(*held_generation) == since);
+    let changes = status.changes_since(before.map(|(_, status)| status), generation);
+    held.insert(id, (generation, status));
+    Ok(changes)
 }
 
 /// The latest rollouts, newest first, without their tenants.

@@ -5,8 +5,8 @@ use serde::de::DeserializeOwned;
 use tenantry_model::{
     ActionAccess, ActionEvent, ActionRequest, AddedClusterReport, AuditEntry, AuditFilter, BundleReport, ClusterEvent,
     ClusterRow, DriftAcceptance, DriftReport, ErrorKind, FleetChange, FleetEvent, JournalEntry, LogEvent, LogRequest,
-    NewCluster, NotificationSettings, Outcome, Preview, ProbeResult, Rollout, RolloutPlan, RolloutSettings,
-    RolloutStatus, RolloutSummary, SignInEvent, SinceLastLooked, TenancyFile, TenancyMatch, TenantDetail, Timeline,
+    NewCluster, NotificationSettings, Outcome, Preview, ProbeResult, Rollout, RolloutChanges, RolloutPlan,
+    RolloutSettings, RolloutSummary, SignInEvent, SinceLastLooked, TenancyFile, TenancyMatch, TenantDetail, Timeline,
     UiError, View,
 };
 use wasm_bindgen::prelude::*;
@@ -459,9 +459,14 @@ pub async fn rollout(id: i64) -> Result<Rollout, UiError> {
     call("rollout", &RolloutId { id }).await
 }
 
-/// What changed in rollout `id` while it runs.
-pub async fn rollout_status(id: i64) -> Result<RolloutStatus, UiError> {
-    call("rollout_status", &RolloutId { id }).await
+/// What changed in rollout `id` since the window's generation `since` (everything without one).
+pub async fn rollout_changes(id: i64, since: Option<u64>) -> Result<RolloutChanges, UiError> {
+    #[derive(Serialize)]
+    struct Args {
+        id: i64,
+        since: Option<u64>,
+    }
+    call("rollout_changes", &Args { id, since }).await
 }
 
 /// The latest rollouts, newest first, without their tenants.

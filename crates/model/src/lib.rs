@@ -35,8 +35,8 @@ pub use fleet::{ClusterStatus, ConnectionState, FleetEvent, TenantChanges};
 pub use logs::{LogEvent, LogLine, LogRequest, LogSource};
 pub use notifications::{NotificationSettings, TenantNotice};
 pub use rollout::{
-    FleetChange, Rollout, RolloutEvent, RolloutGroup, RolloutPlan, RolloutSettings, RolloutState, RolloutStatus,
-    RolloutSummary, RolloutTenant, TenantState, TenantStatus,
+    FleetChange, Rollout, RolloutChanges, RolloutEvent, RolloutGroup, RolloutPlan, RolloutSettings, RolloutState,
+    RolloutStatus, RolloutSummary, RolloutTenant, TenantState, TenantStatus,
 };
 pub use tenancy::{TenancyFile, TenancyMatch};
 pub use tenant::{Autoscaling, BackupPolicy, BackupResult, BackupRun, Freshness, Health, TenantSpec, TenantSummary};

@@ -291,34 +291,71 @@ impl Rollout {
         }
     }
 
-    /// Whether `status` is what this rollout already says (compared in place, nothing copied).
-    pub fn shows(&self, status: &RolloutStatus) -> bool {
-        self.state == status.state
-            && self.message == status.message
-            && self.tenants.len() == status.tenants.len()
-            && self.tenants.iter().zip(&status.tenants).all(|(t, now)| {
-                t.state == now.state
-                    && t.message == now.message
-                    && t.started == now.started
-                    && t.finished == now.finished
-            })
-    }
-
-    /// This rollout with `status` applied; `None` when it does not fit (another tenant count).
-    pub fn with_status(&self, status: RolloutStatus) -> Option<Self> {
-        if status.tenants.len() != self.tenants.len() {
+    /// This rollout with `changes` applied; `None` when they do not fit (another tenant count,
+    /// or a tenant index out of range).
+    pub fn with_changes(&self, changes: RolloutChanges) -> Option<Self> {
+        if changes.count != self.tenants.len() || changes.changed.iter().any(|(index, _)| *index >= changes.count) {
             return None;
         }
         let mut next = self.clone();
-        next.state = status.state;
-        next.message = status.message;
-        for (tenant, now) in next.tenants.iter_mut().zip(status.tenants) {
+        next.state = changes.state;
+        next.message = changes.message;
+        for (index, now) in changes.changed {
+            let tenant = &mut next.tenants[index];
             tenant.state = now.state;
             tenant.message = now.message;
             tenant.started = now.started;
             tenant.finished = now.finished;
         }
         Some(next)
+    }
+}
+
+impl RolloutStatus {
+    /// What changed from `before` (the status a window holds; `None`: it holds none, so every
+    /// tenant), as the changes that bring it to `generation`.
+    pub fn changes_since(&self, before: Option<&RolloutStatus>, generation: u64) -> RolloutChanges {
+        let before = before.filter(|before| before.tenants.len() == self.tenants.len());
+        let changed = self
+            .tenants
+            .iter()
+            .enumerate()
+            .filter(|(index, now)| before.is_none_or(|before| before.tenants[*index] != **now))
+            .map(|(index, now)| (index, now.clone()))
+            .collect();
+        RolloutChanges {
+            generation,
+            state: self.state,
+            message: self.message.clone(),
+            count: self.tenants.len(),
+            changed,
+        }
+    }
+}
+
+/// What changed in a running rollout since the window last asked: a second's poll of 1,000
+/// tenants carries the few dozen that moved, not all of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RolloutChanges {
+    /// What the window holds once these are applied; it names it when it asks next.
+    pub generation: u64,
+    /// Where the rollout stands.
+    pub state: RolloutState,
+    /// Why it stopped, or how it ended.
+    pub message: String,
+    /// How many tenants the rollout has.
+    pub count: usize,
+    /// Each tenant whose status changed, by its place in the rollout's order.
+    pub changed: Vec<(usize, TenantStatus)>,
+}
+
+impl RolloutChanges {
+    /// Whether applying these to `rollout` would change nothing.
+    pub fn change_nothing_in(&self, rollout: &Rollout) -> bool {
+        self.changed.is_empty()
+            && self.count == rollout.tenants.len()
+            && self.state == rollout.state
+            && self.message == rollout.message
     }
 }
 
@@ -424,11 +461,10 @@ pub enum RolloutEvent {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_status_applies_to_its_rollout_and_not_to_another_shape() {
-        let tenant = RolloutTenant {
+    fn rollout_of(count: usize) -> Rollout {
+        let tenant = |n: usize| RolloutTenant {
             context: "eu".into(),
-            tenant: "t".into(),
+            tenant: format!("t{n}"),
             wave: 0,
             change: Change::Restart { workload: None, stamp: None },
             revision_before: 1,
@@ -439,7 +475,7 @@ mod tests {
             started: None,
             finished: None,
         };
-        let rollout = Rollout {
+        Rollout {
             id: 1,
             title: "restart".into(),
             reason: String::new(),
@@ -448,18 +484,33 @@ mod tests {
             settings: RolloutSettings::default(),
             state: RolloutState::Running,
             message: String::new(),
-            tenants: vec![tenant],
-        };
-        let mut status = rollout.status();
-        status.state = RolloutState::Finished;
-        status.tenants[0].state = TenantState::Converged;
-        status.tenants[0].finished = Some("T2".into());
-        assert!(!rollout.shows(&status));
-        let next = rollout.with_status(status.clone()).expect("fits");
-        assert!(next.shows(&status));
-        assert_eq!((next.state, next.tenants[0].state), (RolloutState::Finished, TenantState::Converged));
-        assert_eq!(next.status(), status);
-        status.tenants.clear();
-        assert_eq!(rollout.with_status(status), None);
+            tenants: (0..count).map(tenant).collect(),
+        }
+    }
+
+    #[test]
+    fn changes_carry_only_the_tenants_that_moved_and_apply_to_their_rollout_only() {
+        let rollout = rollout_of(3);
+        let before = rollout.status();
+        let everything = before.changes_since(None, 1);
+        assert_eq!(everything.changed.len(), 3, "a window holding nothing gets every tenant");
+        assert_eq!(rollout.with_changes(everything).as_ref(), Some(&rollout));
+        assert!(before.changes_since(Some(&before), 2).change_nothing_in(&rollout));
+
+        let mut now = before.clone();
+        now.state = RolloutState::Finished;
+        now.tenants[1].state = TenantState::Converged;
+        now.tenants[1].finished = Some("T2".into());
+        let changes = now.changes_since(Some(&before), 3);
+        assert_eq!(changes.changed.iter().map(|(index, _)| *index).collect::<Vec<_>>(), [1]);
+        assert!(!changes.change_nothing_in(&rollout));
+        let next = rollout.with_changes(changes.clone()).expect("fits");
+        assert_eq!(next.status(), now);
+
+        assert_eq!(rollout_of(2).with_changes(changes.clone()), None, "another tenant count");
+        let out_of_range = RolloutChanges { changed: vec![(7, now.tenants[0].clone())], ..changes };
+        assert_eq!(rollout.with_changes(out_of_range), None);
+        let shorter = RolloutStatus { tenants: now.tenants[..2].to_vec(), ..now.clone() };
+        assert_eq!(shorter.changes_since(Some(&before), 4).changed.len(), 2, "another shape: everything");
     }
 }

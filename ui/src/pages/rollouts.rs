@@ -2,6 +2,7 @@
 //! per tenant, counts, pace and time left; Pause, Resume, Abort, roll back the finished ones,
 //! export the report, and open any tenant (a failed one, say) from its row.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use tenantry_model::{Rollout, RolloutPlan, RolloutState, RolloutSummary, TenantState, UiError};
@@ -112,12 +113,20 @@ struct RolloutViewProps {
     on_open: Callback<Option<i64>>,
 }
 
+/// Rollout `id` read whole; the changes asked next start from nothing (`generation` forgotten).
+async fn whole(id: i64, generation: &RefCell<Option<u64>>) -> Result<Rollout, UiError> {
+    *generation.borrow_mut() = None;
+    ipc::rollout(id).await
+}
+
 /// One rollout, re-read every second while it runs.
 #[function_component(RolloutView)]
 fn rollout_view(props: &RolloutViewProps) -> Html {
     let id = props.id;
     // Set only when what the backend says changed, so an unchanged answer renders nothing.
     let rollout = use_state_eq(|| None::<Result<Rc<Rollout>, UiError>>);
+    // The generation of what `rollout` holds, as the backend counts it (`rollout_changes`).
+    let generation = use_mut_ref(|| None::<u64>);
     let tick = use_ticker(1_000);
     let now = use_clock();
     let filter = use_state(|| None::<TenantState>);
@@ -129,7 +138,7 @@ fn rollout_view(props: &RolloutViewProps) -> Html {
     let bar = use_node_ref();
     let running = matches!(&*rollout, Some(Ok(r)) if r.state == RolloutState::Running);
     {
-        let rollout = rollout.clone();
+        let (rollout, generation) = (rollout.clone(), generation.clone());
         // Every second while it runs; every fifth second otherwise (another process may run it).
         let due = if running { tick } else { tick / 5 };
         use_effect_with((id, due), move |(id, _)| {
@@ -139,17 +148,24 @@ fn rollout_view(props: &RolloutViewProps) -> Html {
                 Some(Ok(known)) if known.id == id => Some(Rc::clone(known)),
                 _ => None,
             };
+            let generation = generation.clone();
             wasm_bindgen_futures::spawn_local(async move {
+                let since = known.as_ref().and(*generation.borrow());
                 let next = match known {
-                    Some(known) => match ipc::rollout_status(id).await {
-                        Ok(status) if known.shows(&status) => return,
-                        Ok(status) => match known.with_status(status) {
-                            Some(next) => Ok(next),
-                            None => ipc::rollout(id).await,
-                        },
+                    Some(known) => match ipc::rollout_changes(id, since).await {
+                        Ok(changes) => {
+                            *generation.borrow_mut() = Some(changes.generation);
+                            if changes.change_nothing_in(&known) {
+                                return;
+                            }
+                            match known.with_changes(changes) {
+                                Some(next) => Ok(next),
+                                None => whole(id, &generation).await,
+                            }
+                        }
                         Err(error) => Err(error),
                     },
-                    None => ipc::rollout(id).await,
+                    None => whole(id, &generation).await,
                 };
                 rollout.set(Some(next.map(Rc::new)));
             });
