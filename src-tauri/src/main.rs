@@ -10,6 +10,8 @@ mod kubeconfig_watch;
 mod logs;
 mod marks;
 mod notifications;
+#[cfg(target_os = "linux")]
+mod painting;
 mod rollouts;
 mod tenancy;
 mod timeline;
@@ -29,6 +31,8 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() {
     let started = std::time::SystemTime::now();
+    #[cfg(target_os = "linux")]
+    painting::paint_on_the_cpu();
     let mut log_guard = match tenantry_core::logging::init(&tenantry_core::paths::log_dir()) {
         Ok(guard) => Some(guard),
         Err(err) => {

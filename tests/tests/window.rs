@@ -119,6 +119,7 @@ async fn scenario() {
         Driver::start(&kubeconfig, &dir.path().join("data"), dir.path(), &[]).await.expect("tauri-driver starts");
     let client = driver.open_app(&app_binary()).await.expect("a WebDriver session opens the app");
     fleet_view_filters_by_cluster_and_domain(&client).await;
+    the_web_process_paints_on_the_cpu(&dir.path().join("data"));
     client.find(Locator::Id("tab-clusters")).await.expect("clusters tab").click().await.expect("switch view");
     let rows = settled_rows(&client, 6).await;
     let states: Vec<(&str, &str)> = rows.iter().map(|(c, s, _)| (c.as_str(), s.as_str())).collect();
@@ -263,6 +264,31 @@ fn app_process(data_dir: &Path) -> Option<u32> {
         let is_ours = environment.split(|b| *b == 0).any(|var| var == wanted.as_bytes());
         (is_app && is_ours).then_some(pid)
     })
+}
+
+/// The app asks WebKit to paint on the CPU: its web process (a child of the app, or a grandchild
+/// through a sandbox) starts with WebKit's switch for it set.
+fn the_web_process_paints_on_the_cpu(data_dir: &Path) {
+    let app = app_process(data_dir).expect("the app's process");
+    let parent = |pid: u32| -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()
+    };
+    let web_processes: Vec<u32> = std::fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "WebKitWebProces"))
+        .filter(|pid| std::iter::successors(parent(*pid), |p| parent(*p)).take(4).any(|p| p == app))
+        .collect();
+    assert!(!web_processes.is_empty(), "the app {app} has a web process");
+    for pid in web_processes {
+        let environment = std::fs::read(format!("/proc/{pid}/environ")).expect("the web process's environment");
+        assert!(
+            environment.split(|b| *b == 0).any(|var| var == b"WEBKIT_SKIA_ENABLE_CPU_RENDERING=1"),
+            "web process {pid} paints on the CPU"
+        );
+    }
 }
 
 /// The WebDriver code of the Escape key.

@@ -2,7 +2,8 @@
 //! then, in the real app window under Xvfb, all chosen, an update planned and started from the
 //! window, and followed in the rollout view until it ends — while a `requestAnimationFrame` loop
 //! in the page records the gap between frames, and the memory of every process of the app (the
-//! backend, WebKit's web and network processes) is sampled.
+//! backend, WebKit's web and network processes) is sampled, and the CPU each of them and the
+//! whole machine spent meanwhile is counted.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -38,6 +39,10 @@ pub struct WindowFigures {
     pub peaks: Vec<(&'static str, u64)>,
     /// Peak of all together (KiB).
     pub peak_total: u64,
+    /// CPU time each of the app's processes spent while it ran.
+    pub cpu: Vec<(&'static str, Duration)>,
+    /// The share of the machine's CPU (all cores) that was busy while it ran.
+    pub machine_busy: f64,
 }
 
 /// Runs the measure over `entries` with `per_cluster` tenants on each, the app binary `app`.
@@ -84,6 +89,7 @@ async fn drive(client: &Client, tenants: usize) -> Result<WindowFigures, BenchEr
     click(client, "#rollout-plan-button").await?;
     text_until(client, "#rollout-plan", "tenants change", 120).await?;
     client.execute(FRAME_LOOP, Vec::new()).await.map_err(webdriver)?;
+    let (cpu_before, machine_before) = (cpu_by_process(), machine_ticks());
     let started = Instant::now();
     click(client, "#rollout-start").await?;
     let mut gaps = Vec::new();
@@ -114,7 +120,59 @@ async fn drive(client: &Client, tenants: usize) -> Result<WindowFigures, BenchEr
             return Err(BenchError::Failed(format!("the rollout did not finish: {state}")));
         }
     }
-    Ok(WindowFigures { tenants, rollout: started.elapsed(), gaps, peaks, peak_total })
+    let rollout = started.elapsed();
+    let cpu = cpu_by_process()
+        .into_iter()
+        .zip(cpu_before)
+        .map(|((label, after), (_, before))| (label, after.saturating_sub(before)))
+        .collect();
+    let (busy, total) = machine_ticks();
+    let machine_busy =
+        busy.saturating_sub(machine_before.0) as f64 / total.saturating_sub(machine_before.1).max(1) as f64;
+    Ok(WindowFigures { tenants, rollout, gaps, peaks, peak_total, cpu, machine_busy })
+}
+
+/// CPU time (user and system) each of the app's processes has spent so far, summed per kind.
+fn cpu_by_process() -> Vec<(&'static str, Duration)> {
+    let tick = Duration::from_secs(1) / ticks_per_second();
+    let mut sums: Vec<(&'static str, Duration)> = PROCESSES.iter().map(|(_, label)| (*label, Duration::ZERO)).collect();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let path = entry.path();
+        let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+        let Some(index) = PROCESSES.iter().position(|(name, _)| comm.trim() == *name) else { continue };
+        let stat = std::fs::read_to_string(path.join("stat")).unwrap_or_default();
+        // After the command in parentheses: state is field 3, utime and stime fields 14 and 15.
+        let fields: Vec<&str> =
+            stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+        let ticks: u32 = [11, 12].iter().filter_map(|i| fields.get(*i)?.parse::<u32>().ok()).sum();
+        sums[index].1 += tick * ticks;
+    }
+    sums
+}
+
+/// The machine's busy and total CPU ticks so far, over all cores (`/proc/stat`'s first line).
+fn machine_ticks() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let ticks: Vec<u64> = stat
+        .lines()
+        .next()
+        .and_then(|line| line.strip_prefix("cpu "))
+        .map(|rest| rest.split_whitespace().filter_map(|n| n.parse().ok()).collect())
+        .unwrap_or_default();
+    let total = ticks.iter().take(8).sum();
+    // idle and iowait are the fourth and fifth columns.
+    let idle = ticks.get(3).copied().unwrap_or(0) + ticks.get(4).copied().unwrap_or(0);
+    (total - idle, total)
+}
+
+/// The kernel's clock ticks per second (`/proc` counts CPU time in them).
+fn ticks_per_second() -> u32 {
+    nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .ok()
+        .flatten()
+        .and_then(|ticks| u32::try_from(ticks).ok())
+        .filter(|ticks| *ticks > 0)
+        .unwrap_or(100)
 }
 
 /// Resident memory (KiB) of each of the app's processes now, summed per kind: every page each
@@ -193,6 +251,8 @@ impl WindowFigures {
         let at = |p: f64| sorted.get(((sorted.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0);
         let over = |limit: f64| sorted.iter().filter(|&&gap| gap > limit).count();
         let mib = |kib: u64| kib as f64 / 1024.0;
+        let cpu: Vec<String> =
+            self.cpu.iter().map(|(label, spent)| format!("{label} {:.1} s", spent.as_secs_f64())).collect();
         let peaks: Vec<String> =
             self.peaks.iter().map(|(label, kib)| format!("{label} {:.0} MiB", mib(*kib))).collect();
         format!(
@@ -203,7 +263,9 @@ impl WindowFigures {
              | Gap between frames: median / p99 / max | {:.0} / {:.0} / {:.0} ms |\n\
              | Gaps over 100 ms | {} (over 50 ms: {}){} |\n\
              | Peak memory, each of the app's processes | {} |\n\
-             | Peak memory, all together | {:.0} MiB |\n",
+             | Peak memory, all together | {:.0} MiB |\n\
+             | CPU while it ran, each of the app's processes | {} |\n\
+             | The machine's CPU busy while it ran (all cores) | {:.0} % |\n",
             self.tenants,
             ms(self.rollout),
             sorted.len(),
@@ -215,6 +277,8 @@ impl WindowFigures {
             if long.is_empty() { String::new() } else { format!("; {}", long.join(", ")) },
             peaks.join(", "),
             mib(self.peak_total),
+            cpu.join(", "),
+            self.machine_busy * 100.0,
         )
     }
 }
