@@ -135,19 +135,13 @@ async fn drive(client: &Client, tenants: usize) -> Result<WindowFigures, BenchEr
 /// CPU time (user and system) each of the app's processes has spent so far, summed per kind.
 fn cpu_by_process() -> Vec<(&'static str, Duration)> {
     let tick = Duration::from_secs(1) / ticks_per_second();
-    let mut sums: Vec<(&'static str, Duration)> = PROCESSES.iter().map(|(_, label)| (*label, Duration::ZERO)).collect();
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let path = entry.path();
-        let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
-        let Some(index) = PROCESSES.iter().position(|(name, _)| comm.trim() == *name) else { continue };
-        let stat = std::fs::read_to_string(path.join("stat")).unwrap_or_default();
+    sum_by_process(Duration::ZERO, |process| {
+        let stat = std::fs::read_to_string(process.join("stat")).ok()?;
         // After the command in parentheses: state is field 3, utime and stime fields 14 and 15.
-        let fields: Vec<&str> =
-            stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
         let ticks: u32 = [11, 12].iter().filter_map(|i| fields.get(*i)?.parse::<u32>().ok()).sum();
-        sums[index].1 += tick * ticks;
-    }
-    sums
+        Some(tick * ticks)
+    })
 }
 
 /// The machine's busy and total CPU ticks so far, over all cores (`/proc/stat`'s first line).
@@ -189,15 +183,23 @@ pub fn pss_by_process() -> Vec<(&'static str, u64)> {
 
 /// The `field` line of `/proc/PID/<file>` (KiB) of each of the app's processes, summed per kind.
 fn memory_by_process(file: &str, field: &str) -> Vec<(&'static str, u64)> {
-    let mut sums: Vec<(&'static str, u64)> = PROCESSES.iter().map(|(_, label)| (*label, 0)).collect();
+    sum_by_process(0, |process| {
+        let text = std::fs::read_to_string(process.join(file)).ok()?;
+        text.lines().find_map(|l| l.strip_prefix(field)?.split_whitespace().next()?.parse::<u64>().ok())
+    })
+}
+
+/// `read` of every running process of the app (its `/proc/PID` folder), summed per kind of
+/// process, starting from `zero`; a process `read` finds nothing in adds nothing.
+fn sum_by_process<T: Copy + std::ops::AddAssign>(zero: T, read: impl Fn(&Path) -> Option<T>) -> Vec<(&'static str, T)> {
+    let mut sums: Vec<(&'static str, T)> = PROCESSES.iter().map(|(_, label)| (*label, zero)).collect();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let path = entry.path();
         let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
         let Some(index) = PROCESSES.iter().position(|(name, _)| comm.trim() == *name) else { continue };
-        let kib = std::fs::read_to_string(path.join(file)).ok().and_then(|text| {
-            text.lines().find_map(|l| l.strip_prefix(field)?.split_whitespace().next()?.parse::<u64>().ok())
-        });
-        sums[index].1 += kib.unwrap_or(0);
+        if let Some(value) = read(&path) {
+            sums[index].1 += value;
+        }
     }
     sums
 }
