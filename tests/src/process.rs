@@ -50,6 +50,11 @@ impl Component {
         self.child.as_mut().and_then(|c| c.try_wait().ok().flatten())
     }
 
+    /// The process's id, while it is owned.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(std::process::Child::id)
+    }
+
     /// Gives up ownership: the process keeps running after `self` is dropped.
     pub fn detach(mut self) -> Option<u32> {
         self.child.take().map(|c| c.id())

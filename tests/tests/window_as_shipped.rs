@@ -1,0 +1,130 @@
+//! The window as a person gets it: the release app started without WebDriver under Xvfb paints
+//! on the CPU without compositing (`src-tauri/src/painting.rs`), and takes clicks from the X
+//! server's pointer (XTest, through xdotool) — each one seen in the view the app remembers.
+//! The WebDriver scenario (`window.rs`) runs with compositing on, because WebKitWebDriver's
+//! synthesized clicks can wait forever on a page painted without it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use tenantry_tests::process::Component;
+
+/// The app binary `scripts/test` builds before the tests run.
+fn app_binary() -> PathBuf {
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("target dir").to_path_buf();
+    let binary = target.join("release/tenantry-app");
+    assert!(binary.exists(), "{} is missing: scripts/test builds it", binary.display());
+    binary
+}
+
+/// Runs xdotool with `args`; its standard output, or `None` when it fails (a search that finds
+/// nothing exits with 1).
+fn xdotool(args: &[&str]) -> Option<String> {
+    let output = Command::new("xdotool").args(args).output().expect("xdotool runs (scripts/setup installs it)");
+    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Polls `check` every 100 ms until it gives a value, for at most `within`.
+fn wait_for<T>(within: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(value) = check() {
+            return Some(value);
+        }
+        if Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The threads of every WebKit web process whose parent (or grandparent, through a sandbox) is
+/// `app`.
+fn web_process_threads(app: u32) -> Vec<(u32, Vec<String>)> {
+    let parent = |pid: u32| -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()
+    };
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "WebKitWebProces"))
+        .filter(|pid| std::iter::successors(parent(*pid), |p| parent(*p)).take(3).any(|p| p == app))
+        .map(|pid| {
+            let threads = std::fs::read_dir(format!("/proc/{pid}/task"))
+                .map(|tasks| {
+                    tasks
+                        .flatten()
+                        .filter_map(|task| std::fs::read_to_string(task.path().join("comm")).ok())
+                        .map(|name| name.trim().to_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            (pid, threads)
+        })
+        .collect()
+}
+
+/// The view the app saved in its window file, once it is there.
+fn remembered_view(config_dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(config_dir.join("window.json")).ok()?;
+    let state: serde_json::Value = serde_json::from_str(&text).ok()?;
+    state.get("view")?.as_str().map(str::to_owned)
+}
+
+#[test]
+fn the_shipped_window_paints_on_the_cpu_and_takes_a_persons_clicks() {
+    assert!(std::env::var_os("DISPLAY").is_some(), "no X display: run under xvfb-run (scripts/test does)");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(&kubeconfig, "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n")
+        .expect("an empty kubeconfig");
+    let (data_dir, config_dir) = (dir.path().join("data"), dir.path().join("data/config"));
+    let envs =
+        [("KUBECONFIG", kubeconfig.as_path()), ("TENANTRY_DATA_DIR", &data_dir), ("TENANTRY_CONFIG_DIR", &config_dir)];
+    let mut app = Component::start("tenantry-app", &app_binary(), &[], &envs, dir.path()).expect("the app starts");
+    let window = wait_for(Duration::from_secs(30), || {
+        xdotool(&["search", "--onlyvisible", "--name", "^Tenantry$"])?.lines().next().map(str::to_owned)
+    })
+    .unwrap_or_else(|| panic!("no Tenantry window; see {}", app.log.display()));
+    assert!(app.exited().is_none(), "the app runs");
+
+    let pid = app.pid().expect("the app's process id");
+    let threads = wait_for(Duration::from_secs(20), || {
+        let found = web_process_threads(pid);
+        (!found.is_empty() && found.iter().all(|(_, threads)| threads.iter().any(|t| t == "WebKitWebProces")))
+            .then_some(found)
+    })
+    .expect("the app has a web process");
+    // Give the page its first paint, when a composited page would have started its compositor.
+    std::thread::sleep(Duration::from_secs(2));
+    for (web_pid, _) in &threads {
+        let names: Vec<String> = web_process_threads(pid)
+            .into_iter()
+            .filter(|(pid, _)| pid == web_pid)
+            .flat_map(|(_, names)| names)
+            .collect();
+        let with_gl: Vec<&String> =
+            names.iter().filter(|name| name.contains("Compositor") || name.starts_with("llvmpipe")).collect();
+        assert!(with_gl.is_empty(), "web process {web_pid} composites with GL: {with_gl:?}");
+    }
+
+    // The tabs along the top, left to right: each click is seen in the view the app saves,
+    // including a click where the pointer already rests after a move of one pixel.
+    let tabs = [("clusters", 360), ("audit", 474), ("clusters", 360), ("rollouts", 561), ("tenants", 240)];
+    for (view, x) in tabs {
+        xdotool(&["mousemove", "--window", &window, &(x + 1).to_string(), "33"]).expect("move the pointer");
+        std::thread::sleep(Duration::from_millis(300));
+        xdotool(&["mousemove", "--window", &window, &x.to_string(), "32", "click", "1"]).expect("click");
+        let seen = wait_for(Duration::from_secs(10), || remembered_view(&config_dir).filter(|saved| saved == view));
+        assert_eq!(
+            seen.as_deref(),
+            Some(view),
+            "a click on the {view} tab shows it (saved: {:?})",
+            remembered_view(&config_dir)
+        );
+    }
+    app.stop();
+}
