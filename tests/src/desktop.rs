@@ -2,10 +2,11 @@
 //! on an Xvfb display of its own) on it, whose history says what was shown.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::Result;
 use crate::error::Error;
+use crate::poll::wait_for;
 use crate::process::Component;
 
 /// A running session bus with dunst on it; both stop when dropped.
@@ -70,19 +71,5 @@ impl DesktopSession {
             .output()
             .ok()?;
         output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
-    }
-}
-
-/// Polls `check` every 100 ms until it gives something or `within` has passed.
-fn wait_for<T>(within: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
-    let deadline = Instant::now() + within;
-    loop {
-        if let Some(found) = check() {
-            return Some(found);
-        }
-        if Instant::now() > deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
     }
 }

@@ -18,6 +18,7 @@ pub mod existing;
 pub mod fleet;
 pub mod identity;
 pub mod pod_logs;
+pub mod poll;
 pub mod ports;
 pub mod process;
 mod random;

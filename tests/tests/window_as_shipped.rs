@@ -6,8 +6,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use tenantry_tests::poll::wait_for;
 use tenantry_tests::process::Component;
 
 /// The app binary `scripts/test` builds before the tests run.
@@ -23,20 +24,6 @@ fn app_binary() -> PathBuf {
 fn xdotool(args: &[&str]) -> Option<String> {
     let output = Command::new("xdotool").args(args).output().expect("xdotool runs (scripts/setup installs it)");
     output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-/// Polls `check` every 100 ms until it gives a value, for at most `within`.
-fn wait_for<T>(within: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
-    let deadline = Instant::now() + within;
-    loop {
-        if let Some(value) = check() {
-            return Some(value);
-        }
-        if Instant::now() > deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 /// The threads of every WebKit web process whose parent (or grandparent, through a sandbox) is
