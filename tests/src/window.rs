@@ -61,6 +61,35 @@ impl Driver {
     }
 }
 
+/// The release app binary `scripts/test` builds, in the target dir above an integration test's
+/// `target_tmpdir` (its `CARGO_TARGET_TMPDIR`).
+pub fn app_binary(target_tmpdir: &str) -> PathBuf {
+    let target = Path::new(target_tmpdir).parent().unwrap_or(Path::new(target_tmpdir));
+    let binary = target.join("release/tenantry-app");
+    assert!(
+        binary.exists(),
+        "{} is missing: build it first with `cargo build --release -p tenantry-app --features custom-protocol` (scripts/test does)",
+        binary.display()
+    );
+    binary
+}
+
+/// The WebKit web processes of the app process `app`: its children, or grandchildren through a
+/// sandbox.
+pub fn web_processes_of(app: u32) -> Vec<u32> {
+    let parent = |pid: u32| -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()
+    };
+    let Ok(processes) = std::fs::read_dir("/proc") else { return Vec::new() };
+    processes
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "WebKitWebProces"))
+        .filter(|pid| std::iter::successors(parent(*pid), |p| parent(*p)).take(4).any(|p| p == app))
+        .collect()
+}
+
 /// A free loopback port.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_or(0, |a| a.port())

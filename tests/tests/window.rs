@@ -15,18 +15,11 @@ use tenantry_tests::cluster::client_for;
 use tenantry_tests::existing;
 use tenantry_tests::fleet::Fleet;
 use tenantry_tests::seed;
-use tenantry_tests::window::{Driver, free_port};
+use tenantry_tests::window::{self, Driver, free_port};
 
 /// The app binary `scripts/test` builds before the tests run.
 fn app_binary() -> PathBuf {
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("target dir").to_path_buf();
-    let binary = target.join("release/tenantry-app");
-    assert!(
-        binary.exists(),
-        "{} is missing: build it first with `cargo build --release -p tenantry-app --features custom-protocol` (scripts/test does)",
-        binary.display()
-    );
-    binary
+    window::app_binary(env!("CARGO_TARGET_TMPDIR"))
 }
 
 fn screenshot_dir() -> PathBuf {
@@ -270,17 +263,7 @@ fn app_process(data_dir: &Path) -> Option<u32> {
 /// through a sandbox) starts with WebKit's switch for it set.
 fn the_web_process_paints_on_the_cpu(data_dir: &Path) {
     let app = app_process(data_dir).expect("the app's process");
-    let parent = |pid: u32| -> Option<u32> {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()
-    };
-    let web_processes: Vec<u32> = std::fs::read_dir("/proc")
-        .expect("/proc")
-        .flatten()
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "WebKitWebProces"))
-        .filter(|pid| std::iter::successors(parent(*pid), |p| parent(*p)).take(4).any(|p| p == app))
-        .collect();
+    let web_processes = window::web_processes_of(app);
     assert!(!web_processes.is_empty(), "the app {app} has a web process");
     for pid in web_processes {
         let environment = std::fs::read(format!("/proc/{pid}/environ")).expect("the web process's environment");

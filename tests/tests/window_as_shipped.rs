@@ -4,20 +4,13 @@
 //! The WebDriver scenario (`window.rs`) runs with compositing on, because WebKitWebDriver's
 //! synthesized clicks can wait forever on a page painted without it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use tenantry_tests::poll::wait_for;
 use tenantry_tests::process::Component;
-
-/// The app binary `scripts/test` builds before the tests run.
-fn app_binary() -> PathBuf {
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("target dir").to_path_buf();
-    let binary = target.join("release/tenantry-app");
-    assert!(binary.exists(), "{} is missing: scripts/test builds it", binary.display());
-    binary
-}
+use tenantry_tests::window::{app_binary, web_processes_of};
 
 /// Runs xdotool with `args`; its standard output, or `None` when it fails (a search that finds
 /// nothing exits with 1).
@@ -26,32 +19,17 @@ fn xdotool(args: &[&str]) -> Option<String> {
     output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
-/// The threads of every WebKit web process whose parent (or grandparent, through a sandbox) is
-/// `app`.
-fn web_process_threads(app: u32) -> Vec<(u32, Vec<String>)> {
-    let parent = |pid: u32| -> Option<u32> {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()
-    };
-    std::fs::read_dir("/proc")
-        .expect("/proc")
-        .flatten()
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "WebKitWebProces"))
-        .filter(|pid| std::iter::successors(parent(*pid), |p| parent(*p)).take(3).any(|p| p == app))
-        .map(|pid| {
-            let threads = std::fs::read_dir(format!("/proc/{pid}/task"))
-                .map(|tasks| {
-                    tasks
-                        .flatten()
-                        .filter_map(|task| std::fs::read_to_string(task.path().join("comm")).ok())
-                        .map(|name| name.trim().to_owned())
-                        .collect()
-                })
-                .unwrap_or_default();
-            (pid, threads)
+/// The names of the threads of process `pid`.
+fn thread_names(pid: u32) -> Vec<String> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .map(|tasks| {
+            tasks
+                .flatten()
+                .filter_map(|task| std::fs::read_to_string(task.path().join("comm")).ok())
+                .map(|name| name.trim().to_owned())
+                .collect()
         })
-        .collect()
+        .unwrap_or_default()
 }
 
 /// The view the app saved in its window file, once it is there.
@@ -71,7 +49,8 @@ fn the_shipped_window_paints_on_the_cpu_and_takes_a_persons_clicks() {
     let (data_dir, config_dir) = (dir.path().join("data"), dir.path().join("data/config"));
     let envs =
         [("KUBECONFIG", kubeconfig.as_path()), ("TENANTRY_DATA_DIR", &data_dir), ("TENANTRY_CONFIG_DIR", &config_dir)];
-    let mut app = Component::start("tenantry-app", &app_binary(), &[], &envs, dir.path()).expect("the app starts");
+    let mut app = Component::start("tenantry-app", &app_binary(env!("CARGO_TARGET_TMPDIR")), &[], &envs, dir.path())
+        .expect("the app starts");
     let window = wait_for(Duration::from_secs(30), || {
         xdotool(&["search", "--onlyvisible", "--name", "^Tenantry$"])?.lines().next().map(str::to_owned)
     })
@@ -79,20 +58,13 @@ fn the_shipped_window_paints_on_the_cpu_and_takes_a_persons_clicks() {
     assert!(app.exited().is_none(), "the app runs");
 
     let pid = app.pid().expect("the app's process id");
-    let threads = wait_for(Duration::from_secs(20), || {
-        let found = web_process_threads(pid);
-        (!found.is_empty() && found.iter().all(|(_, threads)| threads.iter().any(|t| t == "WebKitWebProces")))
-            .then_some(found)
-    })
-    .expect("the app has a web process");
+    let web_processes =
+        wait_for(Duration::from_secs(20), || Some(web_processes_of(pid)).filter(|found| !found.is_empty()))
+            .expect("the app has a web process");
     // Give the page its first paint, when a composited page would have started its compositor.
     std::thread::sleep(Duration::from_secs(2));
-    for (web_pid, _) in &threads {
-        let names: Vec<String> = web_process_threads(pid)
-            .into_iter()
-            .filter(|(pid, _)| pid == web_pid)
-            .flat_map(|(_, names)| names)
-            .collect();
+    for web_pid in web_processes {
+        let names = thread_names(web_pid);
         let with_gl: Vec<&String> =
             names.iter().filter(|name| name.contains("Compositor") || name.starts_with("llvmpipe")).collect();
         assert!(with_gl.is_empty(), "web process {web_pid} composites with GL: {with_gl:?}");
