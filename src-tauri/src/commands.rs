@@ -20,17 +20,19 @@ const FIRST_SCREEN: usize = 200;
 const REST_BOUND: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Streams the kubeconfig's clusters to `on_event`: the list at once (broken contexts already
-/// marked), then probe results in batches as they finish, then `Done`.
+/// marked), then probe results in batches as they finish, then `Done`. Packed, as the fleet's
+/// stream is: a kubeconfig of 500 contexts is a list of 500 rows the window reads while it
+/// brings up the fleet's first screen.
 #[tauri::command]
-pub async fn watch_clusters(on_event: Channel<ClusterEvent>) -> Result<(), UiError> {
+pub async fn watch_clusters(on_event: Channel<Packed<ClusterEvent>>) -> Result<(), UiError> {
     let list = ClusterList::load_with_added(&Sources::from_env());
     tracing::info!(contexts = list.entries.len(), files = ?list.summary.files, "kubeconfig loaded");
-    send(&on_event, ClusterEvent::Listed { kubeconfig: list.summary.clone(), clusters: list.rows() })?;
+    send(&on_event, Packed(ClusterEvent::Listed { kubeconfig: list.summary.clone(), clusters: list.rows() }))?;
     let mut batches = list.probe_chosen(DEFAULT_PROBE_TIMEOUT).ready_chunks(BATCH);
     while let Some(results) = batches.next().await {
-        send(&on_event, ClusterEvent::Probed { results })?;
+        send(&on_event, Packed(ClusterEvent::Probed { results }))?;
     }
-    send(&on_event, ClusterEvent::Done)
+    send(&on_event, Packed(ClusterEvent::Done))
 }
 
 /// Streams the fleet to `on_event` for as long as the window listens: a snapshot (cached rows

@@ -93,6 +93,23 @@ pub fn app() -> Html {
             });
         });
     }
+    // The fleet's stream is asked for first: its cached rows are what the window opens on.
+    {
+        let fleet = fleet.clone();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                let events = fleet.clone();
+                let outcome = ipc::watch_tenants(move |event| match event {
+                    Ok(event) => events.dispatch(FleetAction::Event(event)),
+                    Err(error) => events.dispatch(FleetAction::Failed(error)),
+                })
+                .await;
+                if let Err(error) = outcome {
+                    fleet.dispatch(FleetAction::Failed(error));
+                }
+            });
+        });
+    }
     {
         let clusters = clusters.clone();
         use_effect_with((*generation, *reloads), move |_| {
@@ -106,22 +123,6 @@ pub fn app() -> Html {
                 .await;
                 if let Err(error) = outcome {
                     clusters.dispatch(Action::Failed(error));
-                }
-            });
-        });
-    }
-    {
-        let fleet = fleet.clone();
-        use_effect_with((), move |_| {
-            wasm_bindgen_futures::spawn_local(async move {
-                let events = fleet.clone();
-                let outcome = ipc::watch_tenants(move |event| match event {
-                    Ok(event) => events.dispatch(FleetAction::Event(event)),
-                    Err(error) => events.dispatch(FleetAction::Failed(error)),
-                })
-                .await;
-                if let Err(error) = outcome {
-                    fleet.dispatch(FleetAction::Failed(error));
                 }
             });
         });
@@ -148,20 +149,26 @@ pub fn app() -> Html {
             });
         }
     });
+    // Callbacks made once (or when what they read changes), so that a cluster event re-rendering
+    // the window does not hand the views new properties and re-render them too.
     let on_refresh = {
         let generation = generation.clone();
-        Callback::from(move |_| generation.set(*generation + 1))
+        use_callback(*generation, move |(), now| generation.set(now + 1))
     };
     let on_view = {
-        let view = view.clone();
-        Callback::from(move |next: View| view.set(next))
+        let view = view.setter();
+        use_callback((), move |next: View, _| view.set(next))
     };
     let on_rollout = {
-        let (view, rollout) = (view.clone(), rollout.clone());
-        Callback::from(move |id: Option<i64>| {
+        let (view, rollout) = (view.setter(), rollout.setter());
+        use_callback((), move |id: Option<i64>, _| {
             rollout.set(id);
             view.set(View::Rollouts);
         })
+    };
+    let on_rollout_started = {
+        let on_rollout = on_rollout.clone();
+        use_callback((), move |id: i64, _| on_rollout.emit(Some(id)))
     };
     let files = clusters.kubeconfig.as_ref().map(|k| k.files.clone()).unwrap_or_default();
     html! {
@@ -173,7 +180,7 @@ pub fn app() -> Html {
                 <main class="content">
                     {
                         match *view {
-                            View::Tenants => html! { <TenantsPage fleet={fleet.clone()} on_rollout={on_rollout.reform(Some)} open={(*open_request).clone()} groups={groups.clone()} /> },
+                            View::Tenants => html! { <TenantsPage fleet={fleet.clone()} on_rollout={on_rollout_started} open={(*open_request).clone()} groups={groups.clone()} /> },
                             View::Clusters => html! { <ClustersPage state={clusters.clone()} on_changed={on_refresh.clone()} /> },
                             View::Audit => html! { <AuditPage /> },
                             View::Tenancy => html! { <TenancyPage /> },

@@ -104,7 +104,7 @@ struct NoArgs {}
 
 /// The cluster stream: the list, then probe results, then `Done`.
 pub async fn watch_clusters(on_event: impl Fn(Result<ClusterEvent, UiError>) + 'static) -> Result<(), UiError> {
-    stream("watch_clusters", &NoArgs {}, on_event).await
+    packed_stream("watch_clusters", &NoArgs {}, on_event).await
 }
 
 /// Each change of the kubeconfig's files while the app runs (a running count).
