@@ -1,10 +1,11 @@
 //! The window's start with kubeconfigs of many contexts: one real cluster (its tenants cached by
 //! a first start) plus contexts that lead nowhere — each on a server of its own that refuses
 //! connections, every fifth through an exec credential plugin that takes a second and fails — at
-//! 3, 100 and 500 contexts. For each, the app is started with the same data folder and the time
-//! it reports for "cached rows on screen" and "clusters settled on screen" (its own timing marks,
-//! from its process start; settled: every watched cluster live, or known unreachable) is read
-//! through the window, with the memory of every process of the app a few seconds later. With
+//! 3, 100 and 500 contexts. The app is started with the same data folder, the sizes in turn over
+//! five rounds, and the time it reports for "cached rows on screen" and "clusters settled on
+//! screen" (its own timing marks, from its process start; settled: every watched cluster live, or
+//! known unreachable) is read through the window, with the memory of every process of the app a
+//! few seconds later. With
 //! `--whole-fleet`, the same marks and memory on every cluster of the fleet at its full size.
 
 use std::path::{Path, PathBuf};
@@ -18,7 +19,7 @@ use crate::stats::median;
 use crate::window_rollout::{pss_by_process, rss_by_process};
 
 /// Starts per context count.
-const RUNS: usize = 3;
+const RUNS: usize = 5;
 
 /// One start: its marks (ms) and the app's memory after it (KiB per kind of process, resident
 /// and proportional).
@@ -64,13 +65,16 @@ pub async fn measure(kubeconfig: &Path, app: &Path, counts: &[usize]) -> Result<
     start(&write_kubeconfig(dir.path(), kubeconfig, 1, &plugin)?, &data, dir.path(), app).await?;
     let mut rows = Vec::new();
     for &count in counts {
-        let file = write_kubeconfig(dir.path(), kubeconfig, count, &plugin)?;
-        let mut starts = Vec::new();
-        for _ in 0..RUNS {
-            starts.push(start(&file, &data, dir.path(), app).await?);
-        }
-        rows.push((count, starts));
+        rows.push((count, write_kubeconfig(dir.path(), kubeconfig, count, &plugin)?, Vec::new()));
     }
+    // Round by round, every size once per round: a machine that slows down (or a cache file
+    // that grows) over the minutes of the benchmark weighs on every size alike.
+    for _ in 0..RUNS {
+        for (_, file, starts) in &mut rows {
+            starts.push(start(file, &data, dir.path(), app).await?);
+        }
+    }
+    let rows: Vec<(usize, Vec<Start>)> = rows.into_iter().map(|(count, _, starts)| (count, starts)).collect();
     Ok(report(&rows))
 }
 
@@ -250,8 +254,8 @@ fn fleet_report(clusters: usize, starts: &[Start]) -> String {
 
 fn report(rows: &[(usize, Vec<Start>)]) -> String {
     let baseline = rows.first().map(|(_, starts)| Medians::of(starts).cached).unwrap_or(1).max(1);
-    let mut out = String::from(
-        "### Window start by kubeconfig size (median of 3 starts; the app's own timing marks)\n\n\
+    let mut out = format!(
+        "### Window start by kubeconfig size (median of {RUNS} starts, the sizes taken in turn; the app's own timing marks)\n\n\
          | contexts | cached rows on screen | ÷ 3 contexts | clusters settled on screen | memory of all the app's processes: resident (RSS) / proportional (PSS) |\n|---|---|---|---|---|\n",
     );
     for (count, starts) in rows {
