@@ -10,6 +10,7 @@
 mod actions;
 mod ceiling;
 mod cli;
+mod distinct_pages;
 mod lists;
 mod propagation;
 mod rollout;

@@ -5,7 +5,7 @@
 //! backend, WebKit's web and network processes) is sampled, and the CPU each of them and the
 //! whole machine spent meanwhile is counted.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, Locator};
@@ -193,15 +193,26 @@ fn memory_by_process(file: &str, field: &str) -> Vec<(&'static str, u64)> {
 /// process, starting from `zero`; a process `read` finds nothing in adds nothing.
 fn sum_by_process<T: Copy + std::ops::AddAssign>(zero: T, read: impl Fn(&Path) -> Option<T>) -> Vec<(&'static str, T)> {
     let mut sums: Vec<(&'static str, T)> = PROCESSES.iter().map(|(_, label)| (*label, zero)).collect();
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let path = entry.path();
-        let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
-        let Some(index) = PROCESSES.iter().position(|(name, _)| comm.trim() == *name) else { continue };
+    for (index, path) in app_processes() {
         if let Some(value) = read(&path) {
             sums[index].1 += value;
         }
     }
     sums
+}
+
+/// The `/proc/PID` folder of every running process of the app, with the index of its kind in
+/// [`PROCESSES`].
+pub fn app_processes() -> Vec<(usize, PathBuf)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let path = entry.path();
+        let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+        if let Some(index) = PROCESSES.iter().position(|(name, _)| comm.trim() == *name) {
+            found.push((index, path));
+        }
+    }
+    found
 }
 
 async fn wait_for(client: &Client, css: &str, seconds: u64) -> Result<fantoccini::elements::Element, BenchError> {

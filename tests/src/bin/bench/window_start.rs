@@ -5,7 +5,7 @@
 //! five rounds, and the time it reports for "cached rows on screen" and "clusters settled on
 //! screen" (its own timing marks, from its process start; settled: every watched cluster live, or
 //! known unreachable) is read through the window, with the memory of every process of the app a
-//! few seconds later. With
+//! few seconds later (resident, proportional, and each physical page once). With
 //! `--whole-fleet`, the same marks and memory on every cluster of the fleet at its full size.
 
 use std::path::{Path, PathBuf};
@@ -15,19 +15,23 @@ use fantoccini::Client;
 use tenantry_tests::window::Driver;
 
 use crate::BenchError;
+use crate::distinct_pages::distinct_kib;
 use crate::stats::median;
-use crate::window_rollout::{pss_by_process, rss_by_process};
+use crate::window_rollout::{app_processes, pss_by_process, rss_by_process};
 
 /// Starts per context count.
 const RUNS: usize = 5;
+/// The memory column's heading.
+const MEMORY: &str = "memory of all the app's processes: resident (RSS) / proportional (PSS) / each physical page once";
 
 /// One start: its marks (ms) and the app's memory after it (KiB per kind of process, resident
-/// and proportional).
+/// and proportional; and its distinct pages, each counted once, where they can be read).
 struct Start {
     cached: u64,
     settled: u64,
     resident: Vec<(&'static str, u64)>,
     proportional: Vec<(&'static str, u64)>,
+    distinct: Option<u64>,
 }
 
 impl Start {
@@ -173,16 +177,18 @@ async fn start(kubeconfig: &Path, data: &Path, scratch: &Path, app: &Path) -> Re
     let driver = Driver::start(&kubeconfig.display().to_string(), data, scratch, &[]).await?;
     let client = driver.open_app(app).await?;
     let outcome = marks(&client).await;
-    let (resident, proportional) = if outcome.is_ok() {
+    let (resident, proportional, distinct) = if outcome.is_ok() {
         tokio::time::sleep(Duration::from_secs(5)).await;
-        (rss_by_process(), pss_by_process())
+        let processes = app_processes();
+        let folders: Vec<&Path> = processes.iter().map(|(_, folder)| folder.as_path()).collect();
+        (rss_by_process(), pss_by_process(), distinct_kib(&folders))
     } else {
-        (Vec::new(), Vec::new())
+        (Vec::new(), Vec::new(), None)
     };
     let _ = client.close().await;
     drop(driver);
     let (cached, settled) = outcome?;
-    Ok(Start { cached, settled, resident, proportional })
+    Ok(Start { cached, settled, resident, proportional, distinct })
 }
 
 /// The app's "cached rows on screen" and "clusters settled on screen" marks, waited for (60 s).
@@ -218,6 +224,7 @@ struct Medians {
     settled: u128,
     resident: u64,
     proportional: u64,
+    distinct: Option<u64>,
 }
 
 impl Medians {
@@ -227,27 +234,36 @@ impl Medians {
             settled: median_ms(starts.iter().map(|s| s.settled).collect()),
             resident: median_ms(starts.iter().map(|s| total(&s.resident)).collect()) as u64,
             proportional: median_ms(starts.iter().map(|s| total(&s.proportional)).collect()) as u64,
+            distinct: starts.iter().map(|s| s.distinct).collect::<Option<Vec<u64>>>().map(|kib| median_ms(kib) as u64),
         }
     }
 }
 
-/// Each start as "cached/settled (memory of each process)".
+/// Each start as "cached/settled (memory of each process; each page once)".
 fn samples(starts: &[Start]) -> String {
-    let samples: Vec<String> =
-        starts.iter().map(|s| format!("{}/{} ({})", s.cached, s.settled, s.memory_split())).collect();
+    let samples: Vec<String> = starts
+        .iter()
+        .map(|s| format!("{}/{} ({}; {})", s.cached, s.settled, s.memory_split(), once(s.distinct)))
+        .collect();
     samples.join(", ")
+}
+
+/// Distinct pages (KiB) in whole MiB, or "n/a" where they could not be read.
+fn once(distinct: Option<u64>) -> String {
+    distinct.map_or_else(|| "n/a".into(), mib)
 }
 
 /// The whole-fleet table: marks and memory of `starts` on `clusters` clusters.
 fn fleet_report(clusters: usize, starts: &[Start]) -> String {
-    let Medians { cached, settled, resident, proportional } = Medians::of(starts);
+    let Medians { cached, settled, resident, proportional, distinct } = Medians::of(starts);
     format!(
         "### Window start on the whole fleet (median of {RUNS} starts; the app's own timing marks)\n\n\
-         | clusters | cached rows on screen | live rows (every cluster settled) on screen | memory of all the app's processes: resident (RSS) / proportional (PSS) |\n|---|---|---|---|\n\
-         | {clusters} | {cached} ms | {settled} ms | {} / {} MiB |\n\n\
-         Samples (cached / settled ms; MiB of each process, RSS/PSS): {}\n",
+         | clusters | cached rows on screen | live rows (every cluster settled) on screen | {MEMORY} |\n|---|---|---|---|\n\
+         | {clusters} | {cached} ms | {settled} ms | {} / {} / {} MiB |\n\n\
+         Samples (cached / settled ms; MiB of each process, RSS/PSS; each page once): {}\n",
         mib(resident),
         mib(proportional),
+        once(distinct),
         samples(starts)
     )
 }
@@ -256,18 +272,19 @@ fn report(rows: &[(usize, Vec<Start>)]) -> String {
     let baseline = rows.first().map(|(_, starts)| Medians::of(starts).cached).unwrap_or(1).max(1);
     let mut out = format!(
         "### Window start by kubeconfig size (median of {RUNS} starts, the sizes taken in turn; the app's own timing marks)\n\n\
-         | contexts | cached rows on screen | ÷ 3 contexts | clusters settled on screen | memory of all the app's processes: resident (RSS) / proportional (PSS) |\n|---|---|---|---|---|\n",
+         | contexts | cached rows on screen | ÷ 3 contexts | clusters settled on screen | {MEMORY} |\n|---|---|---|---|---|\n",
     );
     for (count, starts) in rows {
-        let Medians { cached, settled, resident, proportional } = Medians::of(starts);
+        let Medians { cached, settled, resident, proportional, distinct } = Medians::of(starts);
         out.push_str(&format!(
-            "| {count} | {cached} ms | {:.2}× | {settled} ms | {} / {} MiB |\n",
+            "| {count} | {cached} ms | {:.2}× | {settled} ms | {} / {} / {} MiB |\n",
             cached as f64 / baseline as f64,
             mib(resident),
-            mib(proportional)
+            mib(proportional),
+            once(distinct)
         ));
     }
-    out.push_str("\nSamples (cached / settled ms; MiB of each process, RSS/PSS):\n");
+    out.push_str("\nSamples (cached / settled ms; MiB of each process, RSS/PSS; each page once):\n");
     for (count, starts) in rows {
         out.push_str(&format!("- {count} contexts: {}\n", samples(starts)));
     }
