@@ -241,6 +241,22 @@ async fn the_fleet_follows_three_clusters_through_outages_and_restarts() {
     assert!(offline.detail("local-3", &seed::tenant(0, 2).id).await.is_some_and(|d| !d.tenant.freshness.is_live()));
     offline.shutdown().await;
 
+    // A cluster not watched now keeps its cached rows, marked not watched (not unreachable: it is
+    // not tried); turning one off while the fleet runs marks it the same way.
+    let fewer = Watched::start(entries[..2].to_vec(), Some(&cache), Settings::default()).await;
+    fewer.settled(Duration::from_secs(10)).await;
+    let not_watched = |fleet: &Watched| -> Vec<String> {
+        let clusters = fleet.clusters().into_iter();
+        clusters.filter(|c| c.state == ConnectionState::NotWatched).map(|c| c.context).collect()
+    };
+    assert_eq!(not_watched(&fewer), vec!["local-3".to_owned()]);
+    assert_eq!(fewer.tenants().len(), 24, "its rows stay as last cached");
+    fewer.unwatch("local-1");
+    let mut turned_off = not_watched(&fewer);
+    turned_off.sort();
+    assert_eq!(turned_off, vec!["local-1".to_owned(), "local-3".to_owned()]);
+    fewer.shutdown().await;
+
     // Held for a window: with cached rows, no cluster is tried until they are on screen.
     let (shown, on_screen) = tokio::sync::oneshot::channel::<()>();
     let held = Watched::start_once_shown(entries.clone(), Some(&cache), Settings::default(), async {

@@ -427,6 +427,13 @@ async fn sign_in_and_choose_on_the_credentials_board(client: &Client, data_dir: 
     wait_row_attr(client, "us-east", "data-watched", "false").await;
     let remembered = std::fs::read_to_string(data_dir.join("config/watched-clusters.json")).expect("the choice file");
     assert!(remembered.contains("us-east"), "{remembered}");
+    // In the fleet, a cluster turned off reads "not watched", not "unreachable".
+    client.find(Locator::Id("tab-tenants")).await.expect("tenants tab").click().await.expect("switch view");
+    let off = ".nav-item[data-cluster='us-east'][data-state='not-watched'] .nav-detail";
+    let off = client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(off)).await;
+    let note = off.expect("us-east not watched in the sidebar").text().await.unwrap_or_default();
+    assert!(note.starts_with("not watched · last live "), "{note}");
+    client.find(Locator::Id("tab-clusters")).await.expect("clusters tab").click().await.expect("back");
     fill(client, "cluster-search", "helpdesk").await;
     let shown = client.find_all(Locator::Css("tr.cluster-row")).await.expect("rows").len();
     assert_eq!(shown, 2, "the search keeps the help-desk contexts");

@@ -3,7 +3,7 @@
 //! number of subscribers as a snapshot followed by batched diffs, and written behind to the
 //! cache.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -262,7 +262,7 @@ impl Fleet {
         lock(&self.shared.inventories).remove(context);
         let status = lock(&self.shared.state).clusters.get(context).cloned();
         if let Some(mut status) = status {
-            status.state = ConnectionState::Unreachable;
+            status.state = ConnectionState::NotWatched;
             status.last_error = Some(not_configured());
             self.shared.publish(FleetEvent::Cluster(status));
         }
@@ -522,8 +522,9 @@ async fn open_cache(path: &Path) -> (Option<Cache>, Option<UiError>) {
     }
 }
 
-/// Fills `state` with the cached tenants and cluster statuses. Clusters that are cached but no
-/// longer in the kubeconfig keep their rows, with a note saying they are not watched.
+/// Fills `state` with the cached tenants and cluster statuses. Clusters that are cached but not
+/// watched now (turned off, or no longer configured) keep their rows, marked not watched, with a
+/// note saying why; one without cached rows is left out.
 async fn load_cached(cache: &Cache, entries: &[ContextEntry], state: &mut State) {
     let (tenants, clusters) = match (cache.tenants().await, cache.clusters().await) {
         (Ok(tenants), Ok(clusters)) => (tenants, clusters),
@@ -532,15 +533,19 @@ async fn load_cached(cache: &Cache, entries: &[ContextEntry], state: &mut State)
             return;
         }
     };
+    let with_rows: HashSet<String> = tenants.iter().map(|t| t.cluster.clone()).collect();
+    for tenant in tenants {
+        state.tenants.insert((tenant.cluster.clone(), tenant.id.clone()), Arc::new(tenant));
+    }
     for mut status in clusters {
         if !entries.iter().any(|e| e.name == status.context) {
-            status.state = ConnectionState::Unreachable;
+            if !with_rows.contains(&status.context) {
+                continue;
+            }
+            status.state = ConnectionState::NotWatched;
             status.last_error = Some(not_configured());
         }
         state.clusters.insert(status.context.clone(), status);
-    }
-    for tenant in tenants {
-        state.tenants.insert((tenant.cluster.clone(), tenant.id.clone()), Arc::new(tenant));
     }
 }
 
@@ -741,5 +746,33 @@ mod tests {
         let mut sent = HashMap::new();
         diff("c", &mut sent, vec![summary("a", Health::Healthy)]);
         assert_eq!(diff("c", &mut sent, rows).upserted.len(), 1, "going stale is a change the UI must see");
+    }
+
+    fn status(context: &str, state: ConnectionState) -> ClusterStatus {
+        ClusterStatus { context: context.into(), state, last_error: None, last_live: None, notes: Vec::new() }
+    }
+
+    #[tokio::test]
+    async fn a_cached_cluster_not_watched_is_shown_only_with_its_cached_rows_and_never_tried() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("cache.sqlite");
+        let opened = Cache::open(&path).await.expect("a new cache");
+        let writer = opened.cache.writer();
+        let at = "2026-11-20T08:00:00Z".to_owned();
+        writer.send(Write::Cluster { status: status("empty", ConnectionState::Unreachable), at: at.clone() });
+        let row = Arc::new(TenantSummary { cluster: "kept".into(), ..summary("a", Health::Healthy) });
+        let seen = vec![SeenTenant { summary: row, spec: None }];
+        writer.send(Write::Tenants { cluster: "kept".into(), seen, removed: Vec::new(), at: at.clone() });
+        writer.send(Write::Cluster { status: status("kept", ConnectionState::Live), at });
+        writer.finish().await;
+        opened.cache.close().await;
+
+        let fleet = Fleet::start(Vec::new(), Some(&path), Settings::default()).await;
+        let clusters: Vec<(String, ConnectionState)> =
+            fleet.clusters().into_iter().map(|c| (c.context, c.state)).collect();
+        assert_eq!(clusters, vec![("kept".to_owned(), ConnectionState::NotWatched)]);
+        assert_eq!(fleet.tenants().len(), 1, "its rows stay as last cached");
+        assert!(fleet.watched().is_empty(), "nothing is tried");
+        fleet.shutdown().await;
     }
 }

@@ -41,6 +41,9 @@ pub enum ConnectionState {
     Unreachable,
     /// The cluster rejects the credentials or forbids listing tenants.
     Unauthorized,
+    /// Not watched: turned off by the user, or no longer configured; nothing is tried, and its
+    /// tenants are shown as last cached.
+    NotWatched,
 }
 
 /// The connection of one cluster as the fleet view shows it.

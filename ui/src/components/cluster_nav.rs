@@ -55,6 +55,7 @@ pub fn cluster_nav(props: &ClusterNavProps) -> Html {
                     ConnectionState::Reconnecting => ("reconnecting", "reconnecting…"),
                     ConnectionState::Unreachable => ("unreachable", "unreachable"),
                     ConnectionState::Unauthorized => ("unauthorized", "unauthorized"),
+                    ConnectionState::NotWatched => ("not-watched", "not watched"),
                 };
                 let detail = (status.state != ConnectionState::Live).then(|| {
                     let since = status.last_live.as_deref().map_or_else(

@@ -81,15 +81,25 @@ impl Reducible for FleetState {
 }
 
 impl FleetState {
-    /// The oldest time a shown row was last seen live, if any row is not live: what the
-    /// "Offline — cached state as of …" banner names.
+    /// The oldest time a shown row was last seen live, if any row of a watched cluster is not
+    /// live: what the "Offline — cached state as of …" banner names. Rows of a cluster the user
+    /// does not watch are cached by choice; the cluster list says so, not the banner.
     pub fn offline_since(&self) -> Option<&str> {
-        self.tenants.values().filter_map(|t| t.freshness.seen_at()).min()
+        self.tenants.values().filter(|t| self.watched(&t.cluster)).filter_map(|t| t.freshness.seen_at()).min()
     }
 
-    /// Contexts of the clusters that are not live, by name.
+    /// Contexts of the watched clusters that are not live, by name.
     pub fn not_live(&self) -> Vec<&str> {
-        self.clusters.values().filter(|c| c.state != ConnectionState::Live).map(|c| c.context.as_str()).collect()
+        self.clusters
+            .values()
+            .filter(|c| !matches!(c.state, ConnectionState::Live | ConnectionState::NotWatched))
+            .map(|c| c.context.as_str())
+            .collect()
+    }
+
+    /// Whether `cluster` is watched (or not known as a cluster the user turned off).
+    fn watched(&self, cluster: &str) -> bool {
+        self.clusters.get(cluster).is_none_or(|c| c.state != ConnectionState::NotWatched)
     }
 
     /// Every app version in the fleet, sorted.
@@ -223,6 +233,25 @@ mod tests {
             }))],
         );
         assert_eq!(live.offline_since(), None, "no row is cached any more");
+    }
+
+    #[test]
+    fn a_cluster_not_watched_keeps_its_cached_rows_without_calling_the_fleet_offline() {
+        let mut cached = tenant("old", "a", Health::Healthy);
+        cached.freshness = Freshness::Cached { as_of: "2026-11-20T08:00:00Z".into() };
+        let snapshot = FleetEvent::Snapshot {
+            clusters: vec![status("eu", ConnectionState::Live), status("old", ConnectionState::NotWatched)],
+            tenants: vec![Arc::new(tenant("eu", "b", Health::Healthy)), Arc::new(cached)],
+            notice: None,
+            more: 0,
+        };
+        let state = apply(FleetState::default(), vec![FleetAction::Event(snapshot)]);
+        assert_eq!(state.tenants.len(), 2, "its rows stay, as last cached");
+        assert!(state.not_live().is_empty());
+        assert_eq!(state.offline_since(), None);
+        let down =
+            apply(state, vec![FleetAction::Event(FleetEvent::Cluster(status("eu", ConnectionState::Unreachable)))]);
+        assert_eq!(down.not_live(), vec!["eu"], "a watched cluster is still named");
     }
 
     #[test]

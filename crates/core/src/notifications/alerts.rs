@@ -130,6 +130,13 @@ impl Alerts {
     }
 
     fn cluster(&mut self, context: &str, state: ConnectionState, why: Option<String>, now: Instant) {
+        if state == ConnectionState::NotWatched {
+            // Turned off (or no longer configured): not gone, and nothing of it is told until it
+            // is watched again and seen afresh.
+            self.clusters.remove(context);
+            self.tenants.retain(|(cluster, _), _| cluster != context);
+            return;
+        }
         let live = state == ConnectionState::Live;
         let why = why.unwrap_or_else(|| format!("{state:?}").to_lowercase());
         let track = self.clusters.entry(context.to_owned()).or_insert_with(|| ClusterTrack {
@@ -375,6 +382,25 @@ mod tests {
         let t = t + HOLD;
         alerts.observe(&cluster(ConnectionState::Live), t);
         assert_eq!(summaries(alerts.due(t + HOLD)), ["Cluster eu is back", "6 tenants are in trouble"]);
+    }
+
+    #[test]
+    fn a_cluster_turned_off_and_on_again_is_not_told() {
+        let start = Instant::now();
+        let mut alerts = Alerts::new(NotificationSettings::default(), HOLD);
+        alerts.observe(&cluster(ConnectionState::Live), start);
+        alerts.observe(&changes(vec![row("maple", Health::Healthy)]), start);
+        let t = start + HOLD;
+        alerts.observe(&cluster(ConnectionState::NotWatched), t);
+        assert!(alerts.due(t + HOLD * 2).is_empty(), "turned off is not gone");
+        let t = t + HOLD * 2;
+        alerts.observe(&cluster(ConnectionState::Connecting), t);
+        alerts.observe(&cluster(ConnectionState::Live), t + Duration::from_secs(1));
+        alerts.observe(&changes(vec![row("maple", Health::Healthy)]), t + Duration::from_secs(1));
+        assert!(alerts.due(t + HOLD * 2).is_empty(), "watched again is not back");
+        let t = t + HOLD * 2;
+        alerts.observe(&cluster(ConnectionState::Reconnecting), t);
+        assert_eq!(summaries(alerts.due(t + HOLD)), ["Cluster eu is not reachable"], "and it is followed as before");
     }
 
     #[test]
