@@ -10,7 +10,7 @@ use web_sys::{HtmlElement, HtmlInputElement};
 use yew::prelude::*;
 
 use crate::components::{Modal, Notice, PlanSummary};
-use crate::hooks::{ago, use_clock, use_ticker};
+use crate::hooks::{ago, use_clock, use_ticker, use_unfolding};
 use crate::ipc;
 use crate::pages::tenant_detail::TenantDetailPage;
 use crate::state::fleet::FleetState;
@@ -19,6 +19,8 @@ use crate::state::toast::{ToastAction, Toasts, Tone};
 
 /// Tenant rows shown at once; a filter or search narrows the rest down.
 const SHOWN_ROWS: usize = 300;
+/// Tenant rows laid out in the view's first frame, and in each frame after until all are.
+const FIRST_ROWS: usize = 40;
 /// The states one can filter the tenants by, in the order the chips show them.
 const STATES: [TenantState; 6] = [
     TenantState::Queued,
@@ -313,10 +315,12 @@ struct TenantRowsProps {
     opened: UseStateHandle<Option<(String, String)>>,
 }
 
-/// The rollout's tenants passing the filter and search (the first [`SHOWN_ROWS`]); its own
-/// component, so it renders again only when they change — not on every fleet update.
+/// The rollout's tenants passing the filter and search (the first [`SHOWN_ROWS`], laid out
+/// [`FIRST_ROWS`] a frame when the view opens); its own component, so it renders again only
+/// when they change — not on every fleet update.
 #[function_component(TenantRows)]
 fn tenant_rows(props: &TenantRowsProps) -> Html {
+    let unfolded = use_unfolding(SHOWN_ROWS, FIRST_ROWS);
     let needle = props.search.to_lowercase();
     let matching: Vec<&tenantry_model::RolloutTenant> = props
         .rollout
@@ -334,7 +338,7 @@ fn tenant_rows(props: &TenantRowsProps) -> Html {
         <>
             <table class="clusters rollout-tenants" id="rollout-tenants">
                 <thead><tr><th>{ "Tenant" }</th><th>{ "Wave" }</th><th>{ "Before" }</th><th>{ "After" }</th><th>{ "State" }</th><th>{ "Why / outcome" }</th></tr></thead>
-                <tbody>{ for matching.iter().take(SHOWN_ROWS).map(|t| html! {
+                <tbody>{ for matching.iter().take(unfolded).map(|t| html! {
                     <TenantRow key={format!("{}/{}", t.context, t.tenant)} tenant={(*t).clone()} opened={props.opened.clone()} />
                 }) }</tbody>
             </table>
