@@ -46,13 +46,17 @@ impl<'a> Workload<'a> {
         self.shape.map(|s| s.images.as_slice()).unwrap_or_default()
     }
 
-    /// What the health rules need of it and of `pods`, its pods.
+    /// What the health rules need of it and of `pods`, its pods. Its ready pods are counted from
+    /// the pods themselves (Ready, not being deleted — what the controller's `readyReplicas`
+    /// says once it has caught up), so a pod's readiness shows without waiting for the
+    /// controllers to echo it into the workload's status.
     pub fn facts(&self, pods: &[&TenantPod]) -> WorkloadFacts {
         let progress = self.progress.cloned().unwrap_or_default();
+        let ready = pods.iter().filter(|pod| pod.facts.ready && !pod.terminating).count();
         WorkloadFacts {
             name: self.name().to_owned(),
             desired: self.desired(),
-            ready: progress.ready_replicas.unwrap_or(0),
+            ready: i32::try_from(ready).unwrap_or(i32::MAX),
             updated: progress.updated_replicas.unwrap_or(0),
             observed: progress.observed_generation.unwrap_or(0) >= self.meta.generation.unwrap_or(0),
             pods: pods.iter().map(|pod| pod.facts.clone()).collect(),
@@ -284,6 +288,29 @@ mod tests {
         assert_eq!(controller_of(&pod("ReplicaSet", "web-5d9f8c7b6", None)), Some(("Deployment", "web")));
         assert_eq!(controller_of(&pod("StatefulSet", "db", None)), Some(("StatefulSet", "db")));
         assert_eq!(controller_of(&pod("Job", "backup-1", None)), None);
+    }
+
+    #[test]
+    fn ready_pods_are_counted_from_the_pods_not_the_controllers_echo() {
+        let pod = |ready: bool, deleted: bool| -> TenantPod {
+            let deletion = deleted.then_some("2026-11-01T10:05:00Z");
+            serde_json::from_value(serde_json::json!({
+                "metadata": {"name": "p", "namespace": "shop", "deletionTimestamp": deletion},
+                "status": {"conditions": [{"type": "Ready", "status": if ready { "True" } else { "False" }}]}
+            }))
+            .expect("decodes")
+        };
+        let web = meta("web", &[]);
+        let two = shape(2, &[]);
+        let echoed: WorkloadProgress = serde_json::from_value(
+            serde_json::json!({"readyReplicas": 2, "updatedReplicas": 2, "observedGeneration": 1}),
+        )
+        .expect("decodes");
+        let deployment = Workload { kind: "Deployment", meta: &web, shape: Some(&two), progress: Some(&echoed) };
+        let (ready, unready, leaving) = (pod(true, false), pod(false, false), pod(true, true));
+        let facts = deployment.facts(&[&ready, &unready, &leaving]);
+        assert_eq!((facts.ready, facts.desired, facts.updated, facts.pods.len()), (1, 2, 2, 3));
+        assert_eq!(deployment.facts(&[]).ready, 0, "no pods, none ready, whatever the status still says");
     }
 
     #[test]

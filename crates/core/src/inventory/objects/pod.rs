@@ -6,6 +6,7 @@
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 
 use super::api_kind;
 use crate::inventory::store::Keyed;
@@ -31,6 +32,8 @@ pub struct TenantPod {
     pub node: Option<String>,
     /// `Pending`, `Running`, `Succeeded`, `Failed` or `Unknown`, as reported.
     pub phase: Option<String>,
+    /// Being deleted (it has a deletion timestamp): no longer counted among its workload's pods.
+    pub terminating: bool,
     /// What the health rules read of it.
     pub facts: PodFacts,
     /// The containers that have a status (whose logs can be read).
@@ -72,6 +75,7 @@ struct PodMeta {
     namespace: Option<String>,
     resource_version: Option<String>,
     creation_timestamp: Option<Time>,
+    deletion_timestamp: Option<IgnoredAny>,
     labels: Option<PodLabels>,
     owner_references: Option<Vec<Owner>>,
 }
@@ -157,6 +161,7 @@ impl From<ListedPod> for TenantPod {
             created: meta.creation_timestamp,
             controller: controller.map(|owner| Controller { kind: owner.kind, name: owner.name }),
             template_hash: meta.labels.and_then(|labels| labels.template_hash),
+            terminating: meta.deletion_timestamp.is_some(),
             node: listed.spec.and_then(|spec| spec.node_name),
             phase,
             facts,
@@ -175,7 +180,7 @@ mod tests {
             "apiVersion": "v1",
             "kind": "Pod",
             "metadata": {"name": "web-5d9f-x", "namespace": "acme", "resourceVersion": "9",
-                         "creationTimestamp": "2026-11-01T10:00:00Z",
+                         "creationTimestamp": "2026-11-01T10:00:00Z", "deletionTimestamp": "2026-11-01T10:05:00Z",
                          "labels": {"app": "web", "pod-template-hash": "5d9f"},
                          "annotations": {"prometheus.io/scrape": "true"},
                          "ownerReferences": [
@@ -195,6 +200,7 @@ mod tests {
         assert_eq!(pod.created.map(|t| t.0.to_string()).as_deref(), Some("2026-11-01T10:00:00Z"));
         assert_eq!(pod.controller, Some(Controller { kind: "ReplicaSet".into(), name: "web-5d9f".into() }));
         assert_eq!(pod.template_hash.as_deref(), Some("5d9f"));
+        assert!(pod.terminating);
         assert_eq!((pod.node.as_deref(), pod.phase.as_deref()), (Some("node-1"), Some("Running")));
         assert_eq!(
             pod.facts,
@@ -222,5 +228,6 @@ mod tests {
             serde_json::from_value(serde_json::json!({"metadata": {"name": "b", "namespace": "acme"}}))
                 .expect("decodes");
         assert_eq!((bare.controller, bare.phase, bare.facts), (None, None, PodFacts::default()));
+        assert!(!bare.terminating && !pending.terminating);
     }
 }

@@ -48,8 +48,6 @@ pub struct WorkloadShape {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkloadProgress {
-    /// Pods ready.
-    pub ready_replicas: Option<i32>,
     /// Pods running the current template.
     pub updated_replicas: Option<i32>,
     /// The generation the controller has acted on.
@@ -106,7 +104,7 @@ mod tests {
         }))
         .expect("decodes");
         assert_eq!(set.spec.expect("spec").images, ["postgres:16.2"]);
-        assert_eq!(set.status.and_then(|s| s.ready_replicas), Some(1));
+        assert_eq!(set.status.and_then(|s| s.observed_generation), Some(1));
     }
 
     #[test]
