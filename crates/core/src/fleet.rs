@@ -15,6 +15,7 @@ use tenantry_model::{
 };
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 use crate::cache::{Cache, CacheWriter, SeenTenant, Write};
 use crate::inventory::ClusterInventory;
@@ -38,7 +39,11 @@ pub const SHOWN_BOUND: Duration = Duration::from_secs(3);
 /// How the fleet batches and remembers, and which namespaces are tenants.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// How long a change waits for more before its batch is published.
+    /// How long a change waits for the events that come with it before a pass over the
+    /// cluster's rows looks for what changed (and the least time between two such passes).
+    pub gather: Duration,
+    /// The shortest time between two published batches of one cluster's changes, however busy
+    /// it is.
     pub batch: Duration,
     /// How often a live cluster's "last live" time is written to the cache.
     pub heartbeat: Duration,
@@ -51,6 +56,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
+            gather: Duration::from_millis(25),
             batch: Duration::from_millis(150),
             heartbeat: Duration::from_secs(30),
             tenancy: Arc::new(TenancyRules::default()),
@@ -622,6 +628,7 @@ async fn drive(entry: ContextEntry, shared: Arc<Shared>, settings: Settings) {
     let mut sent = shared.rows_of(&context);
     let mut published = lock(&shared.state).clusters.get(&context).cloned();
     let mut was_live = false;
+    let mut pace = Pace::default();
     let mut heartbeat = tokio::time::interval(settings.heartbeat);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -629,12 +636,13 @@ async fn drive(entry: ContextEntry, shared: Arc<Shared>, settings: Settings) {
             () = inventory.changed() => {
                 // The first complete listing is published at once; later changes are batched.
                 if was_live || !inventory.is_live() {
-                    tokio::time::sleep(settings.batch).await;
+                    tokio::time::sleep_until(pace.next_pass(Instant::now(), &settings)).await;
                 }
                 false
             }
             _ = heartbeat.tick() => true,
         };
+        pace.passed(Instant::now());
         let mut status = inventory.status();
         if status.last_live.is_none() {
             status.last_live = published.as_ref().and_then(|p| p.last_live.clone());
@@ -661,6 +669,7 @@ async fn drive(entry: ContextEntry, shared: Arc<Shared>, settings: Settings) {
                 shared.cache_write(Write::Tenants { cluster: context.clone(), seen, removed, at: at.clone() });
             }
             shared.publish(FleetEvent::Changes(changes));
+            pace.published();
         }
         if published.as_ref() != Some(&status) {
             shared.publish(FleetEvent::Cluster(status.clone()));
@@ -669,6 +678,37 @@ async fn drive(entry: ContextEntry, shared: Arc<Shared>, settings: Settings) {
         } else if beat && status.state == ConnectionState::Live {
             shared.cache_write(Write::Cluster { status, at });
         }
+    }
+}
+
+/// When one cluster's passes over its rows ran: a change to a quiet cluster goes out after the
+/// gather, while a busy one publishes at most one batch per `batch`. Passes that found nothing
+/// new (the controllers echoing a change already sent) do not hold the next change back.
+#[derive(Debug, Default)]
+struct Pace {
+    last_pass: Option<Instant>,
+    last_published: Option<Instant>,
+}
+
+impl Pace {
+    /// When the next pass runs, a change having come in at `now`: `gather` later, and neither
+    /// within `gather` of the last pass nor within `batch` of the last published batch.
+    fn next_pass(&self, now: Instant, settings: &Settings) -> Instant {
+        let after = |at: Option<Instant>, gap: Duration| at.map(|at| at + gap);
+        [after(self.last_pass, settings.gather), after(self.last_published, settings.batch)]
+            .into_iter()
+            .flatten()
+            .fold(now + settings.gather, Instant::max)
+    }
+
+    /// A pass runs at `at`.
+    fn passed(&mut self, at: Instant) {
+        self.last_pass = Some(at);
+    }
+
+    /// The pass that ran last published a batch.
+    fn published(&mut self) {
+        self.last_published = self.last_pass;
     }
 }
 
@@ -737,6 +777,28 @@ mod tests {
         assert!(third.upserted.is_empty());
         assert_eq!(third.removed, vec![("c".to_owned(), "a".to_owned()), ("c".to_owned(), "c".to_owned())]);
         assert!(diff("c", &mut sent, vec![summary("b", Health::Down)]).is_empty());
+    }
+
+    #[test]
+    fn a_change_to_a_quiet_cluster_goes_out_after_the_gather_a_busy_one_waits_for_its_batch() {
+        let settings = Settings::default();
+        let (gather, batch) = (settings.gather, settings.batch);
+        let start = Instant::now();
+        let mut pace = Pace::default();
+        assert_eq!(pace.next_pass(start, &settings), start + gather, "never passed over");
+        pace.passed(start + gather);
+        pace.published();
+        let soon = start + gather + Duration::from_millis(10);
+        assert_eq!(pace.next_pass(soon, &settings), start + gather + batch, "busy: one batch per batch time");
+        pace.passed(start + gather + batch);
+        let echo = start + gather + batch + Duration::from_millis(5);
+        assert_eq!(
+            pace.next_pass(echo, &settings),
+            start + 2 * gather + batch + Duration::from_millis(5),
+            "a pass that published nothing holds the next back by the gather only"
+        );
+        let later = start + Duration::from_secs(5);
+        assert_eq!(pace.next_pass(later, &settings), later + gather, "quiet again");
     }
 
     #[test]
