@@ -330,12 +330,19 @@ mod tests {
         alerts.into_iter().map(|a| a.summary).collect()
     }
 
-    #[test]
-    fn a_tenant_down_is_told_once_it_held_and_its_recovery_after_it_held() {
+    /// Alerts with the default settings, having seen cluster eu live with one healthy tenant,
+    /// maple, at the instant returned.
+    fn watching_healthy_maple() -> (Alerts, Instant) {
         let start = Instant::now();
         let mut alerts = Alerts::new(NotificationSettings::default(), HOLD);
         alerts.observe(&cluster(ConnectionState::Live), start);
         alerts.observe(&changes(vec![row("maple", Health::Healthy)]), start);
+        (alerts, start)
+    }
+
+    #[test]
+    fn a_tenant_down_is_told_once_it_held_and_its_recovery_after_it_held() {
+        let (mut alerts, start) = watching_healthy_maple();
         assert!(alerts.due(start + HOLD).is_empty(), "a first sighting tells nothing");
         let t = start + HOLD;
         alerts.observe(&changes(vec![row("maple", Health::Down)]), t);
@@ -349,10 +356,7 @@ mod tests {
 
     #[test]
     fn a_flapping_tenant_is_not_told_and_a_worse_state_is() {
-        let start = Instant::now();
-        let mut alerts = Alerts::new(NotificationSettings::default(), HOLD);
-        alerts.observe(&cluster(ConnectionState::Live), start);
-        alerts.observe(&changes(vec![row("maple", Health::Healthy)]), start);
+        let (mut alerts, start) = watching_healthy_maple();
         for n in 0..10_u32 {
             let at = start + Duration::from_secs(u64::from(n) * 5);
             let health = if n % 2 == 0 { Health::Down } else { Health::Healthy };
@@ -386,10 +390,7 @@ mod tests {
 
     #[test]
     fn a_cluster_turned_off_and_on_again_is_not_told() {
-        let start = Instant::now();
-        let mut alerts = Alerts::new(NotificationSettings::default(), HOLD);
-        alerts.observe(&cluster(ConnectionState::Live), start);
-        alerts.observe(&changes(vec![row("maple", Health::Healthy)]), start);
+        let (mut alerts, start) = watching_healthy_maple();
         let t = start + HOLD;
         alerts.observe(&cluster(ConnectionState::NotWatched), t);
         assert!(alerts.due(t + HOLD * 2).is_empty(), "turned off is not gone");
