@@ -1,5 +1,6 @@
 //! Timing marks the window sets as its start reaches a point the user sees — the cached rows on
-//! screen, then every watched cluster settled (live, or known unreachable) on screen — measured
+//! screen, then every watched cluster settled (live, or known unreachable) on screen; before
+//! them, when WebKit began to load the page and when the page's code began to run — measured
 //! by the app itself from the moment the process started, logged and readable by the
 //! benchmarks (`timing_marks`). The cached rows on screen also let the fleet's watches start
 //! (`Fleet::start_once_shown`), so that the window comes up before the clusters' listings, and

@@ -121,12 +121,17 @@ pub async fn watch_open_requests(
 
 /// Sets the app's timing mark `name`, reached now (once; the backend measures it from its start).
 pub async fn mark(name: &str) -> Result<(), UiError> {
+    mark_at(name, js_sys::Date::now()).await
+}
+
+/// Sets the app's timing mark `name`, reached at `at` (milliseconds since the Unix epoch).
+pub async fn mark_at(name: &str, at: f64) -> Result<(), UiError> {
     #[derive(Serialize)]
     struct Args<'a> {
         name: &'a str,
         at: f64,
     }
-    call("mark", &Args { name, at: js_sys::Date::now() }).await
+    call("mark", &Args { name, at }).await
 }
 
 /// The notification settings in force.

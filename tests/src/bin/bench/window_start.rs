@@ -4,7 +4,8 @@
 //! 3, 100 and 500 contexts. The app is started with the same data folder, the sizes in turn over
 //! five rounds, and the time it reports for "cached rows on screen" and "clusters settled on
 //! screen" (its own timing marks, from its process start; settled: every watched cluster live, or
-//! known unreachable) is read through the window, with the memory of every process of the app a
+//! known unreachable; before them "page loading" and "page running", which split WebKit's start
+//! from the page's) is read through the window, with the memory of every process of the app a
 //! few seconds later (resident, proportional, and each physical page once). With
 //! `--whole-fleet`, the same marks and memory on every cluster of the fleet at its full size.
 
@@ -27,6 +28,7 @@ const MEMORY: &str = "memory of all the app's processes: resident (RSS) / propor
 /// One start: its marks (ms) and the app's memory after it (KiB per kind of process, resident
 /// and proportional; and its distinct pages, each counted once, where they can be read).
 struct Start {
+    page: PageMarks,
     cached: u64,
     settled: u64,
     resident: Vec<(&'static str, u64)>,
@@ -45,6 +47,14 @@ impl Start {
             .collect();
         parts.join(" / ")
     }
+}
+
+/// When the page began to load and when its code began to run (ms from the process's start),
+/// where the window set those marks.
+#[derive(Clone, Copy)]
+struct PageMarks {
+    loading: Option<u64>,
+    running: Option<u64>,
 }
 
 /// The sum of `memory` (KiB).
@@ -187,12 +197,13 @@ async fn start(kubeconfig: &Path, data: &Path, scratch: &Path, app: &Path) -> Re
     };
     let _ = client.close().await;
     drop(driver);
-    let (cached, settled) = outcome?;
-    Ok(Start { cached, settled, resident, proportional, distinct })
+    let (page, cached, settled) = outcome?;
+    Ok(Start { page, cached, settled, resident, proportional, distinct })
 }
 
-/// The app's "cached rows on screen" and "clusters settled on screen" marks, waited for (60 s).
-async fn marks(client: &Client) -> Result<(u64, u64), BenchError> {
+/// The app's "cached rows on screen" and "clusters settled on screen" marks, waited for (60 s),
+/// with the page's own marks set before them.
+async fn marks(client: &Client) -> Result<(PageMarks, u64, u64), BenchError> {
     let read = "const done = arguments[arguments.length - 1]; \
                 window.__TAURI__.core.invoke('timing_marks').then(done, () => done([]));";
     for _ in 0..240 {
@@ -206,7 +217,8 @@ async fn marks(client: &Client) -> Result<(u64, u64), BenchError> {
                 .and_then(|mark| mark[1].as_u64())
         };
         if let (Some(cached), Some(settled)) = (find("cached rows on screen"), find("clusters settled on screen")) {
-            return Ok((cached, settled));
+            let page = PageMarks { loading: find("page loading"), running: find("page running") };
+            return Ok((page, cached, settled));
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
@@ -220,6 +232,8 @@ fn median_ms(values: Vec<u64>) -> u128 {
 
 /// The medians of some starts: marks (ms) and memory of all processes (KiB, RSS and PSS).
 struct Medians {
+    loading: Option<u128>,
+    running: Option<u128>,
     cached: u128,
     settled: u128,
     resident: u64,
@@ -229,7 +243,12 @@ struct Medians {
 
 impl Medians {
     fn of(starts: &[Start]) -> Self {
+        let page = |mark: fn(&PageMarks) -> Option<u64>| {
+            starts.iter().map(|s| mark(&s.page)).collect::<Option<Vec<u64>>>().map(median_ms)
+        };
         Self {
+            loading: page(|p| p.loading),
+            running: page(|p| p.running),
             cached: median_ms(starts.iter().map(|s| s.cached).collect()),
             settled: median_ms(starts.iter().map(|s| s.settled).collect()),
             resident: median_ms(starts.iter().map(|s| total(&s.resident)).collect()) as u64,
@@ -239,13 +258,22 @@ impl Medians {
     }
 }
 
-/// Each start as "cached/settled (memory of each process; each page once)".
+/// Each start as "page loading/page running/cached/settled (memory of each process; each page
+/// once)".
 fn samples(starts: &[Start]) -> String {
     let samples: Vec<String> = starts
         .iter()
-        .map(|s| format!("{}/{} ({}; {})", s.cached, s.settled, s.memory_split(), once(s.distinct)))
+        .map(|s| {
+            let (loading, running) = (ms_or_na(s.page.loading), ms_or_na(s.page.running));
+            format!("{loading}/{running}/{}/{} ({}; {})", s.cached, s.settled, s.memory_split(), once(s.distinct))
+        })
         .collect();
     samples.join(", ")
+}
+
+/// A mark (ms), or "n/a" where the window did not set it.
+fn ms_or_na(mark: Option<impl std::fmt::Display>) -> String {
+    mark.map_or_else(|| "n/a".into(), |ms| ms.to_string())
 }
 
 /// Distinct pages (KiB) in whole MiB, or "n/a" where they could not be read.
@@ -255,12 +283,14 @@ fn once(distinct: Option<u64>) -> String {
 
 /// The whole-fleet table: marks and memory of `starts` on `clusters` clusters.
 fn fleet_report(clusters: usize, starts: &[Start]) -> String {
-    let Medians { cached, settled, resident, proportional, distinct } = Medians::of(starts);
+    let Medians { loading, running, cached, settled, resident, proportional, distinct } = Medians::of(starts);
     format!(
         "### Window start on the whole fleet (median of {RUNS} starts; the app's own timing marks)\n\n\
-         | clusters | cached rows on screen | live rows (every cluster settled) on screen | {MEMORY} |\n|---|---|---|---|\n\
-         | {clusters} | {cached} ms | {settled} ms | {} / {} / {} MiB |\n\n\
-         Samples (cached / settled ms; MiB of each process, RSS/PSS; each page once): {}\n",
+         | clusters | page loading | page running | cached rows on screen | live rows (every cluster settled) on screen | {MEMORY} |\n|---|---|---|---|---|---|\n\
+         | {clusters} | {} ms | {} ms | {cached} ms | {settled} ms | {} / {} / {} MiB |\n\n\
+         Samples (page loading / page running / cached / settled ms; MiB of each process, RSS/PSS; each page once): {}\n",
+        ms_or_na(loading),
+        ms_or_na(running),
         mib(resident),
         mib(proportional),
         once(distinct),
@@ -275,7 +305,7 @@ fn report(rows: &[(usize, Vec<Start>)]) -> String {
          | contexts | cached rows on screen | ÷ 3 contexts | clusters settled on screen | {MEMORY} |\n|---|---|---|---|---|\n",
     );
     for (count, starts) in rows {
-        let Medians { cached, settled, resident, proportional, distinct } = Medians::of(starts);
+        let Medians { cached, settled, resident, proportional, distinct, .. } = Medians::of(starts);
         out.push_str(&format!(
             "| {count} | {cached} ms | {:.2}× | {settled} ms | {} / {} / {} MiB |\n",
             cached as f64 / baseline as f64,
@@ -284,7 +314,9 @@ fn report(rows: &[(usize, Vec<Start>)]) -> String {
             once(distinct)
         ));
     }
-    out.push_str("\nSamples (cached / settled ms; MiB of each process, RSS/PSS; each page once):\n");
+    out.push_str(
+        "\nSamples (page loading / page running / cached / settled ms; MiB of each process, RSS/PSS; each page once):\n",
+    );
     for (count, starts) in rows {
         out.push_str(&format!("- {count} contexts: {}\n", samples(starts)));
     }
