@@ -20,6 +20,7 @@ use tokio::time::Instant;
 use crate::cache::{Cache, CacheWriter, SeenTenant, Write};
 use crate::inventory::ClusterInventory;
 use crate::inventory::first_listings::FirstListings;
+use crate::inventory::touched::Scope;
 use crate::kubeconfig::ContextEntry;
 use crate::labels::now;
 use crate::logs::LogError;
@@ -628,6 +629,9 @@ async fn drive(entry: ContextEntry, shared: Arc<Shared>, settings: Settings) {
     let mut sent = shared.rows_of(&context);
     let mut published = lock(&shared.state).clusters.get(&context).cloned();
     let mut was_live = false;
+    // Whether `sent` holds every live row as of the last pass, so that a pass need only build
+    // the rows touched since.
+    let mut sent_live = false;
     let mut pace = Pace::default();
     let mut heartbeat = tokio::time::interval(settings.heartbeat);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -648,16 +652,25 @@ async fn drive(entry: ContextEntry, shared: Arc<Shared>, settings: Settings) {
             status.last_live = published.as_ref().and_then(|p| p.last_live.clone());
         }
         let at = now();
-        let rows = match (&status.state, &status.last_live) {
+        let touched = inventory.take_touched();
+        let changes = match (&status.state, &status.last_live) {
             (ConnectionState::Live, _) => {
                 was_live = true;
-                Some(inventory.summaries())
+                Some(match touched {
+                    Scope::Namespaces(names) if sent_live => {
+                        diff_in(&context, &mut sent, &names, inventory.summaries_in(&names))
+                    }
+                    _ => diff(&context, &mut sent, inventory.summaries()),
+                })
             }
-            (_, Some(last_seen)) if was_live => Some(stale(inventory.summaries(), last_seen)),
+            (_, Some(last_seen)) if was_live => {
+                Some(diff(&context, &mut sent, stale(inventory.summaries(), last_seen)))
+            }
             _ => None,
         };
+        sent_live = status.state == ConnectionState::Live;
         // Rows before the status, so that whoever sees a cluster live already has its rows.
-        let changes = rows.map(|rows| diff(&context, &mut sent, rows)).filter(|changes| !changes.is_empty());
+        let changes = changes.filter(|changes| !changes.is_empty());
         if let Some(changes) = changes {
             if status.state == ConnectionState::Live {
                 let seen = changes
@@ -743,6 +756,35 @@ fn diff(cluster: &str, sent: &mut HashMap<String, Arc<TenantSummary>>, now: Vec<
     changes
 }
 
+/// What changed among the rows of namespaces `names`, whose rows are now `now` (those of them
+/// that are tenants); `sent` takes them in and keeps every other row as it was.
+fn diff_in(
+    cluster: &str,
+    sent: &mut HashMap<String, Arc<TenantSummary>>,
+    names: &HashSet<String>,
+    now: Vec<TenantSummary>,
+) -> TenantChanges {
+    let mut changes = TenantChanges { cluster: cluster.to_owned(), ..Default::default() };
+    let mut still: HashSet<String> = HashSet::with_capacity(now.len());
+    for summary in now {
+        still.insert(summary.id.clone());
+        if sent.get(&summary.id).is_some_and(|before| **before == summary) {
+            continue;
+        }
+        let row = Arc::new(summary);
+        sent.insert(row.id.clone(), Arc::clone(&row));
+        changes.upserted.push(row);
+    }
+    for name in names.iter().filter(|name| !still.contains(*name)) {
+        if let Some(row) = sent.remove(name) {
+            changes.removed.push((row.cluster.clone(), name.clone()));
+        }
+    }
+    changes.upserted.sort_by(|a, b| a.id.cmp(&b.id));
+    changes.removed.sort();
+    changes
+}
+
 #[cfg(test)]
 mod tests {
     use tenantry_model::Health;
@@ -799,6 +841,27 @@ mod tests {
         );
         let later = start + Duration::from_secs(5);
         assert_eq!(pace.next_pass(later, &settings), later + gather, "quiet again");
+    }
+
+    #[test]
+    fn a_pass_over_touched_namespaces_sends_their_changes_and_keeps_every_other_row() {
+        let mut sent = HashMap::new();
+        diff("c", &mut sent, vec![summary("a", Health::Healthy), summary("b", Health::Healthy)]);
+        let names = |list: &[&str]| list.iter().map(|name| (*name).to_owned()).collect::<HashSet<String>>();
+        let changed = diff_in("c", &mut sent, &names(&["a", "n"]), vec![summary("a", Health::Down)]);
+        let ids: Vec<&str> = changed.upserted.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!((ids, changed.removed.len()), (vec!["a"], 0), "a namespace that is no tenant sends nothing");
+        assert_eq!(sent.get("b").map(|row| row.health), Some(Health::Healthy), "an untouched row stays");
+        assert!(diff_in("c", &mut sent, &names(&["a"]), vec![summary("a", Health::Down)]).is_empty(), "unchanged");
+        let gone = diff_in("c", &mut sent, &names(&["b"]), Vec::new());
+        assert_eq!(gone.removed, vec![("c".to_owned(), "b".to_owned())]);
+        let rows: Vec<&str> = {
+            let mut ids: Vec<&str> = sent.keys().map(String::as_str).collect();
+            ids.sort_unstable();
+            ids
+        };
+        assert_eq!(rows, ["a"]);
+        assert!(diff_in("c", &mut sent, &names(&[]), Vec::new()).is_empty(), "nothing touched");
     }
 
     #[test]

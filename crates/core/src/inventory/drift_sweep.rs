@@ -20,6 +20,7 @@ use kube::api::ListParams;
 use serde_json::Value;
 use tokio::sync::Notify;
 
+use super::touched::Touched;
 use crate::labels::{FIELD_MANAGER, managed_selector};
 
 /// How often a cluster is swept.
@@ -40,11 +41,13 @@ pub type DriftMarks = Arc<Mutex<HashMap<String, String>>>;
 
 /// Sweeps the cluster of `client` [`FIRST_SWEEP`] after `ready` resolves, then every [`INTERVAL`] or as soon as
 /// `again` is notified (an action ended, a person checked a tenant), keeping `marks` current
-/// and notifying `changed` when they change. Kinds the identity may not list are skipped.
+/// and notifying `changed` (every row `touched`) when they change. Kinds the identity may not
+/// list are skipped.
 pub async fn run(
     client: kube::Client,
     marks: DriftMarks,
     changed: Arc<Notify>,
+    touched: Arc<Touched>,
     again: Arc<Notify>,
     ready: impl Future<Output = ()> + Send,
 ) {
@@ -62,6 +65,7 @@ pub async fn run(
             moved
         };
         if moved {
+            touched.everything();
             changed.notify_one();
         }
         tokio::select! {

@@ -14,10 +14,11 @@ mod list_body;
 mod objects;
 mod store;
 mod summary;
+pub mod touched;
 mod watch;
 mod workloads;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,6 +36,7 @@ use objects::{
 };
 use store::{Keyed, Store};
 use summary::{Rule, TenantView};
+use touched::{Scope, Touched};
 use watch::{Reporting, Selector};
 pub use workloads::version_of as workload_version;
 
@@ -139,6 +141,8 @@ pub struct ClusterInventory {
     sweep_again: Arc<Notify>,
     connection: Arc<Connection>,
     changed: Arc<Notify>,
+    /// The namespaces whose rows changed since the last pass took them.
+    touched: Arc<Touched>,
     watches: Vec<JoinHandle<()>>,
 }
 
@@ -162,8 +166,11 @@ impl ClusterInventory {
         first_listings: &FirstListings,
     ) -> Result<Self, InventoryError> {
         let client = entry.client().await?;
-        let reporting =
-            Reporting { connection: Arc::new(Connection::new(&entry.name)), changed: Arc::new(Notify::new()) };
+        let reporting = Reporting {
+            connection: Arc::new(Connection::new(&entry.name)),
+            changed: Arc::new(Notify::new()),
+            touched: Arc::new(Touched::default()),
+        };
         let entered = first_listings.enter();
         let tenants = || Selector::labels(TENANT_LABEL);
         let managed = || Selector::labels(&managed_selector());
@@ -217,6 +224,7 @@ impl ClusterInventory {
             client.clone(),
             Arc::clone(&drift),
             Arc::clone(&reporting.changed),
+            Arc::clone(&reporting.touched),
             Arc::clone(&sweep_again),
             first_listings.listed_everywhere(reporting.connection.first_listing()),
         )));
@@ -243,6 +251,7 @@ impl ClusterInventory {
             sweep_again,
             connection: reporting.connection,
             changed: reporting.changed,
+            touched: reporting.touched,
             watches,
         })
     }
@@ -284,27 +293,45 @@ impl ClusterInventory {
         self.connection.is_live()
     }
 
+    /// The rows the watch events since the last call may have changed (every row's, the first
+    /// time), forgotten here.
+    pub fn take_touched(&self) -> Scope {
+        self.touched.take()
+    }
+
     /// One live summary per tenant namespace in the store, sorted by id.
     pub fn summaries(&self) -> Vec<TenantSummary> {
-        let snapshot = self.snapshot(None);
+        self.rows(None)
+    }
+
+    /// The live summaries of those of `namespaces` that are tenants, sorted by id.
+    pub fn summaries_in(&self, namespaces: &HashSet<String>) -> Vec<TenantSummary> {
+        self.rows(Some(namespaces))
+    }
+
+    /// The summaries of every tenant namespace, or of those in `only`, sorted by id.
+    fn rows(&self, only: Option<&HashSet<String>>) -> Vec<TenantSummary> {
+        let kept = |namespace: Option<&str>| only.is_none_or(|names| namespace.is_some_and(|n| names.contains(n)));
+        let snapshot = self.snapshot(&kept);
         let index = Index::new(&snapshot);
         let mut backups: HashMap<String, tenantry_model::BackupRun> = HashMap::new();
-        for run in
-            self.jobs.state().iter().filter_map(|job| Some((job.metadata.namespace.clone()?, facts::backup_run(job)?)))
-        {
+        let jobs = self.jobs.matching(|job| kept(job.metadata.namespace.as_deref()));
+        for run in jobs.iter().filter_map(|job| Some((job.metadata.namespace.clone()?, facts::backup_run(job)?))) {
             let newest = backups.entry(run.0).or_insert_with(|| run.1.clone());
             if run.1.started > newest.started {
                 *newest = run.1;
             }
         }
         let mut warnings: HashMap<String, u32> = HashMap::new();
-        for event in self.events.state() {
+        for event in self.events.matching(|event| kept(event.metadata.namespace.as_deref())) {
             *warnings.entry(event.metadata.namespace.clone().unwrap_or_default()).or_default() += 1;
         }
         let drift = self.drift.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
-        let mut summaries: Vec<TenantSummary> = self
-            .namespaces
-            .state()
+        let namespaces = match only {
+            None => self.namespaces.state(),
+            Some(names) => names.iter().filter_map(|name| self.namespaces.get(None, name)).collect(),
+        };
+        let mut summaries: Vec<TenantSummary> = namespaces
             .iter()
             .filter_map(|ns| {
                 let (mut summary, _) = self.summarize(&index, ns)?;
@@ -318,21 +345,18 @@ impl ClusterInventory {
         summaries
     }
 
-    /// The stores' contents tenants' rows are built from: every namespace's, or only those in
-    /// namespace `only` (one tenant's detail need not index the whole cluster).
-    fn snapshot(&self, only: Option<&str>) -> Snapshot {
-        fn of<K: Keyed>(store: &Store<K>, only: Option<&str>) -> Vec<Arc<K>> {
-            match only {
-                None => store.state(),
-                Some(namespace) => store.state().into_iter().filter(|o| o.location().0 == Some(namespace)).collect(),
-            }
+    /// The stores' contents tenants' rows are built from, of the namespaces `kept` keeps (one
+    /// tenant's detail, or the rows a burst touched, need not index the whole cluster).
+    fn snapshot(&self, kept: &dyn Fn(Option<&str>) -> bool) -> Snapshot {
+        fn of<K: Keyed>(store: &Store<K>, kept: &dyn Fn(Option<&str>) -> bool) -> Vec<Arc<K>> {
+            store.matching(|object| kept(object.location().0))
         }
         Snapshot {
-            deployments: of(&self.deployments, only),
-            sets: of(&self.sets, only),
-            pods: of(&self.pods, only),
-            cronjobs: of(&self.cronjobs, only),
-            ingresses: of(&self.ingresses, only),
+            deployments: of(&self.deployments, kept),
+            sets: of(&self.sets, kept),
+            pods: of(&self.pods, kept),
+            cronjobs: of(&self.cronjobs, kept),
+            ingresses: of(&self.ingresses, kept),
             capsule: self.capsule.as_ref().map(Store::state),
         }
     }
@@ -387,7 +411,7 @@ impl ClusterInventory {
         let id = detail.tenant.id.clone();
         let id = id.as_str();
         let in_tenant = |namespace: &Option<String>| namespace.as_deref() == Some(id);
-        let snapshot = self.snapshot(Some(id));
+        let snapshot = self.snapshot(&|namespace| namespace == Some(id));
         let index = Index::new(&snapshot);
         let namespace = self.namespaces.get(None, id);
         if let Some((view, rule)) = namespace.as_deref().and_then(|ns| self.tenant_view(&index, ns)) {

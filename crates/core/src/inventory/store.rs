@@ -116,6 +116,12 @@ impl<K: Keyed> Store<K> {
         self.objects.read().unwrap_or_else(PoisonError::into_inner).table.iter().cloned().collect()
     }
 
+    /// The objects `keep` keeps, in no particular order.
+    pub fn matching(&self, keep: impl Fn(&K) -> bool) -> Vec<Arc<K>> {
+        let objects = self.objects.read().unwrap_or_else(PoisonError::into_inner);
+        objects.table.iter().filter(|object| keep(object)).cloned().collect()
+    }
+
     /// The object `name` in `namespace` (`None` for a cluster-scoped kind).
     pub fn get(&self, namespace: Option<&str>, name: &str) -> Option<Arc<K>> {
         self.objects.read().unwrap_or_else(PoisonError::into_inner).get((namespace, name)).cloned()

@@ -19,6 +19,7 @@ use super::first_listings::Turn;
 use super::list::{self, ListError};
 use super::list_body::BodyError;
 use super::store::{self, Keyed, Store, Writer};
+use super::touched::Touched;
 
 /// How long the API server keeps one watch request open (it then ends it and the watch goes on
 /// with a new request); kube's and client-go's default.
@@ -32,6 +33,8 @@ pub struct Reporting {
     pub connection: Arc<Connection>,
     /// Woken on every event and error.
     pub changed: Arc<Notify>,
+    /// Told which namespaces' rows each event may have changed (before `changed` is woken).
+    pub touched: Arc<Touched>,
 }
 
 /// Which objects of a kind are watched: selectors in the API's syntax, or everything.
@@ -89,6 +92,7 @@ where
         selector,
         connection: Arc::clone(&reporting.connection),
         changed: Arc::clone(&reporting.changed),
+        touched: Arc::clone(&reporting.touched),
         writer,
     };
     let task = tokio::spawn(async move {
@@ -106,12 +110,13 @@ struct Watch<K> {
     selector: Selector,
     connection: Arc<Connection>,
     changed: Arc<Notify>,
+    touched: Arc<Touched>,
     writer: Writer<K>,
 }
 
 impl<K> Watch<K>
 where
-    K: Keyed + Clone + DeserializeOwned + Send + Sync + 'static,
+    K: k8s_openapi::Resource + Keyed + Clone + DeserializeOwned + Send + Sync + 'static,
 {
     /// Lists and follows for as long as the task lives, backing off after each error; `turn` is
     /// given back once the first listing has ended, listed or not (or has taken too long).
@@ -144,6 +149,7 @@ where
             }
             .map_err(WatchError::List)?;
             self.writer.replace(listing.items);
+            self.touched.everything();
             tracing::debug!(context = %self.connection.context(), kind = self.kind, "listed");
             self.connection.listed(self.kind);
             self.changed.notify_one();
@@ -172,13 +178,18 @@ where
             // the next one goes on from the last resourceVersion seen.
             while let Ok(Some(event)) = tokio::time::timeout(silence, events.next()).await {
                 match event.map_err(WatchError::Watch)? {
+                    // The store first, then the touched row: a pass that takes the mark reads the
+                    // object as it is now.
                     WatchEvent::Added(object) | WatchEvent::Modified(object) => {
                         resource_version = version_of(&object).unwrap_or(resource_version);
+                        let row = row_of(&object).map(str::to_owned);
                         self.writer.apply(object);
+                        self.touched.namespace(row.as_deref());
                     }
                     WatchEvent::Deleted(object) => {
                         resource_version = version_of(&object).unwrap_or(resource_version);
                         self.writer.delete(&object);
+                        self.touched.namespace(row_of(&object));
                     }
                     WatchEvent::Bookmark(bookmark) => {
                         resource_version = bookmark.metadata.resource_version;
@@ -201,6 +212,16 @@ fn url_path<K: k8s_openapi::Resource>() -> String {
     match K::GROUP {
         "" => format!("/api/{}/{}", K::VERSION, K::URL_PATH_SEGMENT),
         group => format!("/apis/{group}/{}/{}", K::VERSION, K::URL_PATH_SEGMENT),
+    }
+}
+
+/// The namespace whose tenant's row `object` is read into: a Namespace's own, a namespaced
+/// object's; `None` (any row) for another cluster-wide object, such as a Capsule tenant.
+fn row_of<K: k8s_openapi::Resource + Keyed>(object: &K) -> Option<&str> {
+    match object.location() {
+        (Some(namespace), _) => Some(namespace),
+        (None, name) if K::KIND == "Namespace" => Some(name),
+        (None, _) => None,
     }
 }
 
