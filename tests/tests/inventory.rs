@@ -1,20 +1,21 @@
 //! The watched fleet against three real seeded clusters: the inventory equals what was seeded
 //! (admin and help-desk identity); an identity that may list only what the tenant list needs
 //! gets a live view with a note for each kind it cannot see; a pod's readiness flip reaches
-//! subscribers and back; a stopped API server turns its cluster's rows stale while the others
-//! keep updating, and they go live again when it returns; with every cluster down a restarted
-//! fleet serves the whole cache with its age (and, started for a window, tries no cluster until
-//! the window has the cached rows on screen); a corrupted cache is rebuilt with a notice; an
-//! unreachable cluster is reported as such.
+//! subscribers and back; a tenant made while the fleet watches arrives and leaves with its
+//! namespace (each pass building only the rows its events touched); a stopped API server turns
+//! its cluster's rows stale while the others keep updating, and they go live again when it
+//! returns; with every cluster down a restarted fleet serves the whole cache with its age (and,
+//! started for a window, tries no cluster until the window has the cached rows on screen); a
+//! corrupted cache is rebuilt with a notice; an unreachable cluster is reported as such.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt as _;
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::ResourceExt as _;
-use kube::api::{Api, Patch, PatchParams};
+use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use tenantry_core::cluster::ClusterList;
 use tenantry_core::fleet::{Fleet as Watched, Settings};
 use tenantry_core::inventory::ClusterInventory;
@@ -189,6 +190,17 @@ async fn the_fleet_follows_three_clusters_through_outages_and_restarts() {
     arrives(&mut events, 10, "degraded", |e| tenant_turns(e, "local-1", &first, Health::Degraded)).await;
     set_ready(&fleet.kubeconfig, "local-1", &first, "True").await;
     arrives(&mut events, 10, "healthy again", |e| tenant_turns(e, "local-1", &first, Health::Healthy)).await;
+
+    // A tenant made while the fleet watches arrives, and its row leaves with its namespace.
+    let client = client_for(&fleet.kubeconfig, Some("local-1")).await.expect("client");
+    let late = seed::seed(&client, 13, 2).await.expect("seeded").pop().expect("a thirteenth tenant").id;
+    let made = |e: &FleetEvent| matches!(e, FleetEvent::Changes(c) if c.upserted.iter().any(|t| t.id == late));
+    arrives(&mut events, 30, "the new tenant's row", made).await;
+    assert_eq!(watched.tenants().len(), 25);
+    Api::<Namespace>::all(client).delete(&late, &DeleteParams::default()).await.expect("namespace deleted");
+    let gone = |e: &FleetEvent| matches!(e, FleetEvent::Changes(c) if c.removed.iter().any(|(_, id)| *id == late));
+    arrives(&mut events, 90, "the deleted tenant's row removed", gone).await;
+    assert_eq!(watched.tenants().len(), 24, "every other row stays");
 
     // local-2's API server stops: its rows turn stale, local-1 keeps updating.
     fleet.clusters[1].stop_apiserver();
