@@ -41,7 +41,7 @@ pub const SHOWN_BOUND: Duration = Duration::from_secs(3);
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// How long a change waits for the events that come with it before a pass over the
-    /// cluster's rows looks for what changed (and the least time between two such passes).
+    /// cluster's rows looks for what changed.
     pub gather: Duration,
     /// The shortest time between two published batches of one cluster's changes, however busy
     /// it is.
@@ -646,7 +646,7 @@ async fn drive(entry: ContextEntry, shared: Arc<Shared>, settings: Settings) {
             }
             _ = heartbeat.tick() => true,
         };
-        pace.passed(Instant::now());
+        let pass_started = Instant::now();
         let mut status = inventory.status();
         if status.last_live.is_none() {
             status.last_live = published.as_ref().and_then(|p| p.last_live.clone());
@@ -682,7 +682,7 @@ async fn drive(entry: ContextEntry, shared: Arc<Shared>, settings: Settings) {
                 shared.cache_write(Write::Tenants { cluster: context.clone(), seen, removed, at: at.clone() });
             }
             shared.publish(FleetEvent::Changes(changes));
-            pace.published();
+            pace.published(pass_started);
         }
         if published.as_ref() != Some(&status) {
             shared.publish(FleetEvent::Cluster(status.clone()));
@@ -694,34 +694,26 @@ async fn drive(entry: ContextEntry, shared: Arc<Shared>, settings: Settings) {
     }
 }
 
-/// When one cluster's passes over its rows ran: a change to a quiet cluster goes out after the
-/// gather, while a busy one publishes at most one batch per `batch`. Passes that found nothing
-/// new (the controllers echoing a change already sent) do not hold the next change back.
+/// When one cluster's last batch of changes was published: a change to a quiet cluster goes
+/// out after the gather, while a busy one publishes at most one batch per `batch`. Passes that
+/// found nothing new (the controllers echoing a change already sent) do not hold the next
+/// change back.
 #[derive(Debug, Default)]
 struct Pace {
-    last_pass: Option<Instant>,
     last_published: Option<Instant>,
 }
 
 impl Pace {
-    /// When the next pass runs, a change having come in at `now`: `gather` later, and neither
-    /// within `gather` of the last pass nor within `batch` of the last published batch.
+    /// When the next pass runs, a change having come in at `now`: `gather` later, and not
+    /// within `batch` of the pass that published the last batch.
     fn next_pass(&self, now: Instant, settings: &Settings) -> Instant {
-        let after = |at: Option<Instant>, gap: Duration| at.map(|at| at + gap);
-        [after(self.last_pass, settings.gather), after(self.last_published, settings.batch)]
-            .into_iter()
-            .flatten()
-            .fold(now + settings.gather, Instant::max)
+        let gathered = now + settings.gather;
+        self.last_published.map_or(gathered, |at| gathered.max(at + settings.batch))
     }
 
-    /// A pass runs at `at`.
-    fn passed(&mut self, at: Instant) {
-        self.last_pass = Some(at);
-    }
-
-    /// The pass that ran last published a batch.
-    fn published(&mut self) {
-        self.last_published = self.last_pass;
+    /// The pass that started at `at` published a batch.
+    fn published(&mut self, at: Instant) {
+        self.last_published = Some(at);
     }
 }
 
@@ -827,17 +819,15 @@ mod tests {
         let (gather, batch) = (settings.gather, settings.batch);
         let start = Instant::now();
         let mut pace = Pace::default();
-        assert_eq!(pace.next_pass(start, &settings), start + gather, "never passed over");
-        pace.passed(start + gather);
-        pace.published();
+        assert_eq!(pace.next_pass(start, &settings), start + gather, "never published");
+        pace.published(start + gather);
         let soon = start + gather + Duration::from_millis(10);
         assert_eq!(pace.next_pass(soon, &settings), start + gather + batch, "busy: one batch per batch time");
-        pace.passed(start + gather + batch);
         let echo = start + gather + batch + Duration::from_millis(5);
         assert_eq!(
             pace.next_pass(echo, &settings),
             start + 2 * gather + batch + Duration::from_millis(5),
-            "a pass that published nothing holds the next back by the gather only"
+            "past the batch time, only the gather"
         );
         let later = start + Duration::from_secs(5);
         assert_eq!(pace.next_pass(later, &settings), later + gather, "quiet again");
