@@ -264,21 +264,22 @@ fn samples(starts: &[Start]) -> String {
     let samples: Vec<String> = starts
         .iter()
         .map(|s| {
-            let (loading, running) = (ms_or_na(s.page.loading), ms_or_na(s.page.running));
+            let (loading, running) = (or_na(s.page.loading), or_na(s.page.running));
             format!("{loading}/{running}/{}/{} ({}; {})", s.cached, s.settled, s.memory_split(), once(s.distinct))
         })
         .collect();
     samples.join(", ")
 }
 
-/// A mark (ms), or "n/a" where the window did not set it.
-fn ms_or_na(mark: Option<impl std::fmt::Display>) -> String {
-    mark.map_or_else(|| "n/a".into(), |ms| ms.to_string())
+/// A figure, or "n/a" where it could not be had (a mark the window did not set, pages that
+/// could not be read).
+fn or_na(figure: Option<impl std::fmt::Display>) -> String {
+    figure.map_or_else(|| "n/a".into(), |figure| figure.to_string())
 }
 
 /// Distinct pages (KiB) in whole MiB, or "n/a" where they could not be read.
 fn once(distinct: Option<u64>) -> String {
-    distinct.map_or_else(|| "n/a".into(), mib)
+    or_na(distinct.map(mib))
 }
 
 /// The whole-fleet table: marks and memory of `starts` on `clusters` clusters.
@@ -289,8 +290,8 @@ fn fleet_report(clusters: usize, starts: &[Start]) -> String {
          | clusters | page loading | page running | cached rows on screen | live rows (every cluster settled) on screen | {MEMORY} |\n|---|---|---|---|---|---|\n\
          | {clusters} | {} ms | {} ms | {cached} ms | {settled} ms | {} / {} / {} MiB |\n\n\
          Samples (page loading / page running / cached / settled ms; MiB of each process, RSS/PSS; each page once): {}\n",
-        ms_or_na(loading),
-        ms_or_na(running),
+        or_na(loading),
+        or_na(running),
         mib(resident),
         mib(proportional),
         once(distinct),
