@@ -427,18 +427,16 @@ impl ClusterInventory {
         }
         detail.events = self
             .events
-            .state()
+            .matching(|e| in_tenant(&e.metadata.namespace))
             .iter()
-            .filter(|e| in_tenant(&e.metadata.namespace))
             .map(|e| facts::warning_event(e))
             .collect();
         detail.events.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
         detail.events.truncate(EVENTS_SHOWN);
         detail.backups = self
             .jobs
-            .state()
+            .matching(|j| in_tenant(&j.metadata.namespace))
             .iter()
-            .filter(|j| in_tenant(&j.metadata.namespace))
             .filter_map(|j| facts::backup_run(j))
             .collect();
         detail.backups.sort_by(|a, b| b.started.cmp(&a.started));
